@@ -1,0 +1,54 @@
+// Api: the CMQ actions. Turns a request (method, host, path, form parameters) into a
+// JSON response per docs/cmq-api.md: signature check, case-insensitive Action
+// dispatch, parameter parsing and validation in one place (params.h), one handler per
+// action grouped by resource, one error table (common/errors.def). Every response is
+// HTTP 200 with {code, message, requestId, ...}. The api layer calls the broker's
+// service boundary only; it never includes journal internals.
+//
+// Thread: the event loop (like the broker).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "auth/verifier.h"
+#include "broker/broker.h"
+#include "env/env.h"
+
+namespace cmq::api {
+
+struct ApiOptions {
+  auth::VerifyOptions verify;
+  broker::Limits limits;
+  bool https = false;  // the listener is behind TLS (affects default-port candidates)
+};
+
+struct ApiRequest {
+  std::string method;  // as received
+  std::string host;    // Host header
+  std::string path;    // raw path
+  std::string query;   // raw query string
+  std::string body;    // raw body
+};
+
+class Api {
+ public:
+  // Not owned; must outlive the Api.
+  Api(broker::Broker* broker, const auth::KeyStore* keys, env::Clock* clock, ApiOptions options);
+  ~Api();
+
+  // Handles one request. `done` gets the JSON body exactly once, possibly before
+  // Handle returns; for requests that changed state, only after the change is
+  // durable. Returns a function that cancels a parked receive (then `done` is never
+  // called), or an empty function when there is nothing to cancel.
+  using Done = std::function<void(std::string json)>;
+  std::function<void()> Handle(const ApiRequest& request, Done done);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace cmq::api

@@ -1,0 +1,121 @@
+// Broker: the queue state machines of every account (and, later, topics).
+//
+// Contract:
+// * Deterministic. Time comes only from the injected Clock; nothing sleeps. Tests move
+//   a FakeClock and call Tick().
+// * Every change of state is a record appended to the RecordLog and then applied by
+//   Apply(); recovery replays the same records through the same Apply(). Expiry of
+//   retention, delays and visibility timeouts are functions of recorded times and the
+//   clock, so they are not recorded; anything that creates state (a dead-letter move)
+//   is.
+// * Not thread-safe: every call happens on one thread (the event loop). Callbacks are
+//   invoked on that thread, possibly before the call that registered them returns.
+// * Memory: per message a small fixed entry (no body); bodies are read back from the
+//   RecordLog when received.
+// * A mutating call returns after its record is appended, not after it is durable.
+//   The caller must answer its client only from WhenDurable(), which fires once every
+//   record appended so far is on disk (receives included: a client never sees a message
+//   whose send is not durable).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "broker/types.h"
+#include "env/env.h"
+#include "journal/record_log.h"
+
+namespace cmq::broker {
+
+class Broker {
+ public:
+  // `clock` and `log` are not owned and must outlive the broker.
+  Broker(env::Clock* clock, journal::RecordLog* log, Limits limits);
+  ~Broker();
+  Broker(const Broker&) = delete;
+  Broker& operator=(const Broker&) = delete;
+
+  // --- recovery -----------------------------------------------------------------
+  // Applies one stored record (in log order). Records that refer to messages that no
+  // longer exist (their segment was reclaimed) are ignored.
+  Status Replay(journal::RecordType type, std::string_view payload, journal::Location loc);
+  // Ends recovery: rebuilds timers against the current clock. Call once, before any
+  // other call but Replay.
+  void FinishRecovery();
+  // Writes a snapshot of all metadata (accounts' queues, their attributes, id
+  // counters) as one record. Installed as the log's segment preamble.
+  void WriteSnapshot(journal::RecordType* type, std::string* payload);
+
+  // --- durability ---------------------------------------------------------------
+  // Runs `done` once everything appended so far is durable (OK) or storage failed.
+  void WhenDurable(std::function<void(const Status&)> done);
+
+  // --- queue management (errors as in docs/cmq-api.md 6.7) -----------------------
+  // Ranges of single values are the caller's job; the broker checks name uniqueness
+  // (case-insensitive), quota, rewind <= retention after merging, and DLQ rules.
+  Result<QueueView> CreateQueue(AccountId account, std::string_view name,
+                                const QueueAttributeUpdate& attributes);
+  Result<QueuePage> ListQueues(AccountId account, std::string_view search_word,
+                               int64_t offset, int64_t limit) const;
+  Result<QueueView> GetQueue(AccountId account, std::string_view name) const;
+  Result<QueueView> SetQueueAttributes(AccountId account, std::string_view name,
+                                       const QueueAttributeUpdate& update);
+  Status DeleteQueue(AccountId account, std::string_view name);
+  Status RewindQueue(AccountId account, std::string_view name, int64_t start_consume_time);
+  Result<QueuePage> ListDeadLetterSourceQueues(AccountId account, std::string_view dlq_name,
+                                               std::string_view search_word, int64_t offset,
+                                               int64_t limit) const;
+  // Returns the queueId of the source queue.
+  Result<std::string> UnbindDeadLetterQueue(AccountId account, std::string_view name);
+
+  // --- messages -------------------------------------------------------------------
+  // All-or-nothing: validates every body (empty, size, UTF-8 is the caller's), the
+  // batch total, the heap limit and disk headroom, then appends one record.
+  // Returns the msgIds in input order.
+  Result<std::vector<std::string>> SendMessages(AccountId account, std::string_view queue,
+                                                const std::vector<std::string_view>& bodies,
+                                                int64_t delay_seconds);
+
+  // Receives up to `max_messages` Active messages. `wait_seconds` < 0 means "use the
+  // queue's pollingWaitSeconds". If messages are available (or the wait is 0, or the
+  // queue does not exist) `done` runs before this returns, and 0 is returned.
+  // Otherwise the request is parked (first come, first served per queue) and a waiter
+  // id is returned; `done` then runs from a later call (a send, Tick, rewind, delete
+  // of the queue) with messages, kNoMessage at the deadline (never later), or
+  // kQueueNotExist if the queue was deleted.
+  using ReceiveDone = std::function<void(Result<std::vector<ReceivedMessage>>)>;
+  uint64_t ReceiveMessages(AccountId account, std::string_view queue, int max_messages,
+                           int wait_seconds, ReceiveDone done);
+  // Forgets a parked receive (its client went away); `done` is never called.
+  void CancelReceive(uint64_t waiter_id);
+
+  // Each handle is checked on its own. The Status is kQueueNotExist etc. for the
+  // request as a whole; per-handle failures are in the outcomes.
+  Result<std::vector<DeleteOutcome>> DeleteMessages(AccountId account, std::string_view queue,
+                                                    const std::vector<std::string_view>& handles);
+
+  // --- time -------------------------------------------------------------------------
+  // Processes everything due at the clock's now: delays ending, visibility expiring,
+  // retention and rewind windows, dead-letter moves, parked receives to serve or time
+  // out, space reclamation.
+  void Tick();
+  // The earliest time (Unix ms) at which Tick() has something to do; INT64_MAX if none.
+  int64_t NextDeadlineMs() const;
+
+  struct Stats {
+    int64_t queues = 0;
+    int64_t messages = 0;        // delayed + active + inactive + rewindable, all queues
+    int64_t parked_receives = 0;
+  };
+  Stats GetStats() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace cmq::broker

@@ -1,0 +1,100 @@
+// Value types shared by the broker and the layers that call it.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+
+namespace cmq::broker {
+
+// The owner of a SecretId (its appId). Every name is scoped by it.
+using AccountId = uint64_t;
+
+// Server-wide limits. Ranges of single parameters are checked by the api layer with
+// these numbers; the broker enforces the ones that depend on state.
+struct Limits {
+  int64_t min_max_msg_heap_num = 1000000;        // lower bound of maxMsgHeapNum (tests lower it)
+  int64_t max_max_msg_heap_num = 1000000000;
+  int64_t default_max_msg_heap_num = 100000000;
+  int max_queues_per_account = 1000;
+  int max_dead_letter_sources = 6;               // source queues per DLQ
+  int max_delay_seconds = -1;                    // -1: msgRetentionSeconds - 1 of the queue
+  int max_polling_wait_seconds = 30;             // request values above are clamped
+  int64_t max_inflight_per_queue = 0;            // 0: no cap (6070/10690 when set)
+  int64_t max_batch_body_bytes = 1 << 20;        // 4470/10300
+};
+
+struct DeadLetterPolicy {
+  std::string queue_name;   // the DLQ, as the user spelled it (lookup is case-insensitive)
+  int policy = 0;           // 0: after max_receive_count receives; 1: after max_time_to_live
+  int max_receive_count = 0;
+  int max_time_to_live = 0;  // seconds from enqueue
+};
+
+struct QueueAttributes {
+  int64_t max_msg_heap_num = 100000000;
+  int polling_wait_seconds = 0;
+  int visibility_timeout = 30;
+  int max_msg_size = 65536;
+  int msg_retention_seconds = 345600;
+  int rewind_seconds = 0;
+  std::optional<DeadLetterPolicy> dead_letter_policy;
+};
+
+// A partial change: members left empty keep their current (or default) value.
+struct QueueAttributeUpdate {
+  std::optional<int64_t> max_msg_heap_num;
+  std::optional<int> polling_wait_seconds;
+  std::optional<int> visibility_timeout;
+  std::optional<int> max_msg_size;
+  std::optional<int> msg_retention_seconds;
+  std::optional<int> rewind_seconds;
+  std::optional<DeadLetterPolicy> dead_letter_policy;
+};
+
+struct QueueCounters {
+  int64_t active = 0;      // activeMsgNum
+  int64_t inactive = 0;    // inactiveMsgNum
+  int64_t delayed = 0;     // delayMsgNum
+  int64_t rewindable = 0;  // rewindmsgNum / rewindMsgNum
+  int64_t min_msg_time = 0;  // Unix s of the oldest undeleted message, 0 if none
+};
+
+struct QueueView {
+  std::string queue_id;
+  std::string name;          // original spelling
+  QueueAttributes attributes;
+  int64_t create_time = 0;   // Unix s
+  int64_t last_modify_time = 0;
+  QueueCounters counters;
+};
+
+struct QueueRef {
+  std::string queue_id;
+  std::string name;
+};
+
+struct QueuePage {
+  int64_t total_count = 0;   // matches of the search, not the page size
+  std::vector<QueueRef> queues;
+};
+
+struct ReceivedMessage {
+  std::string msg_id;
+  std::string receipt_handle;
+  std::string body;
+  int64_t enqueue_time = 0;        // Unix s
+  int64_t first_dequeue_time = 0;  // Unix s
+  int64_t next_visible_time = 0;   // Unix s
+  int64_t dequeue_count = 0;       // including this receive
+};
+
+struct DeleteOutcome {
+  std::string receipt_handle;
+  Status status;  // OK or kReceiptHandleInvalid
+};
+
+}  // namespace cmq::broker

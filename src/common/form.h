@@ -1,0 +1,27 @@
+// application/x-www-form-urlencoded, as CMQ clients send it (docs/cmq-api.md 1.3).
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "common/status.h"
+
+namespace cmq {
+
+using Param = std::pair<std::string, std::string>;
+using ParamList = std::vector<Param>;  // in the order received; duplicates kept
+
+// Decodes "a=1&b=x+y&c=%41". '+' is a space, %XX a byte; a key without '=' has an
+// empty value; empty segments ("a=1&&b=2") are skipped. Invalid escapes (a '%' not
+// followed by two hex digits) give kCannotParse with detail "request". Never reads
+// past `input`.
+Result<ParamList> DecodeForm(std::string_view input);
+
+// Percent-encodes everything but ALPHA / DIGIT / "-" / "_" / "." / "~" (space is %20).
+std::string UrlEncode(std::string_view value);
+// Builds "k=v&k2=v2" with UrlEncode on keys and values.
+std::string EncodeForm(const ParamList& params);
+
+}  // namespace cmq

@@ -1,0 +1,33 @@
+// CMQ request signing (docs/cmq-api.md 2.3), shared by the server's verifier and the
+// clients.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "common/form.h"
+
+namespace cmq {
+
+enum class SignatureMethod { kHmacSHA1, kHmacSHA256 };
+
+// "HmacSHA256" selects SHA-256; anything else (or absence) SHA-1.
+SignatureMethod ParseSignatureMethod(std::string_view value);
+
+// METHOD + host + path + "?" + sorted "name=value" pairs joined by "&", where '_' in
+// names becomes '.'; `params` must not contain "Signature". Sorting is by byte value
+// of the original names (stable for duplicates).
+std::string StringToSign(std::string_view method, std::string_view host, std::string_view path,
+                         const ParamList& params);
+
+// Base64(HMAC(key, data)).
+std::string Sign(std::string_view data, std::string_view secret_key, SignatureMethod method);
+
+// Primitives (OpenSSL underneath).
+std::string HmacSha1(std::string_view key, std::string_view data);
+std::string HmacSha256(std::string_view key, std::string_view data);
+std::string Base64Encode(std::string_view data);
+// Strict standard-alphabet decoding with padding; nullopt-like failure as kCannotParse.
+Result<std::string> Base64Decode(std::string_view text);
+
+}  // namespace cmq

@@ -1,0 +1,43 @@
+#include "common/status.h"
+
+namespace cmq {
+namespace {
+
+constexpr ErrorInfo kErrorTable[] = {
+#define CMQ_ERROR(name, code, module, text) {code, module, text, #name},
+#include "common/errors.def"
+#undef CMQ_ERROR
+};
+
+}  // namespace
+
+const ErrorInfo& GetErrorInfo(ErrorCode c) { return kErrorTable[static_cast<int>(c)]; }
+
+std::string Status::WireMessage() const {
+  if (ok()) return {};
+  const ErrorInfo& info = GetErrorInfo(code_);
+  std::string out = "(" + std::to_string(info.module_code) + ")";
+  std::string_view text = info.text;
+  size_t pos = text.find("%s");
+  if (pos == std::string_view::npos) {
+    out += text;
+  } else {
+    out += text.substr(0, pos);
+    out += detail_;
+    out += text.substr(pos + 2);
+  }
+  return out;
+}
+
+std::string Status::ToString() const {
+  if (ok()) return "OK";
+  const ErrorInfo& info = GetErrorInfo(code_);
+  std::string out = std::string(info.name) + " " + std::to_string(info.code) + "/" +
+                    std::to_string(info.module_code) + " " + WireMessage();
+  if (!detail_.empty() && std::string_view(info.text).find("%s") == std::string_view::npos) {
+    out += " [" + detail_ + "]";
+  }
+  return out;
+}
+
+}  // namespace cmq

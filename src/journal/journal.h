@@ -1,0 +1,96 @@
+// Journal: the durable RecordLog. An append-only log of segment files
+// "<dir>/NNNNNNNNNN.seg" (zero-padded decimal segment numbers). Each record is framed
+//   u32 length of (type + payload), little endian
+//   u32 CRC32C (masked as in leveldb) of type byte + payload
+//   u8  type
+//   payload
+// and a segment starts with a 16-byte header (magic "CMQJRNL1", u32 format version,
+// u32 segment number). Segments are preallocated; a zero length word marks the end of
+// written data.
+//
+// Group commit: Append copies the record into an in-memory batch; one writer thread
+// writes whatever has accumulated, calls fdatasync once, then publishes the durable
+// LSN and calls the wakeup hook; the broker thread then runs RunCompletions(), which
+// fires the WhenDurable callbacks. In relaxed mode the writer syncs at most every
+// `relaxed_sync_interval_ms` and acknowledges after write() (named honestly: data of
+// the last interval can be lost on power failure, not on a process crash).
+//
+// Failure: if a write or fdatasync fails, the journal stops for good (fail-stop): the
+// pending and all later WhenDurable callbacks get kStorageFailed, and Append fails.
+//
+// Recovery: Recover() reads segments in order and hands every record to the callback.
+// A torn or zero tail of the LAST segment is truncated (a crash during a write); a CRC
+// or framing error anywhere else is kCorruption and startup must stop.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "env/env.h"
+#include "journal/record_log.h"
+
+namespace cmq::journal {
+
+struct JournalOptions {
+  std::string dir;                              // created if missing
+  uint64_t segment_size = 64ull << 20;          // preallocated size of each segment
+  bool relaxed = false;                         // see header comment
+  int relaxed_sync_interval_ms = 50;
+};
+
+struct JournalStats {
+  uint64_t appended_records = 0;
+  uint64_t appended_bytes = 0;
+  uint64_t syncs = 0;              // fdatasync calls made by the writer
+  uint64_t durable_lsn = 0;
+  uint32_t oldest_segment = 0;
+  uint32_t current_segment = 0;
+  bool failed = false;
+};
+
+class Journal : public RecordLog {
+ public:
+  static Result<std::unique_ptr<Journal>> Open(env::Env* env, JournalOptions options);
+  ~Journal() override;  // calls Close()
+
+  // Replays every stored record in log order. Must be called once, before Start().
+  // `location` is the Location of the payload's first byte (same meaning as Append's
+  // result). A non-OK status from `fn` aborts recovery and is returned.
+  using RecoverFn = std::function<Status(RecordType type, std::string_view payload,
+                                         Location location)>;
+  Status Recover(const RecoverFn& fn);
+
+  // Starts the writer thread. `wakeup` is called from the writer thread whenever the
+  // durable LSN advanced or the journal failed; it must arrange for RunCompletions()
+  // to be called on the broker thread soon (e.g. by posting to the event loop).
+  Status Start(std::function<void()> wakeup);
+
+  // Broker thread: fires WhenDurable callbacks whose LSN is now durable (or failed).
+  void RunCompletions();
+
+  // Writes and syncs everything appended so far, stops the writer thread and fires
+  // the remaining callbacks. Idempotent.
+  Status Close();
+
+  JournalStats Stats() const;
+
+  // RecordLog
+  Result<Location> Append(RecordType type, std::span<const std::string_view> parts) override;
+  Lsn LastAppended() const override;
+  void WhenDurable(Lsn lsn, std::function<void(const Status&)> done) override;
+  Status ReadAt(Location loc, size_t len, std::string* out) const override;
+  Status EnsureHeadroom(uint64_t bytes) override;
+  uint32_t OldestSegment() const override;
+  uint32_t CurrentSegment() const override;
+  Status DropSegmentsBefore(uint32_t segment) override;
+  void SetSegmentPreamble(Preamble preamble) override;
+
+ private:
+  Journal(env::Env* env, JournalOptions options);
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace cmq::journal

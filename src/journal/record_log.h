@@ -1,0 +1,91 @@
+// RecordLog: what the broker needs from durable storage, and nothing more.
+//
+// The broker turns every change of state into a record, appends it here, and applies
+// it to memory; on recovery the same records are replayed through the same apply code.
+// Journal (journal.h) is the durable implementation; MemRecordLog (mem_record_log.h)
+// keeps records in memory for deterministic broker tests.
+//
+// Threading: every method is called on the broker's thread (the event loop), except
+// where noted. Callbacks passed to WhenDurable run on that thread too, from
+// RunCompletions().
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "common/status.h"
+
+namespace cmq::journal {
+
+// Position of a byte in the log: segment number in the high 32 bits, offset within
+// the segment file in the low 32. Ordered like the log itself.
+using Location = uint64_t;
+inline constexpr Location MakeLocation(uint32_t segment, uint32_t offset) {
+  return (static_cast<uint64_t>(segment) << 32) | offset;
+}
+inline constexpr uint32_t SegmentOf(Location l) { return static_cast<uint32_t>(l >> 32); }
+inline constexpr uint32_t OffsetOf(Location l) { return static_cast<uint32_t>(l); }
+
+// Record types are owned by the layers above (broker, delivery); the log stores them
+// opaquely. 0 is reserved.
+using RecordType = uint8_t;
+
+// Append sequence number: 1 for the first record appended by this process, +1 per
+// record. Durability is tracked in these.
+using Lsn = uint64_t;
+
+// Bytes a framed record adds to its payload (length + CRC32C + type).
+inline constexpr size_t kRecordOverhead = 9;
+
+class RecordLog {
+ public:
+  virtual ~RecordLog() = default;
+
+  // Appends one record whose payload is the concatenation of `parts`. Returns the
+  // Location of the first payload byte (so a body at payload offset k is at
+  // result + k and can be read back with ReadAt). The record is in memory now and on
+  // disk once WhenDurable(LastAppended(), ...) fires.
+  // Errors: kStorageFailed after a sync failure (fail-stop: nothing is appended any
+  // more); kIoError if a new segment cannot be created.
+  virtual Result<Location> Append(RecordType type, std::span<const std::string_view> parts) = 0;
+
+  // Sequence number of the last successful Append (0 if none).
+  virtual Lsn LastAppended() const = 0;
+
+  // Runs `done` (on the broker thread) once every record up to `lsn` is durable, with
+  // OK, or with kStorageFailed if syncing failed. Runs at once if already durable.
+  virtual void WhenDurable(Lsn lsn, std::function<void(const Status&)> done) = 0;
+
+  // Reads `len` payload bytes starting at `loc` (which must lie inside one payload
+  // returned by Append or passed to the recovery callback). Works for records not yet
+  // written to disk.
+  virtual Status ReadAt(Location loc, size_t len, std::string* out) const = 0;
+
+  // Makes sure `bytes` more can be appended without allocating disk space, i.e. that
+  // this much is already reserved (preallocated) beyond the current end. Used to keep
+  // room for delete records of every accepted message: the broker asks for
+  // (record + all future deletes) before accepting a send. kDiskFull if the device
+  // cannot provide it.
+  virtual Status EnsureHeadroom(uint64_t bytes) = 0;
+
+  // Space reclamation. The oldest segment still kept, and the one being appended to.
+  virtual uint32_t OldestSegment() const = 0;
+  virtual uint32_t CurrentSegment() const = 0;
+  // Deletes every sealed segment numbered below `segment` (which must be <=
+  // CurrentSegment()). The caller guarantees nothing live remains in them, and that
+  // the segment `segment` starts with a preamble (see SetSegmentPreamble) describing
+  // all state older records established.
+  virtual Status DropSegmentsBefore(uint32_t segment) = 0;
+
+  // The log calls `preamble` whenever it starts a new segment, and writes the record
+  // it returns as that segment's first record, before the record whose Append caused
+  // the roll. The broker uses it to write a snapshot of its metadata, so that older
+  // segments can be dropped once they hold no live message.
+  using Preamble = std::function<void(RecordType* type, std::string* payload)>;
+  virtual void SetSegmentPreamble(Preamble preamble) = 0;
+};
+
+}  // namespace cmq::journal

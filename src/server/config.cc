@@ -1,0 +1,318 @@
+#include "server/config.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "common/strings.h"
+
+namespace cmq::server {
+namespace {
+
+std::string Trim(std::string_view s) {
+  size_t b = 0, e = s.size();
+  while (b < e && isspace(static_cast<unsigned char>(s[b]))) ++b;
+  while (e > b && isspace(static_cast<unsigned char>(s[e - 1]))) --e;
+  return std::string(s.substr(b, e - b));
+}
+
+Status Invalid(const std::string& what) { return Status(ErrorCode::kInvalidParameters, what); }
+
+Status ParseListen(std::string_view value, Config* config) {
+  size_t colon = value.rfind(':');
+  if (colon == std::string_view::npos) return Invalid("listen must be HOST:PORT, got " + std::string(value));
+  std::string host(value.substr(0, colon));
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  auto port = ParseInt64(value.substr(colon + 1));
+  if (!port || *port < 0 || *port > 65535) return Invalid("bad port in listen address " + std::string(value));
+  config->listen_host = host.empty() ? "0.0.0.0" : host;
+  config->listen_port = static_cast<uint16_t>(*port);
+  return Status::Ok();
+}
+
+Status ParseNumber(std::string_view key, std::string_view value, int64_t min, int64_t max,
+                   int64_t* out) {
+  auto v = ParseInt64(value);
+  if (!v || *v < min || *v > max) {
+    return Invalid(std::string(key) + " must be an integer in [" + std::to_string(min) + ", " +
+                   std::to_string(max) + "], got '" + std::string(value) + "'");
+  }
+  *out = *v;
+  return Status::Ok();
+}
+
+Status ParseBool(std::string_view key, std::string_view value, bool* out) {
+  if (value == "true" || value == "1" || value == "yes" || value == "on") {
+    *out = true;
+  } else if (value == "false" || value == "0" || value == "no" || value == "off") {
+    *out = false;
+  } else {
+    return Invalid(std::string(key) + " must be true or false, got '" + std::string(value) + "'");
+  }
+  return Status::Ok();
+}
+
+// Applies one server-wide setting; used by both the config file and flags.
+Status ApplySetting(std::string_view key, std::string_view value, Config* c) {
+  int64_t n = 0;
+  auto num = [&](int64_t min, int64_t max) { return ParseNumber(key, value, min, max, &n); };
+  broker::Limits& limits = c->api.limits;
+  if (key == "listen") return ParseListen(value, c);
+  if (key == "data_dir") {
+    if (value.empty()) return Invalid("data_dir must not be empty");
+    c->data_dir = value;
+    return Status::Ok();
+  }
+  if (key == "secret_id") { c->secret_id = value; return Status::Ok(); }
+  if (key == "secret_key") { c->secret_key = value; return Status::Ok(); }
+  if (key == "app_id") {
+    CMQ_RETURN_IF_ERROR(num(1, INT64_MAX));
+    c->default_app_id = n;
+    return Status::Ok();
+  }
+  if (key == "durability") {
+    if (value == "sync") c->relaxed_durability = false;
+    else if (value == "relaxed") c->relaxed_durability = true;
+    else return Invalid("durability must be sync or relaxed, got '" + std::string(value) + "'");
+    return Status::Ok();
+  }
+  if (key == "relaxed_sync_interval_ms") {
+    CMQ_RETURN_IF_ERROR(num(1, 60000));
+    c->relaxed_sync_interval_ms = static_cast<int>(n);
+    return Status::Ok();
+  }
+  if (key == "segment_size_mb") {
+    CMQ_RETURN_IF_ERROR(num(1, 2048));
+    c->segment_size = static_cast<uint64_t>(n) << 20;
+    return Status::Ok();
+  }
+  if (key == "timestamp_skew_seconds") {
+    CMQ_RETURN_IF_ERROR(num(1, 10LL * 365 * 86400));
+    c->api.verify.timestamp_skew_seconds = n;
+    return Status::Ok();
+  }
+  if (key == "public_hosts") {
+    c->api.verify.public_hosts.clear();
+    std::stringstream ss{std::string(value)};
+    std::string item;
+    while (std::getline(ss, item, ',')) {
+      item = Trim(item);
+      if (!item.empty()) c->api.verify.public_hosts.push_back(item);
+    }
+    return Status::Ok();
+  }
+  if (key == "https") return ParseBool(key, value, &c->api.https);
+  if (key == "max_body_bytes") {
+    CMQ_RETURN_IF_ERROR(num(1024, 1LL << 30));
+    c->http.max_body_bytes = n;
+    return Status::Ok();
+  }
+  if (key == "max_header_bytes") {
+    CMQ_RETURN_IF_ERROR(num(1024, 16 << 20));
+    c->http.max_header_bytes = n;
+    return Status::Ok();
+  }
+  if (key == "idle_timeout_seconds") {
+    CMQ_RETURN_IF_ERROR(num(1, 86400));
+    c->http.idle_timeout_ms = n * 1000;
+    return Status::Ok();
+  }
+  if (key == "request_timeout_seconds") {
+    CMQ_RETURN_IF_ERROR(num(1, 3600));
+    c->http.request_timeout_ms = n * 1000;
+    return Status::Ok();
+  }
+  if (key == "max_connections") {
+    CMQ_RETURN_IF_ERROR(num(1, 10000000));
+    c->http.max_connections = n;
+    return Status::Ok();
+  }
+  if (key == "shutdown_grace_seconds") {
+    CMQ_RETURN_IF_ERROR(num(0, 3600));
+    c->shutdown_grace_ms = n * 1000;
+    return Status::Ok();
+  }
+  if (key == "min_max_msg_heap_num") {
+    CMQ_RETURN_IF_ERROR(num(1, limits.max_max_msg_heap_num));
+    limits.min_max_msg_heap_num = n;
+    return Status::Ok();
+  }
+  if (key == "max_queues_per_account") {
+    CMQ_RETURN_IF_ERROR(num(1, 10000000));
+    limits.max_queues_per_account = static_cast<int>(n);
+    return Status::Ok();
+  }
+  if (key == "max_delay_seconds") {
+    CMQ_RETURN_IF_ERROR(num(-1, 1296000));
+    limits.max_delay_seconds = static_cast<int>(n);
+    return Status::Ok();
+  }
+  if (key == "max_polling_wait_seconds") {
+    CMQ_RETURN_IF_ERROR(num(0, 3600));
+    limits.max_polling_wait_seconds = static_cast<int>(n);
+    return Status::Ok();
+  }
+  if (key == "max_inflight_per_queue") {
+    CMQ_RETURN_IF_ERROR(num(0, INT64_MAX));
+    limits.max_inflight_per_queue = n;
+    return Status::Ok();
+  }
+  if (key == "log_level") {
+    if (value != "debug" && value != "info" && value != "warn" && value != "error") {
+      return Invalid("log_level must be debug, info, warn or error");
+    }
+    c->log_level = value;
+    return Status::Ok();
+  }
+  return Invalid("unknown setting '" + std::string(key) + "'");
+}
+
+}  // namespace
+
+Status LoadConfigFile(const std::string& path, Config* config) {
+  std::ifstream in(path);
+  if (!in) return Invalid("cannot read config file " + path);
+  std::string line;
+  int line_no = 0;
+  AccountConfig* account = nullptr;
+  while (std::getline(in, line)) {
+    ++line_no;
+    std::string where = path + ":" + std::to_string(line_no) + ": ";
+    size_t hash = line.find('#');
+    if (hash != std::string::npos) line.resize(hash);
+    std::string t = Trim(line);
+    if (t.empty()) continue;
+    if (t == "[account]") {
+      config->accounts.emplace_back();
+      account = &config->accounts.back();
+      continue;
+    }
+    if (t.front() == '[') return Invalid(where + "unknown section " + t);
+    size_t eq = t.find('=');
+    if (eq == std::string::npos) return Invalid(where + "expected key = value");
+    std::string key = Trim(t.substr(0, eq));
+    std::string value = Trim(t.substr(eq + 1));
+    if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
+      value = value.substr(1, value.size() - 2);
+    }
+    Status s;
+    if (account != nullptr) {
+      if (key == "app_id") {
+        int64_t n;
+        s = ParseNumber(key, value, 1, INT64_MAX, &n);
+        account->app_id = n;
+      } else if (key == "secret_id") {
+        account->secret_id = value;
+      } else if (key == "secret_key") {
+        account->secret_key = value;
+      } else if (key == "enabled") {
+        s = ParseBool(key, value, &account->enabled);
+      } else {
+        s = Invalid("unknown account setting '" + key + "'");
+      }
+    } else {
+      s = ApplySetting(key, value, config);
+    }
+    if (!s.ok()) return Invalid(where + s.detail());
+  }
+  for (const AccountConfig& a : config->accounts) {
+    if (a.app_id == 0 || a.secret_id.empty() || a.secret_key.empty()) {
+      return Invalid(path + ": every [account] needs app_id, secret_id and secret_key");
+    }
+  }
+  return Status::Ok();
+}
+
+Status ParseCommandLine(int argc, char** argv, Config* config, bool* help) {
+  *help = false;
+  std::vector<std::pair<std::string, std::string>> flags;
+  std::string config_file;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--help" || arg == "-h") {
+      *help = true;
+      return Status::Ok();
+    }
+    if (arg.rfind("--", 0) != 0) return Invalid("unexpected argument '" + arg + "'");
+    std::string key, value;
+    size_t eq = arg.find('=');
+    if (eq != std::string::npos) {
+      key = arg.substr(2, eq - 2);
+      value = arg.substr(eq + 1);
+    } else {
+      key = arg.substr(2);
+      if (i + 1 >= argc) return Invalid("flag --" + key + " needs a value");
+      value = argv[++i];
+    }
+    for (char& ch : key) {
+      if (ch == '-') ch = '_';
+    }
+    if (key == "config") {
+      config_file = value;
+    } else {
+      flags.emplace_back(key, value);
+    }
+  }
+  if (!config_file.empty()) CMQ_RETURN_IF_ERROR(LoadConfigFile(config_file, config));
+  for (const auto& [key, value] : flags) {
+    Status s = ApplySetting(key, value, config);
+    if (!s.ok()) return Invalid("--" + key + ": " + s.detail());
+  }
+  if (config->secret_id.empty() != config->secret_key.empty()) {
+    return Invalid("--secret-id and --secret-key go together");
+  }
+  return Status::Ok();
+}
+
+std::string ConfigHelp() {
+  return R"(cmqd - a self-hosted Tencent CMQ-compatible message queue server
+
+Usage: cmqd [--config FILE] [--listen HOST:PORT] [--data-dir DIR]
+            [--secret-id ID --secret-key KEY] [--SETTING VALUE ...]
+
+Every setting below can be given as a flag (--listen 0.0.0.0:8080, underscores or
+dashes) or as "key = value" in the config file; flags win.
+
+  listen = 127.0.0.1:8080          address to serve the CMQ HTTP API on (any path,
+                                   GET and POST); port 0 picks a free port
+  data_dir = ./cmq-data            the journal and generated credentials live here
+  secret_id, secret_key            key pair of the default account; without them a
+                                   pair is generated on first start, printed once and
+                                   kept in DATA_DIR/credentials (mode 0600)
+  app_id = 1000000                 appId of the default account
+  durability = sync                sync: a send/delete/rewind/queue change is answered
+                                   only after fdatasync; relaxed: answered after
+                                   write(), synced every relaxed_sync_interval_ms
+                                   (a power failure can lose that interval)
+  relaxed_sync_interval_ms = 50
+  segment_size_mb = 64             journal segment size (preallocated)
+  timestamp_skew_seconds = 300     accepted |now - Timestamp| of signed requests
+  public_hosts =                   comma-separated host[:port] names clients may sign
+                                   with when a proxy rewrites Host
+  https = false                    listener sits behind TLS (default port 443)
+  max_body_bytes = 4194304         larger request bodies get HTTP 413
+  max_header_bytes = 65536         larger request heads get HTTP 431
+  idle_timeout_seconds = 120       idle keep-alive connections are closed after this
+  request_timeout_seconds = 30     a request must arrive completely within this
+  max_connections = 100000
+  shutdown_grace_seconds = 35      on SIGTERM: longest wait for in-flight requests
+  min_max_msg_heap_num = 1000000   lowest maxMsgHeapNum a queue may set
+  max_queues_per_account = 1000
+  max_delay_seconds = -1           -1: up to msgRetentionSeconds - 1; 3600: strict
+  max_polling_wait_seconds = 30    longer requested waits are clamped to this
+  max_inflight_per_queue = 0       0: no cap; else 6070 beyond this many
+                                   delayed + inactive messages
+  log_level = info                 debug, info, warn or error
+
+Config file only: more accounts, each as a section
+  [account]
+  app_id = 1300000001
+  secret_id = AKID...
+  secret_key = ...
+  enabled = true
+
+Signals: SIGTERM/SIGINT stop gracefully (no new requests, in-flight ones finish,
+the journal is synced, exit 0).
+)";
+}
+
+}  // namespace cmq::server

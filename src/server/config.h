@@ -1,0 +1,52 @@
+// cmqd configuration: command-line flags and an optional config file (`--config`).
+// Flags override the file. Every tunable has a documented default (ConfigHelp()).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "api/api.h"
+#include "auth/verifier.h"
+#include "common/status.h"
+#include "http/server.h"
+#include "journal/journal.h"
+
+namespace cmq::server {
+
+struct AccountConfig {
+  uint64_t app_id = 0;
+  std::string secret_id;
+  std::string secret_key;
+  bool enabled = true;
+};
+
+struct Config {
+  std::string listen_host = "127.0.0.1";
+  uint16_t listen_port = 8080;
+  std::string data_dir = "./cmq-data";
+  // The default account: from --secret-id/--secret-key, else generated once and kept
+  // in <data_dir>/credentials.
+  std::string secret_id;
+  std::string secret_key;
+  uint64_t default_app_id = 1000000;
+  std::vector<AccountConfig> accounts;  // extra accounts from the config file
+  bool relaxed_durability = false;      // "durability = relaxed"
+  int relaxed_sync_interval_ms = 50;
+  uint64_t segment_size = 64ull << 20;
+  int64_t shutdown_grace_ms = 35000;    // longest wait for in-flight requests on SIGTERM
+  std::string log_level = "info";
+  api::ApiOptions api;
+  http::ServerOptions http;
+};
+
+// Parses argv. `help` is set when --help was given (then nothing else is checked).
+// Errors name the offending flag or config line.
+Status ParseCommandLine(int argc, char** argv, Config* config, bool* help);
+// Applies a config file ("key = value" lines, '#' comments, repeated [account]
+// sections). Unknown keys are errors (typos must not pass silently).
+Status LoadConfigFile(const std::string& path, Config* config);
+// The --help text: every flag and every config key with its default.
+std::string ConfigHelp();
+
+}  // namespace cmq::server

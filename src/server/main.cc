@@ -1,0 +1,27 @@
+// cmqd: the CMQ-compatible message queue server.
+#include <cstdio>
+
+#include "common/log.h"
+#include "server/config.h"
+#include "server/daemon.h"
+
+int main(int argc, char** argv) {
+  cmq::server::Config config;
+  bool help = false;
+  cmq::Status parsed = cmq::server::ParseCommandLine(argc, argv, &config, &help);
+  if (help) {
+    fputs(cmq::server::ConfigHelp().c_str(), stdout);
+    return 0;
+  }
+  if (!parsed.ok()) {
+    fprintf(stderr, "cmqd: %s\n(see cmqd --help)\n", parsed.detail().c_str());
+    return 2;
+  }
+  cmq::server::Daemon daemon(std::move(config));
+  cmq::Status started = daemon.Start();
+  if (!started.ok()) {
+    fprintf(stderr, "cmqd: cannot start: %s\n", started.ToString().c_str());
+    return 1;
+  }
+  return daemon.Run().ok() ? 0 : 1;
+}
