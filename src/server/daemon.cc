@@ -120,6 +120,7 @@ struct Daemon::Impl : public http::Handler {
   }
 
   Status Start() {
+    CMQ_RETURN_IF_ERROR(BlockStopSignals());
     if (config.log_level == "debug") MinLogLevel() = LogLevel::kDebug;
     if (config.log_level == "warn") MinLogLevel() = LogLevel::kWarn;
     if (config.log_level == "error") MinLogLevel() = LogLevel::kError;
@@ -172,15 +173,27 @@ struct Daemon::Impl : public http::Handler {
     return Status::Ok();
   }
 
-  Status InstallSignalHandlers() {
-    signal(SIGPIPE, SIG_IGN);
+  static sigset_t StopSignals() {
     sigset_t mask;
     sigemptyset(&mask);
     sigaddset(&mask, SIGTERM);
     sigaddset(&mask, SIGINT);
+    return mask;
+  }
+
+  // Must run before any thread starts, so that every thread inherits the blocked mask
+  // and the signals reach only the signalfd.
+  static Status BlockStopSignals() {
+    signal(SIGPIPE, SIG_IGN);
+    sigset_t mask = StopSignals();
     if (pthread_sigmask(SIG_BLOCK, &mask, nullptr) != 0) {
       return Status(ErrorCode::kIoError, "pthread_sigmask");
     }
+    return Status::Ok();
+  }
+
+  Status InstallSignalHandlers() {
+    sigset_t mask = StopSignals();
     signal_fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
     if (signal_fd < 0) return Status(ErrorCode::kIoError, "signalfd");
     loop.AddFd(signal_fd, EPOLLIN, [this](uint32_t) {
