@@ -61,6 +61,7 @@ class Broker {
                                 const QueueAttributeUpdate& attributes);
   Result<QueuePage> ListQueues(AccountId account, std::string_view search_word,
                                int64_t offset, int64_t limit) const;
+  // Counters reflect time as processed by the last Tick() or operation on the queue.
   Result<QueueView> GetQueue(AccountId account, std::string_view name) const;
   Result<QueueView> SetQueueAttributes(AccountId account, std::string_view name,
                                        const QueueAttributeUpdate& update);
@@ -110,6 +111,7 @@ class Broker {
     int64_t queues = 0;
     int64_t messages = 0;        // delayed + active + inactive + rewindable, all queues
     int64_t parked_receives = 0;
+    int64_t memory_bytes = 0;    // estimate of the broker's own memory (bodies excluded)
   };
   Stats GetStats() const;
 

@@ -16,7 +16,9 @@ const ErrorInfo& GetErrorInfo(ErrorCode c) { return kErrorTable[static_cast<int>
 std::string Status::WireMessage() const {
   if (ok()) return {};
   const ErrorInfo& info = GetErrorInfo(code_);
-  std::string out = "(" + std::to_string(info.module_code) + ")";
+  // Built with append: GCC 12 at -O3 warns falsely (-Wrestrict) on operator+ chains.
+  std::string out;
+  out.append("(").append(std::to_string(info.module_code)).append(")");
   std::string_view text = info.text;
   size_t pos = text.find("%s");
   if (pos == std::string_view::npos) {
@@ -32,10 +34,11 @@ std::string Status::WireMessage() const {
 std::string Status::ToString() const {
   if (ok()) return "OK";
   const ErrorInfo& info = GetErrorInfo(code_);
-  std::string out = std::string(info.name) + " " + std::to_string(info.code) + "/" +
-                    std::to_string(info.module_code) + " " + WireMessage();
+  std::string out;
+  out.append(info.name).append(" ").append(std::to_string(info.code)).append("/");
+  out.append(std::to_string(info.module_code)).append(" ").append(WireMessage());
   if (!detail_.empty() && std::string_view(info.text).find("%s") == std::string_view::npos) {
-    out += " [" + detail_ + "]";
+    out.append(" [").append(detail_).append("]");
   }
   return out;
 }

@@ -20,11 +20,13 @@ class FaultEnv : public Env {
   // The next `n` PWrite calls write only the first half of their data, then fail.
   void FailNextWrites(int n);
   // Allocate and any PWrite that grows a file beyond its allocated size fail with
-  // kDiskFull while set.
+  // kDiskFull while set (an Allocate inside the file's current size needs no new
+  // space and succeeds); FreeSpace reports 0.
   void SetDiskFull(bool full);
   // Simulates power loss: every file created through this env goes back to its last
   // synced content (files never synced disappear, and so do directory entries not
   // made durable by SyncDir). Open File objects become unusable (every call fails).
+  // Only a MemEnv base can lose data; over another base this only invalidates files.
   void DropUnsyncedData();
 
   Result<std::unique_ptr<File>> Open(const std::string& path, OpenMode mode) override;

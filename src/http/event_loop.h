@@ -30,12 +30,16 @@ class EventLoop {
   void Cancel(TimerId id);
 
   // Loop thread only. Watches `fd` (level-triggered). `events` are EPOLL* flags.
-  // The callback receives the ready events.
+  // The callback receives the ready events. Returns false if the kernel refused to
+  // watch the fd (e.g. out of memory); the callback is then dropped. After RemoveFd
+  // the callback is never called again, even for events already collected, and it
+  // may remove its own fd while running. The caller keeps owning (and closes) `fd`.
   using FdCallback = std::function<void(uint32_t events)>;
-  void AddFd(int fd, uint32_t events, FdCallback cb);
+  bool AddFd(int fd, uint32_t events, FdCallback cb);
   void ModifyFd(int fd, uint32_t events);
   void RemoveFd(int fd);
 
+  // True on the thread running Run(); before the first Run(), on the constructing one.
   bool InLoopThread() const;
 
  private:

@@ -23,7 +23,7 @@ struct Request {
   std::string host;         // Host header value as received ("" if absent)
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
   std::string body;         // de-chunked
-  std::string peer;         // "ip:port" of the client
+  std::string peer;         // "ip:port" of the client ("[ip]:port" for IPv6)
   int version_minor = 1;    // HTTP/1.x
   bool keep_alive = true;   // after Connection header and version rules
   const std::string* Header(std::string_view lower_name) const;
@@ -33,13 +33,17 @@ struct Response {
   int status = 200;
   std::string reason = "OK";
   std::string content_type = "application/json; charset=utf-8";
-  std::vector<std::pair<std::string, std::string>> headers;  // extra headers
+  // Extra headers, sent as given; the server writes Content-Length and Connection
+  // itself (and Content-Type from the field above), so do not repeat them here.
+  std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
   bool close = false;  // send "Connection: close" and close after writing
 };
 
-// Called exactly once per request, on the loop thread, now or later. Calling it after
-// the client disconnected is harmless (the response is dropped).
+// Called exactly once per request, on the loop thread, now or later (also from inside
+// OnRequest). Calling it after the client disconnected, or a second time, is harmless
+// (the response is dropped). It must not be called after the Server is destroyed; the
+// destructor runs the on_cancel of every request still pending.
 using Responder = std::function<void(Response)>;
 
 class Handler {

@@ -21,6 +21,22 @@
 // Recovery: Recover() reads segments in order and hands every record to the callback.
 // A torn or zero tail of the LAST segment is truncated (a crash during a write); a CRC
 // or framing error anywhere else is kCorruption and startup must stop.
+//
+// Spare segments: EnsureHeadroom preallocates future segments under their final names
+// ("<n+1>.seg", ...) with no header: an all-zero header marks a file as not yet used.
+// The log rolls into them in order; recovery keeps trailing all-zero files as spares
+// (zeroing them again, since a crash may have left stale bytes behind the header). The
+// writer syncs segment N before it writes any byte of N+1, so a damaged segment that
+// is followed by a used one is corruption, never a torn write.
+//
+// Headroom is estimated conservatively: each spare counts its size minus a header, the
+// last preamble and the largest record seen (tail space a record that does not fit
+// leaves unused). A record larger than segment_size gets a segment of its own size.
+//
+// The caller keeps other processes out of `dir` (Env::LockFile); the journal does not
+// lock. Segment creation (a roll without a spare, EnsureHeadroom) runs on the calling
+// thread and includes fdatasync + directory sync; the common Append is one memcpy
+// under the batch mutex.
 #pragma once
 
 #include <cstdint>
@@ -34,20 +50,24 @@
 namespace cmq::journal {
 
 struct JournalOptions {
-  std::string dir;                              // created if missing
-  uint64_t segment_size = 64ull << 20;          // preallocated size of each segment
-  bool relaxed = false;                         // see header comment
+  std::string dir;                      // created if missing
+  uint64_t segment_size = 64ull << 20;  // preallocated size of each segment
+  bool relaxed = false;                 // see header comment
   int relaxed_sync_interval_ms = 50;
 };
 
 struct JournalStats {
   uint64_t appended_records = 0;
   uint64_t appended_bytes = 0;
-  uint64_t syncs = 0;              // fdatasync calls made by the writer
+  uint64_t syncs = 0;  // fdatasync calls made by the writer
   uint64_t durable_lsn = 0;
   uint32_t oldest_segment = 0;
   uint32_t current_segment = 0;
   bool failed = false;
+  // What Recover() found: records replayed, and whether a torn or garbage tail was
+  // cut off the last segment (worth a log line; a zero tail is the normal end).
+  uint64_t recovered_records = 0;
+  bool truncated_tail = false;
 };
 
 class Journal : public RecordLog {
@@ -55,11 +75,14 @@ class Journal : public RecordLog {
   static Result<std::unique_ptr<Journal>> Open(env::Env* env, JournalOptions options);
   ~Journal() override;  // calls Close()
 
-  // Replays every stored record in log order. Must be called once, before Start().
-  // `location` is the Location of the payload's first byte (same meaning as Append's
-  // result). A non-OK status from `fn` aborts recovery and is returned.
-  using RecoverFn = std::function<Status(RecordType type, std::string_view payload,
-                                         Location location)>;
+  // Replays every stored record in log order. Must be called once, before Start(),
+  // Append() and the other RecordLog calls. `location` is the Location of the
+  // payload's first byte (same meaning as Append's result); `payload` is valid only
+  // during the call. A non-OK status from `fn` aborts recovery and is returned
+  // (nothing is repaired then). Errors: kCorruption (with file and offset), kIoError.
+  // Preamble records come back like any other record.
+  using RecoverFn =
+      std::function<Status(RecordType type, std::string_view payload, Location location)>;
   Status Recover(const RecoverFn& fn);
 
   // Starts the writer thread. `wakeup` is called from the writer thread whenever the
@@ -71,9 +94,12 @@ class Journal : public RecordLog {
   void RunCompletions();
 
   // Writes and syncs everything appended so far, stops the writer thread and fires
-  // the remaining callbacks. Idempotent.
+  // the remaining callbacks. Idempotent. Returns kStorageFailed if the journal failed.
+  // The writer may call `wakeup` until Close() returns. Append afterwards fails with
+  // kShuttingDown.
   Status Close();
 
+  // Any thread (the recovery fields once Recover() has returned).
   JournalStats Stats() const;
 
   // RecordLog
@@ -85,6 +111,8 @@ class Journal : public RecordLog {
   uint32_t OldestSegment() const override;
   uint32_t CurrentSegment() const override;
   Status DropSegmentsBefore(uint32_t segment) override;
+  // The preamble runs inside the Append that rolls; it must not call Append. Leaving
+  // `*type` at 0 writes no preamble.
   void SetSegmentPreamble(Preamble preamble) override;
 
  private:

@@ -245,11 +245,14 @@ struct Daemon::Impl : public http::Handler {
     WaitForDrain();
   }
 
+  // Done when every request is answered and every answer has left (the server
+  // closes each connection after its last response), or when the grace period ends.
   void WaitForDrain() {
-    if (server->PendingRequests() == 0 || env->clock()->NowMs() >= stop_deadline_ms) {
-      if (server->PendingRequests() != 0) {
-        CMQ_LOG_WARN("shutdown grace period over with %zu requests unanswered",
-                     server->PendingRequests());
+    bool drained = server->PendingRequests() == 0 && server->OpenConnections() == 0;
+    if (drained || env->clock()->NowMs() >= stop_deadline_ms) {
+      if (!drained) {
+        CMQ_LOG_WARN("shutdown grace period over with %zu requests unanswered, %zu connections",
+                     server->PendingRequests(), server->OpenConnections());
       }
       loop.Stop();
       return;

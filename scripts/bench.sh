@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# The benchmark suite of docs/benchmarks.md: builds the optimised binaries, starts a
+# fresh cmqd (default durable mode) on a temporary data directory and runs cmq-bench
+# against it. Client and server share the machine; results go to stdout.
+#   scripts/bench.sh            # everything
+#   scripts/bench.sh send recv  # chosen scenarios: send recv single mixed longpoll memory
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMQ_BUILD_TESTS=OFF >/dev/null
+cmake --build build/release --target cmqd cmq-bench >/dev/null
+
+scenarios=("$@")
+((${#scenarios[@]})) || scenarios=(send recv single mixed longpoll memory)
+data=$(mktemp -d /tmp/cmq-bench-XXXXXX)
+port=${CMQ_BENCH_PORT:-18765}
+export CMQ_ENDPOINT=http://127.0.0.1:$port CMQ_SECRET_ID=AKIDbench CMQ_SECRET_KEY=benchsecret
+bench=build/release/cmq-bench
+pid=""
+
+start_server() {
+  build/release/cmqd --listen 127.0.0.1:$port --data-dir "$data" \
+    --secret-id "$CMQ_SECRET_ID" --secret-key "$CMQ_SECRET_KEY" --min-max-msg-heap-num 1 \
+    --log-level warn >>"$data.log" 2>&1 &
+  pid=$!
+  for _ in $(seq 500); do
+    grep -q "listening on" "$data.log" 2>/dev/null && return 0
+    sleep 0.01
+  done
+  echo "cmqd did not start"; cat "$data.log"; exit 1
+}
+stop_server() { kill -TERM "$pid"; wait "$pid" || true; }
+rss_kib() { awk '/VmRSS/ {print $2}' /proc/"$pid"/status; }
+cleanup() { [[ -n "$pid" ]] && kill -9 "$pid" 2>/dev/null; rm -rf "$data" "$data.log"; }
+trap cleanup EXIT
+
+start_server
+for s in "${scenarios[@]}"; do
+  case "$s" in
+    send)
+      echo "== batch send: 16 per request, 4 producers, 1 KiB, 1,000,000 messages"
+      $bench --queue backlog --create-queue --mode produce --producers 4 --batch 16 \
+        --size 1024 --count 1000000
+      ;;
+    recv)
+      echo "== batch receive + batch delete: 4 consumers draining the 1,000,000 backlog"
+      $bench --queue backlog --mode consume --consumers 4 --batch 16 --count 1000000 --wait 1
+      ;;
+    single)
+      echo "== single SendMessage: 16 connections, 1 KiB, 320,000 messages"
+      $bench --queue single --create-queue --mode produce --producers 16 --batch 1 \
+        --size 1024 --count 320000 --delete-queue
+      ;;
+    mixed)
+      echo "== mixed single-message traffic at 5,000 msgs/s for 30 s: send-to-receive latency"
+      $bench --queue mixed --create-queue --producers 2 --consumers 4 --batch 1 --size 1024 \
+        --rate 5000 --duration 30 --wait 5 --delete-queue
+      ;;
+    longpoll)
+      echo "== 10,000 parked long-poll receives (wait 10 s)"
+      $bench --queue idle --create-queue --mode longpoll --parked 10000 --wait 10 --server-pid "$pid"
+      ;;
+    memory)
+      echo "== 1,000,000 queued 1 KiB messages: server memory per message, restart time"
+      before=$(rss_kib)
+      $bench --queue heap --create-queue --mode produce --producers 4 --batch 16 --size 1024 \
+        --count 1000000 >/dev/null
+      after=$(rss_kib)
+      echo "RSS before ${before} KiB, after ${after} KiB: $(((after - before) * 1024 / 1000000)) bytes/message"
+      stop_server
+      t0=$(date +%s.%N)
+      start_server
+      t1=$(date +%s.%N)
+      echo "restart with the backlog: serving again after $(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.2f", b - a}') s; RSS $(rss_kib) KiB"
+      ;;
+    *) echo "unknown scenario $s"; exit 2 ;;
+  esac
+done
+stop_server
+pid=""

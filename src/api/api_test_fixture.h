@@ -1,0 +1,183 @@
+// In-process fixture for the api tests: a FakeClock, a MemRecordLog, a real Broker, a
+// KeyStore with one key, and helpers that sign requests like the SDKs do and return
+// the parsed JSON answer. No sockets, no sleeps.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "api/api.h"
+#include "auth/verifier.h"
+#include "broker/broker.h"
+#include "common/form.h"
+#include "common/json.h"
+#include "common/signing.h"
+#include "env/env.h"
+#include "journal/mem_record_log.h"
+
+namespace cmq::api {
+
+inline constexpr char kSecretId[] = "AKIDPcYDclDJCn8D0Xypa4f3pKYUCVYLn3zT";
+inline constexpr char kSecretKey[] = "pPgfLipfEXZ7VcRzhAMIyPaU7UbQyFFx";
+inline constexpr uint64_t kAccount = 1250000000;
+inline constexpr char kHost[] = "cmq.local:8080";
+inline constexpr char kPath[] = "/v2/index.php";
+
+// A request whose answer may come later (parked receive, durability).
+struct Pending {
+  std::shared_ptr<std::vector<std::string>> answers = std::make_shared<std::vector<std::string>>();
+  std::function<void()> cancel;
+
+  bool answered() const { return !answers->empty(); }
+  // The one answer, parsed. Fails the test if there is none or more than one.
+  JsonValue json() const {
+    EXPECT_EQ(answers->size(), 1u) << "a request must be answered exactly once";
+    if (answers->empty()) return JsonValue::MakeNull();
+    Result<JsonValue> parsed = ParseJson(answers->front());
+    EXPECT_TRUE(parsed.ok()) << "not JSON: " << answers->front();
+    return parsed.ok() ? *parsed : JsonValue::MakeNull();
+  }
+};
+
+class ApiTest : public ::testing::Test {
+ protected:
+  static broker::Limits TestLimits() {
+    broker::Limits limits;
+    limits.min_max_msg_heap_num = 1;  // lets tests fill a queue
+    limits.max_queues_per_account = 60;
+    return limits;
+  }
+
+  ApiTest() { Reset(TestLimits()); }
+
+  // Rebuilds broker and api with `limits` (empty state).
+  void Reset(broker::Limits limits) {
+    api_.reset();
+    broker_.reset();
+    log_ = std::make_unique<journal::MemRecordLog>();
+    broker_ = std::make_unique<broker::Broker>(&clock_, log_.get(), limits);
+    broker_->FinishRecovery();
+    keys_ = std::make_unique<auth::KeyStore>();
+    EXPECT_TRUE(keys_->Add({kSecretId, kSecretKey, kAccount, true}).ok());
+    ApiOptions options;
+    options.limits = limits;
+    api_ = std::make_unique<Api>(broker_.get(), keys_.get(), &clock_, options);
+  }
+
+  // Adds Action and the common parameters, then the Signature the SDKs would compute.
+  ParamList SignedParams(const std::string& method, const std::string& action, ParamList params,
+                         const std::string& key = kSecretKey) const {
+    ParamList all;
+    if (!action.empty()) all.push_back({"Action", action});
+    all.push_back({"SecretId", kSecretId});
+    all.push_back({"Nonce", "12345"});
+    all.push_back({"Timestamp", std::to_string(clock_.NowMs() / 1000)});
+    all.push_back({"SignatureMethod", "HmacSHA256"});
+    all.push_back({"RequestClient", "SDK_Python_1.3"});
+    for (auto& p : params) all.push_back(std::move(p));
+    std::string to_sign = StringToSign(method, kHost, kPath, all);
+    all.push_back({"Signature", Sign(to_sign, key, SignatureMethod::kHmacSHA256)});
+    return all;
+  }
+
+  static ApiRequest Request(const std::string& method, const ParamList& params) {
+    ApiRequest r{method, kHost, kPath, "", ""};
+    (method == "GET" ? r.query : r.body) = EncodeForm(params);
+    return r;
+  }
+
+  Pending Start(const ApiRequest& request) {
+    Pending p;
+    p.cancel = api_->Handle(
+        request, [answers = p.answers](std::string json) { answers->push_back(std::move(json)); });
+    return p;
+  }
+
+  Pending Start(const std::string& action, ParamList params, const std::string& method = "POST") {
+    return Start(Request(method, SignedParams(method, action, std::move(params))));
+  }
+
+  // A request that must be answered before Handle returns.
+  JsonValue Call(const ApiRequest& request) {
+    Pending p = Start(request);
+    EXPECT_TRUE(p.answered()) << "no immediate answer";
+    return p.json();
+  }
+  JsonValue Call(const std::string& action, ParamList params = {},
+                 const std::string& method = "POST") {
+    return Call(Request(method, SignedParams(method, action, std::move(params))));
+  }
+
+  // Asserting helpers on answers.
+  static int64_t Code(const JsonValue& v) {
+    const JsonValue* c = v.Find("code");
+    return c != nullptr && c->is_number() ? c->as_int().value_or(-1) : -1;
+  }
+  static std::string Message(const JsonValue& v) {
+    const JsonValue* m = v.Find("message");
+    return m != nullptr && m->is_string() ? m->as_string() : "<no message>";
+  }
+  static std::string Str(const JsonValue& v, std::string_view key) {
+    const JsonValue* m = v.Find(key);
+    EXPECT_TRUE(m != nullptr && m->is_string()) << key << " is not a string";
+    return m != nullptr && m->is_string() ? m->as_string() : "";
+  }
+  static int64_t Int(const JsonValue& v, std::string_view key) {
+    const JsonValue* m = v.Find(key);
+    EXPECT_TRUE(m != nullptr && m->is_number() && m->as_int()) << key << " is not an integer";
+    return m != nullptr && m->is_number() ? m->as_int().value_or(-1) : -1;
+  }
+  // Expects `code` and a message starting with "(<module>)".
+  static void ExpectError(const JsonValue& v, int code, int module,
+                          const std::string& detail = "") {
+    EXPECT_EQ(Code(v), code) << Message(v);
+    std::string prefix = "(" + std::to_string(module) + ")";
+    EXPECT_EQ(Message(v).rfind(prefix, 0), 0u) << Message(v);
+    if (!detail.empty()) {
+      EXPECT_NE(Message(v).find(detail), std::string::npos) << Message(v);
+    }
+    EXPECT_FALSE(Str(v, "requestId").empty());
+  }
+  static void ExpectOk(const JsonValue& v) {
+    EXPECT_EQ(Code(v), 0) << Message(v);
+    EXPECT_EQ(Message(v), "");
+    EXPECT_EQ(Str(v, "codeDesc"), "Success");
+    EXPECT_FALSE(Str(v, "requestId").empty());
+  }
+
+  // Shorthands.
+  void CreateQueue(const std::string& name, ParamList attributes = {}) {
+    attributes.push_back({"queueName", name});
+    JsonValue v = Call("CreateQueue", std::move(attributes));
+    ASSERT_EQ(Code(v), 0) << Message(v);
+  }
+  std::string SendMessage(const std::string& queue, const std::string& body) {
+    JsonValue v = Call("SendMessage", {{"queueName", queue}, {"msgBody", body}});
+    EXPECT_EQ(Code(v), 0) << Message(v);
+    return Code(v) == 0 ? Str(v, "msgId") : "";
+  }
+  // Receives one message at once; returns the whole answer.
+  JsonValue Receive(const std::string& queue) {
+    return Call("ReceiveMessage", {{"queueName", queue}, {"pollingWaitSeconds", "0"}});
+  }
+  JsonValue Attributes(const std::string& queue) {
+    return Call("GetQueueAttributes", {{"queueName", queue}});
+  }
+  void AdvanceSeconds(int64_t s) {
+    clock_.Advance(s * 1000);
+    broker_->Tick();
+  }
+
+  env::FakeClock clock_;
+  std::unique_ptr<journal::MemRecordLog> log_;
+  std::unique_ptr<broker::Broker> broker_;
+  std::unique_ptr<auth::KeyStore> keys_;
+  std::unique_ptr<Api> api_;
+};
+
+}  // namespace cmq::api

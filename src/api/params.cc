@@ -1,0 +1,185 @@
+#include "api/params.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <map>
+#include <utility>
+
+#include "common/json.h"
+#include "common/strings.h"
+
+namespace cmq::api {
+namespace {
+
+constexpr int kMinMaxReceiveCount = 1;
+constexpr int kMaxMaxReceiveCount = 1000;
+constexpr int kMinTimeToLive = 300;
+constexpr int kMaxTimeToLive = 43200;
+// Longer indices cannot be contiguous with a batch of at most a few dozen elements,
+// and keeping them short keeps the parse overflow-free.
+constexpr size_t kMaxIndexDigits = 9;
+
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+bool IsAlpha(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
+
+bool IsDigitString(std::string_view s) {
+  if (!s.empty() && s[0] == '-') s.remove_prefix(1);
+  return !s.empty() && std::all_of(s.begin(), s.end(), IsDigit);
+}
+
+// Whether `key` starts with `prefix`, exactly or ignoring ASCII case.
+bool HasPrefix(std::string_view key, std::string_view prefix, bool ignore_case) {
+  if (key.size() < prefix.size()) return false;
+  std::string_view head = key.substr(0, prefix.size());
+  return ignore_case ? EqualsIgnoreCase(head, prefix) : head == prefix;
+}
+
+// An integer member of the policy: a JSON number, or a string holding an integer.
+std::optional<int64_t> JsonInteger(const JsonValue* v) {
+  if (v == nullptr) return std::nullopt;
+  if (v->is_number()) return v->as_int();
+  if (v->is_string()) return ParseInt64(v->as_string());
+  return std::nullopt;
+}
+
+}  // namespace
+
+const std::string* Params::Find(std::string_view name) const {
+  const std::string* folded = nullptr;
+  for (auto it = list_->rbegin(); it != list_->rend(); ++it) {
+    if (it->first == name) return &it->second;
+    if (folded == nullptr && EqualsIgnoreCase(it->first, name)) folded = &it->second;
+  }
+  return folded;
+}
+
+Result<std::string_view> Params::RequiredString(std::string_view name) const {
+  const std::string* v = Find(name);
+  if (v == nullptr) return Status(ErrorCode::kLackedParameter, std::string(name));
+  return std::string_view(*v);
+}
+
+Result<std::optional<int64_t>> Params::OptionalInt(std::string_view name, int64_t min,
+                                                   int64_t max) const {
+  const std::string* v = Find(name);
+  if (v == nullptr) return std::optional<int64_t>();
+  std::optional<int64_t> n = ParseInt64(*v);
+  if (!n) {
+    // A number too large for int64 is still a number: report the range, not the type.
+    return Status(IsDigitString(*v) ? ErrorCode::kOutOfRange : ErrorCode::kErrorType,
+                  std::string(name));
+  }
+  if (*n < min || *n > max) return Status(ErrorCode::kOutOfRange, std::string(name));
+  return n;
+}
+
+Result<int64_t> Params::RequiredInt(std::string_view name, int64_t min, int64_t max) const {
+  Result<std::optional<int64_t>> v = OptionalInt(name, min, max);
+  if (!v.ok()) return v.status();
+  if (!v->has_value()) return Status(ErrorCode::kLackedParameter, std::string(name));
+  return **v;
+}
+
+Result<std::string_view> Params::QueueName(std::string_view name) const {
+  Result<std::string_view> v = RequiredString(name);
+  if (!v.ok()) return v;
+  if (!IsValidResourceName(*v)) return Status(ErrorCode::kQueueNameFormat);
+  return v;
+}
+
+Result<std::vector<std::string_view>> Params::Indexed(std::string_view name,
+                                                      size_t max_count) const {
+  const std::string prefix = std::string(name) + ".";
+  // Exact spelling first; the case-insensitive fallback only when nothing matches.
+  bool ignore_case = std::none_of(list_->begin(), list_->end(), [&](const Param& p) {
+    return HasPrefix(p.first, prefix, /*ignore_case=*/false);
+  });
+  std::map<uint64_t, std::string_view> by_index;  // later duplicates overwrite
+  for (const auto& [key, value] : *list_) {
+    if (!HasPrefix(key, prefix, ignore_case)) continue;
+    std::string_view digits = std::string_view(key).substr(prefix.size());
+    bool well_formed = !digits.empty() && digits.size() <= kMaxIndexDigits &&
+                       std::all_of(digits.begin(), digits.end(), IsDigit) &&
+                       (digits.size() == 1 || digits[0] != '0');
+    if (!well_formed) return Status(ErrorCode::kParamKeyFormat, key);
+    by_index[*ParseUint64(digits)] = value;
+  }
+  if (by_index.size() > max_count) {
+    return Status(ErrorCode::kBatchSizeOutOfRange, std::string(name));
+  }
+  std::vector<std::string_view> values;
+  values.reserve(by_index.size());
+  uint64_t expected = by_index.empty() ? 0 : by_index.begin()->first;
+  if (expected > 1) return Status(ErrorCode::kNotConsequent, std::string(name));
+  for (const auto& [index, value] : by_index) {
+    if (index != expected++) return Status(ErrorCode::kNotConsequent, std::string(name));
+    values.push_back(value);
+  }
+  return values;
+}
+
+Result<Paging> ParsePaging(const Params& params, int64_t default_limit, int64_t max_limit) {
+  Paging paging;
+  if (const std::string* word = params.Find("searchWord")) paging.search_word = *word;
+  Result<std::optional<int64_t>> offset = params.OptionalInt("offset", 0, INT64_MAX);
+  if (!offset.ok()) return offset.status();
+  paging.offset = offset->value_or(0);
+  Result<std::optional<int64_t>> limit = params.OptionalInt("limit", INT64_MIN, INT64_MAX);
+  if (!limit.ok()) return limit.status();
+  paging.limit = limit->value_or(0) <= 0 ? default_limit : std::min(**limit, max_limit);
+  return paging;
+}
+
+bool IsValidResourceName(std::string_view name) {
+  if (name.empty() || name.size() > 64 || !IsAlpha(name[0])) return false;
+  return std::all_of(name.begin(), name.end(),
+                     [](char c) { return IsAlpha(c) || IsDigit(c) || c == '_' || c == '-'; });
+}
+
+Result<broker::DeadLetterPolicy> ParseDeadLetterPolicy(std::string_view json) {
+  Result<JsonValue> parsed = ParseJson(json);
+  if (!parsed.ok() || !parsed->is_object()) return Status(ErrorCode::kDlqNotJson);
+  const JsonValue& root = *parsed;
+
+  broker::DeadLetterPolicy policy;
+  const JsonValue* queue = root.Find("deadLetterQueue");
+  if (queue == nullptr || !queue->is_string()) return Status(ErrorCode::kDlqQueueMember);
+  policy.queue_name = queue->as_string();
+
+  std::optional<int64_t> kind = JsonInteger(root.Find("policy"));
+  if (!kind || (*kind != 0 && *kind != 1)) return Status(ErrorCode::kDlqPolicyMember);
+  policy.policy = static_cast<int>(*kind);
+
+  if (policy.policy == 0) {
+    std::optional<int64_t> count = JsonInteger(root.Find("maxReceiveCount"));
+    if (!count || *count < kMinMaxReceiveCount || *count > kMaxMaxReceiveCount) {
+      return Status(ErrorCode::kDlqParams);
+    }
+    policy.max_receive_count = static_cast<int>(*count);
+  } else {
+    std::optional<int64_t> ttl = JsonInteger(root.Find("maxTimeToLive"));
+    if (!ttl || *ttl < kMinTimeToLive || *ttl > kMaxTimeToLive) {
+      return Status(ErrorCode::kDlqParams);
+    }
+    policy.max_time_to_live = static_cast<int>(*ttl);
+  }
+  return policy;
+}
+
+std::string DeadLetterPolicyJson(const broker::DeadLetterPolicy& policy) {
+  JsonWriter w;
+  w.BeginObject()
+      .Field("deadLetterQueue", policy.queue_name)
+      .Field("policy", policy.policy)
+      .Field("maxReceiveCount", policy.max_receive_count)
+      .Field("maxTimeToLive", policy.max_time_to_live)
+      .EndObject();
+  return w.Take();
+}
+
+Status CheckBodyEncoding(std::string_view body) {
+  if (!IsValidUtf8(body)) return Status(ErrorCode::kErrorType, "msgBody");
+  return Status::Ok();
+}
+
+}  // namespace cmq::api

@@ -1,0 +1,91 @@
+// Parameter access and validation for every action (docs/cmq-api.md 1.3, 4, 5.1,
+// 6.4, 6.6, 6.7). Handlers never look at the raw ParamList; they ask a Params, so every
+// action gives the same error for the same kind of bad input:
+//   absent required parameter      kLackedParameter  "<name>"
+//   Int that is not an integer     kErrorType        "<name>"
+//   Int outside its range          kOutOfRange       "<name>"
+//   bad queue name                 kQueueNameFormat
+//   indexed list with a gap/start  kNotConsequent    "<name>"
+//   indexed list too long          kBatchSizeOutOfRange "<name>"
+//   malformed index ("name.x")     kParamKeyFormat   "<key>"
+//
+// Lookup rules: the last occurrence of a key wins; an exact (case-sensitive) match is
+// preferred, and only when no key matches exactly is a case-insensitive match used.
+//
+// Thread-compatible; a Params borrows the ParamList, which must outlive it and every
+// string_view it hands out.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "broker/types.h"
+#include "common/form.h"
+#include "common/status.h"
+
+namespace cmq::api {
+
+class Params {
+ public:
+  explicit Params(const ParamList* list) : list_(list) {}
+
+  // The value of `name`, or nullptr when absent.
+  const std::string* Find(std::string_view name) const;
+
+  // Present (possibly empty) value, else kLackedParameter.
+  Result<std::string_view> RequiredString(std::string_view name) const;
+
+  // Integers are whole decimal strings ("-5", "30"; no spaces, no '+'). A digit string
+  // too large for int64 is out of range, anything else non-numeric (including "") is
+  // kErrorType.
+  Result<std::optional<int64_t>> OptionalInt(std::string_view name, int64_t min, int64_t max) const;
+  Result<int64_t> RequiredInt(std::string_view name, int64_t min, int64_t max) const;
+
+  // Required queue name with valid syntax (`name` is the parameter, e.g.
+  // "deadLetterQueueName").
+  Result<std::string_view> QueueName(std::string_view name = "queueName") const;
+
+  // The values of `name.N` (N decimal, no sign, no leading zeros) in index order.
+  // Indices must start at 0 or 1 and be contiguous; duplicate indices: last wins.
+  // Returns an empty list when no indexed key is present (the plain key `name` does
+  // not count). More than `max_count` distinct indices -> kBatchSizeOutOfRange.
+  Result<std::vector<std::string_view>> Indexed(std::string_view name, size_t max_count) const;
+
+ private:
+  const ParamList* list_;
+};
+
+// searchWord / offset / limit of the List actions (6.7): searchWord defaults to "",
+// offset to 0 (negative -> kOutOfRange); limit <= 0 or absent means `default_limit`,
+// and values above `max_limit` are clamped.
+struct Paging {
+  std::string_view search_word;
+  int64_t offset = 0;
+  int64_t limit = 0;
+};
+Result<Paging> ParsePaging(const Params& params, int64_t default_limit, int64_t max_limit);
+
+// ^[A-Za-z][A-Za-z0-9_-]{0,63}$ (5.1).
+bool IsValidResourceName(std::string_view name);
+
+// Parses the deadLetterPolicy JSON text (6.4). Errors:
+//   kDlqNotJson      not JSON, or not an object
+//   kDlqQueueMember  deadLetterQueue missing or not a string
+//   kDlqPolicyMember policy missing or not 0/1
+//   kDlqParams       maxReceiveCount (policy 0) missing or outside 1..1000, or
+//                    maxTimeToLive (policy 1) missing or outside 300..43200
+// Integers may be JSON numbers or strings holding an integer. The broker checks the
+// queue exists, nesting, binding count and maxTimeToLive < msgRetentionSeconds.
+Result<broker::DeadLetterPolicy> ParseDeadLetterPolicy(std::string_view json);
+
+// The deadLetterPolicy as the JSON text reported by Get/SetQueueAttributes.
+std::string DeadLetterPolicyJson(const broker::DeadLetterPolicy& policy);
+
+// Message bodies travel inside JSON responses, so they must be valid UTF-8 (6.6):
+// kErrorType "msgBody" otherwise.
+Status CheckBodyEncoding(std::string_view body);
+
+}  // namespace cmq::api

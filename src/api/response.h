@@ -1,0 +1,64 @@
+// The response envelope (docs/cmq-api.md 3): every answer is one flat JSON object
+//   {"code":N,"message":"...","requestId":"...",["codeDesc":"Success",]
+//    ["clientRequestId":N,] <action fields>}
+// and Reply, the handle through which a handler answers exactly once (now, or from a
+// broker callback after the change is durable).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "broker/broker.h"
+#include "common/json.h"
+#include "common/status.h"
+
+namespace cmq::api {
+
+// What every response of one request repeats.
+struct Envelope {
+  std::string request_id;
+  std::optional<uint64_t> client_request_id;  // echoed only when the request had a valid one
+};
+
+// Writes the action-specific fields into the open top-level object.
+using FieldWriter = std::function<void(JsonWriter&)>;
+
+// The complete JSON text for `status` (OK or an error) followed by `fields` (may be
+// empty). Invalid UTF-8 in echoed request text (an unknown action name, a receipt
+// handle) is replaced by JsonWriter, so the result is always valid JSON.
+std::string RenderResponse(const Envelope& envelope, const Status& status,
+                           const FieldWriter& fields = nullptr);
+
+// Copyable handle that answers one request. Thread: the event loop. The caller of
+// every method guarantees that one request is answered exactly once.
+class Reply {
+ public:
+  using Done = std::function<void(std::string json)>;
+  Reply(Envelope envelope, Done done);
+
+  void Error(const Status& status) const;
+  // Answers with `status` (OK or an error such as a BatchDelete partial failure)
+  // plus `fields`, now.
+  void Send(const Status& status, const FieldWriter& fields = nullptr) const;
+  // Answers once everything the broker appended so far is durable: `status` and
+  // `fields` then, or the storage error if syncing failed. `fields` is kept until then
+  // and must own what it writes.
+  void SendWhenDurable(broker::Broker* broker, Status status, FieldWriter fields = nullptr) const;
+  // A Reply for the same request that drops its answer once `*cancelled` is true (the
+  // client of a parked receive went away).
+  Reply UnlessCancelled(std::shared_ptr<const bool> cancelled) const;
+
+ private:
+  struct Target {
+    Envelope envelope;
+    Done done;
+  };
+  explicit Reply(std::shared_ptr<const Target> target) : target_(std::move(target)) {}
+  std::shared_ptr<const Target> target_;
+};
+
+}  // namespace cmq::api

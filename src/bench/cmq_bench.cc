@@ -1,0 +1,26 @@
+// cmq-bench: a load generator speaking the CMQ API over keep-alive HTTP with signed
+// requests. See --help.
+#include <csignal>
+#include <cstdio>
+
+#include "bench/bench_options.h"
+#include "bench/longpoll_probe.h"
+#include "bench/queue_load.h"
+
+int main(int argc, char** argv) {
+  std::signal(SIGPIPE, SIG_IGN);
+  bool help = false;
+  std::string error;
+  std::optional<cmq::bench::BenchOptions> options =
+      cmq::bench::ParseBenchOptions(argc, argv, &help, &error);
+  if (help) {
+    std::fputs(cmq::bench::HelpText().c_str(), stdout);
+    return 0;
+  }
+  if (!options) {
+    std::fprintf(stderr, "cmq-bench: %s\n", error.c_str());
+    return 2;
+  }
+  if (options->mode == cmq::bench::Mode::kLongPoll) return cmq::bench::RunLongPollProbe(*options);
+  return cmq::bench::RunQueueLoad(*options);
+}

@@ -1,0 +1,583 @@
+// The broker's public calls: validate against the current state, build a record,
+// append it, apply it (broker_apply.cc), then answer. Time-driven work runs in Tick.
+#include "broker/broker.h"
+
+#include <algorithm>
+#include <string>
+#include <unordered_set>
+
+#include "broker/broker_impl.h"
+#include "broker/receipt_handle.h"
+#include "common/coding.h"
+#include "common/strings.h"
+
+namespace cmq::broker {
+namespace {
+
+constexpr size_t kQueueIdChars = 10;
+
+// Runs the callbacks a call queued when the call returns, whichever way it returns,
+// so that they see the call's state changes complete.
+template <typename F>
+class OnExit {
+ public:
+  explicit OnExit(F f) : f_(std::move(f)) {}
+  ~OnExit() { f_(); }
+  OnExit(const OnExit&) = delete;
+  OnExit& operator=(const OnExit&) = delete;
+
+ private:
+  F f_;
+};
+
+QueueAttributes Merge(QueueAttributes a, const QueueAttributeUpdate& u) {
+  if (u.max_msg_heap_num) a.max_msg_heap_num = *u.max_msg_heap_num;
+  if (u.polling_wait_seconds) a.polling_wait_seconds = *u.polling_wait_seconds;
+  if (u.visibility_timeout) a.visibility_timeout = *u.visibility_timeout;
+  if (u.max_msg_size) a.max_msg_size = *u.max_msg_size;
+  if (u.msg_retention_seconds) a.msg_retention_seconds = *u.msg_retention_seconds;
+  if (u.rewind_seconds) a.rewind_seconds = *u.rewind_seconds;
+  if (u.dead_letter_policy) a.dead_letter_policy = u.dead_letter_policy;
+  return a;
+}
+
+QueuePage Page(const std::vector<QueueRef>& matches, int64_t offset, int64_t limit) {
+  QueuePage page;
+  page.total_count = static_cast<int64_t>(matches.size());
+  offset = std::max<int64_t>(offset, 0);
+  limit = std::max<int64_t>(limit, 0);
+  for (int64_t i = offset; i < page.total_count && i - offset < limit; ++i) {
+    page.queues.push_back(matches[i]);
+  }
+  return page;
+}
+
+}  // namespace
+
+// --- helpers -------------------------------------------------------------------------
+
+int64_t Broker::Impl::Now() {
+  now_ms = std::max(now_ms, clock->NowMs());
+  return now_ms;
+}
+
+Queue* Broker::Impl::FindQueue(AccountId account, std::string_view name) const {
+  auto acc = accounts.find(account);
+  if (acc == accounts.end()) return nullptr;
+  auto it = acc->second.by_name.find(AsciiLower(name));
+  return it == acc->second.by_name.end() ? nullptr : QueueByUid(it->second);
+}
+
+Queue* Broker::Impl::QueueByUid(uint64_t uid) const {
+  auto it = queues.find(uid);
+  return it == queues.end() ? nullptr : it->second.get();
+}
+
+bool Broker::Impl::IsDeadLetterTarget(const Queue& target) const {
+  auto acc = accounts.find(target.meta().account);
+  if (acc == accounts.end()) return false;
+  for (const auto& [uid, q] : acc->second.in_order) {
+    const auto& p = q->attributes().dead_letter_policy;
+    if (q != &target && p && EqualsIgnoreCase(p->queue_name, target.meta().name)) return true;
+  }
+  return false;
+}
+
+DeadLetterRule Broker::Impl::RuleFor(const Queue& q) const {
+  DeadLetterRule rule;
+  const auto& p = q.attributes().dead_letter_policy;
+  if (!p || storage_failed) return rule;
+  const Queue* dlq = FindQueue(q.meta().account, p->queue_name);
+  if (dlq == nullptr || dlq == &q) return rule;
+  rule.enabled = true;
+  rule.policy = p->policy;
+  rule.max_receive_count = p->max_receive_count;
+  rule.ttl_ms = static_cast<int64_t>(p->max_time_to_live) * 1000;
+  return rule;
+}
+
+Status Broker::Impl::CheckDeadLetterPolicy(AccountId account, const Queue* self,
+                                           std::string_view self_name,
+                                           const QueueAttributes& merged) const {
+  const DeadLetterPolicy& p = *merged.dead_letter_policy;
+  if (p.policy != 0 && p.policy != 1) return Status(ErrorCode::kDlqPolicyMember);
+  if (p.queue_name.empty()) return Status(ErrorCode::kDlqQueueMember);
+  if (p.policy == 0 && p.max_receive_count < 1) return Status(ErrorCode::kDlqParams);
+  if (p.policy == 1 &&
+      (p.max_time_to_live < 1 || p.max_time_to_live >= merged.msg_retention_seconds)) {
+    return Status(ErrorCode::kDlqParams);
+  }
+  if (EqualsIgnoreCase(p.queue_name, self_name)) return Status(ErrorCode::kDlqNest);
+  const Queue* dlq = FindQueue(account, p.queue_name);
+  if (dlq == nullptr) return Status(ErrorCode::kDlqNotExist);
+  if (dlq->attributes().dead_letter_policy) return Status(ErrorCode::kDlqNest);
+  if (self != nullptr && IsDeadLetterTarget(*self)) return Status(ErrorCode::kDlqNest);
+  int sources = 0;
+  for (const auto& [uid, q] : accounts.at(account).in_order) {
+    const auto& qp = q->attributes().dead_letter_policy;
+    if (q != self && qp && EqualsIgnoreCase(qp->queue_name, dlq->meta().name)) ++sources;
+  }
+  if (sources >= limits.max_dead_letter_sources) return Status(ErrorCode::kDlqBindTooMany);
+  return Status::Ok();
+}
+
+Result<journal::Location> Broker::Impl::Append(journal::RecordType type,
+                                               std::span<const std::string_view> parts) {
+  Result<journal::Location> loc = log->Append(type, parts);
+  if (!loc.ok()) {
+    if (loc.status().error() == ErrorCode::kStorageFailed) storage_failed = true;
+    return loc;
+  }
+  size_t size = 0;
+  for (auto p : parts) size += p.size();
+  usage.NoteWrite(*loc, size);
+  return loc;
+}
+
+void Broker::Impl::Reschedule(Queue* q) {
+  int64_t d = q->NextDeadline(RuleFor(*q));
+  if (d == q->scheduled) return;
+  schedule.erase({q->scheduled, q->meta().uid});
+  q->scheduled = d;
+  if (d != INT64_MAX) schedule.emplace(d, q->meta().uid);
+}
+
+void Broker::Impl::AdvanceLive(Queue* q, int64_t now) {
+  q->ExpireTo(now);
+  std::vector<uint64_t> moves;
+  q->ProcessDue(now, RuleFor(*q), &moves);
+  if (!moves.empty()) MoveToDeadLetter(q, moves, now);
+}
+
+void Broker::Impl::MoveToDeadLetter(Queue* q, const std::vector<uint64_t>& positions, int64_t now) {
+  Queue* dlq = FindQueue(q->meta().account, q->attributes().dead_letter_policy->queue_name);
+  DeadLetterMoveRecord rec;
+  rec.source_uid = q->meta().uid;
+  rec.dlq_uid = dlq->meta().uid;
+  rec.time_ms = now;
+  uint64_t next = dlq->meta().next_pos;
+  for (uint64_t pos : positions) rec.moves.push_back({pos, next++});
+  auto loc = Append(kRecDeadLetterMove, EncodeDeadLetterMove(rec));
+  if (!loc.ok()) {
+    // Cannot record the move: the messages stay, visible again.
+    for (uint64_t pos : positions) q->Activate(pos);
+    return;
+  }
+  (void)ApplyMove(rec);
+  ServeWaiters(dlq, now);
+  Reschedule(dlq);
+}
+
+Result<std::vector<ReceivedMessage>> Broker::Impl::ReceiveNow(Queue* q, int n, int64_t now) {
+  std::vector<uint64_t> positions = q->TakeActive(n);
+  if (positions.empty()) return Status(ErrorCode::kNoMessage);
+  std::vector<std::string> bodies(positions.size());
+  for (size_t i = 0; i < positions.size(); ++i) {
+    const MessageEntry* e = q->Find(positions[i]);
+    Status s = log->ReadAt(e->body, e->body_len, &bodies[i]);
+    if (!s.ok()) {
+      q->ReturnActive(positions);
+      return Status(ErrorCode::kReceiveFailed, s.ToString());
+    }
+  }
+  ReceiveRecord rec;
+  rec.uid = q->meta().uid;
+  rec.time_ms = now;
+  rec.visible_until_ms = now + static_cast<int64_t>(q->attributes().visibility_timeout) * 1000;
+  rec.positions = positions;
+  auto loc = Append(kRecReceive, EncodeReceive(rec));
+  if (!loc.ok()) {
+    q->ReturnActive(positions);
+    return loc.status();
+  }
+  ApplyReceive(rec);
+  std::vector<ReceivedMessage> out;
+  out.reserve(positions.size());
+  for (size_t i = 0; i < positions.size(); ++i) {
+    const MessageEntry* e = q->Find(positions[i]);
+    ReceivedMessage m;
+    m.msg_id = std::to_string(e->msg_id);
+    m.receipt_handle =
+        EncodeReceiptHandle({q->meta().uid, positions[i], e->generation}, q->meta().handle_key);
+    m.body = std::move(bodies[i]);
+    m.enqueue_time = e->enqueue_ms / 1000;
+    m.first_dequeue_time = e->first_dequeue_ms / 1000;
+    m.next_visible_time = e->deadline_ms / 1000;
+    m.dequeue_count = e->dequeue_count;
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
+void Broker::Impl::ServeWaiters(Queue* q, int64_t now) {
+  while (q->active() > 0) {
+    auto w = waiters.PopFront(q->meta().uid);
+    if (!w) return;
+    auto result = ReceiveNow(q, w->max_messages, now);
+    ready.push_back(
+        [done = std::move(w->done), r = std::move(result)]() mutable { done(std::move(r)); });
+  }
+}
+
+QueueView Broker::Impl::View(const Queue& q) const {
+  QueueView v;
+  v.queue_id = q.meta().queue_id;
+  v.name = q.meta().name;
+  v.attributes = q.attributes();
+  v.create_time = q.meta().create_ms / 1000;
+  v.last_modify_time = q.meta().modify_ms / 1000;
+  v.counters = q.Counters();
+  return v;
+}
+
+void Broker::Impl::RunReady() {
+  while (!ready.empty()) {
+    auto batch = std::move(ready);
+    ready.clear();
+    for (auto& f : batch) f();
+  }
+}
+
+// --- Broker ----------------------------------------------------------------------------
+
+Broker::Broker(env::Clock* clock, journal::RecordLog* log, Limits limits)
+    : impl_(std::make_unique<Impl>(clock, log, limits)) {
+  log->SetSegmentPreamble(
+      [this](journal::RecordType* type, std::string* payload) { WriteSnapshot(type, payload); });
+}
+
+Broker::~Broker() { impl_->log->SetSegmentPreamble(nullptr); }
+
+void Broker::WhenDurable(std::function<void(const Status&)> done) {
+  impl_->log->WhenDurable(impl_->log->LastAppended(), std::move(done));
+}
+
+Result<QueueView> Broker::CreateQueue(AccountId account, std::string_view name,
+                                      const QueueAttributeUpdate& attributes) {
+  Impl& m = *impl_;
+  OnExit run_ready([&m] { m.RunReady(); });
+  int64_t now = m.Now();
+  if (name.empty()) return Status(ErrorCode::kQueueNameFormat);
+  if (m.FindQueue(account, name) != nullptr) return Status(ErrorCode::kQueueExists);
+  auto acc = m.accounts.find(account);
+  if (acc != m.accounts.end() &&
+      static_cast<int64_t>(acc->second.in_order.size()) >= m.limits.max_queues_per_account) {
+    return Status(ErrorCode::kQueueQuota);
+  }
+  QueueAttributes defaults;
+  defaults.max_msg_heap_num = m.limits.default_max_msg_heap_num;
+  QueueAttributes merged = Merge(defaults, attributes);
+  if (merged.rewind_seconds > merged.msg_retention_seconds) {
+    return Status(ErrorCode::kRewindExceedsRetention);
+  }
+  if (merged.dead_letter_policy) {
+    CMQ_RETURN_IF_ERROR(m.CheckDeadLetterPolicy(account, nullptr, name, merged));
+  }
+  CreateQueueRecord rec;
+  rec.time_ms = now;
+  QueueMeta& meta = rec.meta;
+  meta.account = account;
+  meta.uid = m.next_queue_uid;
+  do {
+    meta.queue_id = "queue-" + RandomAlnum(kQueueIdChars);
+  } while (m.queue_ids.contains(meta.queue_id));
+  meta.name = std::string(name);
+  PutFixed64(&meta.handle_key, RandomUint64());
+  PutFixed64(&meta.handle_key, RandomUint64());
+  meta.create_ms = meta.modify_ms = now;
+  meta.attributes = merged;
+  auto loc = m.Append(kRecCreateQueue, EncodeCreateQueue(rec));
+  if (!loc.ok()) return loc.status();
+  CMQ_RETURN_IF_ERROR(m.ApplyCreate(rec));
+  Queue* q = m.QueueByUid(meta.uid);
+  m.Reschedule(q);
+  return m.View(*q);
+}
+
+Result<QueuePage> Broker::ListQueues(AccountId account, std::string_view search_word,
+                                     int64_t offset, int64_t limit) const {
+  std::vector<QueueRef> matches;
+  auto acc = impl_->accounts.find(account);
+  if (acc != impl_->accounts.end()) {
+    for (const auto& [uid, q] : acc->second.in_order) {
+      if (ContainsIgnoreCase(q->meta().name, search_word)) {
+        matches.push_back({q->meta().queue_id, q->meta().name});
+      }
+    }
+  }
+  return Page(matches, offset, limit);
+}
+
+Result<QueueView> Broker::GetQueue(AccountId account, std::string_view name) const {
+  const Queue* q = impl_->FindQueue(account, name);
+  if (q == nullptr) return Status(ErrorCode::kQueueNotExist);
+  return impl_->View(*q);
+}
+
+Result<QueueView> Broker::SetQueueAttributes(AccountId account, std::string_view name,
+                                             const QueueAttributeUpdate& update) {
+  Impl& m = *impl_;
+  OnExit run_ready([&m] { m.RunReady(); });
+  Queue* q = m.FindQueue(account, name);
+  if (q == nullptr) return Status(ErrorCode::kQueueNotExist);
+  int64_t now = m.Now();
+  m.AdvanceLive(q, now);
+  QueueAttributes merged = Merge(q->attributes(), update);
+  if (merged.rewind_seconds > merged.msg_retention_seconds) {
+    return Status(ErrorCode::kRewindExceedsRetention);
+  }
+  if (merged.dead_letter_policy && (update.dead_letter_policy || update.msg_retention_seconds)) {
+    CMQ_RETURN_IF_ERROR(m.CheckDeadLetterPolicy(account, q, q->meta().name, merged));
+  }
+  SetQueueRecord rec{q->meta().uid, now, merged};
+  auto loc = m.Append(kRecSetQueue, EncodeSetQueue(rec));
+  if (!loc.ok()) return loc.status();
+  m.ApplySet(rec);
+  m.Reschedule(q);
+  return m.View(*q);
+}
+
+Status Broker::DeleteQueue(AccountId account, std::string_view name) {
+  Impl& m = *impl_;
+  OnExit run_ready([&m] { m.RunReady(); });
+  Queue* q = m.FindQueue(account, name);
+  if (q == nullptr) return Status(ErrorCode::kQueueNotExist);
+  if (m.IsDeadLetterTarget(*q)) return Status(ErrorCode::kDlqDeleteActive);
+  DeleteQueueRecord rec{q->meta().uid, m.Now()};
+  auto loc = m.Append(kRecDeleteQueue, EncodeDeleteQueue(rec));
+  if (!loc.ok()) return loc.status();
+  for (auto& w : m.waiters.RemoveQueue(rec.uid)) {
+    m.ready.push_back([done = std::move(w.done)] { done(Status(ErrorCode::kQueueNotExist)); });
+  }
+  m.ApplyDeleteQueue(rec);
+  return Status::Ok();
+}
+
+Status Broker::RewindQueue(AccountId account, std::string_view name, int64_t start_consume_time) {
+  Impl& m = *impl_;
+  OnExit run_ready([&m] { m.RunReady(); });
+  Queue* q = m.FindQueue(account, name);
+  if (q == nullptr) return Status(ErrorCode::kQueueNotExist);
+  int64_t now = m.Now();
+  m.AdvanceLive(q, now);
+  int64_t rewind = q->attributes().rewind_seconds;
+  if (rewind <= 0) return Status(ErrorCode::kRewindDisabled);
+  int64_t now_s = now / 1000;
+  if (start_consume_time < now_s - rewind || start_consume_time > now_s) {
+    return Status(ErrorCode::kRewindTimeInvalid);
+  }
+  RewindRecord rec{q->meta().uid, now, start_consume_time};
+  auto loc = m.Append(kRecRewind, EncodeRewind(rec));
+  if (!loc.ok()) return loc.status();
+  m.ApplyRewind(rec);
+  m.ServeWaiters(q, now);
+  m.Reschedule(q);
+  return Status::Ok();
+}
+
+Result<QueuePage> Broker::ListDeadLetterSourceQueues(AccountId account, std::string_view dlq_name,
+                                                     std::string_view search_word, int64_t offset,
+                                                     int64_t limit) const {
+  const Queue* dlq = impl_->FindQueue(account, dlq_name);
+  if (dlq == nullptr) return Status(ErrorCode::kQueueNotExist);
+  std::vector<QueueRef> matches;
+  for (const auto& [uid, q] : impl_->accounts.at(account).in_order) {
+    const auto& p = q->attributes().dead_letter_policy;
+    if (p && EqualsIgnoreCase(p->queue_name, dlq->meta().name) &&
+        ContainsIgnoreCase(q->meta().name, search_word)) {
+      matches.push_back({q->meta().queue_id, q->meta().name});
+    }
+  }
+  return Page(matches, offset, limit);
+}
+
+Result<std::string> Broker::UnbindDeadLetterQueue(AccountId account, std::string_view name) {
+  Impl& m = *impl_;
+  OnExit run_ready([&m] { m.RunReady(); });
+  Queue* q = m.FindQueue(account, name);
+  if (q == nullptr) return Status(ErrorCode::kQueueNotExist);
+  if (!q->attributes().dead_letter_policy) return q->meta().queue_id;
+  int64_t now = m.Now();
+  m.AdvanceLive(q, now);
+  QueueAttributes merged = q->attributes();
+  merged.dead_letter_policy.reset();
+  SetQueueRecord rec{q->meta().uid, now, merged};
+  auto loc = m.Append(kRecSetQueue, EncodeSetQueue(rec));
+  if (!loc.ok()) return loc.status();
+  m.ApplySet(rec);
+  m.Reschedule(q);
+  return q->meta().queue_id;
+}
+
+Result<std::vector<std::string>> Broker::SendMessages(AccountId account, std::string_view queue,
+                                                      const std::vector<std::string_view>& bodies,
+                                                      int64_t delay_seconds) {
+  Impl& m = *impl_;
+  OnExit run_ready([&m] { m.RunReady(); });
+  Queue* q = m.FindQueue(account, queue);
+  if (q == nullptr) return Status(ErrorCode::kQueueNotExist);
+  const QueueAttributes& a = q->attributes();
+  if (bodies.empty()) return Status(ErrorCode::kBatchSizeOutOfRange, "msgBody");
+  int64_t max_delay = m.limits.max_delay_seconds >= 0
+                          ? m.limits.max_delay_seconds
+                          : static_cast<int64_t>(a.msg_retention_seconds) - 1;
+  if (delay_seconds < 0 || delay_seconds > max_delay) {
+    return Status(ErrorCode::kOutOfRange, "delaySeconds");
+  }
+  uint64_t total = 0;
+  for (auto body : bodies) {
+    if (body.empty()) return Status(ErrorCode::kEmptyBody);
+    if (body.size() > static_cast<uint64_t>(std::max(a.max_msg_size, 0))) {
+      return Status(ErrorCode::kMsgTooLarge);
+    }
+    total += body.size();
+  }
+  if (total > static_cast<uint64_t>(m.limits.max_batch_body_bytes)) {
+    return Status(ErrorCode::kBatchTooLarge);
+  }
+  int64_t now = m.Now();
+  m.AdvanceLive(q, now);
+  const int64_t n = static_cast<int64_t>(bodies.size());
+  if (q->held() + n > a.max_msg_heap_num) return Status(ErrorCode::kHeapFull);
+  if (int64_t cap = m.limits.max_inflight_per_queue; cap > 0) {
+    int64_t in_flight = q->inactive() + q->delayed();
+    if (in_flight >= cap || (delay_seconds > 0 && in_flight + n > cap)) {
+      return Status(ErrorCode::kTooManyInflight);
+    }
+  }
+  SendRecord rec;
+  rec.uid = q->meta().uid;
+  rec.time_ms = now;
+  rec.visible_ms = now + delay_seconds * 1000;
+  rec.first_pos = q->meta().next_pos;
+  rec.first_msg_id = m.next_msg_id;
+  for (auto body : bodies) rec.lengths.push_back(static_cast<uint32_t>(body.size()));
+  std::string header = EncodeSendHeader(rec);
+  uint64_t record_bytes = journal::kRecordOverhead + header.size() + total;
+  uint64_t reserve = record_bytes + static_cast<uint64_t>(m.totals.held + n) * kDeleteRecordReserve;
+  if (!m.log->EnsureHeadroom(reserve).ok()) return Status(ErrorCode::kDiskFull, "disk full");
+  std::vector<std::string_view> parts;
+  parts.reserve(bodies.size() + 1);
+  parts.push_back(header);
+  parts.insert(parts.end(), bodies.begin(), bodies.end());
+  auto loc = m.Append(kRecSend, parts);
+  if (!loc.ok()) return loc.status();
+  CMQ_RETURN_IF_ERROR(m.ApplySend(rec, *loc + header.size()));
+  if (delay_seconds == 0) m.ServeWaiters(q, now);
+  m.Reschedule(q);
+  std::vector<std::string> ids;
+  ids.reserve(bodies.size());
+  for (int64_t i = 0; i < n; ++i) ids.push_back(std::to_string(rec.first_msg_id + i));
+  return ids;
+}
+
+uint64_t Broker::ReceiveMessages(AccountId account, std::string_view queue, int max_messages,
+                                 int wait_seconds, ReceiveDone done) {
+  Impl& m = *impl_;
+  OnExit run_ready([&m] { m.RunReady(); });
+  uint64_t waiter = 0;
+  Queue* q = m.FindQueue(account, queue);
+  if (q == nullptr) {
+    m.ready.push_back([done = std::move(done)] { done(Status(ErrorCode::kQueueNotExist)); });
+  } else {
+    int64_t now = m.Now();
+    m.AdvanceLive(q, now);
+    m.ServeWaiters(q, now);  // those parked earlier come first
+    int wait = wait_seconds < 0 ? q->attributes().polling_wait_seconds : wait_seconds;
+    wait = std::clamp(wait, 0, std::max(m.limits.max_polling_wait_seconds, 0));
+    if (q->active() > 0) {
+      auto result = m.ReceiveNow(q, std::max(max_messages, 1), now);
+      m.ready.push_back(
+          [done = std::move(done), r = std::move(result)]() mutable { done(std::move(r)); });
+    } else if (wait == 0) {
+      m.ready.push_back([done = std::move(done)] { done(Status(ErrorCode::kNoMessage)); });
+    } else {
+      waiter = m.waiters.Park(q->meta().uid, std::max(max_messages, 1),
+                              now + static_cast<int64_t>(wait) * 1000, std::move(done));
+    }
+    m.Reschedule(q);
+  }
+  return waiter;
+}
+
+void Broker::CancelReceive(uint64_t waiter_id) { impl_->waiters.Remove(waiter_id); }
+
+Result<std::vector<DeleteOutcome>> Broker::DeleteMessages(
+    AccountId account, std::string_view queue, const std::vector<std::string_view>& handles) {
+  Impl& m = *impl_;
+  OnExit run_ready([&m] { m.RunReady(); });
+  Queue* q = m.FindQueue(account, queue);
+  if (q == nullptr) return Status(ErrorCode::kQueueNotExist);
+  int64_t now = m.Now();
+  m.AdvanceLive(q, now);
+  DeleteRecord rec;
+  rec.uid = q->meta().uid;
+  rec.time_ms = now;
+  std::unordered_set<uint64_t> taken;
+  std::vector<DeleteOutcome> outcomes;
+  outcomes.reserve(handles.size());
+  for (auto text : handles) {
+    DeleteOutcome out;
+    out.receipt_handle = std::string(text);
+    auto h = DecodeReceiptHandle(text, q->meta().handle_key);
+    const MessageEntry* e = h && h->queue_uid == rec.uid ? q->Find(h->position) : nullptr;
+    if (e != nullptr && e->state == MessageState::kInactive && e->generation == h->generation &&
+        now < e->deadline_ms && taken.insert(h->position).second) {
+      rec.positions.push_back(h->position);
+    } else {
+      out.status = Status(ErrorCode::kReceiptHandleInvalid);
+    }
+    outcomes.push_back(std::move(out));
+  }
+  if (!rec.positions.empty()) {
+    auto loc = m.Append(kRecDelete, EncodeDelete(rec));
+    if (!loc.ok()) return loc.status();
+    m.ApplyDelete(rec);
+  }
+  m.Reschedule(q);
+  return outcomes;
+}
+
+void Broker::Tick() {
+  Impl& m = *impl_;
+  OnExit run_ready([&m] { m.RunReady(); });
+  int64_t now = m.Now();
+  std::vector<uint64_t> due;
+  for (const auto& [deadline, uid] : m.schedule) {
+    if (deadline > now) break;
+    due.push_back(uid);
+  }
+  for (uint64_t uid : due) {
+    Queue* q = m.QueueByUid(uid);
+    if (q == nullptr) continue;
+    m.AdvanceLive(q, now);
+    m.ServeWaiters(q, now);
+    m.Reschedule(q);
+  }
+  for (auto& w : m.waiters.PopExpired(now)) {
+    m.ready.push_back([done = std::move(w.done)] { done(Status(ErrorCode::kNoMessage)); });
+  }
+  m.Reclaim(now);
+}
+
+int64_t Broker::NextDeadlineMs() const {
+  const Impl& m = *impl_;
+  int64_t next = m.waiters.NextDeadline();
+  if (!m.schedule.empty()) next = std::min(next, m.schedule.begin()->first);
+  if (m.scan.active) next = std::min(next, m.now_ms);
+  return next;
+}
+
+Broker::Stats Broker::GetStats() const {
+  const Impl& m = *impl_;
+  Stats s;
+  s.queues = static_cast<int64_t>(m.queues.size());
+  s.messages = m.totals.held + m.totals.rewindable;
+  s.parked_receives = static_cast<int64_t>(m.waiters.size());
+  size_t bytes = m.waiters.MemoryBytes();
+  for (const auto& [uid, q] : m.queues) bytes += q->MemoryBytes();
+  s.memory_bytes = static_cast<int64_t>(bytes);
+  return s;
+}
+
+}  // namespace cmq::broker

@@ -1,0 +1,90 @@
+// Space reclamation. Segments older than the oldest one holding a live body are
+// dropped (every segment starts with a snapshot of the metadata, so nothing else in
+// them is needed). A sealed segment that is mostly dead but still holds a few live
+// bodies is emptied by copying those messages forward (a relocate record with the
+// message's full state and body), a bounded amount of work per Tick.
+#include <algorithm>
+
+#include "broker/broker_impl.h"
+
+namespace cmq::broker {
+namespace {
+
+constexpr int kScanPerTick = 4096;    // messages looked at per Tick
+constexpr int kRelocatePerTick = 64;  // messages copied per Tick
+constexpr int64_t kRescanDelayMs = 1000;
+
+}  // namespace
+
+void Broker::Impl::DropDeadSegments() {
+  uint32_t current = log->CurrentSegment();
+  auto first = usage.FirstLive();
+  uint32_t target = first ? std::min(*first, current) : current;
+  if (target > log->OldestSegment()) (void)log->DropSegmentsBefore(target);
+}
+
+bool Broker::Impl::Relocate(Queue* q, uint64_t pos, int64_t now) {
+  const MessageEntry* e = q->Find(pos);
+  std::string body;
+  if (!log->ReadAt(e->body, e->body_len, &body).ok()) return false;
+  RelocateRecord rec;
+  rec.uid = q->meta().uid;
+  rec.time_ms = now;
+  rec.pos = pos;
+  rec.msg_id = e->msg_id;
+  rec.state = static_cast<uint8_t>(e->state);
+  rec.enqueue_ms = e->enqueue_ms;
+  rec.deadline_ms = e->deadline_ms;
+  rec.first_dequeue_ms = e->first_dequeue_ms;
+  rec.dequeue_count = e->dequeue_count;
+  rec.generation = e->generation;
+  std::string header = EncodeRelocateHeader(rec);
+  std::string_view parts[] = {header, body};
+  auto loc = Append(kRecRelocate, parts);
+  if (!loc.ok()) return false;
+  return ApplyRelocate(rec, *loc + header.size(), static_cast<uint32_t>(body.size())).ok();
+}
+
+void Broker::Impl::Reclaim(int64_t now) {
+  DropDeadSegments();
+  if (storage_failed) return;
+  if (!scan.active) {
+    auto first = usage.FirstLive();
+    if (!first || *first >= log->CurrentSegment() || !usage.IsSparse(*first)) return;
+    if (now < scan.finished_ms + kRescanDelayMs) return;
+    scan = ReclaimScan{};
+    scan.active = true;
+    scan.segment = *first;
+    for (const auto& [uid, q] : queues) scan.uids.push_back(uid);
+    std::sort(scan.uids.begin(), scan.uids.end());
+  }
+  int looked = 0;
+  int moved = 0;
+  while (scan.next_queue < scan.uids.size() && looked < kScanPerTick && moved < kRelocatePerTick) {
+    Queue* q = QueueByUid(scan.uids[scan.next_queue]);
+    // Copying a message that is past retention would only resurrect it.
+    if (q != nullptr && scan.next_pos == 0) q->ExpireTo(now);
+    auto p = q != nullptr ? q->table().NextLive(scan.next_pos) : std::nullopt;
+    if (!p) {
+      ++scan.next_queue;
+      scan.next_pos = 0;
+      continue;
+    }
+    ++looked;
+    scan.next_pos = *p + 1;
+    const MessageEntry* e = q->Find(*p);
+    if (e == nullptr || journal::SegmentOf(e->body) != scan.segment) continue;
+    if (!Relocate(q, *p, now)) {
+      scan.next_queue = scan.uids.size();  // give up this round
+      break;
+    }
+    ++moved;
+  }
+  if (scan.next_queue >= scan.uids.size()) {
+    scan.active = false;
+    scan.finished_ms = now;
+  }
+  DropDeadSegments();
+}
+
+}  // namespace cmq::broker

@@ -1,0 +1,96 @@
+// MemRecordLog (src/journal/mem_record_log.h) is the broker tests' storage; its own
+// behaviour is checked here.
+#include "journal/mem_record_log.h"
+
+#include <gtest/gtest.h>
+
+namespace cmq::journal {
+namespace {
+
+Result<Location> AppendStr(MemRecordLog* log, RecordType type, std::string_view a,
+                           std::string_view b = {}) {
+  std::string_view parts[] = {a, b};
+  return log->Append(type, parts);
+}
+
+TEST(MemRecordLogTest, AppendAndReadBack) {
+  MemRecordLog log;
+  auto a = AppendStr(&log, 5, "hello", "world");
+  auto b = AppendStr(&log, 6, "x");
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(log.LastAppended(), 2u);
+  EXPECT_LT(*a, *b);
+  std::string out;
+  ASSERT_TRUE(log.ReadAt(*a + 5, 5, &out).ok());
+  EXPECT_EQ(out, "world");
+  ASSERT_TRUE(log.ReadAt(*b, 1, &out).ok());
+  EXPECT_EQ(out, "x");
+  EXPECT_FALSE(log.ReadAt(*a + 5, 6, &out).ok());  // crosses the payload's end
+  EXPECT_FALSE(log.ReadAt(MakeLocation(9, 100), 1, &out).ok());
+  auto records = log.Records();
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[0].type, 5);
+  EXPECT_EQ(records[0].payload, "helloworld");
+  EXPECT_EQ(records[0].location, *a);
+}
+
+TEST(MemRecordLogTest, DurabilityGating) {
+  MemRecordLog log;
+  int fired = 0;
+  ASSERT_TRUE(AppendStr(&log, 1, "a").ok());
+  log.WhenDurable(1, [&](const Status& s) { fired += s.ok(); });
+  EXPECT_EQ(fired, 1);  // durable at once by default
+  log.SetAutoDurable(false);
+  ASSERT_TRUE(AppendStr(&log, 1, "b").ok());
+  log.WhenDurable(log.LastAppended(), [&](const Status& s) { fired += s.ok(); });
+  EXPECT_EQ(fired, 1);
+  EXPECT_EQ(log.pending_callbacks(), 1u);
+  log.MakeDurable();
+  EXPECT_EQ(fired, 2);
+  ASSERT_TRUE(AppendStr(&log, 1, "c").ok());
+  Status failed;
+  log.WhenDurable(log.LastAppended(), [&](const Status& s) { failed = s; });
+  log.FailSync();
+  EXPECT_EQ(failed.error(), ErrorCode::kStorageFailed);
+  EXPECT_EQ(AppendStr(&log, 1, "d").status().error(), ErrorCode::kStorageFailed);
+}
+
+TEST(MemRecordLogTest, SegmentsPreamblesAndDropping) {
+  MemRecordLog log;
+  int preambles = 0;
+  log.SetSegmentPreamble([&](RecordType* t, std::string* p) {
+    *t = 1;
+    *p = "snap" + std::to_string(++preambles);
+  });
+  auto a = AppendStr(&log, 5, "a");
+  EXPECT_EQ(preambles, 1);  // the first segment starts with one too
+  EXPECT_EQ(SegmentOf(*a), 1u);
+  log.Roll();
+  EXPECT_EQ(preambles, 2);
+  auto b = AppendStr(&log, 5, "b");
+  EXPECT_EQ(SegmentOf(*b), 2u);
+  EXPECT_EQ(log.CurrentSegment(), 2u);
+  EXPECT_FALSE(log.DropSegmentsBefore(3).ok());
+  ASSERT_TRUE(log.DropSegmentsBefore(2).ok());
+  EXPECT_EQ(log.OldestSegment(), 2u);
+  auto records = log.Records();
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[0].payload, "snap2");
+  std::string out;
+  EXPECT_FALSE(log.ReadAt(*a, 1, &out).ok());
+
+  log.SetSegmentCapacity(64);
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(AppendStr(&log, 5, std::string(30, 'x')).ok());
+  EXPECT_GT(log.CurrentSegment(), 4u);
+}
+
+TEST(MemRecordLogTest, DiskFullSwitch) {
+  MemRecordLog log;
+  EXPECT_TRUE(log.EnsureHeadroom(100).ok());
+  log.SetDiskFull(true);
+  EXPECT_EQ(log.EnsureHeadroom(100).error(), ErrorCode::kDiskFull);
+  EXPECT_EQ(log.last_headroom_request(), 100u);
+}
+
+}  // namespace
+}  // namespace cmq::journal

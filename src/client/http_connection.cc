@@ -1,0 +1,281 @@
+#include "client/http_connection.h"
+
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <optional>
+
+namespace cmq::client {
+namespace {
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+// Waits for `events` on `fd` until `deadline_ms`. Returns the revents, 0 on timeout,
+// -1 on a poll error (errno set).
+int WaitFor(int fd, short events, int64_t deadline_ms) {
+  while (true) {
+    int64_t left = deadline_ms - NowMs();
+    if (left <= 0) return 0;
+    pollfd p{fd, events, 0};
+    int n = ::poll(&p, 1, static_cast<int>(std::min<int64_t>(left, 1 << 30)));
+    if (n > 0) return p.revents;
+    if (n == 0) return 0;
+    if (errno != EINTR) return -1;
+  }
+}
+
+bool IsClosedErrno(int err) { return err == ECONNRESET || err == EPIPE || err == ECONNABORTED; }
+
+}  // namespace
+
+// The outcome of sending one request on the current socket.
+struct HttpConnection::Attempt {
+  bool sent_any = false;
+  // The peer closed (EOF, reset, broken pipe) before the first response byte: the one
+  // case in which a request on a reused connection is re-sent.
+  bool closed_before_response = false;
+  std::optional<Error> error;
+};
+
+HttpConnection::HttpConnection(std::string host, uint16_t port, std::string host_header,
+                               HttpConnectionOptions options)
+    : host_(std::move(host)),
+      port_(port),
+      host_header_(std::move(host_header)),
+      options_(options),
+      parser_(options.limits) {}
+
+HttpConnection::~HttpConnection() { Close(); }
+
+void HttpConnection::Close() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+}
+
+ClientResult<bool> HttpConnection::Connect() {
+  Close();
+  std::string where = host_ + ":" + std::to_string(port_);
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_NUMERICSERV;
+  addrinfo* addrs = nullptr;
+  std::string port = std::to_string(port_);
+  int rc = ::getaddrinfo(host_.c_str(), port.c_str(), &hints, &addrs);
+  if (rc != 0) {
+    return MakeError(ErrorKind::kNetwork, "cannot resolve " + host_ + ": " + gai_strerror(rc));
+  }
+  int64_t deadline = NowMs() + options_.connect_timeout_ms;
+  Error last = MakeError(ErrorKind::kNetwork, "no address for " + where);
+  for (addrinfo* a = addrs; a != nullptr; a = a->ai_next) {
+    int fd = ::socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol);
+    if (fd < 0) {
+      last = MakeError(ErrorKind::kNetwork, "socket: " + std::string(strerror(errno)));
+      continue;
+    }
+    int err = 0;
+    if (::connect(fd, a->ai_addr, a->ai_addrlen) != 0) {
+      err = errno;
+      if (err == EINPROGRESS || err == EINTR) {
+        int ev = WaitFor(fd, POLLOUT, deadline);
+        if (ev == 0) {
+          ::close(fd);
+          last = MakeError(ErrorKind::kTimeout, "connect to " + where + " timed out after " +
+                                                    std::to_string(options_.connect_timeout_ms) +
+                                                    " ms");
+          break;  // the deadline is shared by all addresses
+        }
+        socklen_t len = sizeof(err);
+        if (ev < 0) {
+          err = errno;
+        } else if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) {
+          err = errno;
+        }
+      }
+    }
+    if (err != 0) {
+      ::close(fd);
+      last = MakeError(ErrorKind::kNetwork, "connect to " + where + ": " + strerror(err));
+      continue;
+    }
+    int one = 1;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    ::freeaddrinfo(addrs);
+    fd_ = fd;
+    ++connects_;
+    return true;
+  }
+  ::freeaddrinfo(addrs);
+  return last;
+}
+
+bool HttpConnection::IdleSocketUsable() {
+  pollfd p{fd_, POLLIN, 0};
+  int n = ::poll(&p, 1, 0);
+  if (n == 0) return true;  // nothing to read: still open as far as we can tell
+  return false;             // EOF, error or unsolicited bytes: do not reuse
+}
+
+void HttpConnection::Exchange(const std::string& head, const std::string& body,
+                              int64_t deadline_ms, Attempt* attempt) {
+  std::string where = host_ + ":" + std::to_string(port_);
+  // Send head and body with as few syscalls as the kernel allows.
+  size_t total = head.size() + body.size();
+  size_t done = 0;
+  while (done < total) {
+    iovec iov[2];
+    int n_iov = 0;
+    if (done < head.size()) {
+      iov[n_iov++] = {const_cast<char*>(head.data()) + done, head.size() - done};
+      if (!body.empty()) iov[n_iov++] = {const_cast<char*>(body.data()), body.size()};
+    } else {
+      size_t off = done - head.size();
+      iov[n_iov++] = {const_cast<char*>(body.data()) + off, body.size() - off};
+    }
+    msghdr msg{};
+    msg.msg_iov = iov;
+    msg.msg_iovlen = n_iov;
+    ssize_t n = ::sendmsg(fd_, &msg, MSG_NOSIGNAL);
+    if (n > 0) {
+      done += static_cast<size_t>(n);
+      attempt->sent_any = true;
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      int ev = WaitFor(fd_, POLLOUT, deadline_ms);
+      if (ev == 0) {
+        attempt->error = MakeError(ErrorKind::kTimeout, "timed out sending request to " + where);
+        attempt->error->request_sent = attempt->sent_any;
+        return;
+      }
+      if (ev > 0 && !(ev & (POLLERR | POLLHUP))) continue;
+      // The socket failed while we waited: take its pending error.
+      int err = 0;
+      socklen_t len = sizeof(err);
+      ::getsockopt(fd_, SOL_SOCKET, SO_ERROR, &err, &len);
+      errno = err != 0 ? err : EPIPE;
+    }
+    int err = n < 0 ? errno : EPIPE;
+    // The peer closed or reset the connection before we could read any answer: on a
+    // reused connection this is the stale keep-alive case that RoundTrip retries.
+    attempt->closed_before_response = IsClosedErrno(err);
+    attempt->error = MakeError(ErrorKind::kNetwork,
+                               "sending request to " + where + ": " + strerror(err));
+    attempt->error->request_sent = attempt->sent_any;
+    return;
+  }
+
+  char buf[64 << 10];
+  while (true) {
+    ssize_t n = ::recv(fd_, buf, sizeof(buf), 0);
+    if (n > 0) {
+      HttpResponseParser::State s = parser_.Feed(std::string_view(buf, static_cast<size_t>(n)));
+      if (s == HttpResponseParser::State::kDone) return;
+      if (s == HttpResponseParser::State::kError) {
+        attempt->error = MakeError(ErrorKind::kProtocol,
+                                   "bad response from " + where + ": " + parser_.error());
+        attempt->error->request_sent = true;
+        return;
+      }
+      continue;
+    }
+    if (n == 0) {
+      bool started = parser_.started();
+      HttpResponseParser::State s = parser_.FeedEof();
+      if (s == HttpResponseParser::State::kDone) return;
+      attempt->closed_before_response = !started;
+      attempt->error = MakeError(
+          ErrorKind::kNetwork,
+          started ? "connection to " + where + " closed in the middle of the response"
+                  : "connection to " + where + " closed before any response byte");
+      attempt->error->request_sent = true;
+      return;
+    }
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      int ev = WaitFor(fd_, POLLIN, deadline_ms);
+      if (ev == 0) {
+        attempt->error = MakeError(ErrorKind::kTimeout, "no complete response from " + where +
+                                                            " before the deadline");
+        attempt->error->request_sent = true;
+        return;
+      }
+      if (ev < 0) {
+        attempt->error = MakeError(ErrorKind::kNetwork, "poll: " + std::string(strerror(errno)));
+        attempt->error->request_sent = true;
+        return;
+      }
+      continue;  // readable, or an error/hangup that the next recv reports
+    }
+    int err = errno;
+    attempt->closed_before_response = IsClosedErrno(err) && !parser_.started();
+    attempt->error = MakeError(ErrorKind::kNetwork,
+                               "receiving response from " + where + ": " + strerror(err));
+    attempt->error->request_sent = true;
+    return;
+  }
+}
+
+std::string FormatRequestHead(const HttpRequest& request, std::string_view host_header) {
+  std::string head;
+  head.reserve(256 + request.target.size());
+  head.append(request.method).append(" ").append(request.target).append(" HTTP/1.1\r\n");
+  head.append("Host: ").append(host_header).append("\r\n");
+  for (const auto& [name, value] : request.headers) {
+    head.append(name).append(": ").append(value).append("\r\n");
+  }
+  if (!request.body.empty() || request.method == "POST") {
+    head.append("Content-Length: ").append(std::to_string(request.body.size())).append("\r\n");
+  }
+  head.append("Connection: keep-alive\r\n\r\n");
+  return head;
+}
+
+ClientResult<HttpResponse> HttpConnection::RoundTrip(const HttpRequest& request,
+                                                     int64_t timeout_ms) {
+  std::string head = FormatRequestHead(request, host_header_);
+  bool reused = fd_ >= 0;
+  if (reused && !IdleSocketUsable()) {
+    Close();
+    reused = false;
+  }
+  int64_t deadline = NowMs() + timeout_ms;
+  for (int round = 0;; ++round) {
+    if (fd_ < 0) {
+      ClientResult<bool> connected = Connect();
+      if (!connected.ok()) return connected.take_error();
+    }
+    Attempt attempt;
+    parser_.Reset();
+    if (request.method == "HEAD") parser_.set_no_body();
+    Exchange(head, request.body, deadline, &attempt);
+    if (!attempt.error) {
+      HttpResponse response = std::move(parser_.response());
+      if (!response.keep_alive || !parser_.remainder().empty()) Close();
+      return response;
+    }
+    Close();
+    if (round == 0 && reused && attempt.closed_before_response) {
+      ++retries_;
+      continue;
+    }
+    return *std::move(attempt.error);
+  }
+}
+
+}  // namespace cmq::client

@@ -1,0 +1,29 @@
+// Pieces shared by the Env implementations of this directory. Not part of env.h's
+// public surface: only src/env/*.cc include this.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "env/env.h"
+
+namespace cmq::env::internal {
+
+// A std::thread named `name` (truncated to the 15 characters Linux allows) that joins
+// when the handle is destroyed. Used by PosixEnv and MemEnv alike: tests run real
+// threads, only files and time are simulated.
+std::unique_ptr<Env::Thread> StartStdThread(std::string name, std::function<void()> fn);
+
+// Power loss for a MemEnv (NewMemEnv): every file returns to its last synced image,
+// directory entries not made durable by SyncDir disappear, and files opened before
+// keep working on their (now detached) contents. Returns false, doing nothing, if
+// `env` is not a MemEnv.
+bool DropUnsyncedMemData(Env* env);
+
+// "a/b/c" -> "a/b"; "/x" -> "/"; "x" -> "". Trailing slashes are ignored.
+std::string ParentDir(const std::string& path);
+// Drops trailing slashes (but keeps a lone "/").
+std::string NormalizePath(const std::string& path);
+
+}  // namespace cmq::env::internal

@@ -1,0 +1,720 @@
+// Journal implementation. Design notes beyond journal.h:
+//
+// Files. "<dir>/NNNNNNNNNN.seg" is either a used segment (valid 16-byte header) or a
+// spare: a file preallocated ahead of time by EnsureHeadroom (or left over from a
+// crash) that is all zeros, header included. A spare becomes a segment when the log
+// rolls into it and its header is written with the first batch. So on disk the used
+// segments form a consecutive run of numbers, optionally followed by spares.
+//
+// Ordering. The writer makes segment N durable (fdatasync) before it writes the first
+// byte of segment N+1. Hence any byte in segment N+1 proves that N is complete, and
+// damage in a segment followed by a used one is real corruption, never a torn write.
+// New segment files are created, allocated, synced and their directory entry synced
+// before they are handed to the writer, so the writer never needs SyncDir.
+//
+// Threads. Broker-thread state (segments, append position, waiters) has no lock. The
+// batch handed between Append and the writer, the written-offset watermark and the
+// failure are guarded by `mu`; the writer never holds it during I/O. Append takes it
+// for one memcpy.
+#include "journal/journal.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+#include "journal/segment_format.h"
+
+namespace cmq::journal {
+
+using format::kHeaderSize;
+using format::kMaxSegmentBytes;
+
+namespace {
+
+constexpr uint64_t kMinSegmentSize = 64;
+// Batch buffers kept for reuse, and the largest one worth keeping.
+constexpr size_t kBufferPoolSize = 4;
+constexpr size_t kMaxPooledBuffer = 16 << 20;
+
+struct SegmentFile {
+  std::shared_ptr<env::File> file;
+  uint64_t capacity = 0;  // bytes allocated for the segment
+};
+
+// Bytes of the batch bound for one segment, starting at `offset` of that segment.
+struct Chunk {
+  uint32_t segment = 0;
+  uint64_t offset = 0;
+  std::string bytes;
+  std::shared_ptr<env::File> file;
+};
+
+struct Waiter {
+  Lsn lsn;
+  std::function<void(const Status&)> done;
+};
+
+bool Covers(const Chunk& c, uint32_t segment, uint64_t offset, uint64_t len) {
+  return c.segment == segment && offset >= c.offset && offset + len <= c.offset + c.bytes.size();
+}
+
+}  // namespace
+
+struct Journal::Impl {
+  Impl(env::Env* e, JournalOptions o) : env(e), opt(std::move(o)) {}
+
+  env::Env* const env;
+  const JournalOptions opt;
+
+  // ---- broker thread only ----
+  bool recovered = false;
+  bool closed = false;
+  Status close_status;
+  std::map<uint32_t, SegmentFile> segments;             // used segments, current last
+  std::deque<std::pair<uint32_t, SegmentFile>> spares;  // numbered current+1, +2, ...
+  uint32_t current = 0;
+  uint64_t current_capacity = 0;
+  uint64_t append_offset = 0;  // next free byte of the current segment
+  Lsn last_lsn = 0;
+  uint64_t max_record = 0;      // largest framed record seen (headroom estimate)
+  uint64_t preamble_bytes = 0;  // framed size of the last preamble (headroom estimate)
+  Preamble preamble;
+  std::deque<Waiter> waiters;  // sorted by lsn, FIFO among equals
+  bool running_completions = false;
+  std::function<void()> wakeup;
+  std::unique_ptr<env::Env::Thread> writer;
+  uint64_t recovered_records = 0;
+  bool truncated_tail = false;
+
+  // ---- shared, guarded by mu ----
+  mutable std::mutex mu;
+  std::condition_variable cv;
+  std::vector<Chunk> pending;   // appended, not yet taken by the writer
+  Lsn pending_lsn = 0;          // last LSN inside `pending` or earlier
+  std::vector<Chunk> inflight;  // taken by the writer; only the writer changes it
+  std::vector<std::string> buffer_pool;
+  Location written = 0;  // every byte before this is in its file (maybe unsynced)
+  bool stop = false;
+  std::string failure;  // why the journal failed (set once, with `failed`)
+  uint64_t appended_records = 0;
+  uint64_t appended_bytes = 0;
+
+  std::atomic<Lsn> durable{0};
+  std::atomic<bool> failed{false};
+  std::atomic<uint64_t> syncs{0};
+  std::atomic<uint32_t> oldest_segment{0};
+  std::atomic<uint32_t> current_segment{0};
+
+  // ---- writer thread only (or the Close() caller when no writer runs) ----
+  std::shared_ptr<env::File> unsynced_file;  // written since its last fdatasync
+  int64_t last_sync_ms = 0;
+
+  std::string SegmentPath(uint32_t n) const { return opt.dir + "/" + format::SegmentFileName(n); }
+
+  Status FailureStatus() const {
+    std::lock_guard<std::mutex> lock(mu);
+    return Status(ErrorCode::kStorageFailed, failure);
+  }
+
+  // ---------------------------------------------------------------- recovery
+
+  Status Recover(const RecoverFn& fn);
+  Status ReplaySegment(uint32_t n, SegmentFile& seg, bool last, const RecoverFn& fn, uint64_t* end);
+
+  // ---------------------------------------------------------------- appending
+
+  Result<SegmentFile> CreateSegmentFile(uint32_t n, uint64_t capacity);
+  Status Roll(uint64_t record_size);
+  // Queues raw bytes at the append position of the current segment. False if the
+  // journal has failed (nothing queued).
+  bool Queue(std::string_view frame_header, std::span<const std::string_view> parts, bool new_lsn);
+  uint64_t UsableSpare(uint64_t capacity) const {
+    uint64_t overhead = kHeaderSize + preamble_bytes + max_record;
+    return capacity > overhead ? capacity - overhead : 0;
+  }
+
+  // ---------------------------------------------------------------- writer
+
+  void WriterLoop();
+  // Writes whatever is pending and syncs as the mode requires (always when
+  // `force_sync`). False once the journal has failed.
+  bool WriteRound(bool force_sync);
+  Status SyncUnsynced();
+  bool SyncDue() const {
+    return env->clock()->NowMs() - last_sync_ms >= opt.relaxed_sync_interval_ms;
+  }
+  void Fail(const Status& s);
+};
+
+// ================================================================== recovery
+
+Status Journal::Impl::Recover(const RecoverFn& fn) {
+  auto names = env->ListDir(opt.dir);
+  if (!names.ok()) return names.status();
+  std::vector<uint32_t> numbers;
+  for (const std::string& name : *names) {
+    if (auto n = format::ParseSegmentFileName(name)) numbers.push_back(*n);
+  }
+  std::sort(numbers.begin(), numbers.end());
+
+  struct Found {
+    uint32_t number;
+    SegmentFile seg;
+    uint64_t size;
+    format::HeaderKind kind;
+  };
+  std::vector<Found> found;
+  for (uint32_t n : numbers) {
+    auto file = env->Open(SegmentPath(n), env::OpenMode::kReadWrite);
+    if (!file.ok()) return file.status();
+    auto size = (*file)->Size();
+    if (!size.ok()) return size.status();
+    std::string header;
+    CMQ_RETURN_IF_ERROR((*file)->PRead(0, kHeaderSize, &header));
+    found.push_back({n, SegmentFile{std::shared_ptr<env::File>(std::move(*file)), *size}, *size,
+                     format::ClassifyHeader(header, n)});
+  }
+
+  int last_used = -1;
+  for (size_t i = 0; i < found.size(); ++i) {
+    if (found[i].kind == format::HeaderKind::kValid) last_used = static_cast<int>(i);
+  }
+  for (int i = 0; i < last_used; ++i) {
+    const Found& f = found[i];
+    if (f.kind != format::HeaderKind::kValid) {
+      return Status(ErrorCode::kCorruption, SegmentPath(f.number) + ": bad segment header");
+    }
+    if (found[i + 1].number != f.number + 1) {
+      return Status(ErrorCode::kCorruption,
+                    "segment " + std::to_string(f.number + 1) + " is missing from " + opt.dir);
+    }
+  }
+
+  // Replay; only the last used segment may end in a torn write.
+  uint64_t end = 0;
+  for (int i = 0; i <= last_used; ++i) {
+    CMQ_RETURN_IF_ERROR(ReplaySegment(found[i].number, found[i].seg, i == last_used, fn, &end));
+  }
+
+  // Files after the last used segment are spares. The first may hold a torn header
+  // (the crash hit the first write into it): nothing in it was ever acknowledged,
+  // because its header is synced with its first records. Even behind a zero header a
+  // spare may hold stale bytes of such a write, so every spare is zeroed again.
+  uint32_t next = last_used >= 0 ? found[last_used].number + 1 : 0;
+  for (size_t i = last_used + 1; i < found.size(); ++i) {
+    Found& f = found[i];
+    if (f.kind == format::HeaderKind::kBad) {
+      if (static_cast<int>(i) != last_used + 1) {
+        return Status(ErrorCode::kCorruption, SegmentPath(f.number) + ": bad segment header");
+      }
+      truncated_tail = true;
+    }
+    if (next == 0) next = f.number;
+    if (f.number != next) {
+      // Not in sequence (a leftover): it holds nothing, so it can go.
+      CMQ_RETURN_IF_ERROR(env->Remove(SegmentPath(f.number)));
+      continue;
+    }
+    uint64_t capacity = std::max(f.size, opt.segment_size);
+    CMQ_RETURN_IF_ERROR(f.seg.file->Truncate(0));
+    CMQ_RETURN_IF_ERROR(f.seg.file->Allocate(0, capacity));
+    CMQ_RETURN_IF_ERROR(f.seg.file->DataSync());
+    f.seg.capacity = capacity;
+    spares.emplace_back(f.number, std::move(f.seg));
+    ++next;
+  }
+
+  if (last_used >= 0) {
+    Found& last = found[last_used];
+    current = last.number;
+    // Cut everything after the last intact record, so that stale bytes of a torn batch
+    // can never be read as records later, and reserve the segment again.
+    uint64_t capacity = std::max(opt.segment_size, end);
+    if (last.size > end) CMQ_RETURN_IF_ERROR(last.seg.file->Truncate(end));
+    CMQ_RETURN_IF_ERROR(last.seg.file->Allocate(end, capacity - end));
+    CMQ_RETURN_IF_ERROR(last.seg.file->DataSync());
+    last.seg.capacity = capacity;
+    current_capacity = capacity;
+    append_offset = end;
+    for (int i = 0; i <= last_used; ++i) segments.emplace(found[i].number, std::move(found[i].seg));
+    written = MakeLocation(current, static_cast<uint32_t>(end));
+  } else {
+    // A fresh log: the first segment is a spare or a new file.
+    SegmentFile seg;
+    if (!spares.empty()) {
+      current = spares.front().first;
+      seg = std::move(spares.front().second);
+      spares.pop_front();
+      if (seg.capacity < opt.segment_size) {
+        CMQ_RETURN_IF_ERROR(seg.file->Allocate(0, opt.segment_size));
+        seg.capacity = opt.segment_size;
+      }
+    } else {
+      current = 1;
+      auto created = CreateSegmentFile(current, opt.segment_size);
+      if (!created.ok()) return created.status();
+      seg = std::move(*created);
+    }
+    // The header is written now rather than with the first batch, so the writer's
+    // first round carries records only.
+    CMQ_RETURN_IF_ERROR(seg.file->PWrite(0, format::EncodeHeader(current)));
+    CMQ_RETURN_IF_ERROR(seg.file->DataSync());
+    current_capacity = seg.capacity;
+    segments.emplace(current, std::move(seg));
+    append_offset = kHeaderSize;
+    written = MakeLocation(current, kHeaderSize);
+  }
+  oldest_segment.store(segments.begin()->first);
+  current_segment.store(current);
+  recovered = true;
+  return Status::Ok();
+}
+
+Status Journal::Impl::ReplaySegment(uint32_t n, SegmentFile& seg, bool last, const RecoverFn& fn,
+                                    uint64_t* end) {
+  format::SegmentScanner scanner(seg.file.get(), seg.capacity, n);
+  bool first = true;
+  while (true) {
+    RecordType type;
+    std::string_view payload;
+    std::string problem;
+    uint64_t at = scanner.offset();
+    auto outcome = scanner.Next(&type, &payload, &problem);
+    if (!outcome.ok()) return outcome.status();
+    if (*outcome == format::SegmentScanner::Outcome::kEnd) break;
+    if (*outcome == format::SegmentScanner::Outcome::kBad) {
+      if (!last) {
+        return Status(ErrorCode::kCorruption,
+                      SegmentPath(n) + " at offset " + std::to_string(at) + ": " + problem);
+      }
+      truncated_tail = true;
+      break;
+    }
+    uint64_t framed = kRecordOverhead + payload.size();
+    max_record = std::max(max_record, framed);
+    // The first record of a segment is normally the broker's preamble.
+    if (first && last) preamble_bytes = framed;
+    first = false;
+    ++recovered_records;
+    CMQ_RETURN_IF_ERROR(fn(type, payload, MakeLocation(n, static_cast<uint32_t>(at + 9))));
+  }
+  *end = scanner.offset();
+  return Status::Ok();
+}
+
+// ================================================================== appending
+
+Result<SegmentFile> Journal::Impl::CreateSegmentFile(uint32_t n, uint64_t capacity) {
+  std::string path = SegmentPath(n);
+  auto file = env->Open(path, env::OpenMode::kCreateOrOpen);
+  if (!file.ok()) return file.status();
+  Status s = (*file)->Truncate(0);
+  if (s.ok()) s = (*file)->Allocate(0, capacity);
+  if (s.ok()) s = (*file)->DataSync();
+  if (s.ok()) s = env->SyncDir(opt.dir);
+  if (!s.ok()) {
+    file->reset();
+    (void)env->Remove(path);  // best effort: an empty or zero file is a harmless spare
+    return s;
+  }
+  return SegmentFile{std::shared_ptr<env::File>(std::move(*file)), capacity};
+}
+
+Status Journal::Impl::Roll(uint64_t record_size) {
+  if (current == UINT32_MAX)
+    return Status(ErrorCode::kIoError, "journal: segment numbers exhausted");
+  RecordType pre_type = 0;
+  std::string pre_payload;
+  if (preamble) preamble(&pre_type, &pre_payload);
+  uint64_t pre_size = pre_type != 0 ? kRecordOverhead + pre_payload.size() : 0;
+  uint64_t need = kHeaderSize + pre_size + record_size;
+  if (need > kMaxSegmentBytes) {
+    return Status(ErrorCode::kIoError, "journal: record of " + std::to_string(record_size) +
+                                           " bytes (plus preamble) does not fit in a segment");
+  }
+  uint64_t capacity = std::max(opt.segment_size, need);
+  uint32_t next = current + 1;
+  SegmentFile seg;
+  if (!spares.empty()) {
+    if (spares.front().first != next) {
+      return Status(ErrorCode::kInternal, "journal: spare segment " +
+                                              std::to_string(spares.front().first) +
+                                              " does not follow " + std::to_string(current));
+    }
+    SegmentFile& spare = spares.front().second;
+    if (spare.capacity < capacity) {
+      CMQ_RETURN_IF_ERROR(spare.file->Allocate(0, capacity));
+      spare.capacity = capacity;
+    }
+    seg = std::move(spare);
+    spares.pop_front();
+  } else {
+    auto created = CreateSegmentFile(next, capacity);
+    if (!created.ok()) return created.status();
+    seg = std::move(*created);
+  }
+  current = next;
+  current_capacity = seg.capacity;
+  segments.emplace(current, std::move(seg));
+  current_segment.store(current);
+  append_offset = 0;
+  std::string header = format::EncodeHeader(current);
+  if (!Queue(header, {}, false)) return FailureStatus();
+  if (pre_type != 0) {
+    char frame[kRecordOverhead];
+    std::string_view parts[] = {pre_payload};
+    format::EncodeRecordHeader(pre_type, parts, frame);
+    if (!Queue(std::string_view(frame, sizeof(frame)), parts, false)) return FailureStatus();
+    preamble_bytes = pre_size;
+  }
+  return Status::Ok();
+}
+
+bool Journal::Impl::Queue(std::string_view frame_header, std::span<const std::string_view> parts,
+                          bool new_lsn) {
+  uint64_t size = frame_header.size();
+  for (std::string_view p : parts) size += p.size();
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    if (failed.load(std::memory_order_relaxed)) return false;
+    if (pending.empty() || pending.back().segment != current ||
+        pending.back().offset + pending.back().bytes.size() != append_offset) {
+      Chunk& c = pending.emplace_back();
+      c.segment = current;
+      c.offset = append_offset;
+      c.file = segments[current].file;
+      if (!buffer_pool.empty()) {
+        c.bytes = std::move(buffer_pool.back());
+        buffer_pool.pop_back();
+      }
+    }
+    std::string& bytes = pending.back().bytes;
+    bytes.append(frame_header);
+    for (std::string_view p : parts) bytes.append(p);
+    if (new_lsn) {
+      pending_lsn = last_lsn + 1;
+      ++appended_records;
+      appended_bytes += size;
+    }
+  }
+  append_offset += size;
+  if (new_lsn) ++last_lsn;
+  cv.notify_one();
+  return true;
+}
+
+// ================================================================== writer
+
+void Journal::Impl::WriterLoop() {
+  const auto interval = std::chrono::milliseconds(opt.relaxed_sync_interval_ms);
+  while (true) {
+    bool stopping;
+    {
+      std::unique_lock<std::mutex> lock(mu);
+      while (pending.empty() && !stop) {
+        if (opt.relaxed && unsynced_file) {
+          if (SyncDue()) break;
+          cv.wait_for(lock, interval);
+        } else {
+          cv.wait(lock);
+        }
+      }
+      stopping = stop;
+    }
+    if (!WriteRound(stopping) || stopping) return;
+  }
+}
+
+bool Journal::Impl::WriteRound(bool force_sync) {
+  Lsn batch_lsn;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    inflight.swap(pending);
+    batch_lsn = pending_lsn;
+  }
+  Status s;
+  for (const Chunk& c : inflight) {
+    // Segment N must be durable before any byte of N+1 reaches the disk.
+    if (unsynced_file && unsynced_file != c.file) {
+      s = SyncUnsynced();
+      if (!s.ok()) break;
+    }
+    s = c.file->PWrite(c.offset, c.bytes);
+    if (!s.ok()) break;
+    unsynced_file = c.file;
+    std::lock_guard<std::mutex> lock(mu);
+    written = MakeLocation(c.segment, static_cast<uint32_t>(c.offset + c.bytes.size()));
+  }
+  if (s.ok() && unsynced_file && (!opt.relaxed || force_sync || SyncDue())) s = SyncUnsynced();
+  if (!s.ok()) {
+    Fail(s);  // keeps `inflight`, so ReadAt still serves those bytes
+    return false;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    for (Chunk& c : inflight) {
+      if (buffer_pool.size() < kBufferPoolSize && c.bytes.capacity() <= kMaxPooledBuffer) {
+        c.bytes.clear();
+        buffer_pool.push_back(std::move(c.bytes));
+      }
+    }
+    inflight.clear();
+  }
+  if (batch_lsn > durable.load()) {
+    durable.store(batch_lsn);
+    if (wakeup) wakeup();
+  }
+  return true;
+}
+
+Status Journal::Impl::SyncUnsynced() {
+  Status s = unsynced_file->DataSync();
+  syncs.fetch_add(1);
+  last_sync_ms = env->clock()->NowMs();
+  if (s.ok()) unsynced_file.reset();
+  return s;
+}
+
+void Journal::Impl::Fail(const Status& s) {
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    failure = s.detail().empty() ? s.ToString() : s.detail();
+    failed.store(true);
+  }
+  if (wakeup) wakeup();
+}
+
+// ================================================================== Journal
+
+Journal::Journal(env::Env* env, JournalOptions options)
+    : impl_(std::make_unique<Impl>(env, std::move(options))) {}
+
+Journal::~Journal() { (void)Close(); }
+
+Result<std::unique_ptr<Journal>> Journal::Open(env::Env* env, JournalOptions options) {
+  if (options.dir.empty()) return Status(ErrorCode::kInvalidParameters, "journal: empty dir");
+  if (options.segment_size < kMinSegmentSize || options.segment_size > kMaxSegmentBytes) {
+    return Status(ErrorCode::kInvalidParameters,
+                  "journal: segment_size " + std::to_string(options.segment_size) +
+                      " is outside [" + std::to_string(kMinSegmentSize) + ", " +
+                      std::to_string(kMaxSegmentBytes) + "]");
+  }
+  if (options.relaxed && options.relaxed_sync_interval_ms <= 0) {
+    return Status(ErrorCode::kInvalidParameters,
+                  "journal: relaxed_sync_interval_ms must be positive");
+  }
+  CMQ_RETURN_IF_ERROR(env->CreateDir(options.dir));
+  return std::unique_ptr<Journal>(new Journal(env, std::move(options)));
+}
+
+Status Journal::Recover(const RecoverFn& fn) {
+  if (impl_->recovered) return Status(ErrorCode::kInternal, "journal: Recover() called twice");
+  return impl_->Recover(fn);
+}
+
+Status Journal::Start(std::function<void()> wakeup) {
+  Impl& m = *impl_;
+  if (!m.recovered) return Status(ErrorCode::kInternal, "journal: Start() before Recover()");
+  if (m.closed) return Status(ErrorCode::kShuttingDown);
+  if (m.writer) return Status(ErrorCode::kInternal, "journal: Start() called twice");
+  m.wakeup = std::move(wakeup);
+  m.last_sync_ms = m.env->clock()->NowMs();
+  m.writer = m.env->StartThread("cmq-journal", [&m] { m.WriterLoop(); });
+  return Status::Ok();
+}
+
+void Journal::RunCompletions() {
+  Impl& m = *impl_;
+  if (m.running_completions) return;  // a callback called WhenDurable: the loop below sees it
+  m.running_completions = true;
+  std::optional<Status> failure;
+  while (!m.waiters.empty()) {
+    Waiter& w = m.waiters.front();
+    if (w.lsn <= m.durable.load()) {
+      auto done = std::move(w.done);
+      m.waiters.pop_front();
+      done(Status::Ok());
+    } else if (m.failed.load()) {
+      if (!failure) failure = m.FailureStatus();
+      auto done = std::move(w.done);
+      m.waiters.pop_front();
+      done(*failure);
+    } else {
+      break;
+    }
+  }
+  m.running_completions = false;
+}
+
+Status Journal::Close() {
+  Impl& m = *impl_;
+  if (m.closed) return m.close_status;
+  m.closed = true;
+  if (m.writer) {
+    {
+      std::lock_guard<std::mutex> lock(m.mu);
+      m.stop = true;
+    }
+    m.cv.notify_all();
+    m.writer->Join();
+    m.writer.reset();
+  } else if (m.recovered && !m.failed.load()) {
+    (void)m.WriteRound(/*force_sync=*/true);
+  }
+  RunCompletions();
+  if (m.failed.load()) m.close_status = m.FailureStatus();
+  return m.close_status;
+}
+
+JournalStats Journal::Stats() const {
+  const Impl& m = *impl_;
+  JournalStats s;
+  {
+    std::lock_guard<std::mutex> lock(m.mu);
+    s.appended_records = m.appended_records;
+    s.appended_bytes = m.appended_bytes;
+  }
+  s.syncs = m.syncs.load();
+  s.durable_lsn = m.durable.load();
+  s.oldest_segment = m.oldest_segment.load();
+  s.current_segment = m.current_segment.load();
+  s.failed = m.failed.load();
+  s.recovered_records = m.recovered_records;
+  s.truncated_tail = m.truncated_tail;
+  return s;
+}
+
+Result<Location> Journal::Append(RecordType type, std::span<const std::string_view> parts) {
+  Impl& m = *impl_;
+  if (!m.recovered) return Status(ErrorCode::kInternal, "journal: Append() before Recover()");
+  if (m.closed) return Status(ErrorCode::kShuttingDown);
+  if (m.failed.load(std::memory_order_relaxed)) return m.FailureStatus();
+  if (type == 0) return Status(ErrorCode::kInternal, "journal: record type 0 is reserved");
+  uint64_t record_size = kRecordOverhead;
+  for (std::string_view p : parts) record_size += p.size();
+  if (record_size > kMaxSegmentBytes - kHeaderSize) {
+    return Status(ErrorCode::kIoError,
+                  "journal: record of " + std::to_string(record_size) + " bytes is too large");
+  }
+  if (m.append_offset + record_size > m.current_capacity) CMQ_RETURN_IF_ERROR(m.Roll(record_size));
+  char frame[kRecordOverhead];
+  format::EncodeRecordHeader(type, parts, frame);
+  uint64_t offset = m.append_offset;
+  if (!m.Queue(std::string_view(frame, sizeof(frame)), parts, true)) return m.FailureStatus();
+  m.max_record = std::max(m.max_record, record_size);
+  return MakeLocation(m.current, static_cast<uint32_t>(offset + kRecordOverhead));
+}
+
+Lsn Journal::LastAppended() const { return impl_->last_lsn; }
+
+void Journal::WhenDurable(Lsn lsn, std::function<void(const Status&)> done) {
+  Impl& m = *impl_;
+  auto it = m.waiters.end();
+  while (it != m.waiters.begin() && std::prev(it)->lsn > lsn) --it;
+  m.waiters.insert(it, Waiter{lsn, std::move(done)});
+  if (lsn <= m.durable.load() || m.failed.load()) RunCompletions();
+}
+
+Status Journal::ReadAt(Location loc, size_t len, std::string* out) const {
+  const Impl& m = *impl_;
+  uint32_t segment = SegmentOf(loc);
+  uint64_t offset = OffsetOf(loc);
+  if (offset + len > kMaxSegmentBytes) {
+    return Status(ErrorCode::kNotFound,
+                  "journal: read past the end of segment " + std::to_string(segment));
+  }
+  std::shared_ptr<env::File> file;
+  {
+    std::lock_guard<std::mutex> lock(m.mu);
+    if (MakeLocation(segment, static_cast<uint32_t>(offset + len)) > m.written) {
+      // Not in a file yet: the batch being written, or the one being gathered.
+      for (const auto* batch : {&m.inflight, &m.pending}) {
+        for (const Chunk& c : *batch) {
+          if (Covers(c, segment, offset, len)) {
+            out->assign(c.bytes, offset - c.offset, len);
+            return Status::Ok();
+          }
+        }
+      }
+      return Status(ErrorCode::kNotFound, "journal: nothing appended at segment " +
+                                              std::to_string(segment) + " offset " +
+                                              std::to_string(offset));
+    }
+  }
+  // Bytes below the watermark are in their file; `segments` is broker-thread state.
+  auto it = m.segments.find(segment);
+  if (it == m.segments.end()) {
+    return Status(ErrorCode::kNotFound,
+                  "journal: segment " + std::to_string(segment) + " is not kept");
+  }
+  CMQ_RETURN_IF_ERROR(it->second.file->PRead(offset, len, out));
+  if (out->size() != len) {
+    return Status(ErrorCode::kIoError, "journal: short read in segment " + std::to_string(segment) +
+                                           " at offset " + std::to_string(offset));
+  }
+  return Status::Ok();
+}
+
+Status Journal::EnsureHeadroom(uint64_t bytes) {
+  Impl& m = *impl_;
+  if (!m.recovered)
+    return Status(ErrorCode::kInternal, "journal: EnsureHeadroom() before Recover()");
+  if (m.failed.load()) return m.FailureStatus();
+  // Conservative: every segment boundary crossed may waste up to one record's worth
+  // of tail space, and every new segment starts with a header and a preamble.
+  uint64_t available = m.current_capacity - m.append_offset;
+  for (const auto& [n, spare] : m.spares) available += m.UsableSpare(spare.capacity);
+  while (available < bytes) {
+    uint32_t n = m.spares.empty() ? m.current + 1 : m.spares.back().first + 1;
+    if (n == 0) return Status(ErrorCode::kIoError, "journal: segment numbers exhausted");
+    uint64_t capacity = m.opt.segment_size;
+    if (m.UsableSpare(capacity) == 0) {
+      // Records or preambles bigger than a segment: make this spare big enough to help.
+      capacity =
+          std::min<uint64_t>(kMaxSegmentBytes, kHeaderSize + m.preamble_bytes + m.max_record +
+                                                   std::min(bytes - available, m.opt.segment_size));
+      if (m.UsableSpare(capacity) == 0) {
+        return Status(ErrorCode::kIoError, "journal: records too large to reserve headroom for");
+      }
+    }
+    auto seg = m.CreateSegmentFile(n, capacity);
+    if (!seg.ok()) return seg.status();
+    available += m.UsableSpare(capacity);
+    m.spares.emplace_back(n, std::move(*seg));
+  }
+  return Status::Ok();
+}
+
+uint32_t Journal::OldestSegment() const { return impl_->oldest_segment.load(); }
+uint32_t Journal::CurrentSegment() const { return impl_->current_segment.load(); }
+
+Status Journal::DropSegmentsBefore(uint32_t segment) {
+  Impl& m = *impl_;
+  if (!m.recovered)
+    return Status(ErrorCode::kInternal, "journal: DropSegmentsBefore() before Recover()");
+  if (segment > m.current) {
+    return Status(ErrorCode::kInternal, "journal: cannot drop segments before " +
+                                            std::to_string(segment) + ", current is " +
+                                            std::to_string(m.current));
+  }
+  while (m.segments.begin()->first < segment) {
+    // Oldest first, each removal durable before the next: a crash in between leaves a
+    // shorter but gap-free run of segments. A pending write into the removed file
+    // still has its handle and lands harmlessly.
+    CMQ_RETURN_IF_ERROR(m.env->Remove(m.SegmentPath(m.segments.begin()->first)));
+    m.segments.erase(m.segments.begin());
+    m.oldest_segment.store(m.segments.begin()->first);
+    CMQ_RETURN_IF_ERROR(m.env->SyncDir(m.opt.dir));
+  }
+  return Status::Ok();
+}
+
+void Journal::SetSegmentPreamble(Preamble preamble) { impl_->preamble = std::move(preamble); }
+
+}  // namespace cmq::journal

@@ -1,0 +1,220 @@
+// MemRecordLog: a RecordLog that keeps framed records in memory, for deterministic
+// broker tests. Header-only so that the broker's tests need no storage code.
+//
+// Segments are simulated: Roll() (or an optional per-segment capacity) starts a new
+// segment whose first record is the installed preamble, and DropSegmentsBefore()
+// forgets whole segments, as the Journal does. Locations follow the Journal's layout
+// (a 16-byte segment header, then each record's 9 framing bytes before its payload).
+//
+// Test switches:
+// * SetAutoDurable(false): appended records stay non-durable until MakeDurable(), so
+//   WhenDurable callbacks can be held back. By default every record is durable at once.
+// * FailSync(): simulates an fdatasync error (fail-stop): pending and later callbacks
+//   get kStorageFailed and Append fails from then on.
+// * SetDiskFull(true): EnsureHeadroom fails with kDiskFull.
+//
+// Not thread-safe (like the broker that uses it).
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "journal/record_log.h"
+
+namespace cmq::journal {
+
+class MemRecordLog : public RecordLog {
+ public:
+  // Same as the Journal's segment header size, so offsets look alike.
+  static constexpr uint32_t kSegmentHeader = 16;
+
+  struct Record {
+    RecordType type = 0;
+    std::string payload;
+    Location location = 0;  // of the first payload byte
+  };
+
+  MemRecordLog() { segments_.push_back(Segment{1, kSegmentHeader, {}}); }
+
+  // A log with the same records (same Locations) and counters, but no preamble,
+  // callbacks or switches: lets a test replay the records into a second broker.
+  std::unique_ptr<MemRecordLog> Clone() const {
+    auto copy = std::make_unique<MemRecordLog>();
+    copy->segments_ = segments_;
+    copy->last_lsn_ = last_lsn_;
+    copy->durable_lsn_ = last_lsn_;
+    return copy;
+  }
+
+  // --- test switches ----------------------------------------------------------------
+  void SetAutoDurable(bool on) {
+    auto_durable_ = on;
+    if (on) MakeDurable();
+  }
+  // Marks everything appended so far durable and runs the callbacks now due, in order.
+  void MakeDurable() {
+    if (failed_) return;
+    durable_lsn_ = last_lsn_;
+    RunDue();
+  }
+  void FailSync() {
+    failed_ = true;
+    auto pending = std::move(pending_);
+    pending_.clear();
+    for (auto& p : pending) p.second(Status(ErrorCode::kStorageFailed, "fdatasync failed"));
+  }
+  void SetDiskFull(bool full) { disk_full_ = full; }
+  uint64_t last_headroom_request() const { return last_headroom_request_; }
+  // Appends wider than this start a new segment first (0: never roll by size).
+  void SetSegmentCapacity(uint32_t bytes) { capacity_ = bytes; }
+  // Starts a new segment now, writing the preamble (if any) as its first record.
+  void Roll() {
+    segments_.push_back(Segment{segments_.back().number + 1, kSegmentHeader, {}});
+    WritePreamble();
+  }
+  size_t pending_callbacks() const { return pending_.size(); }
+
+  // Every kept record, in log order (what Journal::Recover would hand out).
+  std::vector<Record> Records() const {
+    std::vector<Record> out;
+    for (const auto& s : segments_) out.insert(out.end(), s.records.begin(), s.records.end());
+    return out;
+  }
+  // Total payload bytes kept.
+  uint64_t StoredBytes() const {
+    uint64_t n = 0;
+    for (const auto& s : segments_)
+      for (const auto& r : s.records) n += r.payload.size();
+    return n;
+  }
+
+  // --- RecordLog ----------------------------------------------------------------------
+  Result<Location> Append(RecordType type, std::span<const std::string_view> parts) override {
+    if (failed_) return Status(ErrorCode::kStorageFailed, "log failed");
+    size_t size = 0;
+    for (auto p : parts) size += p.size();
+    Segment* seg = &segments_.back();
+    if (capacity_ > 0 && seg->records.size() > (preamble_ ? 1u : 0u) &&
+        seg->end + kRecordOverhead + size > capacity_) {
+      Roll();
+      seg = &segments_.back();
+    }
+    if (seg->records.empty()) {
+      WritePreamble();
+      seg = &segments_.back();
+    }
+    std::string payload;
+    payload.reserve(size);
+    for (auto p : parts) payload.append(p.data(), p.size());
+    return Put(type, std::move(payload));
+  }
+
+  Lsn LastAppended() const override { return last_lsn_; }
+
+  void WhenDurable(Lsn lsn, std::function<void(const Status&)> done) override {
+    if (failed_) {
+      done(Status(ErrorCode::kStorageFailed, "log failed"));
+    } else if (lsn <= durable_lsn_) {
+      done(Status::Ok());
+    } else {
+      pending_.emplace_back(lsn, std::move(done));
+    }
+  }
+
+  Status ReadAt(Location loc, size_t len, std::string* out) const override {
+    for (const auto& s : segments_) {
+      if (s.number != SegmentOf(loc)) continue;
+      // The record whose payload starts at or before the offset.
+      auto it = std::upper_bound(
+          s.records.begin(), s.records.end(), OffsetOf(loc),
+          [](uint32_t off, const Record& r) { return off < OffsetOf(r.location); });
+      if (it == s.records.begin()) break;
+      --it;
+      uint64_t start = OffsetOf(loc) - OffsetOf(it->location);
+      if (start + len > it->payload.size()) break;
+      out->assign(it->payload, start, len);
+      return Status::Ok();
+    }
+    return Status(ErrorCode::kNotFound, "no record at location " + std::to_string(loc));
+  }
+
+  Status EnsureHeadroom(uint64_t bytes) override {
+    last_headroom_request_ = bytes;
+    if (disk_full_) return Status(ErrorCode::kDiskFull, "disk full");
+    return Status::Ok();
+  }
+
+  uint32_t OldestSegment() const override { return segments_.front().number; }
+  uint32_t CurrentSegment() const override { return segments_.back().number; }
+
+  Status DropSegmentsBefore(uint32_t segment) override {
+    if (segment > CurrentSegment()) {
+      return Status(ErrorCode::kInvalidParameters, "segment beyond the current one");
+    }
+    while (segments_.front().number < segment) segments_.pop_front();
+    return Status::Ok();
+  }
+
+  void SetSegmentPreamble(Preamble preamble) override { preamble_ = std::move(preamble); }
+
+ private:
+  struct Segment {
+    uint32_t number = 0;
+    uint32_t end = 0;  // offset just past the last record
+    std::vector<Record> records;
+  };
+
+  Location Put(RecordType type, std::string payload) {
+    Segment& seg = segments_.back();
+    Location loc = MakeLocation(seg.number, seg.end + static_cast<uint32_t>(kRecordOverhead));
+    seg.end += static_cast<uint32_t>(kRecordOverhead + payload.size());
+    seg.records.push_back(Record{type, std::move(payload), loc});
+    ++last_lsn_;
+    if (auto_durable_) durable_lsn_ = last_lsn_;
+    return loc;
+  }
+
+  void WritePreamble() {
+    if (!preamble_ || !segments_.back().records.empty()) return;
+    RecordType type = 0;
+    std::string payload;
+    preamble_(&type, &payload);
+    Put(type, std::move(payload));
+  }
+
+  void RunDue() {
+    // Callbacks may append or register more; take the due ones first.
+    std::vector<std::function<void(const Status&)>> due;
+    auto it = pending_.begin();
+    while (it != pending_.end()) {
+      if (it->first <= durable_lsn_) {
+        due.push_back(std::move(it->second));
+        it = pending_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    for (auto& d : due) d(Status::Ok());
+  }
+
+  std::deque<Segment> segments_;
+  Lsn last_lsn_ = 0;
+  Lsn durable_lsn_ = 0;
+  bool auto_durable_ = true;
+  bool failed_ = false;
+  bool disk_full_ = false;
+  uint64_t last_headroom_request_ = 0;
+  uint32_t capacity_ = 0;
+  Preamble preamble_;
+  std::vector<std::pair<Lsn, std::function<void(const Status&)>>> pending_;
+};
+
+}  // namespace cmq::journal
