@@ -33,7 +33,8 @@ TempDir::~TempDir() {
 
 CmqdProcess::CmqdProcess(std::string data_dir, std::vector<std::string> extra_args)
     : data_dir_(std::move(data_dir)), extra_args_(std::move(extra_args)) {
-  log_path_ = data_dir_ + ".log";
+  // Inside the data directory, so that removing a TempDir removes the log too.
+  log_path_ = data_dir_ + "/cmqd.log";
 }
 
 CmqdProcess::~CmqdProcess() { Kill9(); }

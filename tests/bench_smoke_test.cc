@@ -1,0 +1,66 @@
+// Black-box: the built cmq-bench runs a small producer/consumer load against cmqd and
+// verifies that every message sent was received.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <string>
+
+#include "support/blackbox.h"
+
+namespace cmq::testing {
+namespace {
+
+struct RunResult {
+  int exit_status = -1;
+  std::string output;
+};
+
+RunResult RunCommand(const std::string& command) {
+  RunResult result;
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return result;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof(buf), pipe)) > 0) result.output.append(buf, n);
+  int status = pclose(pipe);
+  result.exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return result;
+}
+
+TEST(BenchSmokeTest, ProducersAndConsumersLoseNothing) {
+  TestServer server;
+  ASSERT_TRUE(server.Start()) << server.process().output();
+  std::string command = std::string(CMQ_BENCH_PATH) + " --endpoint " + server.process().endpoint() +
+                        " --secret-id " + CmqdProcess::kSecretId + " --secret-key " +
+                        CmqdProcess::kSecretKey +
+                        " --queue bench-smoke --create-queue --count 2000 --producers 2"
+                        " --consumers 2 --batch 16 --size 128 --wait 1 --drain-timeout 5 --json"
+                        " 2>&1";
+  RunResult run = RunCommand(command);
+  EXPECT_EQ(run.exit_status, 0) << run.output;
+
+  // The report is one JSON object on a line of its own.
+  size_t begin = run.output.find("{\"mode\"");
+  ASSERT_NE(begin, std::string::npos) << run.output;
+  size_t end = run.output.find('\n', begin);
+  Result<JsonValue> report = ParseJson(run.output.substr(begin, end - begin));
+  ASSERT_TRUE(report.ok()) << run.output;
+  const JsonValue* verify = report->Find("verify");
+  ASSERT_NE(verify, nullptr) << run.output;
+  EXPECT_EQ(IntField(*verify, "missing"), 0) << run.output;
+  EXPECT_EQ(IntField(*verify, "expected"), 2000) << run.output;
+  EXPECT_EQ(IntField(*verify, "received"), 2000) << run.output;
+  EXPECT_FALSE(report->Find("aborted") != nullptr && report->Find("aborted")->as_bool())
+      << run.output;
+
+  // Everything was deleted: the queue is empty.
+  Caller c = server.NewCaller();
+  ClientResult<JsonValue> attrs = c.Call("GetQueueAttributes", {{"queueName", "bench-smoke"}});
+  ASSERT_TRUE(IsSuccess(attrs));
+  EXPECT_EQ(IntField(*attrs, "activeMsgNum"), 0);
+  EXPECT_EQ(IntField(*attrs, "inactiveMsgNum"), 0);
+}
+
+}  // namespace
+}  // namespace cmq::testing
