@@ -16,20 +16,6 @@ namespace {
 
 constexpr size_t kQueueIdChars = 10;
 
-// Runs the callbacks a call queued when the call returns, whichever way it returns,
-// so that they see the call's state changes complete.
-template <typename F>
-class OnExit {
- public:
-  explicit OnExit(F f) : f_(std::move(f)) {}
-  ~OnExit() { f_(); }
-  OnExit(const OnExit&) = delete;
-  OnExit& operator=(const OnExit&) = delete;
-
- private:
-  F f_;
-};
-
 QueueAttributes Merge(QueueAttributes a, const QueueAttributeUpdate& u) {
   if (u.max_msg_heap_num) a.max_msg_heap_num = *u.max_msg_heap_num;
   if (u.polling_wait_seconds) a.polling_wait_seconds = *u.polling_wait_seconds;
@@ -44,11 +30,7 @@ QueueAttributes Merge(QueueAttributes a, const QueueAttributeUpdate& u) {
 QueuePage Page(const std::vector<QueueRef>& matches, int64_t offset, int64_t limit) {
   QueuePage page;
   page.total_count = static_cast<int64_t>(matches.size());
-  offset = std::max<int64_t>(offset, 0);
-  limit = std::max<int64_t>(limit, 0);
-  for (int64_t i = offset; i < page.total_count && i - offset < limit; ++i) {
-    page.queues.push_back(matches[i]);
-  }
+  page.queues = PageOf(matches, offset, limit);
   return page;
 }
 
@@ -554,6 +536,10 @@ void Broker::Tick() {
     m.ServeWaiters(q, now);
     m.Reschedule(q);
   }
+  m.ExpireTopics(now);
+  m.RunQueueDeliveries(now);
+  m.DispatchPushes(now);
+  m.PruneDeliveryHeaps(now);
   for (auto& w : m.waiters.PopExpired(now)) {
     m.ready.push_back([done = std::move(w.done)] { done(Status(ErrorCode::kNoMessage)); });
   }
@@ -565,6 +551,10 @@ int64_t Broker::NextDeadlineMs() const {
   int64_t next = m.waiters.NextDeadline();
   if (!m.schedule.empty()) next = std::min(next, m.schedule.begin()->first);
   if (m.scan.active) next = std::min(next, m.now_ms);
+  if (!m.topic_schedule.empty()) next = std::min(next, m.topic_schedule.begin()->first);
+  if (!m.queue_due.empty()) next = std::min(next, m.queue_due.Top().due);
+  // Without a sink nobody takes HTTP deliveries: they wait for SetPushSink.
+  if (m.push_sink && !m.http_due.empty()) next = std::min(next, m.http_due.Top().due);
   return next;
 }
 
@@ -574,8 +564,16 @@ Broker::Stats Broker::GetStats() const {
   s.queues = static_cast<int64_t>(m.queues.size());
   s.messages = m.totals.held + m.totals.rewindable;
   s.parked_receives = static_cast<int64_t>(m.waiters.size());
+  s.topics = static_cast<int64_t>(m.topics.size());
+  s.pending_deliveries = m.pending_deliveries;
   size_t bytes = m.waiters.MemoryBytes();
   for (const auto& [uid, q] : m.queues) bytes += q->MemoryBytes();
+  // Topic messages: a map node and the deliveries vector each (an estimate).
+  for (const auto& [uid, t] : m.topics) {
+    bytes += sizeof(Topic) + t->messages.size() * (sizeof(TopicMessage) + 64);
+  }
+  bytes += static_cast<size_t>(m.pending_deliveries) * sizeof(Delivery) +
+           m.queue_due.MemoryBytes() + m.http_due.MemoryBytes();
   s.memory_bytes = static_cast<int64_t>(bytes);
   return s;
 }

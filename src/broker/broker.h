@@ -21,10 +21,12 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "broker/topic_types.h"
 #include "broker/types.h"
 #include "env/env.h"
 #include "journal/record_log.h"
@@ -46,7 +48,7 @@ class Broker {
   // Ends recovery: rebuilds timers against the current clock. Call once, before any
   // other call but Replay.
   void FinishRecovery();
-  // Writes a snapshot of all metadata (accounts' queues, their attributes, id
+  // Writes a snapshot of all metadata (queues, topics, subscriptions, their attributes, id
   // counters) as one record. Installed as the log's segment preamble.
   void WriteSnapshot(journal::RecordType* type, std::string* payload);
 
@@ -99,10 +101,64 @@ class Broker {
   Result<std::vector<DeleteOutcome>> DeleteMessages(AccountId account, std::string_view queue,
                                                     const std::vector<std::string_view>& handles);
 
+  // --- topics (docs/cmq-api.md 7; errors as listed there) ---------------------------
+  // The api validates names, ranges and counts; the broker checks existence
+  // (case-insensitive names, original spelling kept), quotas and topic rules.
+  Result<TopicView> CreateTopic(AccountId account, std::string_view name,
+                                const TopicAttributes& attributes);
+  Result<TopicPage> ListTopics(AccountId account, std::string_view search_word, int64_t offset,
+                               int64_t limit) const;
+  Result<TopicView> GetTopic(AccountId account, std::string_view name) const;
+  Status SetTopicAttributes(AccountId account, std::string_view name,
+                            std::optional<int> max_msg_size);
+  // kTopicHasSubscriptions while subscriptions exist; pending deliveries are dropped.
+  Status DeleteTopic(AccountId account, std::string_view name);
+
+  // Publishes `bodies` (1..16) sharing `tags` and `routing_key`: validates them (empty,
+  // size, batch total, routing key required on a routing topic, throttling), finds
+  // the accepting subscriptions (9.1; kTopicNoSubscription / kNoSubscriptionMatches and
+  // nothing stored), and appends ONE record holding the bodies and every delivery, so
+  // a publish exists after a crash with all its deliveries or not at all. Queue
+  // endpoints are enqueued when the record is applied (a missing or full queue makes
+  // that delivery retry per policy); HTTP endpoints are handed to the push sink.
+  // Returns the msgIds in input order.
+  Result<std::vector<std::string>> PublishMessages(AccountId account, std::string_view topic,
+                                                   const std::vector<std::string_view>& bodies,
+                                                   const std::vector<std::string>& tags,
+                                                   std::optional<std::string_view> routing_key);
+
+  // --- subscriptions (docs/cmq-api.md 8) ----------------------------------------------
+  Result<SubscriptionView> Subscribe(AccountId account, std::string_view topic,
+                                     const SubscriptionSpec& spec);
+  Result<SubscriptionPage> ListSubscriptions(AccountId account, std::string_view topic,
+                                             std::string_view search_word, int64_t offset,
+                                             int64_t limit) const;
+  Result<SubscriptionView> GetSubscription(AccountId account, std::string_view topic,
+                                           std::string_view name) const;
+  Status SetSubscriptionAttributes(AccountId account, std::string_view topic,
+                                   std::string_view name, const SubscriptionUpdate& update);
+  // Pending deliveries of the subscription are dropped.
+  Status Unsubscribe(AccountId account, std::string_view topic, std::string_view name);
+  Status ClearSubscriptionFilterTags(AccountId account, std::string_view topic,
+                                     std::string_view name);
+
+  // --- HTTP push (docs/cmq-api.md 9.5, 9.6) ---------------------------------------------
+  // The broker calls `sink` (on its thread, from Tick or a publish) for every HTTP
+  // delivery attempt that is due; each task is handed out once until CompletePush is
+  // called for it. After a restart, deliveries that were pending are handed out again
+  // (at-least-once).
+  void SetPushSink(std::function<void(PushTask)> sink);
+  // Reports the outcome of a PushTask. Success ends the delivery; failure schedules
+  // the next attempt by the subscription's retry policy or abandons it (policy
+  // exhausted, or topic retention reached). Both are recorded. Unknown ids (the
+  // subscription or topic went away meanwhile) are ignored.
+  void CompletePush(uint64_t delivery_id, bool delivered);
+
   // --- time -------------------------------------------------------------------------
   // Processes everything due at the clock's now: delays ending, visibility expiring,
   // retention and rewind windows, dead-letter moves, parked receives to serve or time
-  // out, space reclamation.
+  // out, topic retention, delivery retries to queue endpoints, due HTTP pushes (to the
+  // sink), space reclamation.
   void Tick();
   // The earliest time (Unix ms) at which Tick() has something to do; INT64_MAX if none.
   int64_t NextDeadlineMs() const;
@@ -111,6 +167,8 @@ class Broker {
     int64_t queues = 0;
     int64_t messages = 0;        // delayed + active + inactive + rewindable, all queues
     int64_t parked_receives = 0;
+    int64_t topics = 0;
+    int64_t pending_deliveries = 0;  // (topic message, subscription) pairs, all topics
     int64_t memory_bytes = 0;    // estimate of the broker's own memory (bodies excluded)
   };
   Stats GetStats() const;

@@ -9,23 +9,6 @@
 #include "common/strings.h"
 
 namespace cmq::broker {
-namespace {
-
-// A record may not place a message absurdly far beyond its queue's positions (a
-// corrupt position would otherwise make the table allocate without bound).
-constexpr uint64_t kMaxPositionJump = uint64_t{1} << 32;
-
-bool PositionPlausible(const Queue& q, uint64_t pos) {
-  return pos < q.meta().next_pos + kMaxPositionJump;
-}
-
-Status Corrupt(std::string_view what, journal::Location loc) {
-  return Status(ErrorCode::kCorruption, std::string(what) + " record at segment " +
-                                            std::to_string(journal::SegmentOf(loc)) + " offset " +
-                                            std::to_string(journal::OffsetOf(loc)));
-}
-
-}  // namespace
 
 Queue* Broker::Impl::AddQueue(const QueueMeta& meta) {
   auto q = std::make_unique<Queue>(meta, &usage, &totals);
@@ -57,7 +40,7 @@ Status Broker::Impl::ApplySnapshot(const SnapshotRecord& r) {
     }
     AddQueue(m);
   }
-  return Status::Ok();
+  return ApplyTopicSnapshot(r);
 }
 
 Status Broker::Impl::ApplyCreate(const CreateQueueRecord& r) {
@@ -269,6 +252,7 @@ Status Broker::Impl::ReplayRecord(journal::RecordType type, std::string_view pay
       return ApplyRelocate(r, loc + header, static_cast<uint32_t>(payload.size() - header));
     }
     default:
+      if (type >= kRecCreateTopic && type <= 127) return ReplayTopicRecord(type, payload, loc);
       return Corrupt("unknown type " + std::to_string(type), loc);
   }
 }
@@ -282,6 +266,16 @@ SnapshotRecord Broker::Impl::MakeSnapshot() const {
   for (const auto& [uid, q] : queues) s.queues.push_back(q->meta());
   std::sort(s.queues.begin(), s.queues.end(),
             [](const QueueMeta& a, const QueueMeta& b) { return a.uid < b.uid; });
+  s.next_topic_uid = next_topic_uid;
+  s.next_subscription_uid = next_subscription_uid;
+  s.topics.reserve(topics.size());
+  for (const auto& [uid, t] : topics) s.topics.push_back(t->meta);
+  std::sort(s.topics.begin(), s.topics.end(),
+            [](const TopicMeta& a, const TopicMeta& b) { return a.uid < b.uid; });
+  s.subscriptions.reserve(subscriptions.size());
+  for (const auto& [uid, sub] : subscriptions) s.subscriptions.push_back(sub->meta);
+  std::sort(s.subscriptions.begin(), s.subscriptions.end(),
+            [](const SubscriptionMeta& a, const SubscriptionMeta& b) { return a.uid < b.uid; });
   return s;
 }
 
@@ -292,12 +286,17 @@ Status Broker::Replay(journal::RecordType type, std::string_view payload, journa
 }
 
 void Broker::FinishRecovery() {
-  int64_t now = impl_->Now();
-  for (auto& [uid, q] : impl_->queues) {
+  Impl& m = *impl_;
+  int64_t now = m.Now();
+  for (auto& [uid, q] : m.queues) {
     q->RebuildIndexes();
     q->ExpireTo(now);
-    impl_->Reschedule(q.get());
+    m.Reschedule(q.get());
   }
+  // Nothing is in flight after a restart: every pending delivery is due at its
+  // recorded next-attempt time, HTTP ones that were in flight included.
+  for (auto& [uid, t] : m.topics) m.ExpireTopicTo(t.get(), now);
+  m.RebuildDeliveryHeaps();
 }
 
 void Broker::WriteSnapshot(journal::RecordType* type, std::string* payload) {

@@ -1,14 +1,18 @@
 // Broker::Impl, shared by the files that implement the broker:
-//   broker.cc          public calls (validation, then record + apply) and time
-//   broker_apply.cc    Replay and the apply functions both paths share; snapshots
-//   broker_reclaim.cc  space reclamation (dropping and copying forward segments)
+//   broker.cc               queue calls (validation, then record + apply) and time
+//   broker_apply.cc         Replay and the queue apply functions; snapshots
+//   broker_reclaim.cc       space reclamation (dropping and copying forward segments)
+//   broker_topics.cc        topic, subscription, publish and push calls; delivery work
+//   broker_topic_apply.cc   the topic apply functions and delivery state
 // Internal to the broker library.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -21,9 +25,47 @@
 #include "broker/queue.h"
 #include "broker/records.h"
 #include "broker/segment_usage.h"
+#include "broker/topic_state.h"
 #include "broker/waiters.h"
 
 namespace cmq::broker {
+
+// Runs the callbacks a call queued when the call returns, whichever way it returns,
+// so that they see the call's state changes complete.
+template <typename F>
+class OnExit {
+ public:
+  explicit OnExit(F f) : f_(std::move(f)) {}
+  ~OnExit() { f_(); }
+  OnExit(const OnExit&) = delete;
+  OnExit& operator=(const OnExit&) = delete;
+
+ private:
+  F f_;
+};
+
+// A record may not place a message absurdly far beyond its queue's positions (a
+// corrupt position would otherwise make the table allocate without bound).
+inline bool PositionPlausible(const Queue& q, uint64_t pos) {
+  return pos < q.meta().next_pos + (uint64_t{1} << 32);
+}
+
+inline Status Corrupt(std::string_view what, journal::Location loc) {
+  return Status(ErrorCode::kCorruption, std::string(what) + " record at segment " +
+                                            std::to_string(journal::SegmentOf(loc)) + " offset " +
+                                            std::to_string(journal::OffsetOf(loc)));
+}
+
+// The page [offset, offset + limit) of `matches` (negative values count as 0).
+template <typename T>
+std::vector<T> PageOf(const std::vector<T>& matches, int64_t offset, int64_t limit) {
+  std::vector<T> page;
+  const int64_t total = static_cast<int64_t>(matches.size());
+  offset = std::max<int64_t>(offset, 0);
+  limit = std::max<int64_t>(limit, 0);
+  for (int64_t i = offset; i < total && i - offset < limit; ++i) page.push_back(matches[i]);
+  return page;
+}
 
 struct Broker::Impl {
   Impl(env::Clock* c, journal::RecordLog* l, Limits lim) : clock(c), log(l), limits(lim) {}
@@ -66,6 +108,35 @@ struct Broker::Impl {
   // Callbacks to run once the current call's state changes are complete.
   std::vector<std::function<void()>> ready;
 
+  // --- topics --------------------------------------------------------------------------
+  uint64_t next_topic_uid = 1;
+  uint64_t next_subscription_uid = 1;
+  struct TopicAccount {
+    std::unordered_map<std::string, uint64_t> by_name;  // lower-cased name -> uid
+    std::map<uint64_t, Topic*> in_order;                // uid (creation order) -> topic
+  };
+  std::unordered_map<AccountId, TopicAccount> topic_accounts;
+  std::unordered_map<uint64_t, std::unique_ptr<Topic>> topics;                // by uid
+  std::unordered_map<uint64_t, std::unique_ptr<Subscription>> subscriptions;  // by uid
+  std::unordered_set<std::string> topic_ids;
+  std::unordered_set<std::string> subscription_ids;
+  // Bodies of topic messages with pending deliveries (also counted in `usage`): their
+  // segments cannot be emptied by copying queue messages forward.
+  SegmentUsage topic_usage;
+  std::set<std::pair<int64_t, uint64_t>> topic_schedule;  // (oldest retention end, uid)
+  DeliveryHeap queue_due;  // deliveries to queue endpoints, attempted in Tick
+  DeliveryHeap http_due;   // deliveries to HTTP endpoints, handed to the push sink
+  int64_t pending_deliveries = 0;
+  std::function<void(PushTask)> push_sink;
+  // PushTasks handed out and not completed (not recorded: lost on restart, when every
+  // pending delivery is due again at its recorded time).
+  struct InFlightPush {
+    uint64_t msg_id = 0;
+    uint64_t subscription = 0;
+  };
+  uint64_t next_push_id = 1;
+  std::unordered_map<uint64_t, InFlightPush> pushes;
+
   // --- helpers (broker.cc) ------------------------------------------------------------
   int64_t Now();
   Queue* FindQueue(AccountId account, std::string_view name) const;
@@ -102,6 +173,65 @@ struct Broker::Impl {
   SnapshotRecord MakeSnapshot() const;
   void NoteTime(int64_t t) { now_ms = std::max(now_ms, t); }
   Queue* AddQueue(const QueueMeta& meta);
+
+  // --- topics (broker_topics.cc) -------------------------------------------------------
+  Topic* FindTopic(AccountId account, std::string_view name) const;
+  Topic* TopicByUid(uint64_t uid) const;
+  Subscription* FindSubscription(const Topic& t, std::string_view name) const;
+  Subscription* SubscriptionByUid(uint64_t uid) const;
+  TopicView View(const Topic& t) const;
+  SubscriptionView View(const Subscription& s) const;
+  bool Accepts(const Topic& t, const Subscription& s, const std::vector<std::string>& tags,
+               std::optional<std::string_view> routing_key) const;
+  // Time-driven topic work (Tick): retention ends, queue-endpoint attempts, pushes.
+  void ExpireTopics(int64_t now);
+  void RunQueueDeliveries(int64_t now);
+  void DispatchPushes(int64_t now);
+  void RecordPushOutcome(uint64_t msg_id, uint64_t subscription, uint32_t attempt, bool delivered,
+                         int64_t now);
+
+  // --- topic apply and delivery state (broker_topic_apply.cc) --------------------------
+  Status ApplyCreateTopic(const CreateTopicRecord& r);
+  void ApplySetTopic(const SetTopicRecord& r);
+  void ApplyDeleteTopic(const DeleteTopicRecord& r);
+  Status ApplySubscribe(const SubscribeRecord& r);
+  void ApplySetSubscription(const SetSubscriptionRecord& r);
+  void ApplyUnsubscribe(const UnsubscribeRecord& r);
+  Status ApplyPublish(const PublishRecord& r, journal::Location first_body);
+  Status ApplyQueueDelivery(const QueueDeliveryRecord& r);
+  void ApplyPushOutcome(const PushOutcomeRecord& r);
+  Status ApplyTopicSnapshot(const SnapshotRecord& r);
+  Status ReplayTopicRecord(journal::RecordType type, std::string_view payload,
+                           journal::Location loc);
+  Topic* AddTopic(const TopicMeta& meta);
+  Subscription* AddSubscription(const SubscriptionMeta& meta);
+  // Ends the deliveries of messages whose retention is over at `t`.
+  void ExpireTopicTo(Topic* t, int64_t time);
+  // The pending delivery (message, subscription) after expiring its topic to `time`;
+  // null when it no longer exists.
+  struct DeliveryRef {
+    Topic* topic = nullptr;
+    Subscription* subscription = nullptr;
+    TopicMessage* message = nullptr;
+    Delivery* delivery = nullptr;
+  };
+  DeliveryRef FindDelivery(uint64_t msg_id, uint64_t subscription, int64_t time);
+  // The time of the next attempt after `attempts` failed ones, or nullopt if the
+  // delivery is to be abandoned (policy exhausted or retention reached first).
+  std::optional<int64_t> NextAttempt(const Topic& t, const Subscription& s, uint64_t msg_id,
+                                     int64_t publish_ms, uint32_t attempts, int64_t time) const;
+  void EndDelivery(const DeliveryRef& ref, uint64_t msg_id);
+  void FailAttempt(const DeliveryRef& ref, uint64_t msg_id, int64_t time);
+  void RemoveTopicMessage(Topic* t, std::map<uint64_t, TopicMessage>::iterator it);
+  Status PlaceQueueMessage(const QueuePlacement& p, uint64_t queue_msg_id, journal::Location body,
+                           uint32_t body_len, int64_t time, bool create);
+  void ScheduleDelivery(const Subscription& s, uint64_t msg_id, int64_t due);
+  // The pending, not-in-flight delivery a heap entry still describes, or nulls.
+  DeliveryRef DueDelivery(const DeliveryHeap::Entry& e, int64_t now);
+  void RebuildDeliveryHeaps();
+  // Pops stale entries off the heap tops, so NextDeadlineMs asks for no idle wake-ups.
+  void PruneDeliveryHeaps(int64_t now);
+  void RescheduleTopic(Topic* t);
 
   // --- reclamation (broker_reclaim.cc) ------------------------------------------------
   void Reclaim(int64_t now);

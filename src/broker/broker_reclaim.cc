@@ -51,6 +51,9 @@ void Broker::Impl::Reclaim(int64_t now) {
   if (!scan.active) {
     auto first = usage.FirstLive();
     if (!first || *first >= log->CurrentSegment() || !usage.IsSparse(*first)) return;
+    // Topic messages are not copied forward (they end within the topic retention):
+    // while one holds the segment, copying its queue messages would not free it.
+    if (topic_usage.LiveCount(*first) > 0) return;
     if (now < scan.finished_ms + kRescanDelayMs) return;
     scan = ReclaimScan{};
     scan.active = true;

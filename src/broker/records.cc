@@ -1,62 +1,11 @@
 #include "broker/records.h"
 
-#include <limits>
-
-#include "common/coding.h"
+#include "broker/record_coding.h"
 
 namespace cmq::broker {
 namespace {
 
-void PutI64(std::string* out, int64_t v) { PutVarint64(out, static_cast<uint64_t>(v)); }
-
-// A Decoder with the typed getters the records need. Each getter returns false once
-// anything failed, so decoders can chain them with &&.
-class Reader {
- public:
-  explicit Reader(std::string_view in) : in_(in), d_(in) {}
-  bool U64(uint64_t* v) { return d_.GetVarint64(v); }
-  bool I64(int64_t* v) {
-    uint64_t u;
-    if (!d_.GetVarint64(&u)) return false;
-    *v = static_cast<int64_t>(u);
-    return true;
-  }
-  bool U32(uint32_t* v) {
-    uint64_t u;
-    if (!d_.GetVarint64(&u) || u > std::numeric_limits<uint32_t>::max()) return false;
-    *v = static_cast<uint32_t>(u);
-    return true;
-  }
-  bool Int(int* v) {
-    int64_t i;
-    if (!I64(&i) || i < std::numeric_limits<int>::min() || i > std::numeric_limits<int>::max()) {
-      return false;
-    }
-    *v = static_cast<int>(i);
-    return true;
-  }
-  bool U8(uint8_t* v) {
-    uint64_t u;
-    if (!d_.GetVarint64(&u) || u > 255) return false;
-    *v = static_cast<uint8_t>(u);
-    return true;
-  }
-  bool Str(std::string* s) {
-    std::string_view v;
-    if (!d_.GetLengthPrefixed(&v)) return false;
-    s->assign(v);
-    return true;
-  }
-  // A count of following items, each at least one byte long: bounded by the input
-  // left, so corrupt counts cannot make us allocate wildly.
-  bool Count(uint64_t* n) { return U64(n) && *n <= d_.remaining().size(); }
-  size_t consumed() const { return d_.consumed(in_); }
-  bool done() const { return d_.done(); }
-
- private:
-  std::string_view in_;
-  Decoder d_;
-};
+using Reader = RecordReader;
 
 void PutAttributes(std::string* out, const QueueAttributes& a) {
   PutI64(out, a.max_msg_heap_num);
@@ -140,19 +89,38 @@ std::string EncodeSnapshot(const SnapshotRecord& r) {
   PutI64(&out, r.now_ms);
   PutVarint64(&out, r.queues.size());
   for (const auto& q : r.queues) PutMeta(&out, q);
+  PutVarint64(&out, r.next_topic_uid);
+  PutVarint64(&out, r.next_subscription_uid);
+  PutVarint64(&out, r.topics.size());
+  for (const auto& t : r.topics) PutTopicMeta(&out, t);
+  PutVarint64(&out, r.subscriptions.size());
+  for (const auto& sub : r.subscriptions) PutSubscriptionMeta(&out, sub);
   return out;
 }
 
 bool DecodeSnapshot(std::string_view in, SnapshotRecord* r) {
   Reader d(in);
   uint64_t n;
-  if (!(d.U32(&r->version) && r->version == kSnapshotVersion && d.U64(&r->next_msg_id) &&
-        d.U64(&r->next_queue_uid) && d.I64(&r->now_ms) && d.Count(&n))) {
+  if (!(d.U32(&r->version) && (r->version == 1 || r->version == kSnapshotVersion) &&
+        d.U64(&r->next_msg_id) && d.U64(&r->next_queue_uid) && d.I64(&r->now_ms) && d.Count(&n))) {
     return false;
   }
   r->queues.resize(n);
   for (auto& q : r->queues) {
     if (!GetMeta(&d, &q)) return false;
+  }
+  if (r->version == 1) return d.done();  // written before topics existed
+  if (!(d.U64(&r->next_topic_uid) && d.U64(&r->next_subscription_uid) && d.Count(&n))) {
+    return false;
+  }
+  r->topics.resize(n);
+  for (auto& t : r->topics) {
+    if (!GetTopicMeta(&d, &t)) return false;
+  }
+  if (!d.Count(&n)) return false;
+  r->subscriptions.resize(n);
+  for (auto& sub : r->subscriptions) {
+    if (!GetSubscriptionMeta(&d, &sub)) return false;
   }
   return d.done();
 }

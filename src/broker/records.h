@@ -5,9 +5,10 @@
 // the same struct with the same code (broker_apply.cc). Integers are varints (times
 // in Unix ms), strings are length-prefixed (common/coding.h).
 //
-// Type numbers are stable on disk: 1..63 belong to queues, 64..127 are kept for the
-// topic layer. The snapshot (segment preamble) carries a format version; decoders
-// reject versions they do not know rather than guess.
+// Type numbers are stable on disk: 1..63 belong to queues, 64..127 to topics
+// (topic_records.h). The snapshot (segment preamble) carries a format version;
+// decoders read every version written so far (1: queues only; 2: also topics and
+// subscriptions) and reject versions they do not know rather than guess.
 #pragma once
 
 #include <cstdint>
@@ -15,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "broker/topic_records.h"
 #include "broker/types.h"
 #include "journal/record_log.h"
 
@@ -33,7 +35,7 @@ enum RecordKind : journal::RecordType {
   kRecRelocate = 10,
 };
 
-inline constexpr uint32_t kSnapshotVersion = 1;
+inline constexpr uint32_t kSnapshotVersion = 2;
 
 // The metadata of one queue, as created and as kept in snapshots.
 struct QueueMeta {
@@ -54,6 +56,11 @@ struct SnapshotRecord {
   uint64_t next_queue_uid = 1;
   int64_t now_ms = 0;
   std::vector<QueueMeta> queues;
+  // Version 2.
+  uint64_t next_topic_uid = 1;
+  uint64_t next_subscription_uid = 1;
+  std::vector<TopicMeta> topics;
+  std::vector<SubscriptionMeta> subscriptions;
 };
 
 struct CreateQueueRecord {

@@ -13,6 +13,16 @@ namespace cmq::broker {
 // The owner of a SecretId (its appId). Every name is scoped by it.
 using AccountId = uint64_t;
 
+// Limits of the topic model (docs/cmq-api.md 7-9, 11).
+struct TopicLimits {
+  int max_topics_per_account = 1000;
+  int max_subscriptions_per_topic = 100;
+  int topic_retention_seconds = 86400;   // messages dropped this long after publish
+  int64_t publish_qps_per_topic = 5000;  // publish requests/s per topic (4420); 0 = off
+  int backoff_retry_min_seconds = 10;    // BACKOFF_RETRY delay range
+  int backoff_retry_max_seconds = 20;
+};
+
 // Server-wide limits. Ranges of single parameters are checked by the api layer with
 // these numbers; the broker enforces the ones that depend on state.
 struct Limits {
@@ -25,6 +35,7 @@ struct Limits {
   int max_polling_wait_seconds = 30;             // request values above are clamped
   int64_t max_inflight_per_queue = 0;            // 0: no cap (6070/10690 when set)
   int64_t max_batch_body_bytes = 1 << 20;        // 4470/10300
+  TopicLimits topics;
 };
 
 struct DeadLetterPolicy {

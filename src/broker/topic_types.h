@@ -1,0 +1,101 @@
+// Value types of the topic model (docs/cmq-api.md sections 7-9), shared by the
+// broker, the delivery layer and the api.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "broker/types.h"
+
+namespace cmq::broker {
+
+enum class FilterType { kTag = 1, kRoutingKey = 2 };
+
+struct TopicAttributes {
+  int max_msg_size = 65536;
+  FilterType filter_type = FilterType::kTag;
+};
+
+struct TopicView {
+  std::string topic_id;   // "topic-" + 10 [a-z0-9]
+  std::string name;       // original spelling
+  TopicAttributes attributes;
+  int msg_retention_seconds = 86400;
+  int64_t msg_count = 0;  // messages with at least one pending delivery
+  int64_t create_time = 0;
+  int64_t last_modify_time = 0;
+  AccountId owner = 0;
+};
+
+struct TopicRef {
+  std::string topic_id;
+  std::string name;
+};
+
+struct TopicPage {
+  int64_t total_count = 0;
+  std::vector<TopicRef> topics;
+};
+
+enum class Protocol { kHttp, kQueue };
+enum class NotifyStrategy { kBackoffRetry, kExponentialDecayRetry };
+enum class ContentFormat { kJson, kSimplified };
+
+// What Subscribe takes. The api has validated syntax, lengths and counts; the broker
+// checks existence, duplicates, quotas and the rules that depend on the topic.
+struct SubscriptionSpec {
+  std::string name;
+  Protocol protocol = Protocol::kHttp;
+  std::string endpoint;  // URL for http, queue name for queue
+  NotifyStrategy notify_strategy = NotifyStrategy::kExponentialDecayRetry;
+  ContentFormat content_format = ContentFormat::kJson;  // queue: stored as kSimplified
+  std::vector<std::string> filter_tags;
+  std::vector<std::string> binding_keys;
+};
+
+// SetSubscriptionAttributes: unset members are unchanged; a set vector replaces.
+struct SubscriptionUpdate {
+  std::optional<NotifyStrategy> notify_strategy;
+  std::optional<ContentFormat> content_format;
+  std::optional<std::vector<std::string>> filter_tags;
+  std::optional<std::vector<std::string>> binding_keys;
+};
+
+struct SubscriptionView {
+  std::string subscription_id;  // "subsc-" + 10 [a-z0-9]
+  std::string name;
+  std::string topic_name;
+  SubscriptionSpec spec;        // spec.name == name
+  int64_t msg_count = 0;        // deliveries pending for this subscription
+  int64_t create_time = 0;
+  int64_t last_modify_time = 0;
+  AccountId topic_owner = 0;
+};
+
+struct SubscriptionPage {
+  int64_t total_count = 0;
+  std::vector<SubscriptionView> subscriptions;
+};
+
+struct PublishedMessage {
+  std::string msg_id;
+};
+
+// One HTTP push attempt the broker asks the delivery layer to make (section 9.5).
+struct PushTask {
+  uint64_t delivery_id = 0;     // identifies (message, subscription) for CompletePush
+  std::string endpoint;         // URL as stored
+  ContentFormat format = ContentFormat::kJson;
+  AccountId topic_owner = 0;
+  std::string topic_name;
+  std::string subscription_name;
+  std::string msg_id;
+  std::string body;
+  std::vector<std::string> tags;
+  int64_t publish_time = 0;     // Unix s
+  int attempt = 0;              // 0 for the first attempt
+};
+
+}  // namespace cmq::broker
