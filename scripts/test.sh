@@ -26,10 +26,11 @@ if [[ "${CMQ_QUICK:-0}" != "1" ]]; then
     rm -rf "$corpus"
   done
 
-  echo "== ThreadSanitizer: journal, http, client"
+  # sdk_tests includes libcmq's thread-safety test (8 threads sharing one Account).
+  echo "== ThreadSanitizer: journal, http, client, sdk"
   cmake -S . -B build/tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMQ_SANITIZE=thread >/dev/null
-  cmake --build build/tsan --target journal_tests http_tests client_tests
-  for t in journal_tests http_tests client_tests; do
+  cmake --build build/tsan --target journal_tests http_tests client_tests sdk_tests
+  for t in journal_tests http_tests client_tests sdk_tests; do
     echo "-- $t"
     "build/tsan/$t" --gtest_brief=1 | tail -n 3
   done
@@ -43,4 +44,7 @@ fi
 echo "== optimised build: all tests"
 cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMQ_BUILD_TESTS=ON >/dev/null
 cmake --build build/release
+# libcmq as an application sees it: install it into a temporary prefix and build a
+# separate project against it with find_package(cmq) and with pkg-config.
+tests/sdk_consumer/check.sh build/release
 cd build/release && ctest -j"$jobs" --output-on-failure

@@ -156,6 +156,42 @@ Status ApplySetting(std::string_view key, std::string_view value, Config* c) {
     limits.max_inflight_per_queue = n;
     return Status::Ok();
   }
+  if (key == "max_topics_per_account") {
+    CMQ_RETURN_IF_ERROR(num(1, 10000000));
+    limits.topics.max_topics_per_account = static_cast<int>(n);
+    return Status::Ok();
+  }
+  if (key == "max_subscriptions_per_topic") {
+    CMQ_RETURN_IF_ERROR(num(1, 1000000));
+    limits.topics.max_subscriptions_per_topic = static_cast<int>(n);
+    return Status::Ok();
+  }
+  if (key == "publish_qps_per_topic") {
+    CMQ_RETURN_IF_ERROR(num(0, INT64_MAX));
+    limits.topics.publish_qps_per_topic = n;
+    return Status::Ok();
+  }
+  if (key == "backoff_retry_min_seconds") {
+    CMQ_RETURN_IF_ERROR(num(1, 86400));
+    limits.topics.backoff_retry_min_seconds = static_cast<int>(n);
+    return Status::Ok();
+  }
+  if (key == "backoff_retry_max_seconds") {
+    CMQ_RETURN_IF_ERROR(num(1, 86400));
+    limits.topics.backoff_retry_max_seconds = static_cast<int>(n);
+    return Status::Ok();
+  }
+  if (key == "push_timeout_seconds") {
+    CMQ_RETURN_IF_ERROR(num(1, 3600));
+    c->push.timeout_ms = n * 1000;
+    return Status::Ok();
+  }
+  if (key == "push_max_outstanding_per_endpoint") {
+    CMQ_RETURN_IF_ERROR(num(1, 10000));
+    c->push.max_outstanding_per_endpoint = static_cast<int>(n);
+    return Status::Ok();
+  }
+  if (key == "push_verify_tls") return ParseBool(key, value, &c->push.verify_tls);
   if (key == "log_level") {
     if (value != "debug" && value != "info" && value != "warn" && value != "error") {
       return Invalid("log_level must be debug, info, warn or error");
@@ -166,9 +202,19 @@ Status ApplySetting(std::string_view key, std::string_view value, Config* c) {
   return Invalid("unknown setting '" + std::string(key) + "'");
 }
 
-}  // namespace
+// Rules between settings, checked once everything is applied.
+Status CheckCombination(const Config& c) {
+  const broker::TopicLimits& t = c.api.limits.topics;
+  if (t.backoff_retry_min_seconds > t.backoff_retry_max_seconds) {
+    return Invalid("backoff_retry_min_seconds (" + std::to_string(t.backoff_retry_min_seconds) +
+                   ") must not exceed backoff_retry_max_seconds (" +
+                   std::to_string(t.backoff_retry_max_seconds) + ")");
+  }
+  return Status::Ok();
+}
 
-Status LoadConfigFile(const std::string& path, Config* config) {
+// The file's settings without CheckCombination (flags may still change them).
+Status ApplyConfigFile(const std::string& path, Config* config) {
   std::ifstream in(path);
   if (!in) return Invalid("cannot read config file " + path);
   std::string line;
@@ -222,6 +268,15 @@ Status LoadConfigFile(const std::string& path, Config* config) {
   return Status::Ok();
 }
 
+}  // namespace
+
+Status LoadConfigFile(const std::string& path, Config* config) {
+  CMQ_RETURN_IF_ERROR(ApplyConfigFile(path, config));
+  Status combined = CheckCombination(*config);
+  if (!combined.ok()) return Invalid(path + ": " + combined.detail());
+  return Status::Ok();
+}
+
 Status ParseCommandLine(int argc, char** argv, Config* config, bool* help) {
   *help = false;
   std::vector<std::pair<std::string, std::string>> flags;
@@ -252,7 +307,7 @@ Status ParseCommandLine(int argc, char** argv, Config* config, bool* help) {
       flags.emplace_back(key, value);
     }
   }
-  if (!config_file.empty()) CMQ_RETURN_IF_ERROR(LoadConfigFile(config_file, config));
+  if (!config_file.empty()) CMQ_RETURN_IF_ERROR(ApplyConfigFile(config_file, config));
   for (const auto& [key, value] : flags) {
     Status s = ApplySetting(key, value, config);
     if (!s.ok()) return Invalid("--" + key + ": " + s.detail());
@@ -260,7 +315,7 @@ Status ParseCommandLine(int argc, char** argv, Config* config, bool* help) {
   if (config->secret_id.empty() != config->secret_key.empty()) {
     return Invalid("--secret-id and --secret-key go together");
   }
-  return Status::Ok();
+  return CheckCombination(*config);
 }
 
 std::string ConfigHelp() {
@@ -301,6 +356,21 @@ dashes) or as "key = value" in the config file; flags win.
   max_polling_wait_seconds = 30    longer requested waits are clamped to this
   max_inflight_per_queue = 0       0: no cap; else 6070 beyond this many
                                    delayed + inactive messages
+  max_topics_per_account = 1000    CreateTopic beyond this answers 4450
+  max_subscriptions_per_topic = 100
+                                   Subscribe beyond this answers 4500
+  publish_qps_per_topic = 5000     publish requests per second and topic before
+                                   4420 throttling; 0: no limit
+  backoff_retry_min_seconds = 10   BACKOFF_RETRY waits a random time in
+  backoff_retry_max_seconds = 20   [min, max] before each retry
+  push_timeout_seconds = 15        an HTTP push without a complete response in
+                                   this time failed (the retry policy applies)
+  push_max_outstanding_per_endpoint = 16
+                                   concurrent pushes (and connections) per
+                                   endpoint scheme://host:port; more wait in that
+                                   endpoint's queue
+  push_verify_tls = true           check https endpoints' certificates against the
+                                   system CA store
   log_level = info                 debug, info, warn or error
 
 Config file only: more accounts, each as a section

@@ -9,6 +9,7 @@
 #include "api/api.h"
 #include "auth/verifier.h"
 #include "common/status.h"
+#include "delivery/pusher.h"
 #include "http/server.h"
 #include "journal/journal.h"
 
@@ -38,6 +39,7 @@ struct Config {
   std::string log_level = "info";
   api::ApiOptions api;
   http::ServerOptions http;
+  delivery::PusherOptions push;         // HTTP push to subscription endpoints
 };
 
 // Parses argv. `help` is set when --help was given (then nothing else is checked).

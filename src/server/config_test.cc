@@ -110,5 +110,98 @@ TEST(ConfigTest, FileErrorsNameTheLine) {
   EXPECT_FALSE(LoadConfigFile("/nonexistent/cmqd.conf", &c).ok());
 }
 
+TEST(ConfigTest, TopicAndPushDefaults) {
+  Config c;
+  bool help;
+  ASSERT_TRUE(Parse({}, &c, &help).ok());
+  EXPECT_EQ(c.push.timeout_ms, 15000);
+  EXPECT_EQ(c.push.max_outstanding_per_endpoint, 16);
+  EXPECT_TRUE(c.push.verify_tls);
+  const broker::TopicLimits& t = c.api.limits.topics;
+  EXPECT_EQ(t.max_topics_per_account, 1000);
+  EXPECT_EQ(t.max_subscriptions_per_topic, 100);
+  EXPECT_EQ(t.publish_qps_per_topic, 5000);
+  EXPECT_EQ(t.backoff_retry_min_seconds, 10);
+  EXPECT_EQ(t.backoff_retry_max_seconds, 20);
+  for (const char* key :
+       {"push_timeout_seconds = 15", "push_max_outstanding_per_endpoint = 16",
+        "push_verify_tls = true", "max_topics_per_account = 1000",
+        "max_subscriptions_per_topic = 100", "publish_qps_per_topic = 5000",
+        "backoff_retry_min_seconds = 10", "backoff_retry_max_seconds = 20"}) {
+    EXPECT_NE(ConfigHelp().find(key), std::string::npos) << key;
+  }
+}
+
+TEST(ConfigTest, TopicAndPushFlags) {
+  Config c;
+  bool help;
+  ASSERT_TRUE(Parse({"--push-timeout-seconds", "3", "--push-max-outstanding-per-endpoint", "4",
+                     "--push-verify-tls", "false", "--max-topics-per-account", "7",
+                     "--max-subscriptions-per-topic", "8", "--publish-qps-per-topic", "0",
+                     "--backoff-retry-min-seconds", "1", "--backoff-retry-max-seconds", "1"},
+                    &c, &help)
+                  .ok());
+  EXPECT_EQ(c.push.timeout_ms, 3000);
+  EXPECT_EQ(c.push.max_outstanding_per_endpoint, 4);
+  EXPECT_FALSE(c.push.verify_tls);
+  const broker::TopicLimits& t = c.api.limits.topics;
+  EXPECT_EQ(t.max_topics_per_account, 7);
+  EXPECT_EQ(t.max_subscriptions_per_topic, 8);
+  EXPECT_EQ(t.publish_qps_per_topic, 0);
+  EXPECT_EQ(t.backoff_retry_min_seconds, 1);
+  EXPECT_EQ(t.backoff_retry_max_seconds, 1);
+}
+
+TEST(ConfigTest, TopicAndPushSettingsInTheFile) {
+  std::string path = WriteFile(
+      "push_timeout_seconds = 30\n"
+      "push_verify_tls = no\n"
+      "max_subscriptions_per_topic = 1000\n"
+      "backoff_retry_min_seconds = 19\n"
+      "backoff_retry_max_seconds = 29\n");
+  Config c;
+  ASSERT_TRUE(LoadConfigFile(path, &c).ok());
+  EXPECT_EQ(c.push.timeout_ms, 30000);
+  EXPECT_FALSE(c.push.verify_tls);
+  EXPECT_EQ(c.api.limits.topics.max_subscriptions_per_topic, 1000);
+  EXPECT_EQ(c.api.limits.topics.backoff_retry_min_seconds, 19);
+  EXPECT_EQ(c.api.limits.topics.backoff_retry_max_seconds, 29);
+  std::remove(path.c_str());
+  // A file whose range is only valid once a flag widens it.
+  path = WriteFile("backoff_retry_min_seconds = 30\n");
+  Config narrow;
+  EXPECT_FALSE(LoadConfigFile(path, &narrow).ok());
+  Config widened;
+  bool help;
+  EXPECT_TRUE(
+      Parse({"--config", path, "--backoff-retry-max-seconds", "40"}, &widened, &help).ok());
+  std::remove(path.c_str());
+}
+
+TEST(ConfigTest, TopicAndPushBadValues) {
+  bool help;
+  for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
+           {"--push-timeout-seconds", "0"},
+           {"--push-timeout-seconds", "x"},
+           {"--push-max-outstanding-per-endpoint", "0"},
+           {"--push-verify-tls", "maybe"},
+           {"--max-topics-per-account", "0"},
+           {"--max-subscriptions-per-topic", "-1"},
+           {"--publish-qps-per-topic", "-5"},
+           {"--backoff-retry-min-seconds", "0"},
+           {"--backoff-retry-max-seconds", "86401"},
+           {"--backoff-retry-min-seconds", "21"},  // above the default max of 20
+       }) {
+    Config c;
+    Status s = Parse(args, &c, &help);
+    EXPECT_FALSE(s.ok()) << args[0] << " " << args[1];
+    std::string key = args[0].substr(2);
+    for (char& ch : key) {
+      if (ch == '-') ch = '_';
+    }
+    EXPECT_NE(s.detail().find(key), std::string::npos) << s.detail();
+  }
+}
+
 }  // namespace
 }  // namespace cmq::server

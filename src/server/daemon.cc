@@ -15,6 +15,7 @@
 #include "broker/broker.h"
 #include "common/log.h"
 #include "common/strings.h"
+#include "delivery/pusher.h"
 #include "env/env.h"
 #include "http/event_loop.h"
 #include "http/server.h"
@@ -77,6 +78,8 @@ struct Daemon::Impl : public http::Handler {
   std::unique_ptr<broker::Broker> broker;
   std::unique_ptr<api::Api> api;
   std::unique_ptr<http::Server> server;
+  // Declared after the broker: destroyed first, so no push completes into a dead broker.
+  std::unique_ptr<delivery::Pusher> pusher;
 
   http::EventLoop::TimerId tick_timer = 0;
   int64_t tick_at = INT64_MAX;
@@ -161,6 +164,7 @@ struct Daemon::Impl : public http::Handler {
       }
     }));
 
+    StartPushing();
     api = std::make_unique<api::Api>(broker.get(), &keys, env->clock(), config.api);
     server = std::make_unique<http::Server>(&loop, this, config.http);
     CMQ_RETURN_IF_ERROR(server->Listen(config.listen_host, config.listen_port));
@@ -171,6 +175,19 @@ struct Daemon::Impl : public http::Handler {
            config.relaxed_durability ? "relaxed" : "sync");
     fflush(stdout);
     return Status::Ok();
+  }
+
+  // HTTP deliveries the broker finds due go to the pusher; each outcome is recorded
+  // by the broker, which may make new work due.
+  void StartPushing() {
+    pusher = std::make_unique<delivery::Pusher>(&loop, env, config.push);
+    broker->SetPushSink([this](broker::PushTask task) {
+      uint64_t id = task.delivery_id;
+      pusher->Push(task, [this, id](bool delivered) {
+        broker->CompletePush(id, delivered);
+        ScheduleTick();
+      });
+    });
   }
 
   static sigset_t StopSignals() {

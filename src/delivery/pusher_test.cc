@@ -1,0 +1,329 @@
+#include "delivery/pusher.h"
+
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+
+#include "delivery/http_sink_for_test.h"
+#include "delivery/pusher_test_util.h"
+
+namespace cmq::delivery {
+namespace {
+
+using testing::HttpSink;
+using testing::MakeTask;
+using testing::SinkReply;
+using testing::SinkRequest;
+using testing::SinkResponse;
+
+class PusherTest : public testing::PusherFixture {};
+
+SinkReply Ok(const SinkRequest&) { return {SinkResponse(200, "ok"), SinkReply::Then::kKeepOpen}; }
+
+// A port on 127.0.0.1 with nothing listening.
+uint16_t ClosedPort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+  socklen_t len = sizeof(addr);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+TEST_F(PusherTest, JsonPushCarriesEveryHeader) {
+  HttpSink sink(Ok);
+  MakePusher();
+  broker::PushTask task = MakeTask(sink.Url("/cgi/notify?k=v"), "msg-42");
+  task.tags = {"a", "b"};
+  EXPECT_EQ(PushAndWait(task), true);
+  auto reqs = sink.requests();
+  ASSERT_EQ(reqs.size(), 1u);
+  const SinkRequest& r = reqs[0];
+  std::string body = R"({"TopicOwner":1300000001,"topicName":"orders","subscriptionName":"hook",)"
+                     R"("msgId":"msg-42","msgBody":"hello","publishTime":1700000000})";
+  EXPECT_EQ(r.method, "POST");
+  EXPECT_EQ(r.target, "/cgi/notify?k=v");
+  EXPECT_EQ(r.head.rfind("POST /cgi/notify?k=v HTTP/1.1\r\n", 0), 0u);
+  EXPECT_EQ(r.Header("host"), "127.0.0.1:" + std::to_string(sink.port()));
+  EXPECT_EQ(r.Header("content-type"), "text/plain");
+  EXPECT_EQ(r.Header("user-agent"), "Qcloud Notification Service Agent");
+  EXPECT_EQ(r.Header("x-cmq-message-id"), "msg-42");
+  EXPECT_EQ(r.Header("x-cmq-message-tag"), "a, b");
+  EXPECT_EQ(r.Header("content-length"), std::to_string(body.size()));
+  ASSERT_TRUE(r.Header("x-cmq-request-id").has_value());
+  EXPECT_FALSE(r.Header("x-cmq-request-id")->empty());
+  EXPECT_EQ(r.body, body);
+}
+
+TEST_F(PusherTest, SimplifiedPushIsTheRawBodyWithoutTagHeader) {
+  HttpSink sink(Ok);
+  MakePusher();
+  broker::PushTask task = MakeTask(sink.Url("/"));
+  task.format = broker::ContentFormat::kSimplified;
+  task.body = "{\"raw\":true}";
+  EXPECT_EQ(PushAndWait(task), true);
+  EXPECT_EQ(PushAndWait(task), true);
+  auto reqs = sink.requests();
+  ASSERT_EQ(reqs.size(), 2u);
+  EXPECT_EQ(reqs[0].body, "{\"raw\":true}");
+  EXPECT_FALSE(reqs[0].Header("x-cmq-message-tag").has_value());
+  // Every attempt has its own request id.
+  EXPECT_NE(reqs[0].Header("x-cmq-request-id"), reqs[1].Header("x-cmq-request-id"));
+}
+
+TEST_F(PusherTest, OnlyTwoHundredsAreDelivered) {
+  std::atomic<int> status{200};
+  HttpSink sink([&](const SinkRequest&) {
+    std::string extra = status == 302 ? "Location: /elsewhere\r\n" : "";
+    return SinkReply{SinkResponse(status, "body", extra), SinkReply::Then::kKeepOpen};
+  });
+  MakePusher();
+  for (int s : {200, 201, 204, 299, 302, 304, 400, 404, 500, 503}) {
+    status = s;
+    EXPECT_EQ(PushAndWait(MakeTask(sink.Url())), s >= 200 && s < 300) << s;
+  }
+  // The redirect was not followed.
+  for (const SinkRequest& r : sink.requests()) EXPECT_EQ(r.target, "/push");
+  EXPECT_EQ(sink.request_count(), 10u);
+}
+
+TEST_F(PusherTest, ConnectionRefusedFails) {
+  MakePusher();
+  EXPECT_EQ(PushAndWait(MakeTask("http://127.0.0.1:" + std::to_string(ClosedPort()) + "/")),
+            false);
+  EXPECT_EQ(pusher_->stats().failed, 1u);
+}
+
+TEST_F(PusherTest, SilentEndpointTimesOut) {
+  HttpSink sink([](const SinkRequest&) { return SinkReply{"", SinkReply::Then::kHoldSilent}; });
+  PusherOptions options;
+  options.timeout_ms = 300;
+  MakePusher(options);
+  EXPECT_EQ(PushAndWait(MakeTask(sink.Url())), false);
+  EXPECT_EQ(pusher_->stats().open_connections, 0u);  // the busy connection was closed
+}
+
+TEST_F(PusherTest, PartialResponseTimesOut) {
+  HttpSink sink([](const SinkRequest&) {
+    return SinkReply{"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc",
+                     SinkReply::Then::kHoldSilent};
+  });
+  PusherOptions options;
+  options.timeout_ms = 300;
+  MakePusher(options);
+  EXPECT_EQ(PushAndWait(MakeTask(sink.Url())), false);
+}
+
+TEST_F(PusherTest, MalformedAndTruncatedResponsesFail) {
+  std::atomic<int> n{0};
+  HttpSink sink([&](const SinkRequest&) {
+    switch (n++) {
+      case 0: return SinkReply{"garbage\r\n\r\n", SinkReply::Then::kClose};
+      case 1: return SinkReply{"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc",
+                               SinkReply::Then::kClose};
+      case 2: return SinkReply{"", SinkReply::Then::kClose};
+      default: return SinkReply{"HTTP/1.1 200 OK\r\n\r\nuntil close", SinkReply::Then::kClose};
+    }
+  });
+  MakePusher();
+  EXPECT_EQ(PushAndWait(MakeTask(sink.Url())), false);
+  EXPECT_EQ(PushAndWait(MakeTask(sink.Url())), false);
+  EXPECT_EQ(PushAndWait(MakeTask(sink.Url())), false);
+  EXPECT_EQ(PushAndWait(MakeTask(sink.Url())), true);  // close-delimited 200
+}
+
+TEST_F(PusherTest, BadEndpointFailsOutsidePush) {
+  MakePusher();
+  EXPECT_EQ(PushAndWait(MakeTask("ftp://nowhere/")), false);
+  EXPECT_EQ(PushAndWait(MakeTask("http://no-such-host.invalid/")), false);
+}
+
+TEST_F(PusherTest, KeepAliveCarriesManyPushesOnOneConnection) {
+  HttpSink sink(Ok);
+  PusherOptions options;
+  options.max_outstanding_per_endpoint = 1;
+  MakePusher(options);
+  for (int i = 0; i < 50; ++i) Push(MakeTask(sink.Url(), "m" + std::to_string(i)));
+  ASSERT_TRUE(RunUntil([&] { return AllCompleted(); }));
+  for (const auto& o : outcomes_) EXPECT_EQ(o, true);
+  EXPECT_EQ(sink.connections_accepted(), 1);
+  EXPECT_EQ(sink.request_count(), 50u);
+  EXPECT_EQ(pusher_->stats().connections_opened, 1u);
+  // FIFO per endpoint.
+  auto reqs = sink.requests();
+  for (int i = 0; i < 50; ++i) EXPECT_EQ(reqs[i].Header("x-cmq-message-id"), "m" + std::to_string(i));
+}
+
+TEST_F(PusherTest, ChunkedResponsesKeepTheConnection) {
+  HttpSink sink([](const SinkRequest&) {
+    return SinkReply{"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                     "5\r\nhello\r\n3;x=y\r\nabc\r\n0\r\n\r\n",
+                     SinkReply::Then::kKeepOpen};
+  });
+  PusherOptions options;
+  options.max_outstanding_per_endpoint = 1;
+  MakePusher(options);
+  for (int i = 0; i < 5; ++i) Push(MakeTask(sink.Url()));
+  ASSERT_TRUE(RunUntil([&] { return AllCompleted(); }));
+  for (const auto& o : outcomes_) EXPECT_EQ(o, true);
+  EXPECT_EQ(sink.connections_accepted(), 1);
+}
+
+TEST_F(PusherTest, DeadEndpointDoesNotHoldUpOthers) {
+  HttpSink dead([](const SinkRequest&) { return SinkReply{"", SinkReply::Then::kHoldSilent}; });
+  HttpSink alive(Ok);
+  PusherOptions options;
+  options.timeout_ms = 60000;  // the dead endpoint's pushes stay outstanding throughout
+  options.max_outstanding_per_endpoint = 4;
+  MakePusher(options);
+  std::vector<size_t> dead_slots, alive_slots;
+  for (int i = 0; i < 20; ++i) {
+    dead_slots.push_back(Push(MakeTask(dead.Url())));
+    alive_slots.push_back(Push(MakeTask(alive.Url())));
+  }
+  ASSERT_TRUE(RunUntil([&] {
+    for (size_t i : alive_slots) {
+      if (!outcomes_[i].has_value()) return false;
+    }
+    return true;
+  }));
+  for (size_t i : alive_slots) EXPECT_EQ(outcomes_[i], true);
+  for (size_t i : dead_slots) EXPECT_FALSE(outcomes_[i].has_value());
+  Pusher::Stats stats = pusher_->stats();
+  EXPECT_EQ(stats.outstanding, 4u);
+  EXPECT_EQ(stats.queued, 16u);
+  // Destroying the pusher drops the outstanding pushes without calling back.
+  pusher_.reset();
+  for (size_t i : dead_slots) EXPECT_FALSE(outcomes_[i].has_value());
+}
+
+TEST_F(PusherTest, OutstandingPushesPerEndpointAreBounded) {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool released = false;
+  HttpSink sink([&](const SinkRequest&) {
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait_for(lock, std::chrono::seconds(10), [&] { return released; });
+    return SinkReply{SinkResponse(200), SinkReply::Then::kKeepOpen};
+  });
+  PusherOptions options;
+  options.max_outstanding_per_endpoint = 3;
+  MakePusher(options);
+  for (int i = 0; i < 12; ++i) Push(MakeTask(sink.Url()));
+  // Three requests are held by the sink; nothing more can be in flight.
+  ASSERT_TRUE(RunUntil([&] { return sink.request_count() >= 3; }));
+  EXPECT_EQ(pusher_->stats().outstanding, 3u);
+  EXPECT_EQ(pusher_->stats().queued, 9u);
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    released = true;
+  }
+  cv.notify_all();
+  ASSERT_TRUE(RunUntil([&] { return AllCompleted(); }));
+  for (const auto& o : outcomes_) EXPECT_EQ(o, true);
+  EXPECT_EQ(sink.max_concurrent_connections(), 3);
+  EXPECT_LE(sink.connections_accepted(), 3);
+  EXPECT_EQ(sink.request_count(), 12u);
+}
+
+TEST_F(PusherTest, StaleKeptAliveConnectionIsRetriedOnceOnAFreshOne) {
+  // Connection 1 answers its first request, then closes on the second without a byte
+  // (as a server whose idle timer fired at that moment would).
+  std::atomic<int> seen_on_first{0};
+  HttpSink sink([&](const SinkRequest& r) {
+    if (r.connection == 1 && ++seen_on_first == 2) return SinkReply{"", SinkReply::Then::kClose};
+    return SinkReply{SinkResponse(200), SinkReply::Then::kKeepOpen};
+  });
+  MakePusher();
+  EXPECT_EQ(PushAndWait(MakeTask(sink.Url(), "first")), true);
+  EXPECT_EQ(PushAndWait(MakeTask(sink.Url(), "second")), true);
+  auto reqs = sink.requests();
+  ASSERT_EQ(reqs.size(), 3u);
+  EXPECT_EQ(reqs[1].connection, 1);
+  EXPECT_EQ(reqs[2].connection, 2);
+  EXPECT_EQ(reqs[2].Header("x-cmq-message-id"), "second");
+  EXPECT_EQ(pusher_->stats().stale_retries, 1u);
+}
+
+TEST_F(PusherTest, StaleRetryHappensOnlyOnce) {
+  // Every reused connection is closed on its second request; the retry runs on a
+  // fresh connection, which then fails too: no third try.
+  std::atomic<int> fresh_fails{0};
+  HttpSink sink([&](const SinkRequest& r) {
+    if (r.connection == 1 && r.Header("x-cmq-message-id") == "first") {
+      return SinkReply{SinkResponse(200), SinkReply::Then::kKeepOpen};
+    }
+    ++fresh_fails;
+    return SinkReply{"", SinkReply::Then::kClose};
+  });
+  MakePusher();
+  EXPECT_EQ(PushAndWait(MakeTask(sink.Url(), "first")), true);
+  EXPECT_EQ(PushAndWait(MakeTask(sink.Url(), "second")), false);
+  EXPECT_EQ(sink.request_count(), 3u);
+  EXPECT_EQ(pusher_->stats().stale_retries, 1u);
+}
+
+TEST_F(PusherTest, IdleConnectionsAreClosedAfterTheIdleTimeout) {
+  HttpSink sink(Ok);
+  PusherOptions options;
+  options.idle_timeout_ms = 50;
+  MakePusher(options);
+  EXPECT_EQ(PushAndWait(MakeTask(sink.Url())), true);
+  ASSERT_TRUE(RunUntil([&] { return pusher_->stats().open_connections == 0; }));
+  EXPECT_EQ(PushAndWait(MakeTask(sink.Url())), true);
+  EXPECT_EQ(sink.connections_accepted(), 2);
+}
+
+TEST_F(PusherTest, ServerClosingAnIdleConnectionIsNoticed) {
+  HttpSink sink([](const SinkRequest&) { return SinkReply{SinkResponse(200), SinkReply::Then::kClose}; });
+  MakePusher();
+  EXPECT_EQ(PushAndWait(MakeTask(sink.Url())), true);
+  ASSERT_TRUE(RunUntil([&] { return pusher_->stats().open_connections == 0; }));
+  EXPECT_EQ(PushAndWait(MakeTask(sink.Url())), true);
+  EXPECT_EQ(pusher_->stats().stale_retries, 0u);
+}
+
+TEST_F(PusherTest, FullEndpointQueueFailsTheExcess) {
+  HttpSink dead([](const SinkRequest&) { return SinkReply{"", SinkReply::Then::kHoldSilent}; });
+  PusherOptions options;
+  options.timeout_ms = 60000;
+  options.max_outstanding_per_endpoint = 1;
+  options.max_queued_per_endpoint = 2;
+  MakePusher(options);
+  for (int i = 0; i < 5; ++i) Push(MakeTask(dead.Url()));
+  EXPECT_EQ(Completed(), 0u);  // never inside Push
+  ASSERT_TRUE(RunUntil([&] { return Completed() == 3; }));
+  for (int i = 2; i < 5; ++i) EXPECT_EQ(outcomes_[i], false);
+  EXPECT_EQ(pusher_->stats().queued + pusher_->stats().outstanding, 2u);
+}
+
+TEST_F(PusherTest, LocalhostNameIsResolved) {
+  HttpSink sink(Ok);
+  MakePusher();
+  EXPECT_EQ(PushAndWait(MakeTask("http://localhost:" + std::to_string(sink.port()) + "/x")), true);
+  EXPECT_EQ(sink.requests()[0].Header("host"), "localhost:" + std::to_string(sink.port()));
+}
+
+TEST_F(PusherTest, DoneMayPushAgain) {
+  HttpSink sink(Ok);
+  MakePusher();
+  int chain = 0;
+  std::function<void(bool)> next = [&](bool ok) {
+    EXPECT_TRUE(ok);
+    if (++chain < 5) pusher_->Push(MakeTask(sink.Url()), next);
+  };
+  pusher_->Push(MakeTask(sink.Url()), next);
+  ASSERT_TRUE(RunUntil([&] { return chain == 5; }));
+  EXPECT_EQ(sink.request_count(), 5u);
+}
+
+}  // namespace
+}  // namespace cmq::delivery
