@@ -7,5 +7,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMQ_BUILD_TESTS=OFF >/dev/null
-cmake --build build/release --target cmqd cmq-bench
+cmake --build build/release --target cmqd cmq-bench cmqctl
 exec build/release/cmqd "$@"
