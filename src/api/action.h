@@ -1,6 +1,6 @@
 // What an action handler gets, and the dispatch tables. One table per resource file
-// (queue_handlers.cc, message_handlers.cc; a topic_handlers.cc adds its own table and
-// one line in api.cc). Internal to the api layer.
+// (queue_handlers.cc, message_handlers.cc, topic_handlers.cc, subscription_handlers.cc),
+// each added with one line in api.cc. Internal to the api layer.
 #pragma once
 
 #include <functional>
@@ -35,7 +35,9 @@ struct ActionEntry {
   ActionHandler handler;
 };
 
-std::span<const ActionEntry> QueueActions();    // queue_handlers.cc
-std::span<const ActionEntry> MessageActions();  // message_handlers.cc
+std::span<const ActionEntry> QueueActions();         // queue_handlers.cc
+std::span<const ActionEntry> MessageActions();       // message_handlers.cc
+std::span<const ActionEntry> TopicActions();         // topic_handlers.cc
+std::span<const ActionEntry> SubscriptionActions();  // subscription_handlers.cc
 
 }  // namespace cmq::api

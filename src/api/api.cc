@@ -89,6 +89,8 @@ Api::Api(broker::Broker* broker, const auth::KeyStore* keys, env::Clock* clock, 
     : impl_(std::make_unique<Impl>(Impl{broker, keys, clock, std::move(options), {}, 0})) {
   impl_->AddActions(QueueActions());
   impl_->AddActions(MessageActions());
+  impl_->AddActions(TopicActions());
+  impl_->AddActions(SubscriptionActions());
 }
 
 Api::~Api() = default;

@@ -142,8 +142,8 @@ TEST_F(EnvelopeTest, UnknownAction) {
   JsonValue v = Call("PeekMessage");
   ExpectError(v, 4000, 10430);
   EXPECT_EQ(Message(v), "(10430)action name PeekMessage is not existed");
-  // Topic actions are not served by this layer yet.
-  ExpectError(Call("CreateTopic", {{"topicName", "t"}}), 4000, 10430, "CreateTopic");
+  // Names of other CMQ-like APIs are not actions here (13).
+  ExpectError(Call("QueryTopicRoute", {{"topicName", "t"}}), 4000, 10430, "QueryTopicRoute");
   // Echoed text stays valid JSON even when it is not UTF-8, and is bounded.
   JsonValue odd = Call("Bad\xff\xfe");
   ExpectError(odd, 4000, 10430);

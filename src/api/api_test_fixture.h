@@ -44,6 +44,16 @@ struct Pending {
   }
 };
 
+// `name`.<first>, `name`.<first+1>, ... for `values` (indexed parameters, section 4).
+inline ParamList Indexed(const std::string& name, int first,
+                         const std::vector<std::string>& values) {
+  ParamList out;
+  for (size_t i = 0; i < values.size(); ++i) {
+    out.push_back({name + "." + std::to_string(first + static_cast<int>(i)), values[i]});
+  }
+  return out;
+}
+
 class ApiTest : public ::testing::Test {
  protected:
   static broker::Limits TestLimits() {
@@ -167,6 +177,27 @@ class ApiTest : public ::testing::Test {
   }
   JsonValue Attributes(const std::string& queue) {
     return Call("GetQueueAttributes", {{"queueName", queue}});
+  }
+  void CreateTopic(const std::string& name, ParamList attributes = {}) {
+    attributes.push_back({"topicName", name});
+    JsonValue v = Call("CreateTopic", std::move(attributes));
+    ASSERT_EQ(Code(v), 0) << Message(v);
+  }
+  // Subscribe with protocol "queue" when `endpoint` has no "://", else "http".
+  void Subscribe(const std::string& topic, const std::string& name, const std::string& endpoint,
+                 ParamList extra = {}) {
+    extra.push_back({"topicName", topic});
+    extra.push_back({"subscriptionName", name});
+    extra.push_back({"protocol", endpoint.find("://") == std::string::npos ? "queue" : "http"});
+    extra.push_back({"endpoint", endpoint});
+    JsonValue v = Call("Subscribe", std::move(extra));
+    ASSERT_EQ(Code(v), 0) << Message(v);
+  }
+  // PublishMessage; returns the whole answer.
+  JsonValue Publish(const std::string& topic, const std::string& body, ParamList extra = {}) {
+    extra.push_back({"topicName", topic});
+    extra.push_back({"msgBody", body});
+    return Call("PublishMessage", std::move(extra));
   }
   void AdvanceSeconds(int64_t s) {
     clock_.Advance(s * 1000);

@@ -14,7 +14,6 @@ namespace {
 
 using broker::ReceivedMessage;
 
-constexpr size_t kMaxBatch = 16;  // bodies, handles and numOfMsg (11)
 // Without a configured maximum the delay may reach msgRetentionSeconds - 1 of the
 // queue; the largest retention bounds what can be checked before the broker.
 constexpr int64_t kMaxRetention = 1296000;
@@ -43,17 +42,7 @@ void Send(Call& call, std::string_view queue, const std::vector<std::string_view
       call.broker->SendMessages(call.account, queue, bodies, *delay);
   if (!ids.ok()) return call.reply.Error(ids.status());
   call.reply.SendWhenDurable(call.broker, Status::Ok(),
-                             [ids = std::move(ids).value(), batch](JsonWriter& w) {
-                               if (!batch) {
-                                 w.Field("msgId", ids.empty() ? std::string() : ids.front());
-                                 return;
-                               }
-                               w.Key("msgList").BeginArray();
-                               for (const std::string& id : ids) {
-                                 w.BeginObject().Field("msgId", id).EndObject();
-                               }
-                               w.EndArray();
-                             });
+                             MessageIdFields(std::move(ids).value(), batch));
 }
 
 void SendMessage(Call& call) {
@@ -67,7 +56,7 @@ void SendMessage(Call& call) {
 void BatchSendMessage(Call& call) {
   Result<std::string_view> queue = call.params.QueueName();
   if (!queue.ok()) return call.reply.Error(queue.status());
-  Result<std::vector<std::string_view>> bodies = call.params.Indexed("msgBody", kMaxBatch);
+  Result<std::vector<std::string_view>> bodies = call.params.Indexed("msgBody", kMaxBatchSize);
   if (!bodies.ok()) return call.reply.Error(bodies.status());
   if (bodies->empty()) return call.reply.Error(Status(ErrorCode::kLackedParameter, "msgBody.N"));
   Send(call, *queue, *bodies, /*batch=*/true);
@@ -146,7 +135,7 @@ void ReceiveMessage(Call& call) {
 void BatchReceiveMessage(Call& call) {
   Result<std::string_view> queue = call.params.QueueName();
   if (!queue.ok()) return call.reply.Error(queue.status());
-  Result<int64_t> count = call.params.RequiredInt("numOfMsg", 1, kMaxBatch);
+  Result<int64_t> count = call.params.RequiredInt("numOfMsg", 1, kMaxBatchSize);
   if (!count.ok()) return call.reply.Error(count.status());
   Receive(call, *queue, static_cast<int>(*count), /*batch=*/true);
 }
@@ -167,7 +156,8 @@ void DeleteMessage(Call& call) {
 void BatchDeleteMessage(Call& call) {
   Result<std::string_view> queue = call.params.QueueName();
   if (!queue.ok()) return call.reply.Error(queue.status());
-  Result<std::vector<std::string_view>> handles = call.params.Indexed("receiptHandle", kMaxBatch);
+  Result<std::vector<std::string_view>> handles =
+      call.params.Indexed("receiptHandle", kMaxBatchSize);
   if (!handles.ok()) return call.reply.Error(handles.status());
   if (handles->empty()) {
     return call.reply.Error(Status(ErrorCode::kLackedParameter, "receiptHandle.N"));

@@ -24,14 +24,6 @@ void ExpectMessageShape(const JsonValue& m) {
   }
 }
 
-ParamList Indexed(const std::string& name, int first, const std::vector<std::string>& values) {
-  ParamList out;
-  for (size_t i = 0; i < values.size(); ++i) {
-    out.push_back({name + "." + std::to_string(first + static_cast<int>(i)), values[i]});
-  }
-  return out;
-}
-
 ParamList With(ParamList params, const std::string& queue) {
   params.push_back({"queueName", queue});
   return params;

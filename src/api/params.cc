@@ -19,8 +19,68 @@ constexpr int kMaxTimeToLive = 43200;
 // and keeping them short keeps the parse overflow-free.
 constexpr size_t kMaxIndexDigits = 9;
 
+// Topic model limits (4, 11).
+constexpr size_t kMaxTags = 5;
+constexpr size_t kMaxTagChars = 16;
+constexpr size_t kMaxBindingKeys = 5;
+constexpr size_t kMaxKeyBytes = 64;  // routing and binding keys
+constexpr size_t kMaxKeyDots = 15;
+constexpr size_t kMaxEndpointChars = 500;
+
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 bool IsAlpha(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
+
+bool IsSpace(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
+// Code points of valid UTF-8: every byte that is not a continuation byte.
+size_t Utf8Length(std::string_view s) {
+  return static_cast<size_t>(
+      std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xC0) != 0x80; }));
+}
+
+bool HasControlCharacter(std::string_view s) {
+  return std::any_of(s.begin(), s.end(),
+                     [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
+}
+
+// A routing or binding key: length and dots (9.3).
+Status CheckKey(std::string_view name, std::string_view key) {
+  if (key.size() > kMaxKeyBytes) return Status(ErrorCode::kOutOfRange, std::string(name));
+  if (static_cast<size_t>(std::count(key.begin(), key.end(), '.')) > kMaxKeyDots) {
+    return Status(ErrorCode::kTooManyDelimiters, std::string(name));
+  }
+  return Status::Ok();
+}
+
+// host[:port] of an http(s) URL: a name or IPv4 of [A-Za-z0-9._~-], or a bracketed
+// IPv6 literal, and a port 1-65535; no user info.
+bool IsValidAuthority(std::string_view authority) {
+  std::string_view host = authority;
+  size_t colon = authority.rfind(':');
+  size_t bracket = authority.rfind(']');
+  if (colon != std::string_view::npos && (bracket == std::string_view::npos || colon > bracket)) {
+    host = authority.substr(0, colon);
+    std::string_view port = authority.substr(colon + 1);
+    if (port.empty() || port.size() > 5 || !std::all_of(port.begin(), port.end(), IsDigit)) {
+      return false;
+    }
+    uint64_t n = *ParseUint64(port);
+    if (n == 0 || n > 65535) return false;
+  }
+  auto is_ipv6_char = [](char c) {
+    return IsDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == ':' || c == '.';
+  };
+  auto is_name_char = [](char c) {
+    return IsAlpha(c) || IsDigit(c) || c == '.' || c == '-' || c == '_' || c == '~';
+  };
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    std::string_view literal = host.substr(1, host.size() - 2);
+    return std::all_of(literal.begin(), literal.end(), is_ipv6_char);
+  }
+  return !host.empty() && std::all_of(host.begin(), host.end(), is_name_char);
+}
 
 bool IsDigitString(std::string_view s) {
   if (!s.empty() && s[0] == '-') s.remove_prefix(1);
@@ -32,6 +92,24 @@ bool HasPrefix(std::string_view key, std::string_view prefix, bool ignore_case) 
   if (key.size() < prefix.size()) return false;
   std::string_view head = key.substr(0, prefix.size());
   return ignore_case ? EqualsIgnoreCase(head, prefix) : head == prefix;
+}
+
+// An absolute "http://" or "https://" URL (8.1; scheme in any case): printable ASCII,
+// a valid authority, then an optional path, query or fragment.
+bool IsValidHttpUrl(std::string_view url) {
+  if (url.size() > kMaxEndpointChars) return false;
+  std::string_view rest;
+  if (HasPrefix(url, "http://", /*ignore_case=*/true)) {
+    rest = url.substr(7);
+  } else if (HasPrefix(url, "https://", /*ignore_case=*/true)) {
+    rest = url.substr(8);
+  } else {
+    return false;
+  }
+  if (!std::all_of(rest.begin(), rest.end(), [](char c) { return c > 0x20 && c < 0x7f; })) {
+    return false;
+  }
+  return IsValidAuthority(rest.substr(0, rest.find_first_of("/?#")));
 }
 
 // An integer member of the policy: a JSON number, or a string holding an integer.
@@ -87,8 +165,22 @@ Result<std::string_view> Params::QueueName(std::string_view name) const {
   return v;
 }
 
-Result<std::vector<std::string_view>> Params::Indexed(std::string_view name,
-                                                      size_t max_count) const {
+Result<std::string_view> Params::TopicName() const {
+  Result<std::string_view> v = RequiredString("topicName");
+  if (!v.ok()) return v;
+  if (!IsValidResourceName(*v)) return Status(ErrorCode::kTopicNameFormat);
+  return v;
+}
+
+Result<std::string_view> Params::SubscriptionName() const {
+  Result<std::string_view> v = RequiredString("subscriptionName");
+  if (!v.ok()) return v;
+  if (!IsValidResourceName(*v)) return Status(ErrorCode::kSubscriptionNameFormat);
+  return v;
+}
+
+Result<std::vector<std::string_view>> Params::Indexed(std::string_view name, size_t max_count,
+                                                      ErrorCode too_many) const {
   const std::string prefix = std::string(name) + ".";
   // Exact spelling first; the case-insensitive fallback only when nothing matches.
   bool ignore_case = std::none_of(list_->begin(), list_->end(), [&](const Param& p) {
@@ -104,9 +196,7 @@ Result<std::vector<std::string_view>> Params::Indexed(std::string_view name,
     if (!well_formed) return Status(ErrorCode::kParamKeyFormat, key);
     by_index[*ParseUint64(digits)] = value;
   }
-  if (by_index.size() > max_count) {
-    return Status(ErrorCode::kBatchSizeOutOfRange, std::string(name));
-  }
+  if (by_index.size() > max_count) return Status(too_many, std::string(name));
   std::vector<std::string_view> values;
   values.reserve(by_index.size());
   uint64_t expected = by_index.empty() ? 0 : by_index.begin()->first;
@@ -116,6 +206,94 @@ Result<std::vector<std::string_view>> Params::Indexed(std::string_view name,
     values.push_back(value);
   }
   return values;
+}
+
+Result<std::vector<std::string>> Params::Tags(std::string_view name, ErrorCode too_many) const {
+  Result<std::vector<std::string_view>> values = Indexed(name, kMaxTags, too_many);
+  if (!values.ok()) return values.status();
+  std::vector<std::string> tags;
+  for (std::string_view tag : *values) {
+    if (!IsValidUtf8(tag) || HasControlCharacter(tag)) {
+      return Status(ErrorCode::kErrorType, std::string(name));
+    }
+    size_t length = Utf8Length(tag);
+    if (length == 0 || length > kMaxTagChars) {
+      return Status(ErrorCode::kOutOfRange, std::string(name));
+    }
+    tags.emplace_back(tag);
+  }
+  return tags;
+}
+
+Result<std::vector<std::string>> Params::BindingKeys() const {
+  Result<std::vector<std::string_view>> values =
+      Indexed("bindingKey", kMaxBindingKeys, ErrorCode::kTooManyBindingKeys);
+  if (!values.ok()) return values.status();
+  std::vector<std::string> keys;
+  for (std::string_view key : *values) {
+    CMQ_RETURN_IF_ERROR(CheckKey("bindingKey", key));
+    if (!IsValidUtf8(key)) return Status(ErrorCode::kErrorType, "bindingKey");
+    keys.emplace_back(key);
+  }
+  return keys;
+}
+
+Result<std::optional<std::string_view>> Params::RoutingKey() const {
+  const std::string* key = Find("routingKey");
+  if (key == nullptr) return std::optional<std::string_view>();
+  CMQ_RETURN_IF_ERROR(CheckKey("routingKey", *key));
+  return std::optional<std::string_view>(*key);
+}
+
+Result<broker::Protocol> Params::SubscriptionProtocol() const {
+  Result<std::string_view> v = RequiredString("protocol");
+  if (!v.ok()) return v.status();
+  if (EqualsIgnoreCase(*v, "http") || EqualsIgnoreCase(*v, "https")) {
+    return broker::Protocol::kHttp;
+  }
+  if (EqualsIgnoreCase(*v, "queue")) return broker::Protocol::kQueue;
+  return Status(ErrorCode::kUndefinedProtocol);
+}
+
+Result<std::string_view> Params::Endpoint(broker::Protocol protocol) const {
+  Result<std::string_view> v = RequiredString("endpoint");
+  if (!v.ok()) return v;
+  if (std::any_of(v->begin(), v->end(), IsSpace)) return Status(ErrorCode::kEndpointBlank);
+  bool valid = protocol == broker::Protocol::kHttp ? IsValidHttpUrl(*v) : IsValidResourceName(*v);
+  if (!valid) return Status(ErrorCode::kEndpointFormat);
+  return v;
+}
+
+Result<std::optional<broker::NotifyStrategy>> Params::OptionalNotifyStrategy() const {
+  const std::string* v = Find("notifyStrategy");
+  if (v == nullptr || v->empty()) return std::optional<broker::NotifyStrategy>();
+  for (auto s :
+       {broker::NotifyStrategy::kBackoffRetry, broker::NotifyStrategy::kExponentialDecayRetry}) {
+    if (EqualsIgnoreCase(*v, NotifyStrategyName(s))) return std::optional(s);
+  }
+  return Status(ErrorCode::kUndefinedStrategy);
+}
+
+Result<std::optional<broker::ContentFormat>> Params::OptionalContentFormat() const {
+  const std::string* v = Find("notifyContentFormat");
+  if (v == nullptr || v->empty()) return std::optional<broker::ContentFormat>();
+  for (auto f : {broker::ContentFormat::kJson, broker::ContentFormat::kSimplified}) {
+    if (EqualsIgnoreCase(*v, ContentFormatName(f))) return std::optional(f);
+  }
+  return Status(ErrorCode::kUndefinedContentFormat);
+}
+
+std::string_view ProtocolName(broker::Protocol protocol) {
+  return protocol == broker::Protocol::kQueue ? "queue" : "http";
+}
+
+std::string_view NotifyStrategyName(broker::NotifyStrategy strategy) {
+  return strategy == broker::NotifyStrategy::kBackoffRetry ? "BACKOFF_RETRY"
+                                                           : "EXPONENTIAL_DECAY_RETRY";
+}
+
+std::string_view ContentFormatName(broker::ContentFormat format) {
+  return format == broker::ContentFormat::kSimplified ? "SIMPLIFIED" : "JSON";
 }
 
 Result<Paging> ParsePaging(const Params& params, int64_t default_limit, int64_t max_limit) {

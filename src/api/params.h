@@ -1,10 +1,11 @@
 // Parameter access and validation for every action (docs/cmq-api.md 1.3, 4, 5.1,
-// 6.4, 6.6, 6.7). Handlers never look at the raw ParamList; they ask a Params, so every
-// action gives the same error for the same kind of bad input:
+// 6.4, 6.6, 6.7, 7.2, 8.2, 10.4). Handlers never look at the raw ParamList; they ask a
+// Params, so every action gives the same error for the same kind of bad input:
 //   absent required parameter      kLackedParameter  "<name>"
 //   Int that is not an integer     kErrorType        "<name>"
 //   Int outside its range          kOutOfRange       "<name>"
 //   bad queue name                 kQueueNameFormat
+//   bad topic / subscription name  kTopicNameFormat / kSubscriptionNameFormat
 //   indexed list with a gap/start  kNotConsequent    "<name>"
 //   indexed list too long          kBatchSizeOutOfRange "<name>"
 //   malformed index ("name.x")     kParamKeyFormat   "<key>"
@@ -22,11 +23,19 @@
 #include <string_view>
 #include <vector>
 
+#include "broker/topic_types.h"
 #include "broker/types.h"
 #include "common/form.h"
 #include "common/status.h"
 
 namespace cmq::api {
+
+// Limits of single values shared by several actions (11).
+inline constexpr int64_t kMinMaxMsgSize = 1024;  // maxMsgSize of queues and topics
+inline constexpr int64_t kMaxMaxMsgSize = 1048576;
+inline constexpr size_t kMaxBatchSize = 16;  // msgBody.N, receiptHandle.N, numOfMsg
+inline constexpr int64_t kDefaultListLimit = 20;
+inline constexpr int64_t kMaxListLimit = 50;  // ListQueue, ListTopic (100 for subscriptions)
 
 class Params {
  public:
@@ -48,11 +57,42 @@ class Params {
   // "deadLetterQueueName").
   Result<std::string_view> QueueName(std::string_view name = "queueName") const;
 
+  // Required topic name (kTopicNameFormat) and subscription name
+  // (kSubscriptionNameFormat), same syntax as queue names.
+  Result<std::string_view> TopicName() const;
+  Result<std::string_view> SubscriptionName() const;
+
   // The values of `name.N` (N decimal, no sign, no leading zeros) in index order.
   // Indices must start at 0 or 1 and be contiguous; duplicate indices: last wins.
   // Returns an empty list when no indexed key is present (the plain key `name` does
-  // not count). More than `max_count` distinct indices -> kBatchSizeOutOfRange.
-  Result<std::vector<std::string_view>> Indexed(std::string_view name, size_t max_count) const;
+  // not count). More than `max_count` distinct indices -> `too_many` (detail `name`).
+  Result<std::vector<std::string_view>> Indexed(
+      std::string_view name, size_t max_count,
+      ErrorCode too_many = ErrorCode::kBatchSizeOutOfRange) const;
+
+  // --- topics and subscriptions (4, 7.2, 8.2) -------------------------------------
+  // Tags `name.N` (msgTag, filterTag): at most 5 (`too_many`), each 1..16 characters
+  // (kOutOfRange) of UTF-8 without control characters (kErrorType; tags travel in
+  // JSON and in the x-cmq-message-tag push header).
+  Result<std::vector<std::string>> Tags(std::string_view name, ErrorCode too_many) const;
+  // bindingKey.N: at most 5 (kTooManyBindingKeys), each at most 64 bytes
+  // (kOutOfRange) and 15 dots (kTooManyDelimiters), valid UTF-8 (kErrorType).
+  Result<std::vector<std::string>> BindingKeys() const;
+  // routingKey: nullopt when absent ("" is a present, empty key); at most 64 bytes
+  // (kOutOfRange) and 15 dots (kTooManyDelimiters).
+  Result<std::optional<std::string_view>> RoutingKey() const;
+  // protocol: "http" or "queue", any case, "https" meaning http. Absent ->
+  // kLackedParameter, anything else kUndefinedProtocol.
+  Result<broker::Protocol> SubscriptionProtocol() const;
+  // endpoint for `protocol`. Any whitespace -> kEndpointBlank. http: an absolute
+  // "http://" or "https://" URL (scheme in any case) of at most 500 characters
+  // (printable ASCII, a host, optional port 1-65535, no user info); queue: a queue
+  // name. Anything else (a URL for queue is a protocol mismatch) -> kEndpointFormat.
+  Result<std::string_view> Endpoint(broker::Protocol protocol) const;
+  // notifyStrategy / notifyContentFormat (any case): nullopt when absent or "";
+  // unknown values kUndefinedStrategy / kUndefinedContentFormat.
+  Result<std::optional<broker::NotifyStrategy>> OptionalNotifyStrategy() const;
+  Result<std::optional<broker::ContentFormat>> OptionalContentFormat() const;
 
  private:
   const ParamList* list_;
@@ -83,6 +123,11 @@ Result<broker::DeadLetterPolicy> ParseDeadLetterPolicy(std::string_view json);
 
 // The deadLetterPolicy as the JSON text reported by Get/SetQueueAttributes.
 std::string DeadLetterPolicyJson(const broker::DeadLetterPolicy& policy);
+
+// Wire spellings of the subscription enums (8.1).
+std::string_view ProtocolName(broker::Protocol protocol);
+std::string_view NotifyStrategyName(broker::NotifyStrategy strategy);
+std::string_view ContentFormatName(broker::ContentFormat format);
 
 // Message bodies travel inside JSON responses, so they must be valid UTF-8 (6.6):
 // kErrorType "msgBody" otherwise.

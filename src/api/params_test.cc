@@ -240,5 +240,112 @@ TEST(BodyEncodingTest, Utf8) {
   EXPECT_EQ(bad.WireMessage(), "(10360)parameter msgBody error type");
 }
 
+// --- topic model -----------------------------------------------------------------------
+
+ErrorCode EndpointError(broker::Protocol protocol, const std::string& endpoint) {
+  ParamList list = {{"endpoint", endpoint}};
+  Result<std::string_view> r = Params(&list).Endpoint(protocol);
+  return r.ok() ? ErrorCode::kOk : r.status().error();
+}
+
+TEST(TopicParamsTest, HttpEndpoints) {
+  using broker::Protocol;
+  for (const char* ok : {"http://h", "https://h/", "HTTPS://h:1/p?q#f", "http://10.0.0.1:65535/x",
+                         "http://[fe80::1]/", "http://[::1]:80"}) {
+    EXPECT_EQ(EndpointError(Protocol::kHttp, ok), ErrorCode::kOk) << ok;
+  }
+  for (const char* bad :
+       {"", "h", "http:/h", "http://", "http://:80/", "http://h:/", "http://h:0", "http://h:65536",
+        "http://h:123456", "http://u@h/", "http://u:p@h/", "http://[]/", "http://[zz]/",
+        "http://h]:1/", "mailto:x@y", "http://h/\x7f"}) {
+    EXPECT_EQ(EndpointError(Protocol::kHttp, bad), ErrorCode::kEndpointFormat) << bad;
+  }
+  for (const char* blank : {"http://h/ ", "http://h/\t", "\rhttp://h/", "http://h/\v"}) {
+    EXPECT_EQ(EndpointError(Protocol::kHttp, blank), ErrorCode::kEndpointBlank);
+  }
+  EXPECT_EQ(EndpointError(Protocol::kHttp, "http://h/" + std::string(491, 'x')), ErrorCode::kOk);
+  EXPECT_EQ(EndpointError(Protocol::kHttp, "http://h/" + std::string(492, 'x')),
+            ErrorCode::kEndpointFormat);
+}
+
+TEST(TopicParamsTest, QueueEndpoints) {
+  using broker::Protocol;
+  EXPECT_EQ(EndpointError(Protocol::kQueue, "my_queue-1"), ErrorCode::kOk);
+  EXPECT_EQ(EndpointError(Protocol::kQueue, "http://h/"), ErrorCode::kEndpointFormat);
+  EXPECT_EQ(EndpointError(Protocol::kQueue, "1q"), ErrorCode::kEndpointFormat);
+  EXPECT_EQ(EndpointError(Protocol::kQueue, "a q"), ErrorCode::kEndpointBlank);
+  ParamList none;
+  EXPECT_EQ(Params(&none).Endpoint(Protocol::kQueue).status().error(), ErrorCode::kLackedParameter);
+}
+
+TEST(TopicParamsTest, RoutingKeyAbsentEmptyAndLimits) {
+  ParamList none;
+  EXPECT_FALSE(Params(&none).RoutingKey()->has_value());
+  ParamList empty = {{"routingKey", ""}};
+  ASSERT_TRUE(Params(&empty).RoutingKey()->has_value());
+  EXPECT_EQ(**Params(&empty).RoutingKey(), "");
+  ParamList dots = {{"routingKey", std::string(15, '.')}};
+  EXPECT_TRUE(Params(&dots).RoutingKey().ok());
+  dots = {{"routingKey", std::string(16, '.')}};
+  EXPECT_EQ(Params(&dots).RoutingKey().status().error(), ErrorCode::kTooManyDelimiters);
+  ParamList long_key = {{"routingKey", std::string(65, 'k')}};
+  EXPECT_EQ(Params(&long_key).RoutingKey().status().error(), ErrorCode::kOutOfRange);
+}
+
+TEST(TopicParamsTest, TagsCountCharactersNotBytes) {
+  ParamList list = {{"msgTag.1", "\xe4\xbd\xa0\xe5\xa5\xbd"}};  // 2 characters, 6 bytes
+  Result<std::vector<std::string>> tags = Params(&list).Tags("msgTag", ErrorCode::kTooManyMsgTags);
+  ASSERT_TRUE(tags.ok());
+  EXPECT_EQ(*tags, std::vector<std::string>{"\xe4\xbd\xa0\xe5\xa5\xbd"});
+  std::string sixteen;
+  for (int i = 0; i < 16; ++i) sixteen += "\xe4\xbd\xa0";
+  list = {{"msgTag.0", sixteen}};
+  EXPECT_TRUE(Params(&list).Tags("msgTag", ErrorCode::kTooManyMsgTags).ok());
+  list = {{"msgTag.0", sixteen + "x"}};
+  EXPECT_EQ(Params(&list).Tags("msgTag", ErrorCode::kTooManyMsgTags).status().error(),
+            ErrorCode::kOutOfRange);
+  list = {{"msgTag.1", "\x7f"}};
+  EXPECT_EQ(Params(&list).Tags("msgTag", ErrorCode::kTooManyMsgTags).status().error(),
+            ErrorCode::kErrorType);
+  list = {};
+  for (int i = 1; i <= 6; ++i) list.push_back({"filterTag." + std::to_string(i), "t"});
+  Status too_many = Params(&list).Tags("filterTag", ErrorCode::kTooManyFilterTags).status();
+  EXPECT_EQ(too_many.error(), ErrorCode::kTooManyFilterTags);
+}
+
+TEST(TopicParamsTest, BindingKeys) {
+  ParamList list = {{"bindingKey.0", ""}, {"bindingKey.1", std::string(64, 'k')}};
+  Result<std::vector<std::string>> keys = Params(&list).BindingKeys();
+  ASSERT_TRUE(keys.ok());
+  EXPECT_EQ(keys->size(), 2u);
+  list = {{"bindingKey.1", std::string(16, '.')}};
+  EXPECT_EQ(Params(&list).BindingKeys().status().error(), ErrorCode::kTooManyDelimiters);
+  list = {};
+  for (int i = 1; i <= 6; ++i) list.push_back({"bindingKey." + std::to_string(i), "k"});
+  EXPECT_EQ(Params(&list).BindingKeys().status().error(), ErrorCode::kTooManyBindingKeys);
+}
+
+TEST(TopicParamsTest, ProtocolStrategyAndFormat) {
+  ParamList list = {
+      {"protocol", "HTTPS"}, {"notifyStrategy", "Backoff_Retry"}, {"notifyContentFormat", "json"}};
+  Params p(&list);
+  EXPECT_EQ(*p.SubscriptionProtocol(), broker::Protocol::kHttp);
+  EXPECT_EQ(**p.OptionalNotifyStrategy(), broker::NotifyStrategy::kBackoffRetry);
+  EXPECT_EQ(**p.OptionalContentFormat(), broker::ContentFormat::kJson);
+  ParamList empty = {{"protocol", "tcp"}, {"notifyStrategy", ""}, {"notifyContentFormat", ""}};
+  Params e(&empty);
+  EXPECT_EQ(e.SubscriptionProtocol().status().error(), ErrorCode::kUndefinedProtocol);
+  EXPECT_FALSE(e.OptionalNotifyStrategy()->has_value());
+  EXPECT_FALSE(e.OptionalContentFormat()->has_value());
+  ParamList bad = {{"notifyStrategy", "X"}, {"notifyContentFormat", "Y"}};
+  EXPECT_EQ(Params(&bad).OptionalNotifyStrategy().status().error(), ErrorCode::kUndefinedStrategy);
+  EXPECT_EQ(Params(&bad).OptionalContentFormat().status().error(),
+            ErrorCode::kUndefinedContentFormat);
+  EXPECT_EQ(NotifyStrategyName(broker::NotifyStrategy::kExponentialDecayRetry),
+            "EXPONENTIAL_DECAY_RETRY");
+  EXPECT_EQ(ContentFormatName(broker::ContentFormat::kSimplified), "SIMPLIFIED");
+  EXPECT_EQ(ProtocolName(broker::Protocol::kQueue), "queue");
+}
+
 }  // namespace
 }  // namespace cmq::api

@@ -18,13 +18,9 @@ using broker::QueueView;
 // (rewindSeconds <= msgRetentionSeconds, maxTimeToLive < msgRetentionSeconds).
 constexpr int64_t kMinVisibilityTimeout = 1;
 constexpr int64_t kMaxVisibilityTimeout = 43200;
-constexpr int64_t kMinMaxMsgSize = 1024;
-constexpr int64_t kMaxMaxMsgSize = 1048576;
 constexpr int64_t kMinRetention = 60;
 constexpr int64_t kMaxRetention = 1296000;
 constexpr int64_t kMaxRewindSeconds = kMaxRetention;
-constexpr int64_t kDefaultListLimit = 20;
-constexpr int64_t kMaxListLimit = 50;
 
 // Reads one optional Int attribute into `*out` when present.
 template <typename T>

@@ -18,6 +18,18 @@ std::string RenderResponse(const Envelope& envelope, const Status& status,
   return w.Take();
 }
 
+FieldWriter MessageIdFields(std::vector<std::string> ids, bool batch) {
+  return [ids = std::move(ids), batch](JsonWriter& w) {
+    if (!batch) {
+      w.Field("msgId", ids.empty() ? std::string() : ids.front());
+      return;
+    }
+    w.Key("msgList").BeginArray();
+    for (const std::string& id : ids) w.BeginObject().Field("msgId", id).EndObject();
+    w.EndArray();
+  };
+}
+
 Reply::Reply(Envelope envelope, Done done)
     : target_(std::make_shared<const Target>(Target{std::move(envelope), std::move(done)})) {}
 

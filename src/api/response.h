@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "broker/broker.h"
 #include "common/json.h"
@@ -32,6 +33,10 @@ using FieldWriter = std::function<void(JsonWriter&)>;
 // handle) is replaced by JsonWriter, so the result is always valid JSON.
 std::string RenderResponse(const Envelope& envelope, const Status& status,
                            const FieldWriter& fields = nullptr);
+
+// The fields of a (Batch)SendMessage / (Batch)PublishMessage answer: "msgId" of the
+// one message, or for a batch "msgList":[{"msgId":...}] in input order.
+FieldWriter MessageIdFields(std::vector<std::string> ids, bool batch);
 
 // Copyable handle that answers one request. Thread: the event loop. The caller of
 // every method guarantees that one request is answered exactly once.
