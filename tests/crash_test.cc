@@ -18,56 +18,19 @@
 
 #include "client/caller.h"
 #include "support/cmqd_process.h"
+#include "support/crash_support.h"
 
 namespace cmq {
 namespace {
 
 using client::Caller;
-using client::CallerOptions;
 using testing::CmqdProcess;
+using testing::ConnectCaller;
+using testing::DrainQueue;
+using testing::ServerHandle;
 using testing::TempDir;
 
 constexpr int kKills = 5;
-
-Caller MakeCaller(const std::string& endpoint) {
-  CallerOptions options;
-  options.endpoint = endpoint;
-  options.secret_id = CmqdProcess::kSecretId;
-  options.secret_key = CmqdProcess::kSecretKey;
-  options.read_timeout_ms = 20000;
-  auto caller = Caller::Create(options);
-  EXPECT_TRUE(caller.ok());
-  return std::move(caller).value();
-}
-
-// The endpoint of the server's current incarnation, shared by client threads.
-class ServerHandle {
- public:
-  void Set(std::string endpoint) {
-    std::lock_guard<std::mutex> lock(mu_);
-    endpoint_ = std::move(endpoint);
-    ++generation_;
-    cv_.notify_all();
-  }
-  // Blocks until the generation differs from `seen` or `stop` is set.
-  std::pair<std::string, int> WaitNewer(int seen, const std::atomic<bool>& stop) {
-    std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait_for(lock, std::chrono::seconds(60),
-                 [&] { return generation_ != seen || stop.load(); });
-    return {endpoint_, generation_};
-  }
-  std::pair<std::string, int> Current() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return {endpoint_, generation_};
-  }
-  void Wake() { cv_.notify_all(); }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::string endpoint_;
-  int generation_ = 0;
-};
 
 // Counts acknowledged operations and lets the test wait for a number of them.
 class AckCounter {
@@ -93,41 +56,9 @@ class AckCounter {
 };
 
 void CreateQueue(const std::string& endpoint, const std::string& name) {
-  Caller caller = MakeCaller(endpoint);
+  Caller caller = ConnectCaller(endpoint);
   auto created = caller.Call("CreateQueue", {{"queueName", name}, {"visibilityTimeout", "1"}});
   ASSERT_TRUE(created.ok()) << created.error().ToString();
-}
-
-// Receives (and deletes) everything until two consecutive long polls find nothing.
-// Returns body -> msgId. With visibilityTimeout=1 a message still invisible from an
-// earlier receive becomes visible within one 3 s poll, so it is not missed.
-std::map<std::string, std::string> Drain(const std::string& endpoint, const std::string& queue) {
-  Caller caller = MakeCaller(endpoint);
-  std::map<std::string, std::string> received;
-  int empty_polls = 0;
-  while (empty_polls < 2) {
-    auto got = caller.Call("BatchReceiveMessage",
-                           {{"queueName", queue}, {"numOfMsg", "16"}, {"pollingWaitSeconds", "3"}},
-                           3000);
-    if (!got.ok()) {
-      EXPECT_TRUE(got.error().is_no_message()) << got.error().ToString();
-      if (!got.error().is_no_message()) break;
-      ++empty_polls;
-      continue;
-    }
-    empty_polls = 0;
-    ParamList handles;
-    int i = 1;
-    for (const JsonValue& m : got->Find("msgInfoList")->items()) {
-      received[m.Find("msgBody")->as_string()] = m.Find("msgId")->as_string();
-      handles.emplace_back("receiptHandle." + std::to_string(i++),
-                           m.Find("receiptHandle")->as_string());
-    }
-    handles.emplace_back("queueName", queue);
-    auto deleted = caller.Call("BatchDeleteMessage", handles);
-    EXPECT_TRUE(deleted.ok()) << deleted.error().ToString();
-  }
-  return received;
 }
 
 TEST(CrashTest, AcknowledgedSendsSurviveKill9) {
@@ -147,7 +78,7 @@ TEST(CrashTest, AcknowledgedSendsSurviveKill9) {
 
   auto producer = [&](int id) {
     auto [endpoint, generation] = handle.Current();
-    Caller caller = MakeCaller(endpoint);
+    Caller caller = ConnectCaller(endpoint);
     int64_t seq = 0;
     while (!stop.load()) {
       // Alternate single and batch sends so both paths are killed mid-flight.
@@ -179,7 +110,7 @@ TEST(CrashTest, AcknowledgedSendsSurviveKill9) {
       }
       // The server is down: wait for its next incarnation and reconnect.
       std::tie(endpoint, generation) = handle.WaitNewer(generation, stop);
-      caller = MakeCaller(endpoint);
+      caller = ConnectCaller(endpoint);
     }
   };
   std::vector<std::thread> producers;
@@ -199,7 +130,7 @@ TEST(CrashTest, AcknowledgedSendsSurviveKill9) {
   // One more kill after the last acknowledgement, then read everything back.
   server.Kill9();
   ASSERT_TRUE(server.Start()) << server.output();
-  std::map<std::string, std::string> received = Drain(server.endpoint(), queue);
+  std::map<std::string, std::string> received = DrainQueue(server.endpoint(), queue);
 
   int missing = 0;
   for (const auto& [body, msg_id] : acked) {
@@ -224,7 +155,7 @@ TEST(CrashTest, AcknowledgedDeletesStayDeletedAfterKill9) {
 
   constexpr int kMessages = 3000;
   {
-    Caller caller = MakeCaller(server.endpoint());
+    Caller caller = ConnectCaller(server.endpoint());
     for (int i = 0; i < kMessages; i += 16) {
       ParamList params = {{"queueName", queue}};
       for (int k = 0; k < 16 && i + k < kMessages; ++k) {
@@ -245,7 +176,7 @@ TEST(CrashTest, AcknowledgedDeletesStayDeletedAfterKill9) {
 
   auto consumer = [&] {
     auto [endpoint, generation] = handle.Current();
-    Caller caller = MakeCaller(endpoint);
+    Caller caller = ConnectCaller(endpoint);
     while (!stop.load()) {
       auto got = caller.Call("BatchReceiveMessage",
                              {{"queueName", queue}, {"numOfMsg", "8"}, {"pollingWaitSeconds", "1"}},
@@ -287,7 +218,7 @@ TEST(CrashTest, AcknowledgedDeletesStayDeletedAfterKill9) {
       }
       if (down) {
         std::tie(endpoint, generation) = handle.WaitNewer(generation, stop);
-        caller = MakeCaller(endpoint);
+        caller = ConnectCaller(endpoint);
       }
     }
   };
@@ -306,7 +237,7 @@ TEST(CrashTest, AcknowledgedDeletesStayDeletedAfterKill9) {
   server.Kill9();
   ASSERT_TRUE(server.Start()) << server.output();
 
-  std::map<std::string, std::string> remaining = Drain(server.endpoint(), queue);
+  std::map<std::string, std::string> remaining = DrainQueue(server.endpoint(), queue);
   for (const auto& [body, id] : remaining) {
     EXPECT_EQ(deleted.count(body), 0u) << "acknowledged delete undone: " << body;
   }

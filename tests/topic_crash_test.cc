@@ -20,6 +20,7 @@
 #include "client/caller.h"
 #include "common/json.h"
 #include "support/cmqd_process.h"
+#include "support/crash_support.h"
 #include "support/eventually.h"
 #include "support/http_sink.h"
 
@@ -27,8 +28,10 @@ namespace cmq {
 namespace {
 
 using client::Caller;
-using client::CallerOptions;
 using testing::CmqdProcess;
+using testing::ConnectCaller;
+using testing::DrainQueue;
+using testing::ServerHandle;
 using testing::HttpSink;
 using testing::TempDir;
 
@@ -36,45 +39,6 @@ constexpr int kKills = 4;
 constexpr int kPublishesPerRound = 200;
 const char kTopic[] = "crash-topic";
 const char* const kQueues[] = {"crash-sub-q1", "crash-sub-q2"};
-
-Caller MakeCaller(const std::string& endpoint) {
-  CallerOptions options;
-  options.endpoint = endpoint;
-  options.secret_id = CmqdProcess::kSecretId;
-  options.secret_key = CmqdProcess::kSecretKey;
-  options.read_timeout_ms = 20000;
-  auto caller = Caller::Create(options);
-  EXPECT_TRUE(caller.ok());
-  return std::move(caller).value();
-}
-
-// The endpoint of the server's current incarnation, shared by the publishers.
-class ServerHandle {
- public:
-  void Set(std::string endpoint) {
-    std::lock_guard<std::mutex> lock(mu_);
-    endpoint_ = std::move(endpoint);
-    ++generation_;
-    cv_.notify_all();
-  }
-  std::pair<std::string, int> WaitNewer(int seen, const std::atomic<bool>& stop) {
-    std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait_for(lock, std::chrono::seconds(60),
-                 [&] { return generation_ != seen || stop.load(); });
-    return {endpoint_, generation_};
-  }
-  std::pair<std::string, int> Current() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return {endpoint_, generation_};
-  }
-  void Wake() { cv_.notify_all(); }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::string endpoint_;
-  int generation_ = 0;
-};
 
 // Bodies acknowledged by the server, and a wait for their number.
 class Acked {
@@ -117,7 +81,7 @@ std::set<std::string> Pushed(const HttpSink& sink, int failures) {
 }
 
 void SetUpTopic(const std::string& endpoint, const std::string& hook_url) {
-  Caller caller = MakeCaller(endpoint);
+  Caller caller = ConnectCaller(endpoint);
   for (const char* queue : kQueues) {
     auto created = caller.Call("CreateQueue", {{"queueName", queue}, {"visibilityTimeout", "1"}});
     ASSERT_TRUE(created.ok()) << created.error().ToString();
@@ -137,35 +101,6 @@ void SetUpTopic(const std::string& endpoint, const std::string& hook_url) {
                                         {"endpoint", hook_url},
                                         {"notifyStrategy", "EXPONENTIAL_DECAY_RETRY"}});
   ASSERT_TRUE(hook.ok()) << hook.error().ToString();
-}
-
-// Receives (and deletes) everything until two consecutive long polls find nothing.
-std::set<std::string> Drain(const std::string& endpoint, const std::string& queue) {
-  Caller caller = MakeCaller(endpoint);
-  std::set<std::string> received;
-  int empty_polls = 0;
-  while (empty_polls < 2) {
-    auto got = caller.Call("BatchReceiveMessage",
-                           {{"queueName", queue}, {"numOfMsg", "16"}, {"pollingWaitSeconds", "3"}},
-                           3000);
-    if (!got.ok()) {
-      EXPECT_TRUE(got.error().is_no_message()) << got.error().ToString();
-      if (!got.error().is_no_message()) break;
-      ++empty_polls;
-      continue;
-    }
-    empty_polls = 0;
-    ParamList handles = {{"queueName", queue}};
-    int i = 1;
-    for (const JsonValue& m : got->Find("msgInfoList")->items()) {
-      received.insert(m.Find("msgBody")->as_string());
-      handles.emplace_back("receiptHandle." + std::to_string(i++),
-                           m.Find("receiptHandle")->as_string());
-    }
-    auto deleted = caller.Call("BatchDeleteMessage", handles);
-    EXPECT_TRUE(deleted.ok()) << deleted.error().ToString();
-  }
-  return received;
 }
 
 TEST(TopicCrashTest, AcknowledgedPublishesReachEverySubscriptionAcrossKill9) {
@@ -193,7 +128,7 @@ TEST(TopicCrashTest, AcknowledgedPublishesReachEverySubscriptionAcrossKill9) {
 
   auto publisher = [&](int id) {
     auto [endpoint, generation] = handle.Current();
-    Caller caller = MakeCaller(endpoint);
+    Caller caller = ConnectCaller(endpoint);
     int64_t seq = 0;
     while (!stop.load()) {
       // Alternate single and batch publishes so both are killed mid-flight.
@@ -218,7 +153,7 @@ TEST(TopicCrashTest, AcknowledgedPublishesReachEverySubscriptionAcrossKill9) {
       }
       // The server is down: wait for its next incarnation and reconnect.
       std::tie(endpoint, generation) = handle.WaitNewer(generation, stop);
-      caller = MakeCaller(endpoint);
+      caller = ConnectCaller(endpoint);
     }
   };
   std::vector<std::thread> publishers;
@@ -242,7 +177,7 @@ TEST(TopicCrashTest, AcknowledgedPublishesReachEverySubscriptionAcrossKill9) {
   EXPECT_GE(expected.size(), static_cast<size_t>(kKills * kPublishesPerRound));
 
   for (const char* queue : kQueues) {
-    std::set<std::string> received = Drain(server.endpoint(), queue);
+    std::map<std::string, std::string> received = DrainQueue(server.endpoint(), queue);
     int missing = 0;
     for (const std::string& body : expected) {
       if (!received.count(body) && ++missing <= 10) {
