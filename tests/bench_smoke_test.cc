@@ -11,23 +11,6 @@
 namespace cmq::testing {
 namespace {
 
-struct RunResult {
-  int exit_status = -1;
-  std::string output;
-};
-
-RunResult RunCommand(const std::string& command) {
-  RunResult result;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return result;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof(buf), pipe)) > 0) result.output.append(buf, n);
-  int status = pclose(pipe);
-  result.exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  return result;
-}
-
 TEST(BenchSmokeTest, ProducersAndConsumersLoseNothing) {
   TestServer server;
   ASSERT_TRUE(server.Start()) << server.process().output();
@@ -37,7 +20,7 @@ TEST(BenchSmokeTest, ProducersAndConsumersLoseNothing) {
                         " --queue bench-smoke --create-queue --count 2000 --producers 2"
                         " --consumers 2 --batch 16 --size 128 --wait 1 --drain-timeout 5 --json"
                         " 2>&1";
-  RunResult run = RunCommand(command);
+  CommandResult run = RunCommand(command);
   EXPECT_EQ(run.exit_status, 0) << run.output;
 
   // The report is one JSON object on a line of its own.

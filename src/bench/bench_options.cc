@@ -28,6 +28,8 @@ const char* ModeName(Mode mode) {
     case Mode::kConsume: return "consume";
     case Mode::kBoth: return "both";
     case Mode::kLongPoll: return "longpoll";
+    case Mode::kPublish: return "publish";
+    case Mode::kPush: return "push";
   }
   return "?";
 }
@@ -37,7 +39,7 @@ std::string HelpText() {
 
 Each producer and consumer is one thread with its own keep-alive connection and
 signed requests. Every message body carries a run id, a sequence number and its send
-time, so consumers measure send-to-receive latency and the run can check that every
+time, so receivers measure send-to-receive latency and the run can check that every
 message sent was received.
 
 Usage:
@@ -53,41 +55,80 @@ Connection:
   --timeout-ms MS          connect and read timeout of ordinary calls (10000);
                            receives add their wait to it
 
-Queue:
+Queue (modes both, produce, consume, longpoll; in mode publish the attributes
+apply to the subscription queues it creates):
   --queue NAME             queue to use (default cmq-bench)
   --create-queue           create it first (an existing queue is used as is)
   --delete-queue           delete it at the end
   --max-msg-heap-num N     CreateQueue attributes, sent only when given
   --visibility-timeout S
-  --max-msg-size BYTES     (default with --create-queue: enough for --size)
+  --max-msg-size BYTES     (default with --create-queue/--create-topic: enough for
+                           --size; also CreateTopic's maxMsgSize)
   --msg-retention S
 
 Load:
-  --mode MODE              both (default): producers and consumers together;
+  --mode MODE              both (default): producers and consumers on one queue;
                            produce: only send (fill a backlog);
                            consume: only receive and delete (drain a backlog);
-                           longpoll: park --parked receives on an empty queue
-  --producers N            producer threads (default 1)
-  --consumers N            consumer threads (default 1)
+                           longpoll: park --parked receives on an empty queue;
+                           publish: publish to a topic, consume its queue
+                           subscriptions;
+                           push: publish to a topic whose HTTP subscriptions push
+                           to a sink inside cmq-bench
+  --producers N            producer (publisher) threads (default 1)
+  --consumers N            consumer threads (default 1; mode publish: one per
+                           subscription queue)
   --batch N                1..16 (default 1): 1 uses SendMessage/ReceiveMessage/
-                           DeleteMessage, more uses the Batch* actions with N
+                           DeleteMessage (PublishMessage), more uses the Batch*
+                           actions with N
   --size BYTES             message body size (default 256, minimum 47)
-  --count N                total messages to send (produce, both) or to receive
-                           (consume)
+  --count N                total messages to send (produce, both, publish, push)
+                           or to receive (consume)
   --duration S             send for S seconds instead (consume: receive for S s)
                            Without --count or --duration: --count 10000, and
                            consume mode runs until the queue stays empty.
   --rate N                 total msgs/s over all producers, paced evenly (default:
                            as fast as possible); use it for latency at a fixed load
   --wait S                 pollingWaitSeconds of receives, 0..30 (default 1)
-  --drain-timeout S        consumers stop once nothing arrived for S seconds after
+  --drain-timeout S        receivers stop once nothing arrived for S seconds after
                            the producers finished (consume mode: since start)
                            (default 10)
   --verify / --no-verify   check that every message sent was received at least once
-                           and report duplicates (default on in mode both; exit 1
-                           when any is missing)
+                           (in modes publish and push: on every subscription) and
+                           report duplicates (default on in modes both, publish and
+                           push; exit 1 when any is missing)
   --max-errors N           abort when this many calls failed (default 1000)
   --json                   print the report as one JSON object
+
+Topic (--mode publish and --mode push):
+  --topic NAME             topic to publish to (default cmq-bench-topic)
+  --create-topic           create it first (an existing topic is used as is), and
+                           in mode publish also the queues <topic>-q1..N and their
+                           subscriptions <topic>-q1..N (existing ones are kept)
+  --delete-topic           at the end unsubscribe, delete the topic and (mode
+                           publish) the queues <topic>-q1..N
+  --filter-type 1|2        CreateTopic filterType: 1 tags (server default), 2
+                           routing keys
+  --queue-subscriptions N  mode publish: subscription queues (default 1); without
+                           --create-topic they must exist and be subscribed
+  --receive-batch N        mode publish: numOfMsg of the consumers' batch receives,
+                           1..16 (default 16)
+  --http-subscriptions N   mode push: HTTP subscriptions <topic>-h1..N (default 1),
+                           each pointing at its own path of the sink; created at the
+                           start (replacing leftovers of that name) and always
+                           unsubscribed at the end, since the sink dies with the run
+  --format F               mode push: notifyContentFormat, SIMPLIFIED (default) or
+                           JSON
+  --tag T                  msgTag of every publish and filterTag of the subscriptions
+                           cmq-bench creates
+  --routing-key K          routingKey of every publish (default on a filterType 2
+                           topic: cmq.bench)
+  --binding-key K          bindingKey of the subscriptions cmq-bench creates (default
+                           on a filterType 2 topic: #)
+  Verification assumes every subscription accepts every message. In mode push
+  the sink listens on 127.0.0.1 (a free port), so cmqd must run on this host; it
+  answers 200 at once on keep-alive connections and reads the sequence number
+  and send time from the SIMPLIFIED body or the JSON body's msgBody.
 
 Long-poll probe (--mode longpoll):
   --parked N               receives to park at once, one connection each (default
@@ -98,9 +139,11 @@ Long-poll probe (--mode longpoll):
                            when the probe says the receives are parked
   Each receive must be answered with code 7000 no later than wait + 1 s.
 
-Report: messages and requests per second per role, send-to-receive latency
-p50/p99/p99.9/max, errors by CMQ code, and the verification result.
-Exit status: 0 ok, 1 verification or probe failed, 2 usage or setup error.
+Report: messages and requests per second per role, send-to-receive (publish-to-
+receive, publish-to-push) latency p50/p99/p99.9/max, errors by CMQ code, and the
+verification result (per subscription in the topic modes).
+Exit status: 0 ok, 1 verification or probe failed (messages missing, or every
+publish refused), 2 usage or setup error or aborted after --max-errors.
 
 Examples:
   cmq-bench --create-queue --producers 4 --consumers 4 --count 200000
@@ -108,6 +151,15 @@ Examples:
   cmq-bench --rate 2000 --duration 60          # latency at 2000 msgs/s
   cmq-bench --mode produce --count 1000000 ; cmq-bench --mode consume --consumers 8
   cmq-bench --mode longpoll --create-queue --queue idle --parked 10000 --wait 10
+  cmq-bench --mode publish --topic t --create-topic --queue-subscriptions 3 \
+            --producers 4 --consumers 3 --batch 16 --size 1024 --count 300000 \
+            --delete-topic
+  cmq-bench --mode push --topic p --create-topic --http-subscriptions 1 \
+            --producers 2 --batch 16 --count 100000 --delete-topic
+  cmq-bench --mode publish --topic l --create-topic --queue-subscriptions 1 \
+            --rate 2000 --duration 30 --consumers 2 --delete-topic
+  cmq-bench --mode publish --topic r --create-topic --filter-type 2 \
+            --binding-key 'order.*' --routing-key order.new --queue-subscriptions 2
 )";
 }
 
@@ -120,6 +172,7 @@ std::optional<BenchOptions> ParseBenchOptions(int argc, char** argv, bool* help,
   if (const char* e = std::getenv("CMQ_SECRET_KEY")) o.secret_key = e;
   if (o.endpoint.empty()) o.endpoint = "http://127.0.0.1:8080";
   bool verify_set = false;
+  bool consumers_set = false;
 
   auto int_in = [error](std::string_view name, std::string_view v, int64_t lo, int64_t hi,
                         int64_t* out) {
@@ -200,8 +253,12 @@ std::optional<BenchOptions> ParseBenchOptions(int argc, char** argv, bool* help,
            o.mode = Mode::kBoth;
          } else if (v == "longpoll") {
            o.mode = Mode::kLongPoll;
+         } else if (v == "publish") {
+           o.mode = Mode::kPublish;
+         } else if (v == "push") {
+           o.mode = Mode::kPush;
          } else {
-           *error = "--mode must be produce, consume, both or longpoll";
+           *error = "--mode must be produce, consume, both, longpoll, publish or push";
            return false;
          }
          return true;
@@ -216,6 +273,7 @@ std::optional<BenchOptions> ParseBenchOptions(int argc, char** argv, bool* help,
        [&](std::string_view v) {
          bool ok = int_in("consumers", v, 1, 4096, &tmp);
          o.consumers = static_cast<int>(tmp);
+         consumers_set = true;
          return ok;
        }},
       {"batch",
@@ -241,6 +299,46 @@ std::optional<BenchOptions> ParseBenchOptions(int argc, char** argv, bool* help,
        }},
       {"drain-timeout", [&](std::string_view v) { return num("drain-timeout", v, &o.drain_timeout_s); }},
       {"max-errors", [&](std::string_view v) { return int_in("max-errors", v, 1, int64_t{1} << 40, &o.max_errors); }},
+      {"topic", [&](std::string_view v) { o.topic = v; return !o.topic.empty(); }},
+      {"filter-type",
+       [&](std::string_view v) {
+         bool ok = int_in("filter-type", v, 1, 2, &tmp);
+         o.filter_type = static_cast<int>(tmp);
+         return ok;
+       }},
+      {"queue-subscriptions",
+       [&](std::string_view v) {
+         bool ok = int_in("queue-subscriptions", v, 1, kMaxSubscriptions, &tmp);
+         o.queue_subscriptions = static_cast<int>(tmp);
+         return ok;
+       }},
+      {"http-subscriptions",
+       [&](std::string_view v) {
+         bool ok = int_in("http-subscriptions", v, 1, kMaxSubscriptions, &tmp);
+         o.http_subscriptions = static_cast<int>(tmp);
+         return ok;
+       }},
+      {"receive-batch",
+       [&](std::string_view v) {
+         bool ok = int_in("receive-batch", v, 1, 16, &tmp);
+         o.receive_batch = static_cast<int>(tmp);
+         return ok;
+       }},
+      {"format",
+       [&](std::string_view v) {
+         if (EqualsIgnoreCase(v, "SIMPLIFIED")) {
+           o.push_format = "SIMPLIFIED";
+         } else if (EqualsIgnoreCase(v, "JSON")) {
+           o.push_format = "JSON";
+         } else {
+           *error = "--format must be SIMPLIFIED or JSON";
+           return false;
+         }
+         return true;
+       }},
+      {"tag", [&](std::string_view v) { o.tag = v; return !o.tag.empty(); }},
+      {"routing-key", [&](std::string_view v) { o.routing_key = std::string(v); return true; }},
+      {"binding-key", [&](std::string_view v) { o.binding_key = v; return !o.binding_key.empty(); }},
       {"parked",
        [&](std::string_view v) {
          bool ok = int_in("parked", v, 1, 1000000, &tmp);
@@ -251,6 +349,8 @@ std::optional<BenchOptions> ParseBenchOptions(int argc, char** argv, bool* help,
   };
   const std::map<std::string, std::function<void()>, std::less<>> flags = {
       {"create-queue", [&] { o.create_queue = true; }},
+      {"create-topic", [&] { o.create_topic = true; }},
+      {"delete-topic", [&] { o.delete_topic = true; }},
       {"delete-queue", [&] { o.delete_queue = true; }},
       {"verify", [&] { o.verify = true; verify_set = true; }},
       {"no-verify", [&] { o.verify = false; verify_set = true; }},
@@ -310,11 +410,18 @@ std::optional<BenchOptions> ParseBenchOptions(int argc, char** argv, bool* help,
     return std::nullopt;
   }
   if (o.mode != Mode::kConsume && o.count == 0 && o.duration_s == 0) o.count = 10000;
-  if (!verify_set) o.verify = o.mode == Mode::kBoth;
-  if (o.verify && o.mode != Mode::kBoth) {
-    *error = "--verify needs --mode both (a single run must see both sides)";
+  const bool topic_mode = IsTopicMode(o.mode);
+  if (!verify_set) o.verify = o.mode == Mode::kBoth || topic_mode;
+  if (o.verify && o.mode != Mode::kBoth && !topic_mode) {
+    *error = "--verify needs --mode both, publish or push (a single run must see both sides)";
     return std::nullopt;
   }
+  if (topic_mode && (o.create_queue || o.delete_queue)) {
+    *error = "--create-queue and --delete-queue are for the queue modes; in mode " +
+             std::string(ModeName(o.mode)) + " use --create-topic and --delete-topic";
+    return std::nullopt;
+  }
+  if (o.mode == Mode::kPublish && !consumers_set) o.consumers = o.queue_subscriptions;
   if (o.mode == Mode::kLongPoll && o.wait_s < 1) {
     *error = "--mode longpoll needs --wait of at least 1 second";
     return std::nullopt;

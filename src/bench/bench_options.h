@@ -9,7 +9,14 @@
 
 namespace cmq::bench {
 
-enum class Mode { kProduce, kConsume, kBoth, kLongPoll };
+enum class Mode { kProduce, kConsume, kBoth, kLongPoll, kPublish, kPush };
+
+// Upper bound of --queue-subscriptions and --http-subscriptions (the legacy per-topic
+// quota; each one also costs the bench a 512 KiB sequence tracker).
+constexpr int kMaxSubscriptions = 100;
+
+// Whether `mode` publishes to a topic (publish, push) rather than using one queue.
+inline bool IsTopicMode(Mode mode) { return mode == Mode::kPublish || mode == Mode::kPush; }
 
 struct BenchOptions {
   std::string endpoint;
@@ -41,6 +48,19 @@ struct BenchOptions {
   bool verify = true;
   bool json = false;
   int64_t max_errors = 1000;
+
+  // Topic modes (publish, push).
+  std::string topic = "cmq-bench-topic";
+  bool create_topic = false;
+  bool delete_topic = false;
+  int filter_type = 0;           // CreateTopic filterType; 0 = not sent (server default 1)
+  int queue_subscriptions = 1;   // publish: queues <topic>-q1..N subscribed to the topic
+  int http_subscriptions = 1;    // push: subscriptions pointing at the local sink
+  int receive_batch = 16;        // publish: numOfMsg of the consumers' receives
+  std::string tag;               // msgTag.1 of publishes and filterTag.1 of subscriptions
+  std::optional<std::string> routing_key;  // routingKey of publishes
+  std::string binding_key;       // bindingKey.1 of subscriptions
+  std::string push_format = "SIMPLIFIED";  // notifyContentFormat of HTTP subscriptions
 
   int parked = 1000;          // longpoll mode
   int64_t server_pid = 0;     // read VmRSS of this process (longpoll mode), 0 = no

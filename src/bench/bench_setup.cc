@@ -36,11 +36,7 @@ bool PrepareQueue(client::Caller* caller, const BenchOptions& options) {
   };
   add("maxMsgHeapNum", options.max_msg_heap_num);
   add("visibilityTimeout", options.visibility_timeout);
-  int64_t max_msg_size = options.max_msg_size;
-  if (max_msg_size < 0 && options.size > 65536) {
-    max_msg_size = std::max<int64_t>(1024, static_cast<int64_t>(options.size));
-  }
-  add("maxMsgSize", max_msg_size);
+  add("maxMsgSize", MaxMsgSizeToRequest(options));
   add("msgRetentionSeconds", options.msg_retention_seconds);
   client::ClientResult<JsonValue> r = caller->Call("CreateQueue", std::move(params));
   if (r.ok()) {
@@ -55,6 +51,11 @@ bool PrepareQueue(client::Caller* caller, const BenchOptions& options) {
   std::fprintf(stderr, "cmq-bench: CreateQueue %s: %s\n", options.queue.c_str(),
                r.error().ToString().c_str());
   return false;
+}
+
+int64_t MaxMsgSizeToRequest(const BenchOptions& options) {
+  if (options.max_msg_size >= 0 || options.size <= 65536) return options.max_msg_size;
+  return std::max<int64_t>(1024, static_cast<int64_t>(options.size));
 }
 
 void CleanupQueue(client::Caller* caller, const BenchOptions& options) {

@@ -17,6 +17,10 @@ client::ClientResult<client::Caller> MakeCaller(const BenchOptions& options);
 // printing why) if the run cannot go on.
 bool PrepareQueue(client::Caller* caller, const BenchOptions& options);
 
+// The maxMsgSize to create a queue or topic with: --max-msg-size, else enough for
+// --size when that exceeds the server default (64 KiB), else -1 (not sent).
+int64_t MaxMsgSizeToRequest(const BenchOptions& options);
+
 // With --delete-queue: DeleteQueue. Prints a warning on failure.
 void CleanupQueue(client::Caller* caller, const BenchOptions& options);
 

@@ -6,6 +6,7 @@
 #include "bench/bench_options.h"
 #include "bench/longpoll_probe.h"
 #include "bench/queue_load.h"
+#include "bench/topic_load.h"
 
 int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
@@ -22,5 +23,6 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (options->mode == cmq::bench::Mode::kLongPoll) return cmq::bench::RunLongPollProbe(*options);
+  if (cmq::bench::IsTopicMode(options->mode)) return cmq::bench::RunTopicLoad(*options);
   return cmq::bench::RunQueueLoad(*options);
 }
