@@ -82,7 +82,8 @@ Result<int> ParseWait(const Call& call) {
 }
 
 // Receives up to `max_messages`; parks when none is Active and the wait allows.
-// Received messages are answered once the receive record is durable.
+// Received messages are answered once the records they depend on (their sends) are
+// durable; the receive record itself rides a later group commit.
 void Receive(Call& call, std::string_view queue, int max_messages, bool batch) {
   Result<int> wait = ParseWait(call);
   if (!wait.ok()) return call.reply.Error(wait.status());
@@ -106,7 +107,9 @@ void Receive(Call& call, std::string_view queue, int max_messages, bool batch) {
         if (state->cancelled) return;
         if (!received.ok()) return reply.Error(received.status());
         if (received->empty()) return reply.Error(Status(ErrorCode::kNoMessage));
-        reply.SendWhenDurable(broker, Status::Ok(),
+        uint64_t lsn = 0;
+        for (const ReceivedMessage& m : *received) lsn = std::max(lsn, m.answer_after_lsn);
+        reply.SendWhenDurableUpTo(broker, lsn, Status::Ok(),
                               [messages = std::move(received).value(), batch](JsonWriter& w) {
                                 if (!batch) return WriteMessage(w, messages.front());
                                 w.Key("msgInfoList").BeginArray();

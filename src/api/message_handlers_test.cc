@@ -504,6 +504,21 @@ TEST_F(MessageActionsTest, MutationsAnswerOnlyWhenDurable) {
   ExpectOk(create.json());
 }
 
+// A receive rides the next group commit: once the message's send is durable, the
+// answer does not wait for the receive record itself. Its delete does wait.
+TEST_F(MessageActionsTest, ReceiveOfDurableMessageDoesNotWaitForItsOwnRecord) {
+  CreateQueue("q");
+  ExpectOk(Call("SendMessage", {{"queueName", "q"}, {"msgBody", "m"}}));
+  log_->SetAutoDurable(false);
+  Pending receive = Start("ReceiveMessage", {{"queueName", "q"}, {"pollingWaitSeconds", "0"}});
+  ASSERT_TRUE(receive.answered());
+  std::string handle = Str(receive.json(), "receiptHandle");
+  Pending del = Start("DeleteMessage", {{"queueName", "q"}, {"receiptHandle", handle}});
+  EXPECT_FALSE(del.answered());
+  log_->MakeDurable();
+  ExpectOk(del.json());
+}
+
 TEST_F(MessageActionsTest, StorageFailureIsAnsweredInsteadOfSuccess) {
   CreateQueue("q");
   log_->SetAutoDurable(false);

@@ -39,15 +39,25 @@ void Reply::Send(const Status& status, const FieldWriter& fields) const {
   target_->done(RenderResponse(target_->envelope, status, fields));
 }
 
-void Reply::SendWhenDurable(broker::Broker* broker, Status status, FieldWriter fields) const {
-  broker->WhenDurable([target = target_, status = std::move(status),
-                       fields = std::move(fields)](const Status& durable) {
+std::function<void(const Status&)> Reply::AnswerWhenDurable(std::shared_ptr<const Target> target,
+                                                            Status status, FieldWriter fields) {
+  return [target = std::move(target), status = std::move(status),
+          fields = std::move(fields)](const Status& durable) {
     if (!durable.ok()) {
       target->done(RenderResponse(target->envelope, durable));
     } else {
       target->done(RenderResponse(target->envelope, status, fields));
     }
-  });
+  };
+}
+
+void Reply::SendWhenDurable(broker::Broker* broker, Status status, FieldWriter fields) const {
+  broker->WhenDurable(AnswerWhenDurable(target_, std::move(status), std::move(fields)));
+}
+
+void Reply::SendWhenDurableUpTo(broker::Broker* broker, uint64_t lsn, Status status,
+                                FieldWriter fields) const {
+  broker->WhenDurableUpTo(lsn, AnswerWhenDurable(target_, std::move(status), std::move(fields)));
 }
 
 Reply Reply::UnlessCancelled(std::shared_ptr<const bool> cancelled) const {

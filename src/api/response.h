@@ -53,6 +53,10 @@ class Reply {
   // `fields` then, or the storage error if syncing failed. `fields` is kept until then
   // and must own what it writes.
   void SendWhenDurable(broker::Broker* broker, Status status, FieldWriter fields = nullptr) const;
+  // The same, once the log is durable up to `lsn` only (receives: see
+  // broker::ReceivedMessage::answer_after_lsn).
+  void SendWhenDurableUpTo(broker::Broker* broker, uint64_t lsn, Status status,
+                           FieldWriter fields) const;
   // A Reply for the same request that drops its answer once `*cancelled` is true (the
   // client of a parked receive went away).
   Reply UnlessCancelled(std::shared_ptr<const bool> cancelled) const;
@@ -63,6 +67,9 @@ class Reply {
     Done done;
   };
   explicit Reply(std::shared_ptr<const Target> target) : target_(std::move(target)) {}
+  // The durability callback of SendWhenDurable and SendWhenDurableUpTo.
+  static std::function<void(const Status&)> AnswerWhenDurable(
+      std::shared_ptr<const Target> target, Status status, FieldWriter fields);
   std::shared_ptr<const Target> target_;
 };
 

@@ -167,6 +167,7 @@ Result<std::vector<ReceivedMessage>> Broker::Impl::ReceiveNow(Queue* q, int n, i
   rec.time_ms = now;
   rec.visible_until_ms = now + static_cast<int64_t>(q->attributes().visibility_timeout) * 1000;
   rec.positions = positions;
+  const journal::Lsn depends_on = log->LastAppended();
   auto loc = Append(kRecReceive, EncodeReceive(rec));
   if (!loc.ok()) {
     q->ReturnActive(positions);
@@ -186,6 +187,7 @@ Result<std::vector<ReceivedMessage>> Broker::Impl::ReceiveNow(Queue* q, int n, i
     m.first_dequeue_time = e->first_dequeue_ms / 1000;
     m.next_visible_time = e->deadline_ms / 1000;
     m.dequeue_count = e->dequeue_count;
+    m.answer_after_lsn = depends_on;
     out.push_back(std::move(m));
   }
   return out;
@@ -232,6 +234,10 @@ Broker::~Broker() { impl_->log->SetSegmentPreamble(nullptr); }
 
 void Broker::WhenDurable(std::function<void(const Status&)> done) {
   impl_->log->WhenDurable(impl_->log->LastAppended(), std::move(done));
+}
+
+void Broker::WhenDurableUpTo(uint64_t lsn, std::function<void(const Status&)> done) {
+  impl_->log->WhenDurable(lsn, std::move(done));
 }
 
 Result<QueueView> Broker::CreateQueue(AccountId account, std::string_view name,

@@ -55,6 +55,9 @@ class Broker {
   // --- durability ---------------------------------------------------------------
   // Runs `done` once everything appended so far is durable (OK) or storage failed.
   void WhenDurable(std::function<void(const Status&)> done);
+  // Runs `done` once the records up to `lsn` are durable (see
+  // ReceivedMessage::answer_after_lsn).
+  void WhenDurableUpTo(uint64_t lsn, std::function<void(const Status&)> done);
 
   // --- queue management (errors as in docs/cmq-api.md 6.7) -----------------------
   // Ranges of single values are the caller's job; the broker checks name uniqueness

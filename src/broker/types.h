@@ -101,6 +101,11 @@ struct ReceivedMessage {
   int64_t first_dequeue_time = 0;  // Unix s
   int64_t next_visible_time = 0;   // Unix s
   int64_t dequeue_count = 0;       // including this receive
+  // The answer may go out once the log is durable up to this LSN: every record the
+  // message's existence depends on (its send, move or relocation) is then on disk.
+  // The receive's own record rides a later group commit (DESIGN.md: receives may), so
+  // a crash can at worst make the message visible again with its handle invalid.
+  uint64_t answer_after_lsn = 0;
 };
 
 struct DeleteOutcome {
