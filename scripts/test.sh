@@ -32,13 +32,18 @@ if [[ "${CMQ_QUICK:-0}" != "1" ]]; then
   cmake --build build/tsan --target journal_tests http_tests client_tests sdk_tests
   for t in journal_tests http_tests client_tests sdk_tests; do
     echo "-- $t"
-    "build/tsan/$t" --gtest_brief=1 | tail -n 3
+    "build/tsan/$t" --gtest_brief=1
   done
 
   echo "== ASan/UBSan: all tests"
   cmake -S . -B build/asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMQ_SANITIZE=address,undefined >/dev/null
   cmake --build build/asan
-  (cd build/asan && ctest -j"$jobs" --output-on-failure | tail -n 3)
+  # Only the summary when all pass; everything but the passing lines when not.
+  if ! (cd build/asan && ctest -j"$jobs" --output-on-failure >ctest.log 2>&1); then
+    grep -v ' Passed ' build/asan/ctest.log
+    exit 1
+  fi
+  tail -n 3 build/asan/ctest.log
 fi
 
 echo "== optimised build: all tests"

@@ -6,14 +6,12 @@
 // acknowledged operations, and waits are bounded only to turn a hang into a failure.
 #include <gtest/gtest.h>
 
-#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <map>
 #include <mutex>
 #include <set>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "client/caller.h"
@@ -27,7 +25,10 @@ using client::Caller;
 using testing::CmqdProcess;
 using testing::ConnectCaller;
 using testing::DrainQueue;
+using testing::ClientThreads;
+using testing::KillAndRestart;
 using testing::ServerHandle;
+using testing::Step;
 using testing::TempDir;
 
 constexpr int kKills = 5;
@@ -71,61 +72,48 @@ TEST(CrashTest, AcknowledgedSendsSurviveKill9) {
   ServerHandle handle;
   handle.Set(server.endpoint());
   AckCounter acks;
-  std::atomic<bool> stop{false};
   std::mutex acked_mu;
   std::map<std::string, std::string> acked;  // body -> msgId
-  std::atomic<int> unexpected_errors{0};
+  constexpr int kProducers = 3;
+  std::vector<int64_t> seqs(kProducers, 0);
 
-  auto producer = [&](int id) {
-    auto [endpoint, generation] = handle.Current();
-    Caller caller = ConnectCaller(endpoint);
-    int64_t seq = 0;
-    while (!stop.load()) {
-      // Alternate single and batch sends so both paths are killed mid-flight.
-      bool batch = (seq / 8) % 2 == 1;
-      std::vector<std::string> bodies;
-      ParamList params = {{"queueName", queue}, {"delaySeconds", "0"}};
-      int n = batch ? 4 : 1;
-      for (int k = 0; k < n; ++k) {
-        bodies.push_back("p" + std::to_string(id) + "-" + std::to_string(seq++));
-        params.emplace_back(batch ? "msgBody." + std::to_string(k + 1) : "msgBody",
-                            bodies.back());
-      }
-      auto sent = caller.Call(batch ? "BatchSendMessage" : "SendMessage", params);
-      if (sent.ok()) {
-        std::lock_guard<std::mutex> lock(acked_mu);
-        if (batch) {
-          const auto& list = sent->Find("msgList")->items();
-          for (int k = 0; k < n; ++k) acked[bodies[k]] = list[k].Find("msgId")->as_string();
-        } else {
-          acked[bodies[0]] = sent->Find("msgId")->as_string();
-        }
-        acks.Add(n);
-        continue;
-      }
-      if (sent.error().is_server()) {
-        ADD_FAILURE() << "unexpected server error: " << sent.error().ToString();
-        ++unexpected_errors;
-        return;
-      }
-      // The server is down: wait for its next incarnation and reconnect.
-      std::tie(endpoint, generation) = handle.WaitNewer(generation, stop);
-      caller = ConnectCaller(endpoint);
+  auto produce = [&](int id, Caller& caller) {
+    int64_t& seq = seqs[id];
+    // Alternate single and batch sends so both paths are killed mid-flight.
+    bool batch = (seq / 8) % 2 == 1;
+    std::vector<std::string> bodies;
+    ParamList params = {{"queueName", queue}, {"delaySeconds", "0"}};
+    int n = batch ? 4 : 1;
+    for (int k = 0; k < n; ++k) {
+      bodies.push_back("p" + std::to_string(id) + "-" + std::to_string(seq++));
+      params.emplace_back(batch ? "msgBody." + std::to_string(k + 1) : "msgBody", bodies.back());
     }
+    auto sent = caller.Call(batch ? "BatchSendMessage" : "SendMessage", params);
+    if (sent.ok()) {
+      std::lock_guard<std::mutex> lock(acked_mu);
+      if (batch) {
+        const auto& list = sent->Find("msgList")->items();
+        for (int k = 0; k < n; ++k) acked[bodies[k]] = list[k].Find("msgId")->as_string();
+      } else {
+        acked[bodies[0]] = sent->Find("msgId")->as_string();
+      }
+      acks.Add(n);
+      return Step::kNext;
+    }
+    if (sent.error().is_server()) {
+      ADD_FAILURE() << "unexpected server error: " << sent.error().ToString();
+      return Step::kFailed;
+    }
+    return Step::kServerDown;
   };
-  std::vector<std::thread> producers;
-  for (int i = 0; i < 3; ++i) producers.emplace_back(producer, i);
+  ClientThreads producers(handle, kProducers, produce);
 
-  for (int kill = 1; kill <= kKills && unexpected_errors == 0; ++kill) {
+  for (int kill = 1; kill <= kKills && producers.failed() == 0; ++kill) {
     ASSERT_TRUE(acks.WaitFor(acks.count() + 300)) << server.output();
-    server.Kill9();
-    ASSERT_TRUE(server.Start()) << server.output();
-    handle.Set(server.endpoint());
+    ASSERT_TRUE(KillAndRestart(server, handle));
   }
   ASSERT_TRUE(acks.WaitFor(acks.count() + 100));
-  stop = true;
-  handle.Wake();
-  for (auto& t : producers) t.join();
+  producers.Stop();
 
   // One more kill after the last acknowledgement, then read everything back.
   server.Kill9();
@@ -169,71 +157,59 @@ TEST(CrashTest, AcknowledgedDeletesStayDeletedAfterKill9) {
   ServerHandle handle;
   handle.Set(server.endpoint());
   AckCounter acks;
-  std::atomic<bool> stop{false};
   std::mutex mu;
   std::set<std::string> deleted;        // acknowledged deletes
   std::set<std::string> maybe_deleted;  // delete sent, outcome unknown
 
-  auto consumer = [&] {
-    auto [endpoint, generation] = handle.Current();
-    Caller caller = ConnectCaller(endpoint);
-    while (!stop.load()) {
-      auto got = caller.Call("BatchReceiveMessage",
-                             {{"queueName", queue}, {"numOfMsg", "8"}, {"pollingWaitSeconds", "1"}},
-                             1000);
-      bool down = !got.ok() && !got.error().is_server();
-      if (got.ok()) {
-        ParamList params = {{"queueName", queue}};
-        std::vector<std::string> bodies;
-        int i = 1;
-        for (const JsonValue& m : got->Find("msgInfoList")->items()) {
-          bodies.push_back(m.Find("msgBody")->as_string());
-          params.emplace_back("receiptHandle." + std::to_string(i++),
-                              m.Find("receiptHandle")->as_string());
-        }
-        auto del = caller.Call("BatchDeleteMessage", params);
-        std::lock_guard<std::mutex> lock(mu);
-        if (del.ok()) {
-          deleted.insert(bodies.begin(), bodies.end());
-          acks.Add(static_cast<int64_t>(bodies.size()));
-        } else if (del.error().is_server()) {
-          // 6010/6020: some handles expired (visibilityTimeout is 1 s); those messages
-          // are redelivered. Only entries without an error were deleted.
-          std::set<std::string> failed;
-          if (const JsonValue* list = del.error().response.Find("errorList")) {
-            for (const JsonValue& e : list->items()) {
-              failed.insert(e.Find("receiptHandle")->as_string());
-            }
-          }
-          for (size_t k = 0; k < bodies.size(); ++k) {
-            if (!failed.count(params[k + 1].second)) deleted.insert(bodies[k]);
-          }
-        } else {
-          maybe_deleted.insert(bodies.begin(), bodies.end());
-          down = true;
-        }
-      } else if (!got.error().is_no_message() && got.error().is_server()) {
-        ADD_FAILURE() << got.error().ToString();
-        return;
-      }
-      if (down) {
-        std::tie(endpoint, generation) = handle.WaitNewer(generation, stop);
-        caller = ConnectCaller(endpoint);
-      }
+  auto consume = [&](int, Caller& caller) {
+    auto got = caller.Call("BatchReceiveMessage",
+                           {{"queueName", queue}, {"numOfMsg", "8"}, {"pollingWaitSeconds", "1"}},
+                           1000);
+    if (!got.ok()) {
+      if (!got.error().is_server()) return Step::kServerDown;
+      if (got.error().is_no_message()) return Step::kNext;
+      ADD_FAILURE() << got.error().ToString();
+      return Step::kFailed;
     }
+    ParamList params = {{"queueName", queue}};
+    std::vector<std::string> bodies;
+    int i = 1;
+    for (const JsonValue& m : got->Find("msgInfoList")->items()) {
+      bodies.push_back(m.Find("msgBody")->as_string());
+      params.emplace_back("receiptHandle." + std::to_string(i++),
+                          m.Find("receiptHandle")->as_string());
+    }
+    auto del = caller.Call("BatchDeleteMessage", params);
+    std::lock_guard<std::mutex> lock(mu);
+    if (del.ok()) {
+      deleted.insert(bodies.begin(), bodies.end());
+      acks.Add(static_cast<int64_t>(bodies.size()));
+      return Step::kNext;
+    }
+    if (del.error().is_server()) {
+      // 6010/6020: some handles expired (visibilityTimeout is 1 s); those messages
+      // are redelivered. Only entries without an error were deleted.
+      std::set<std::string> failed;
+      if (const JsonValue* list = del.error().response.Find("errorList")) {
+        for (const JsonValue& e : list->items()) {
+          failed.insert(e.Find("receiptHandle")->as_string());
+        }
+      }
+      for (size_t k = 0; k < bodies.size(); ++k) {
+        if (!failed.count(params[k + 1].second)) deleted.insert(bodies[k]);
+      }
+      return Step::kNext;
+    }
+    maybe_deleted.insert(bodies.begin(), bodies.end());
+    return Step::kServerDown;
   };
-  std::vector<std::thread> consumers;
-  for (int i = 0; i < 2; ++i) consumers.emplace_back(consumer);
+  ClientThreads consumers(handle, 2, consume);
 
-  for (int kill = 1; kill <= 3; ++kill) {
+  for (int kill = 1; kill <= 3 && consumers.failed() == 0; ++kill) {
     ASSERT_TRUE(acks.WaitFor(kill * kMessages / 5)) << server.output();
-    server.Kill9();
-    ASSERT_TRUE(server.Start()) << server.output();
-    handle.Set(server.endpoint());
+    ASSERT_TRUE(KillAndRestart(server, handle));
   }
-  stop = true;
-  handle.Wake();
-  for (auto& t : consumers) t.join();
+  consumers.Stop();
   server.Kill9();
   ASSERT_TRUE(server.Start()) << server.output();
 

@@ -7,14 +7,12 @@
 // publishes; waits are bounded only to turn a hang into a failure.
 #include <gtest/gtest.h>
 
-#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <map>
 #include <mutex>
 #include <set>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "client/caller.h"
@@ -31,7 +29,10 @@ using client::Caller;
 using testing::CmqdProcess;
 using testing::ConnectCaller;
 using testing::DrainQueue;
+using testing::ClientThreads;
+using testing::KillAndRestart;
 using testing::ServerHandle;
+using testing::Step;
 using testing::HttpSink;
 using testing::TempDir;
 
@@ -123,52 +124,38 @@ TEST(TopicCrashTest, AcknowledgedPublishesReachEverySubscriptionAcrossKill9) {
   ServerHandle handle;
   handle.Set(server.endpoint());
   Acked acked;
-  std::atomic<bool> stop{false};
-  std::atomic<int> unexpected_errors{0};
+  std::vector<int64_t> seqs(2, 0);
 
-  auto publisher = [&](int id) {
-    auto [endpoint, generation] = handle.Current();
-    Caller caller = ConnectCaller(endpoint);
-    int64_t seq = 0;
-    while (!stop.load()) {
-      // Alternate single and batch publishes so both are killed mid-flight.
-      bool batch = (seq / 8) % 2 == 1;
-      int n = batch ? 4 : 1;
-      std::vector<std::string> bodies;
-      ParamList params = {{"topicName", kTopic}};
-      for (int k = 0; k < n; ++k) {
-        bodies.push_back("t" + std::to_string(id) + "-" + std::to_string(seq++));
-        params.emplace_back(batch ? "msgBody." + std::to_string(k + 1) : "msgBody",
-                            bodies.back());
-      }
-      auto published = caller.Call(batch ? "BatchPublishMessage" : "PublishMessage", params);
-      if (published.ok()) {
-        acked.Add(bodies);
-        continue;
-      }
-      if (published.error().is_server()) {
-        ADD_FAILURE() << "unexpected server error: " << published.error().ToString();
-        ++unexpected_errors;
-        return;
-      }
-      // The server is down: wait for its next incarnation and reconnect.
-      std::tie(endpoint, generation) = handle.WaitNewer(generation, stop);
-      caller = ConnectCaller(endpoint);
+  auto publish = [&](int id, Caller& caller) {
+    int64_t& seq = seqs[id];
+    // Alternate single and batch publishes so both are killed mid-flight.
+    bool batch = (seq / 8) % 2 == 1;
+    int n = batch ? 4 : 1;
+    std::vector<std::string> bodies;
+    ParamList params = {{"topicName", kTopic}};
+    for (int k = 0; k < n; ++k) {
+      bodies.push_back("t" + std::to_string(id) + "-" + std::to_string(seq++));
+      params.emplace_back(batch ? "msgBody." + std::to_string(k + 1) : "msgBody", bodies.back());
     }
+    auto published = caller.Call(batch ? "BatchPublishMessage" : "PublishMessage", params);
+    if (published.ok()) {
+      acked.Add(bodies);
+      return Step::kNext;
+    }
+    if (published.error().is_server()) {
+      ADD_FAILURE() << "unexpected server error: " << published.error().ToString();
+      return Step::kFailed;
+    }
+    return Step::kServerDown;
   };
-  std::vector<std::thread> publishers;
-  for (int i = 0; i < 2; ++i) publishers.emplace_back(publisher, i);
+  ClientThreads publishers(handle, 2, publish);
 
-  for (int kill = 1; kill <= kKills && unexpected_errors == 0; ++kill) {
+  for (int kill = 1; kill <= kKills && publishers.failed() == 0; ++kill) {
     ASSERT_TRUE(acked.WaitFor(acked.size() + kPublishesPerRound)) << server.output();
-    server.Kill9();
-    ASSERT_TRUE(server.Start()) << server.output();
-    handle.Set(server.endpoint());
+    ASSERT_TRUE(KillAndRestart(server, handle));
   }
   ASSERT_TRUE(acked.WaitFor(acked.size() + kPublishesPerRound / 2));
-  stop = true;
-  handle.Wake();
-  for (auto& t : publishers) t.join();
+  publishers.Stop();
 
   // One more kill after the last acknowledgement, then check every subscription.
   server.Kill9();

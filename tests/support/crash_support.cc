@@ -29,7 +29,7 @@ void ServerHandle::Set(std::string endpoint) {
 
 std::pair<std::string, int> ServerHandle::WaitNewer(int seen, const std::atomic<bool>& stop) {
   std::unique_lock<std::mutex> lock(mu_);
-  cv_.wait_for(lock, std::chrono::seconds(60), [&] { return generation_ != seen || stop.load(); });
+  cv_.wait_for(lock, std::chrono::seconds(1), [&] { return generation_ != seen || stop.load(); });
   return {endpoint_, generation_};
 }
 
@@ -39,6 +39,49 @@ std::pair<std::string, int> ServerHandle::Current() {
 }
 
 void ServerHandle::Wake() { cv_.notify_all(); }
+
+bool KillAndRestart(CmqdProcess& server, ServerHandle& handle) {
+  server.Kill9();
+  if (!server.Start()) {
+    ADD_FAILURE() << "cmqd did not restart:\n" << server.output();
+    return false;
+  }
+  handle.Set(server.endpoint());
+  return true;
+}
+
+ClientThreads::ClientThreads(ServerHandle& handle, int count, StepFn step)
+    : handle_(handle), step_(std::move(step)) {
+  for (int id = 0; id < count; ++id) threads_.emplace_back([this, id] { Loop(id); });
+}
+
+ClientThreads::~ClientThreads() { Stop(); }
+
+void ClientThreads::Stop() {
+  stop_ = true;
+  handle_.Wake();
+  for (std::thread& t : threads_) {
+    if (t.joinable()) t.join();
+  }
+}
+
+void ClientThreads::Loop(int id) {
+  auto [endpoint, generation] = handle_.Current();
+  client::Caller caller = ConnectCaller(endpoint);
+  while (!stop_.load()) {
+    switch (step_(id, caller)) {
+      case Step::kNext:
+        break;
+      case Step::kFailed:
+        ++failed_;
+        return;
+      case Step::kServerDown:
+        std::tie(endpoint, generation) = handle_.WaitNewer(generation, stop_);
+        caller = ConnectCaller(endpoint);
+        break;
+    }
+  }
+}
 
 std::map<std::string, std::string> DrainQueue(const std::string& endpoint,
                                               const std::string& queue) {

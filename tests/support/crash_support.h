@@ -5,10 +5,13 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <utility>
+#include <vector>
 
 #include "client/caller.h"
 
@@ -21,8 +24,10 @@ client::Caller ConnectCaller(const std::string& endpoint);
 class ServerHandle {
  public:
   void Set(std::string endpoint);
-  // Blocks (at most 60 s) until the generation differs from `seen` or `stop` is set;
-  // returns the endpoint and generation then current.
+  // Blocks until the generation differs from `seen` or `stop` is set, or at most 1 s
+  // (a network error need not mean a kill: a slow answer may have hit the read
+  // timeout, and the caller then simply reconnects); returns the endpoint and
+  // generation then current.
   std::pair<std::string, int> WaitNewer(int seen, const std::atomic<bool>& stop);
   std::pair<std::string, int> Current();
   // Wakes waiters so they notice `stop`.
@@ -33,6 +38,47 @@ class ServerHandle {
   std::condition_variable cv_;
   std::string endpoint_;
   int generation_ = 0;
+};
+
+class CmqdProcess;
+
+// kill -9 and restart on the same data directory, then publish the new endpoint to
+// the client threads. False (with the server's output logged) if it did not come up.
+bool KillAndRestart(CmqdProcess& server, ServerHandle& handle);
+
+// What one step of a client thread found.
+enum class Step {
+  kNext,        // go on with the next step
+  kServerDown,  // a network error: wait for the next incarnation, then go on
+  kFailed,      // an unexpected error (already reported): this thread stops
+};
+
+// The client threads of a kill -9 test. Each runs `step` in a loop on a caller for
+// the server's current incarnation, reconnecting after kServerDown. The destructor
+// stops and joins them, so a failed ASSERT in the test body never leaves a joinable
+// thread behind.
+class ClientThreads {
+ public:
+  using StepFn = std::function<Step(int id, client::Caller& caller)>;
+
+  ClientThreads(ServerHandle& handle, int count, StepFn step);
+  ~ClientThreads();
+  ClientThreads(const ClientThreads&) = delete;
+  ClientThreads& operator=(const ClientThreads&) = delete;
+
+  // Asks every thread to stop after its current step and joins them.
+  void Stop();
+  // Number of threads that stopped with kFailed.
+  int failed() const { return failed_.load(); }
+
+ private:
+  void Loop(int id);
+
+  ServerHandle& handle_;
+  StepFn step_;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> failed_{0};
+  std::vector<std::thread> threads_;
 };
 
 // Receives and deletes everything until two consecutive 3 s long polls find nothing;
