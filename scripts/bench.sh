@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
-cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMQ_BUILD_TESTS=OFF >/dev/null
+cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build/release --target cmqd cmq-bench cmqctl >/dev/null
 
 scenarios=("$@")
@@ -62,7 +62,7 @@ for s in "${scenarios[@]}"; do
       ;;
     mixed)
       echo "== mixed single-message traffic at 5,000 msgs/s for 30 s: send-to-receive latency"
-      $bench --queue mixed --create-queue --producers 8 --consumers 8 --batch 1 --size 1024 \
+      $bench --queue mixed --create-queue --producers 8 --consumers ${MIXED_CONSUMERS:-32} --batch 1 --size 1024 \
         --rate 5000 --duration 30 --wait 5 --delete-queue
       ;;
     longpoll)

@@ -83,5 +83,29 @@ TEST(EncodeFormTest, RoundTripsEveryByte) {
   EXPECT_EQ(params, MustDecode(EncodeForm(params)));
 }
 
+// Long plain runs are copied whole; escapes and '+' anywhere in them, including
+// first and last, and many in a row, still decode.
+TEST(DecodeFormTest, EscapesAtEveryPositionOfALongRun) {
+  const std::string run(40, 'x');
+  for (size_t at = 0; at <= run.size(); ++at) {
+    std::string raw = run.substr(0, at) + "%41+%2b" + run.substr(at);
+    std::string want = run.substr(0, at) + "A +" + run.substr(at);
+    ParamList got = MustDecode("k=" + raw + "&p=" + raw);
+    ASSERT_EQ(got.size(), 2u);
+    EXPECT_EQ(got[0].second, want) << at;
+    EXPECT_EQ(got[1].second, want) << at;
+  }
+  EXPECT_EQ(MustDecode("k=" + std::string(1000, '+'))[0].second, std::string(1000, ' '));
+  EXPECT_FALSE(DecodeForm("k=" + run + "%4").ok());
+  EXPECT_FALSE(DecodeForm("k=" + run + "+%zz" + run).ok());
+}
+
+TEST(EncodeFormTest, LongValuesRoundTrip) {
+  std::string value;
+  for (int i = 0; i < 5000; ++i) value.push_back(static_cast<char>((i * 7919) % 256));
+  ParamList params = {{"msgBody", value}, {"plain", std::string(3000, 'q')}};
+  EXPECT_EQ(params, MustDecode(EncodeForm(params)));
+}
+
 }  // namespace
 }  // namespace cmq

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 #include <string>
+#include <vector>
 
 namespace cmq {
 namespace {
@@ -274,6 +275,26 @@ TEST(JsonRoundTripTest, WriterOutputParsesBack) {
   EXPECT_EQ(all, v.members()[0].second.as_string());
   EXPECT_EQ(-5, v.Find("n")->as_int());
   EXPECT_EQ("", v.Find("a")->items().at(0).as_string());
+}
+
+// Plain runs are copied whole when writing and parsing; a character needing an
+// escape at any position of a long run still round-trips, in valid and invalid text.
+TEST(JsonRoundTripTest, EscapesAtEveryPositionOfALongRun) {
+  const std::string run(30, 'r');
+  for (const std::string& special :
+       std::vector<std::string>{"\"", "\\", "\n", std::string(1, '\0'), "\xE4\xBD\xA0"}) {
+    for (size_t at = 0; at <= run.size(); ++at) {
+      std::string text = run.substr(0, at) + special + run.substr(at);
+      JsonWriter w;
+      w.BeginArray().String(text).EndArray();
+      JsonValue v = MustParse(w.str());
+      EXPECT_EQ(text, v.items().at(0).as_string()) << at;
+    }
+  }
+  // Invalid UTF-8 in the middle of a run: only the bad byte is replaced.
+  JsonWriter w;
+  w.BeginArray().String(run + "\xFF" + run).EndArray();
+  EXPECT_EQ(run + "\xEF\xBF\xBD" + run, MustParse(w.str()).items().at(0).as_string());
 }
 
 }  // namespace

@@ -136,6 +136,19 @@ TEST(StringsTest, IsValidUtf8) {
   EXPECT_FALSE(IsValidUtf8(Bytes({0xF0, 0x9F, 0x98})));
 }
 
+// ASCII is checked eight bytes at a time: a bad or multi-byte sequence at any offset
+// of a longer text is still seen.
+TEST(StringsTest, IsValidUtf8AtEveryOffset) {
+  const std::string ascii(24, 'a');
+  for (size_t at = 0; at <= ascii.size(); ++at) {
+    std::string head = ascii.substr(0, at);
+    std::string tail = ascii.substr(at);
+    EXPECT_TRUE(IsValidUtf8(head + "\xE4\xBD\xA0" + tail)) << at;
+    EXPECT_FALSE(IsValidUtf8(head + "\x80" + tail)) << at;
+    EXPECT_FALSE(IsValidUtf8(head + "\xE4\xBD" + tail)) << at;
+  }
+}
+
 TEST(StringsTest, RandomAlnum) {
   EXPECT_EQ("", RandomAlnum(0));
   std::string s = RandomAlnum(1000);

@@ -95,8 +95,12 @@ struct Journal::Impl {
   // ---- shared, guarded by mu ----
   mutable std::mutex mu;
   std::condition_variable cv;
-  std::vector<Chunk> pending;   // appended, not yet taken by the writer
-  Lsn pending_lsn = 0;          // last LSN inside `pending` or earlier
+  std::vector<Chunk> pending;  // appended, not yet taken by the writer
+  Lsn pending_lsn = 0;         // last LSN inside `pending` or earlier
+  Lsn wanted_lsn = 0;          // the highest LSN a WhenDurable callback waits for
+  // When `pending` last became non-empty: records nobody waits for are written at
+  // most ride_along_ms after this.
+  std::chrono::steady_clock::time_point pending_since;
   std::vector<Chunk> inflight;  // taken by the writer; only the writer changes it
   std::vector<std::string> buffer_pool;
   Location written = 0;  // every byte before this is in its file (maybe unsynced)
@@ -380,9 +384,14 @@ bool Journal::Impl::Queue(std::string_view frame_header, std::span<const std::st
                           bool new_lsn) {
   uint64_t size = frame_header.size();
   for (std::string_view p : parts) size += p.size();
+  bool wake = false;
   {
     std::lock_guard<std::mutex> lock(mu);
     if (failed.load(std::memory_order_relaxed)) return false;
+    if (pending.empty()) {
+      pending_since = std::chrono::steady_clock::now();
+      wake = true;
+    }
     if (pending.empty() || pending.back().segment != current ||
         pending.back().offset + pending.back().bytes.size() != append_offset) {
       Chunk& c = pending.emplace_back();
@@ -405,7 +414,9 @@ bool Journal::Impl::Queue(std::string_view frame_header, std::span<const std::st
   }
   append_offset += size;
   if (new_lsn) ++last_lsn;
-  cv.notify_one();
+  // The writer needs waking only to start the ride-along bound of a new batch; a
+  // record somebody waits for wakes it from WhenDurable.
+  if (wake) cv.notify_one();
   return true;
 }
 
@@ -413,12 +424,22 @@ bool Journal::Impl::Queue(std::string_view frame_header, std::span<const std::st
 
 void Journal::Impl::WriterLoop() {
   const auto interval = std::chrono::milliseconds(opt.relaxed_sync_interval_ms);
+  const auto ride_along = std::chrono::milliseconds(opt.ride_along_ms);
   while (true) {
     bool stopping;
     {
       std::unique_lock<std::mutex> lock(mu);
-      while (pending.empty() && !stop) {
-        if (opt.relaxed && unsynced_file) {
+      while (!stop) {
+        if (!pending.empty()) {
+          // Write at once when somebody waits for these records; otherwise let them
+          // ride along with the next batch somebody waits for, for at most
+          // ride_along_ms, so that a commit of records nobody waits for does not
+          // delay the one behind it.
+          if (wanted_lsn > durable.load()) break;
+          auto due = pending_since + ride_along;
+          if (std::chrono::steady_clock::now() >= due) break;
+          cv.wait_until(lock, due);
+        } else if (opt.relaxed && unsynced_file) {
           if (SyncDue()) break;
           cv.wait_for(lock, interval);
         } else {
@@ -618,7 +639,19 @@ void Journal::WhenDurable(Lsn lsn, std::function<void(const Status&)> done) {
   auto it = m.waiters.end();
   while (it != m.waiters.begin() && std::prev(it)->lsn > lsn) --it;
   m.waiters.insert(it, Waiter{lsn, std::move(done)});
-  if (lsn <= m.durable.load() || m.failed.load()) RunCompletions();
+  if (lsn <= m.durable.load() || m.failed.load()) {
+    RunCompletions();
+    return;
+  }
+  bool raised = false;
+  {
+    std::lock_guard<std::mutex> lock(m.mu);
+    if (lsn > m.wanted_lsn) {
+      m.wanted_lsn = lsn;
+      raised = true;
+    }
+  }
+  if (raised) m.cv.notify_one();
 }
 
 Status Journal::ReadAt(Location loc, size_t len, std::string* out) const {

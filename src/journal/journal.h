@@ -10,10 +10,12 @@
 //
 // Group commit: Append copies the record into an in-memory batch; one writer thread
 // writes whatever has accumulated, calls fdatasync once, then publishes the durable
-// LSN and calls the wakeup hook; the broker thread then runs RunCompletions(), which
-// fires the WhenDurable callbacks. In relaxed mode the writer syncs at most every
-// `relaxed_sync_interval_ms` and acknowledges after write() (named honestly: data of
-// the last interval can be lost on power failure, not on a process crash).
+// LSN and calls the wakeup hook. The writer starts a batch as soon as a WhenDurable
+// callback waits for one of its records; records nobody waits for ride along with
+// the next such batch, or are written `ride_along_ms` after they were appended; the broker thread
+// then runs RunCompletions(), which fires the WhenDurable callbacks. In relaxed mode the writer
+// syncs at most every `relaxed_sync_interval_ms` and acknowledges after write() (named honestly:
+// data of the last interval can be lost on power failure, not on a process crash).
 //
 // Failure: if a write or fdatasync fails, the journal stops for good (fail-stop): the
 // pending and all later WhenDurable callbacks get kStorageFailed, and Append fails.
@@ -54,6 +56,10 @@ struct JournalOptions {
   uint64_t segment_size = 64ull << 20;  // preallocated size of each segment
   bool relaxed = false;                 // see header comment
   int relaxed_sync_interval_ms = 50;
+  // Records no WhenDurable callback waits for (a receive, a push result) are written
+  // with the next batch somebody waits for, or at most this long after they were
+  // appended.
+  int ride_along_ms = 5;
 };
 
 struct JournalStats {

@@ -322,6 +322,41 @@ TEST_F(JournalTest, GroupCommitBatchesRecordsArrivingDuringASync) {
   ASSERT_TRUE(j->Close().ok());
 }
 
+// Records nobody waits for are not committed on their own while their bound has not
+// passed: they go to disk with the first record somebody waits for, in one sync.
+TEST_F(JournalTest, RecordsNobodyWaitsForRideAlongWithTheNextWaitedRecord) {
+  opts_.ride_along_ms = 600000;  // never reached here
+  opts_.segment_size = 1 << 20;  // no roll, so one sync per commit
+  auto j = OpenJournal();
+  ASSERT_TRUE(j->Start(loop_.Hook()).ok());
+  int done = 0;
+  auto append_and_wait = [&](std::string_view payload) {
+    ASSERT_TRUE(AppendOne(j.get(), 1, payload).ok());
+    j->WhenDurable(j->LastAppended(), [&](const Status& s) { done += s.ok(); });
+    int target = done + 1;
+    ASSERT_TRUE(loop_.RunUntil(j.get(), [&] { return done == target; }));
+  };
+  append_and_wait("first");  // the new segment's own syncs come before this
+  uint64_t syncs = j->Stats().syncs;
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(AppendOne(j.get(), 1, Payload(i, 64)).ok());
+  EXPECT_EQ(j->Stats().durable_lsn, 1u);
+  append_and_wait("waited for");
+  EXPECT_EQ(j->Stats().durable_lsn, 12u);
+  EXPECT_EQ(j->Stats().syncs, syncs + 1);
+  ASSERT_TRUE(j->Close().ok());
+}
+
+// With nobody waiting, records still reach the disk once their bound has passed.
+TEST_F(JournalTest, RecordsNobodyWaitsForAreWrittenAfterTheirBound) {
+  opts_.ride_along_ms = 1;
+  auto j = OpenJournal();
+  ASSERT_TRUE(j->Start(loop_.Hook()).ok());
+  ASSERT_TRUE(AppendOne(j.get(), 1, "a receive").ok());
+  ASSERT_TRUE(loop_.WaitDurable(j.get(), 1));
+  EXPECT_EQ(j->Stats().syncs, 1u);
+  ASSERT_TRUE(j->Close().ok());
+}
+
 TEST_F(JournalTest, ManyAppendsWhileWriterRuns) {
   opts_.segment_size = 64 << 10;
   auto j = OpenJournal();

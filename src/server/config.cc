@@ -19,11 +19,14 @@ Status Invalid(const std::string& what) { return Status(ErrorCode::kInvalidParam
 
 Status ParseListen(std::string_view value, Config* config) {
   size_t colon = value.rfind(':');
-  if (colon == std::string_view::npos) return Invalid("listen must be HOST:PORT, got " + std::string(value));
+  if (colon == std::string_view::npos)
+    return Invalid("listen must be HOST:PORT, got " + std::string(value));
   std::string host(value.substr(0, colon));
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
   auto port = ParseInt64(value.substr(colon + 1));
-  if (!port || *port < 0 || *port > 65535) return Invalid("bad port in listen address " + std::string(value));
+  if (!port || *port < 0 || *port > 65535)
+    return Invalid("bad port in listen address " + std::string(value));
   config->listen_host = host.empty() ? "0.0.0.0" : host;
   config->listen_port = static_cast<uint16_t>(*port);
   return Status::Ok();
@@ -62,22 +65,36 @@ Status ApplySetting(std::string_view key, std::string_view value, Config* c) {
     c->data_dir = value;
     return Status::Ok();
   }
-  if (key == "secret_id") { c->secret_id = value; return Status::Ok(); }
-  if (key == "secret_key") { c->secret_key = value; return Status::Ok(); }
+  if (key == "secret_id") {
+    c->secret_id = value;
+    return Status::Ok();
+  }
+  if (key == "secret_key") {
+    c->secret_key = value;
+    return Status::Ok();
+  }
   if (key == "app_id") {
     CMQ_RETURN_IF_ERROR(num(1, INT64_MAX));
     c->default_app_id = n;
     return Status::Ok();
   }
   if (key == "durability") {
-    if (value == "sync") c->relaxed_durability = false;
-    else if (value == "relaxed") c->relaxed_durability = true;
-    else return Invalid("durability must be sync or relaxed, got '" + std::string(value) + "'");
+    if (value == "sync")
+      c->relaxed_durability = false;
+    else if (value == "relaxed")
+      c->relaxed_durability = true;
+    else
+      return Invalid("durability must be sync or relaxed, got '" + std::string(value) + "'");
     return Status::Ok();
   }
   if (key == "relaxed_sync_interval_ms") {
     CMQ_RETURN_IF_ERROR(num(1, 60000));
     c->relaxed_sync_interval_ms = static_cast<int>(n);
+    return Status::Ok();
+  }
+  if (key == "ride_along_ms") {
+    CMQ_RETURN_IF_ERROR(num(0, 1000));
+    c->ride_along_ms = static_cast<int>(n);
     return Status::Ok();
   }
   if (key == "segment_size_mb") {
@@ -339,6 +356,9 @@ dashes) or as "key = value" in the config file; flags win.
                                    write(), synced every relaxed_sync_interval_ms
                                    (a power failure can lose that interval)
   relaxed_sync_interval_ms = 50
+  ride_along_ms = 5                a record nobody waits for (a receive, a push
+                                   result) is written with the next answered
+                                   mutation, or at most this long after it
   segment_size_mb = 64             journal segment size (preallocated)
   timestamp_skew_seconds = 300     accepted |now - Timestamp| of signed requests
   public_hosts =                   comma-separated host[:port] names clients may sign

@@ -34,12 +34,13 @@ struct Config {
   std::vector<AccountConfig> accounts;  // extra accounts from the config file
   bool relaxed_durability = false;      // "durability = relaxed"
   int relaxed_sync_interval_ms = 50;
+  int ride_along_ms = 5;  // see journal::JournalOptions::ride_along_ms
   uint64_t segment_size = 64ull << 20;
-  int64_t shutdown_grace_ms = 35000;    // longest wait for in-flight requests on SIGTERM
+  int64_t shutdown_grace_ms = 35000;  // longest wait for in-flight requests on SIGTERM
   std::string log_level = "info";
   api::ApiOptions api;
   http::ServerOptions http;
-  delivery::PusherOptions push;         // HTTP push to subscription endpoints
+  delivery::PusherOptions push;  // HTTP push to subscription endpoints
 };
 
 // Parses argv. `help` is set when --help was given (then nothing else is checked).

@@ -108,10 +108,11 @@ struct Daemon::Impl : public http::Handler {
         key = RandomAlnum(32);
         CMQ_RETURN_IF_ERROR(SaveCredentials(env, config.data_dir, id, key));
         // Printed once, on the start that generated it.
-        printf("cmqd: generated a key pair for the default account (appId %llu)\n"
-               "  SecretId:  %s\n  SecretKey: %s\n  (kept in %s)\n",
-               static_cast<unsigned long long>(config.default_app_id), id.c_str(), key.c_str(),
-               path.c_str());
+        printf(
+            "cmqd: generated a key pair for the default account (appId %llu)\n"
+            "  SecretId:  %s\n  SecretKey: %s\n  (kept in %s)\n",
+            static_cast<unsigned long long>(config.default_app_id), id.c_str(), key.c_str(),
+            path.c_str());
         fflush(stdout);
       }
     }
@@ -136,6 +137,7 @@ struct Daemon::Impl : public http::Handler {
     jopts.segment_size = config.segment_size;
     jopts.relaxed = config.relaxed_durability;
     jopts.relaxed_sync_interval_ms = config.relaxed_sync_interval_ms;
+    jopts.ride_along_ms = config.ride_along_ms;
     auto opened = journal::Journal::Open(env, jopts);
     if (!opened.ok()) return opened.status();
     journal = std::move(opened).value();
@@ -150,8 +152,9 @@ struct Daemon::Impl : public http::Handler {
     if (!recovered.ok()) return recovered;
     broker->FinishRecovery();
     broker::Broker::Stats stats = broker->GetStats();
-    CMQ_LOG_INFO("recovered %lld records: %lld queues, %lld messages", static_cast<long long>(records),
-                 static_cast<long long>(stats.queues), static_cast<long long>(stats.messages));
+    CMQ_LOG_INFO("recovered %lld records: %lld queues, %lld messages",
+                 static_cast<long long>(records), static_cast<long long>(stats.queues),
+                 static_cast<long long>(stats.messages));
 
     CMQ_RETURN_IF_ERROR(journal->Start([this] {
       // Called on the writer thread; coalesce wake-ups into one posted task.
