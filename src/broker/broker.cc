@@ -167,7 +167,10 @@ Result<std::vector<ReceivedMessage>> Broker::Impl::ReceiveNow(Queue* q, int n, i
   rec.time_ms = now;
   rec.visible_until_ms = now + static_cast<int64_t>(q->attributes().visibility_timeout) * 1000;
   rec.positions = positions;
-  const journal::Lsn depends_on = log->LastAppended();
+  // Only the records that put these messages here must be durable before the answer,
+  // not everything appended before (other consumers' deletes, say).
+  journal::Lsn depends_on = 0;
+  for (uint64_t pos : positions) depends_on = std::max(depends_on, q->Find(pos)->lsn);
   auto loc = Append(kRecReceive, EncodeReceive(rec));
   if (!loc.ok()) {
     q->ReturnActive(positions);

@@ -64,8 +64,8 @@ class Broker {
   // (case-insensitive), quota, rewind <= retention after merging, and DLQ rules.
   Result<QueueView> CreateQueue(AccountId account, std::string_view name,
                                 const QueueAttributeUpdate& attributes);
-  Result<QueuePage> ListQueues(AccountId account, std::string_view search_word,
-                               int64_t offset, int64_t limit) const;
+  Result<QueuePage> ListQueues(AccountId account, std::string_view search_word, int64_t offset,
+                               int64_t limit) const;
   // Counters reflect time as processed by the last Tick() or operation on the queue.
   Result<QueueView> GetQueue(AccountId account, std::string_view name) const;
   Result<QueueView> SetQueueAttributes(AccountId account, std::string_view name,
@@ -138,8 +138,8 @@ class Broker {
                                              int64_t limit) const;
   Result<SubscriptionView> GetSubscription(AccountId account, std::string_view topic,
                                            std::string_view name) const;
-  Status SetSubscriptionAttributes(AccountId account, std::string_view topic,
-                                   std::string_view name, const SubscriptionUpdate& update);
+  Status SetSubscriptionAttributes(AccountId account, std::string_view topic, std::string_view name,
+                                   const SubscriptionUpdate& update);
   // Pending deliveries of the subscription are dropped.
   Status Unsubscribe(AccountId account, std::string_view topic, std::string_view name);
   Status ClearSubscriptionFilterTags(AccountId account, std::string_view topic,
@@ -168,11 +168,11 @@ class Broker {
 
   struct Stats {
     int64_t queues = 0;
-    int64_t messages = 0;        // delayed + active + inactive + rewindable, all queues
+    int64_t messages = 0;  // delayed + active + inactive + rewindable, all queues
     int64_t parked_receives = 0;
     int64_t topics = 0;
     int64_t pending_deliveries = 0;  // (topic message, subscription) pairs, all topics
-    int64_t memory_bytes = 0;    // estimate of the broker's own memory (bodies excluded)
+    int64_t memory_bytes = 0;        // estimate of the broker's own memory (bodies excluded)
   };
   Stats GetStats() const;
 

@@ -96,6 +96,7 @@ Status Broker::Impl::ApplySend(const SendRecord& r, journal::Location first_body
     e.enqueue_ms = r.time_ms;
     e.deadline_ms = r.visible_ms;
     e.state = r.visible_ms > r.time_ms ? MessageState::kDelayed : MessageState::kActive;
+    e.lsn = log->LastAppended();
     q->AddMessage(r.first_pos + i, e);
     body += r.lengths[i];
   }
@@ -123,7 +124,7 @@ void Broker::Impl::ApplyRewind(const RewindRecord& r) {
   Queue* q = QueueByUid(r.uid);
   if (q == nullptr) return;
   q->ExpireTo(r.time_ms);
-  q->Restore(r.start_s * 1000);
+  q->Restore(r.start_s * 1000, log->LastAppended());
 }
 
 Status Broker::Impl::ApplyMove(const DeadLetterMoveRecord& r) {
@@ -150,6 +151,7 @@ Status Broker::Impl::ApplyMove(const DeadLetterMoveRecord& r) {
     moved.body_len = e->body_len;
     moved.enqueue_ms = r.time_ms;
     moved.state = MessageState::kActive;
+    moved.lsn = log->LastAppended();
     src->RemoveMessage(m.source_pos);
     dlq->AddMessage(m.dlq_pos, moved);
   }
@@ -186,6 +188,7 @@ Status Broker::Impl::ApplyRelocate(const RelocateRecord& r, journal::Location bo
   e.dequeue_count = r.dequeue_count;
   e.generation = r.generation;
   e.state = static_cast<MessageState>(r.state);
+  e.lsn = log->LastAppended();
   q->AddMessage(r.pos, e);
   return Status::Ok();
 }

@@ -403,5 +403,35 @@ TEST_F(MessageTest, StorageFailureIsReported) {
   EXPECT_EQ(Counters("q").active, 2);
 }
 
+// A receive is answered once the records its messages depend on are durable, not
+// everything appended before it: other queues' sends and other messages' deletes
+// appended later than the message's own send are not waited for.
+TEST_F(MessageTest, ReceiveDependsOnlyOnItsMessagesRecords) {
+  Create("q");
+  Create("other");
+  SendOne("q", "first");
+  const uint64_t first_send = log_.LastAppended();
+  SendOne("q", "second");
+  const uint64_t second_send = log_.LastAppended();
+  SendOne("other", "unrelated");
+  ReceivedMessage other = ReceiveOne("other");
+  ASSERT_TRUE(Delete("other", other.receipt_handle).ok());
+  ASSERT_GT(log_.LastAppended(), second_send);
+
+  EXPECT_EQ(ReceiveOne("q").answer_after_lsn, first_send);
+  EXPECT_EQ(ReceiveOne("q").answer_after_lsn, second_send);
+}
+
+TEST_F(MessageTest, ReceiveAfterRewindDependsOnTheRewindRecord) {
+  QueueAttributeUpdate u;
+  u.rewind_seconds = 3600;
+  Create("q", u);
+  SendOne("q", "again");
+  ASSERT_TRUE(Delete("q", ReceiveOne("q").receipt_handle).ok());
+  ASSERT_TRUE(broker_->RewindQueue(kAccount, "q", NowS()).ok());
+  const uint64_t rewind = log_.LastAppended();
+  EXPECT_EQ(ReceiveOne("q").answer_after_lsn, rewind);
+}
+
 }  // namespace
 }  // namespace cmq::broker

@@ -194,6 +194,7 @@ Status Broker::Impl::PlaceQueueMessage(const QueuePlacement& p, uint64_t queue_m
   e.enqueue_ms = time;
   e.deadline_ms = time;
   e.state = MessageState::kActive;
+  e.lsn = log->LastAppended();
   q->AddMessage(p.pos, e);
   return Status::Ok();
 }

@@ -28,6 +28,10 @@ struct MessageEntry {
   uint32_t dequeue_count = 0;
   uint32_t generation = 0;  // receive generation, names the latest receipt handle
   MessageState state = MessageState::kGone;
+  // LSN of the record that put the message where it is (send, publish, dead-letter
+  // move, rewind), 0 for records replayed at start-up: a receive returning the
+  // message is answered once the log is durable up to here.
+  uint64_t lsn = 0;
 };
 
 class MessageTable {

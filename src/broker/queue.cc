@@ -195,10 +195,11 @@ void Queue::MarkDeleted(uint64_t pos, int64_t t) {
   }
 }
 
-void Queue::Restore(int64_t start_ms) {
+void Queue::Restore(int64_t start_ms, uint64_t lsn) {
   for (uint64_t pos : rewind_) {
     MessageEntry* e = table_.Find(pos);
     if (e == nullptr || e->state != MessageState::kRewindable || e->enqueue_ms < start_ms) continue;
+    e->lsn = lsn;
     SetState(e, MessageState::kActive);
     PushActive(pos);
     undeleted_hint_ = std::min(undeleted_hint_, pos);

@@ -65,8 +65,9 @@ class Queue {
   void MarkReceived(uint64_t pos, int64_t t, int64_t visible_until);
   // Delete: Rewindable while the rewind window lasts, else gone.
   void MarkDeleted(uint64_t pos, int64_t t);
-  // Rewind: every Rewindable message enqueued at or after `start_ms` becomes Active.
-  void Restore(int64_t start_ms);
+  // Rewind: every Rewindable message enqueued at or after `start_ms` becomes Active,
+  // depending on the rewind record `lsn` (MessageEntry::lsn).
+  void Restore(int64_t start_ms, uint64_t lsn);
   // New attributes (complete value). rewindSeconds 0 discards rewindable messages.
   void SetAttributes(const QueueAttributes& attributes, int64_t t);
   // Points the message at a new copy of its body.

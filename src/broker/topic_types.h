@@ -19,8 +19,8 @@ struct TopicAttributes {
 };
 
 struct TopicView {
-  std::string topic_id;   // "topic-" + 10 [a-z0-9]
-  std::string name;       // original spelling
+  std::string topic_id;  // "topic-" + 10 [a-z0-9]
+  std::string name;      // original spelling
   TopicAttributes attributes;
   int msg_retention_seconds = 86400;
   int64_t msg_count = 0;  // messages with at least one pending delivery
@@ -67,8 +67,8 @@ struct SubscriptionView {
   std::string subscription_id;  // "subsc-" + 10 [a-z0-9]
   std::string name;
   std::string topic_name;
-  SubscriptionSpec spec;        // spec.name == name
-  int64_t msg_count = 0;        // deliveries pending for this subscription
+  SubscriptionSpec spec;  // spec.name == name
+  int64_t msg_count = 0;  // deliveries pending for this subscription
   int64_t create_time = 0;
   int64_t last_modify_time = 0;
   AccountId topic_owner = 0;
@@ -85,8 +85,8 @@ struct PublishedMessage {
 
 // One HTTP push attempt the broker asks the delivery layer to make (section 9.5).
 struct PushTask {
-  uint64_t delivery_id = 0;     // identifies (message, subscription) for CompletePush
-  std::string endpoint;         // URL as stored
+  uint64_t delivery_id = 0;  // identifies (message, subscription) for CompletePush
+  std::string endpoint;      // URL as stored
   ContentFormat format = ContentFormat::kJson;
   AccountId topic_owner = 0;
   std::string topic_name;
@@ -94,8 +94,8 @@ struct PushTask {
   std::string msg_id;
   std::string body;
   std::vector<std::string> tags;
-  int64_t publish_time = 0;     // Unix s
-  int attempt = 0;              // 0 for the first attempt
+  int64_t publish_time = 0;  // Unix s
+  int attempt = 0;           // 0 for the first attempt
 };
 
 }  // namespace cmq::broker

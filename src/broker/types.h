@@ -26,21 +26,21 @@ struct TopicLimits {
 // Server-wide limits. Ranges of single parameters are checked by the api layer with
 // these numbers; the broker enforces the ones that depend on state.
 struct Limits {
-  int64_t min_max_msg_heap_num = 1000000;        // lower bound of maxMsgHeapNum (tests lower it)
+  int64_t min_max_msg_heap_num = 1000000;  // lower bound of maxMsgHeapNum (tests lower it)
   int64_t max_max_msg_heap_num = 1000000000;
   int64_t default_max_msg_heap_num = 100000000;
   int max_queues_per_account = 1000;
-  int max_dead_letter_sources = 6;               // source queues per DLQ
-  int max_delay_seconds = -1;                    // -1: msgRetentionSeconds - 1 of the queue
-  int max_polling_wait_seconds = 30;             // request values above are clamped
-  int64_t max_inflight_per_queue = 0;            // 0: no cap (6070/10690 when set)
-  int64_t max_batch_body_bytes = 1 << 20;        // 4470/10300
+  int max_dead_letter_sources = 6;         // source queues per DLQ
+  int max_delay_seconds = -1;              // -1: msgRetentionSeconds - 1 of the queue
+  int max_polling_wait_seconds = 30;       // request values above are clamped
+  int64_t max_inflight_per_queue = 0;      // 0: no cap (6070/10690 when set)
+  int64_t max_batch_body_bytes = 1 << 20;  // 4470/10300
   TopicLimits topics;
 };
 
 struct DeadLetterPolicy {
-  std::string queue_name;   // the DLQ, as the user spelled it (lookup is case-insensitive)
-  int policy = 0;           // 0: after max_receive_count receives; 1: after max_time_to_live
+  std::string queue_name;  // the DLQ, as the user spelled it (lookup is case-insensitive)
+  int policy = 0;          // 0: after max_receive_count receives; 1: after max_time_to_live
   int max_receive_count = 0;
   int max_time_to_live = 0;  // seconds from enqueue
 };
@@ -67,18 +67,18 @@ struct QueueAttributeUpdate {
 };
 
 struct QueueCounters {
-  int64_t active = 0;      // activeMsgNum
-  int64_t inactive = 0;    // inactiveMsgNum
-  int64_t delayed = 0;     // delayMsgNum
-  int64_t rewindable = 0;  // rewindmsgNum / rewindMsgNum
+  int64_t active = 0;        // activeMsgNum
+  int64_t inactive = 0;      // inactiveMsgNum
+  int64_t delayed = 0;       // delayMsgNum
+  int64_t rewindable = 0;    // rewindmsgNum / rewindMsgNum
   int64_t min_msg_time = 0;  // Unix s of the oldest undeleted message, 0 if none
 };
 
 struct QueueView {
   std::string queue_id;
-  std::string name;          // original spelling
+  std::string name;  // original spelling
   QueueAttributes attributes;
-  int64_t create_time = 0;   // Unix s
+  int64_t create_time = 0;  // Unix s
   int64_t last_modify_time = 0;
   QueueCounters counters;
 };
@@ -89,7 +89,7 @@ struct QueueRef {
 };
 
 struct QueuePage {
-  int64_t total_count = 0;   // matches of the search, not the page size
+  int64_t total_count = 0;  // matches of the search, not the page size
   std::vector<QueueRef> queues;
 };
 
@@ -102,7 +102,8 @@ struct ReceivedMessage {
   int64_t next_visible_time = 0;   // Unix s
   int64_t dequeue_count = 0;       // including this receive
   // The answer may go out once the log is durable up to this LSN: every record the
-  // message's existence depends on (its send, move or relocation) is then on disk.
+  // message's existence depends on (its send, publish, dead-letter move or rewind)
+  // is then on disk. Unrelated records appended earlier need not be.
   // The receive's own record rides a later group commit (DESIGN.md: receives may), so
   // a crash can at worst make the message visible again with its handle invalid.
   uint64_t answer_after_lsn = 0;
