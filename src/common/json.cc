@@ -85,11 +85,10 @@ void AppendQuoted(std::string_view s, std::string* out) {
       out->append("\\u00");
       out->push_back(kHex[c >> 4]);
       out->push_back(kHex[c & 0xf]);
-    } else if (c < 0x80 || valid) {
-      out->push_back(static_cast<char>(c));
     } else {
-      // Slow path: find the valid sequence starting here, if any (the lead byte fixes
-      // its length, so the first valid prefix is the sequence).
+      // A non-ASCII byte of invalid text (PlainRun copied everything else): find the
+      // valid sequence starting here, if any (the lead byte fixes its length, so the
+      // first valid prefix is the sequence).
       size_t len = 0;
       for (size_t k = 2; k <= 4 && i + k <= s.size(); ++k) {
         if (IsValidUtf8(s.substr(i, k))) {
