@@ -32,6 +32,23 @@ class DeadLetterTest : public BrokerFixture {
   }
 };
 
+// A message moved to the dead-letter queue is answered once its move record is
+// durable: the send alone no longer describes where it is.
+TEST_F(DeadLetterTest, ReceiveFromTheDlqDependsOnTheMoveRecord) {
+  Create("dlq");
+  QueueAttributeUpdate u = Policy("dlq", 0, 1);
+  u.visibility_timeout = 10;
+  Create("src", u);
+  SendOne("src", "poison");
+  const uint64_t send = log_.LastAppended();
+  ReceiveOne("src");
+  Advance(10000);  // the visibility timeout ends: the message moves
+  ExpectCounters(Counters("dlq"), 1, 0, 0, 0);
+  const uint64_t move = log_.LastAppended();
+  ASSERT_GT(move, send);
+  EXPECT_EQ(ReceiveOne("dlq").answer_after_lsn, move);
+}
+
 TEST_F(DeadLetterTest, Policy0MovesAfterMaxReceiveCount) {
   Create("dlq");
   QueueAttributeUpdate u = Policy("DLQ", 0, 2);
