@@ -7,6 +7,7 @@
 
 #include "bench/bench_message.h"
 #include "bench/bench_setup.h"
+#include "bench/report_format.h"
 
 namespace cmq::bench {
 
@@ -17,6 +18,24 @@ using client::Error;
 namespace {
 constexpr int64_t kNsPerSec = 1000000000;
 }  // namespace
+
+void WriteConsumerStats(const RoleStats& c, size_t threads, uint64_t unique, int64_t ns,
+                        const char* messages_key, const char* rate_key, JsonWriter* w) {
+  w->Key("consumers").BeginObject();
+  w->Field("threads", static_cast<int64_t>(threads));
+  w->Key(messages_key).Uint(c.messages);
+  w->Key("unique").Uint(unique);
+  w->Key("duplicates").Uint(c.duplicates);
+  w->Key("foreign").Uint(c.foreign);
+  w->Key("receive_requests").Uint(c.requests);
+  w->Key("empty_receives").Uint(c.empty_receives);
+  w->Key("delete_requests").Uint(c.delete_requests);
+  w->Field("elapsed_ms", ns / 1000000);
+  w->Field(rate_key, static_cast<int64_t>(PerSecond(unique, ns)));
+  w->Field("requests_per_s", static_cast<int64_t>(PerSecond(c.requests + c.delete_requests, ns)));
+  WriteErrors(c.errors, w);
+  w->EndObject();
+}
 
 void RoleStats::Merge(const RoleStats& o) {
   messages += o.messages;

@@ -15,6 +15,7 @@
 #include "bench/seq_tracker.h"
 #include "client/caller.h"
 #include "common/form.h"
+#include "common/json.h"
 
 namespace cmq::bench {
 
@@ -31,6 +32,12 @@ struct RoleStats {
 
   void Merge(const RoleStats& o);
 };
+
+// The JSON member "consumers": {...} of a report. `messages_key` and `rate_key` name
+// the count and its rate: "messages"/"msgs_per_s" for queues, "deliveries"/
+// "deliveries_per_s" for topic subscriptions.
+void WriteConsumerStats(const RoleStats& c, size_t threads, uint64_t unique, int64_t ns,
+                        const char* messages_key, const char* rate_key, JsonWriter* w);
 
 struct ProducerResult {
   RoleStats stats;

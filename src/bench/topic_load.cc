@@ -372,21 +372,8 @@ void TopicLoad::Report(const std::vector<ProducerResult>& producers,
       w.Field("pushes_per_s", static_cast<int64_t>(PerSecond(c.messages, c_ns)));
       w.EndObject();
     } else {
-      w.Key("consumers").BeginObject();
-      w.Field("threads", static_cast<int64_t>(consumers.size()));
-      w.Key("deliveries").Uint(c.messages);
-      w.Key("unique").Uint(unique);
-      w.Key("duplicates").Uint(c.duplicates);
-      w.Key("foreign").Uint(c.foreign);
-      w.Key("receive_requests").Uint(c.requests);
-      w.Key("empty_receives").Uint(c.empty_receives);
-      w.Key("delete_requests").Uint(c.delete_requests);
-      w.Field("elapsed_ms", c_ns / 1000000);
-      w.Field("deliveries_per_s", static_cast<int64_t>(PerSecond(unique, c_ns)));
-      w.Field("requests_per_s",
-              static_cast<int64_t>(PerSecond(c.requests + c.delete_requests, c_ns)));
-      WriteErrors(c.errors, &w);
-      w.EndObject();
+      WriteConsumerStats(c, consumers.size(), unique, c_ns, "deliveries", "deliveries_per_s",
+                         &w);
     }
     WriteLatency(latency, &w);
     if (opt_.verify) {
