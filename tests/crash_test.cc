@@ -25,6 +25,7 @@ using client::Caller;
 using testing::CmqdProcess;
 using testing::ConnectCaller;
 using testing::DrainQueue;
+using testing::AfterFailure;
 using testing::ClientThreads;
 using testing::KillAndRestart;
 using testing::ServerHandle;
@@ -100,11 +101,7 @@ TEST(CrashTest, AcknowledgedSendsSurviveKill9) {
       acks.Add(n);
       return Step::kNext;
     }
-    if (sent.error().is_server()) {
-      ADD_FAILURE() << "unexpected server error: " << sent.error().ToString();
-      return Step::kFailed;
-    }
-    return Step::kServerDown;
+    return AfterFailure(sent.error());
   };
   ClientThreads producers(handle, kProducers, produce);
 
@@ -165,12 +162,7 @@ TEST(CrashTest, AcknowledgedDeletesStayDeletedAfterKill9) {
     auto got = caller.Call("BatchReceiveMessage",
                            {{"queueName", queue}, {"numOfMsg", "8"}, {"pollingWaitSeconds", "1"}},
                            1000);
-    if (!got.ok()) {
-      if (!got.error().is_server()) return Step::kServerDown;
-      if (got.error().is_no_message()) return Step::kNext;
-      ADD_FAILURE() << got.error().ToString();
-      return Step::kFailed;
-    }
+    if (!got.ok()) return got.error().is_no_message() ? Step::kNext : AfterFailure(got.error());
     ParamList params = {{"queueName", queue}};
     std::vector<std::string> bodies;
     int i = 1;

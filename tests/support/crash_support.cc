@@ -50,6 +50,12 @@ bool KillAndRestart(CmqdProcess& server, ServerHandle& handle) {
   return true;
 }
 
+Step AfterFailure(const client::Error& error) {
+  if (!error.is_server()) return Step::kServerDown;
+  ADD_FAILURE() << "unexpected server error: " << error.ToString();
+  return Step::kFailed;
+}
+
 ClientThreads::ClientThreads(ServerHandle& handle, int count, StepFn step)
     : handle_(handle), step_(std::move(step)) {
   for (int id = 0; id < count; ++id) threads_.emplace_back([this, id] { Loop(id); });

@@ -53,6 +53,10 @@ enum class Step {
   kFailed,      // an unexpected error (already reported): this thread stops
 };
 
+// The step after a failed call: a server error is unexpected in these tests (reported
+// here, kFailed); anything else means the server is down (kServerDown).
+Step AfterFailure(const client::Error& error);
+
 // The client threads of a kill -9 test. Each runs `step` in a loop on a caller for
 // the server's current incarnation, reconnecting after kServerDown. The destructor
 // stops and joins them, so a failed ASSERT in the test body never leaves a joinable
