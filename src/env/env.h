@@ -58,6 +58,11 @@ class File {
   virtual Status Allocate(uint64_t offset, uint64_t len) = 0;
   virtual Status Truncate(uint64_t size) = 0;
   virtual Result<uint64_t> Size() const = 0;
+  // Writes zeros over [offset, offset+len), growing the file if needed, so that its
+  // blocks hold written data rather than fallocated (unwritten) extents. Not synced.
+  // This default writes through PWrite; PosixEnv bypasses the page cache (O_DIRECT)
+  // where the file system allows.
+  virtual Status WriteZeros(uint64_t offset, uint64_t len);
 };
 
 enum class OpenMode {

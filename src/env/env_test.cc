@@ -82,6 +82,27 @@ TEST_P(EnvContractTest, AllocateExtendsWithZeros) {
   EXPECT_EQ(*f->Size(), 4096u);
 }
 
+TEST_P(EnvContractTest, WriteZerosOverwritesAndExtends) {
+  auto f = MustOpen(env_, Path("zeros"), OpenMode::kCreateOrOpen);
+  std::string data(3 * 4096, 'd');
+  ASSERT_TRUE(f->PWrite(0, data).ok());
+  // Block-aligned (the O_DIRECT path on real files), then unaligned, then past the end.
+  ASSERT_TRUE(f->WriteZeros(4096, 4096).ok());
+  ASSERT_TRUE(f->WriteZeros(10, 5).ok());
+  ASSERT_TRUE(f->WriteZeros(3 * 4096, 2 * 4096).ok());
+  ASSERT_TRUE(f->DataSync().ok());
+  EXPECT_EQ(*f->Size(), 5u * 4096);
+  std::string want = data + std::string(2 * 4096, '\0');
+  want.replace(4096, 4096, std::string(4096, '\0'));
+  want.replace(10, 5, std::string(5, '\0'));
+  EXPECT_EQ(ReadAll(f.get()), want);
+  // Buffered writes through the same handle still work afterwards.
+  ASSERT_TRUE(f->PWrite(4097, "after").ok());
+  std::string out;
+  ASSERT_TRUE(f->PRead(4096, 7, &out).ok());
+  EXPECT_EQ(out, std::string("\0after\0", 7));
+}
+
 TEST_P(EnvContractTest, OpenModes) {
   auto missing = env_->Open(Path("nope"), OpenMode::kReadWrite);
   ASSERT_FALSE(missing.ok());

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <mutex>
 #include <set>
@@ -83,6 +84,50 @@ class PosixFile : public File {
       return ErrnoStatus(err, "fallocate", path_ + At(offset) + " length " + std::to_string(len));
     }
     return Status::Ok();
+  }
+
+  // O_DIRECT from one zeroed, aligned buffer: the device is told to write the blocks
+  // without the zeros passing through the page cache (a segment's worth of copying
+  // and writeback saved). Falls back to buffered writes where O_DIRECT is refused
+  // (tmpfs) or the range is not block-aligned.
+  Status WriteZeros(uint64_t offset, uint64_t len) override {
+    constexpr uint64_t kAlign = 4096;
+    constexpr size_t kChunk = 1 << 20;
+    if (offset % kAlign != 0 || len % kAlign != 0) return File::WriteZeros(offset, len);
+    int flags = ::fcntl(fd_, F_GETFL);
+    if (flags < 0 || ::fcntl(fd_, F_SETFL, flags | O_DIRECT) != 0) {
+      return File::WriteZeros(offset, len);
+    }
+    void* buffer = nullptr;
+    if (::posix_memalign(&buffer, kAlign, kChunk) != 0) {
+      (void)::fcntl(fd_, F_SETFL, flags);
+      return File::WriteZeros(offset, len);
+    }
+    std::memset(buffer, 0, kChunk);
+    Status s;
+    uint64_t done = 0;
+    while (done < len) {
+      size_t n = static_cast<size_t>(std::min<uint64_t>(kChunk, len - done));
+      ssize_t w = ::pwrite(fd_, buffer, n, static_cast<off_t>(offset + done));
+      if (w < 0 && errno == EINTR) continue;
+      if (w < 0 && errno == EINVAL) break;  // O_DIRECT refused after all: buffered below
+      if (w < 0) {
+        s = ErrnoStatus(errno, "pwrite (zeros)", path_ + At(offset + done));
+        break;
+      }
+      if (w == 0 || static_cast<uint64_t>(w) % kAlign != 0) {
+        s = Status(ErrorCode::kIoError, "pwrite (zeros) " + path_ + At(offset + done) +
+                                            ": short direct write");
+        break;
+      }
+      done += static_cast<uint64_t>(w);
+    }
+    std::free(buffer);
+    if (::fcntl(fd_, F_SETFL, flags) != 0 && s.ok()) {
+      s = ErrnoStatus(errno, "fcntl(F_SETFL)", path_);
+    }
+    if (s.ok() && done < len) s = File::WriteZeros(offset + done, len - done);
+    return s;
   }
 
   Status Truncate(uint64_t size) override {

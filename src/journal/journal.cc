@@ -112,8 +112,20 @@ struct Journal::Impl {
   std::atomic<Lsn> durable{0};
   std::atomic<bool> failed{false};
   std::atomic<uint64_t> syncs{0};
+  std::atomic<uint64_t> prepared_spares{0};
   std::atomic<uint32_t> oldest_segment{0};
   std::atomic<uint32_t> current_segment{0};
+
+  // ---- segment preparation: one spare at a time is made by the preparer thread ----
+  enum class Prep { kIdle, kRequested, kDone, kFailed };
+  std::mutex prep_mu;
+  std::condition_variable prep_cv;
+  Prep prep_state = Prep::kIdle;  // guarded by prep_mu, like the three below
+  uint32_t prep_number = 0;       // the spare requested
+  SegmentFile prep_file;          // the spare made (kDone)
+  bool prep_stop = false;
+  std::unique_ptr<env::Env::Thread> preparer;
+  uint32_t prep_failed_at = 0;  // broker thread: `current` when a preparation last failed
 
   // ---- writer thread only (or the Close() caller when no writer runs) ----
   std::shared_ptr<env::File> unsynced_file;  // written since its last fdatasync
@@ -133,7 +145,18 @@ struct Journal::Impl {
 
   // ---------------------------------------------------------------- appending
 
-  Result<SegmentFile> CreateSegmentFile(uint32_t n, uint64_t capacity);
+  // `zero_fill`: writes zeros over the whole capacity (see journal.h), giving up with
+  // kShuttingDown once `prep_stop` is set.
+  Result<SegmentFile> CreateSegmentFile(uint32_t n, uint64_t capacity, bool zero_fill = false);
+  // Broker thread. The number the next spare gets.
+  uint32_t NextSpareNumber() const { return spares.empty() ? current + 1 : spares.back().first + 1; }
+  // Takes a spare the preparer has finished into `spares`; with `wait`, first waits for
+  // the one it is making. Afterwards the preparer is idle or making NextSpareNumber().
+  void CollectPrepared(bool wait);
+  // Asks the preparer for the next spare while fewer than opt.prepared_spares exist.
+  // Called only once the caller makes no spare itself (the number is taken then).
+  void RequestPrepared();
+  void PreparerLoop();
   Status Roll(uint64_t record_size);
   // Queues raw bytes at the append position of the current segment. False if the
   // journal has failed (nothing queued).
@@ -314,12 +337,21 @@ Status Journal::Impl::ReplaySegment(uint32_t n, SegmentFile& seg, bool last, con
 
 // ================================================================== appending
 
-Result<SegmentFile> Journal::Impl::CreateSegmentFile(uint32_t n, uint64_t capacity) {
+Result<SegmentFile> Journal::Impl::CreateSegmentFile(uint32_t n, uint64_t capacity,
+                                                      bool zero_fill) {
+  static constexpr uint64_t kZeroChunk = 8 << 20;  // between looks at prep_stop
   std::string path = SegmentPath(n);
   auto file = env->Open(path, env::OpenMode::kCreateOrOpen);
   if (!file.ok()) return file.status();
   Status s = (*file)->Truncate(0);
   if (s.ok()) s = (*file)->Allocate(0, capacity);
+  for (uint64_t at = 0; zero_fill && s.ok() && at < capacity; at += kZeroChunk) {
+    {
+      std::lock_guard<std::mutex> lock(prep_mu);
+      if (prep_stop) s = Status(ErrorCode::kShuttingDown);
+    }
+    if (s.ok()) s = (*file)->WriteZeros(at, std::min<uint64_t>(kZeroChunk, capacity - at));
+  }
   if (s.ok()) s = (*file)->DataSync();
   if (s.ok()) s = env->SyncDir(opt.dir);
   if (!s.ok()) {
@@ -344,6 +376,8 @@ Status Journal::Impl::Roll(uint64_t record_size) {
   }
   uint64_t capacity = std::max(opt.segment_size, need);
   uint32_t next = current + 1;
+  // The spare may be just being made: waiting for it beats making it twice.
+  CollectPrepared(/*wait=*/spares.empty());
   SegmentFile seg;
   if (!spares.empty()) {
     if (spares.front().first != next) {
@@ -368,6 +402,7 @@ Status Journal::Impl::Roll(uint64_t record_size) {
   segments.emplace(current, std::move(seg));
   current_segment.store(current);
   append_offset = 0;
+  RequestPrepared();
   std::string header = format::EncodeHeader(current);
   if (!Queue(header, {}, false)) return FailureStatus();
   if (pre_type != 0) {
@@ -418,6 +453,61 @@ bool Journal::Impl::Queue(std::string_view frame_header, std::span<const std::st
   // record somebody waits for wakes it from WhenDurable.
   if (wake) cv.notify_one();
   return true;
+}
+
+// ================================================================== preparer
+
+void Journal::Impl::CollectPrepared(bool wait) {
+  {
+    std::unique_lock<std::mutex> lock(prep_mu);
+    if (wait) prep_cv.wait(lock, [this] { return prep_state != Prep::kRequested; });
+    if (prep_state == Prep::kDone) {
+      // Always NextSpareNumber(): only the preparer makes spares while one is requested.
+      spares.emplace_back(prep_number, std::move(prep_file));
+      prep_state = Prep::kIdle;
+      prepared_spares.fetch_add(1);
+    } else if (prep_state == Prep::kFailed) {
+      // Out of space, most likely. Spares are made on demand as without a preparer,
+      // and the preparer tries again after the next roll.
+      prep_failed_at = current;
+      prep_state = Prep::kIdle;
+    }
+  }
+}
+
+void Journal::Impl::RequestPrepared() {
+  if (!preparer || spares.size() >= static_cast<size_t>(opt.prepared_spares)) return;
+  if (prep_failed_at == current) return;
+  {
+    std::lock_guard<std::mutex> lock(prep_mu);
+    if (prep_state != Prep::kIdle) return;
+    prep_state = Prep::kRequested;
+    prep_number = NextSpareNumber();
+  }
+  prep_cv.notify_all();
+}
+
+void Journal::Impl::PreparerLoop() {
+  while (true) {
+    uint32_t n;
+    {
+      std::unique_lock<std::mutex> lock(prep_mu);
+      prep_cv.wait(lock, [this] { return prep_stop || prep_state == Prep::kRequested; });
+      if (prep_stop) return;
+      n = prep_number;
+    }
+    auto made = CreateSegmentFile(n, opt.segment_size, /*zero_fill=*/true);
+    {
+      std::lock_guard<std::mutex> lock(prep_mu);
+      if (made.ok()) {
+        prep_file = std::move(*made);
+        prep_state = Prep::kDone;
+      } else {
+        prep_state = Prep::kFailed;
+      }
+    }
+    prep_cv.notify_all();
+  }
 }
 
 // ================================================================== writer
@@ -547,6 +637,10 @@ Status Journal::Start(std::function<void()> wakeup) {
   m.wakeup = std::move(wakeup);
   m.last_sync_ms = m.env->clock()->NowMs();
   m.writer = m.env->StartThread("cmq-journal", [&m] { m.WriterLoop(); });
+  if (m.opt.prepared_spares > 0) {
+    m.preparer = m.env->StartThread("cmq-prepare", [&m] { m.PreparerLoop(); });
+    m.RequestPrepared();
+  }
   return Status::Ok();
 }
 
@@ -577,6 +671,15 @@ Status Journal::Close() {
   Impl& m = *impl_;
   if (m.closed) return m.close_status;
   m.closed = true;
+  if (m.preparer) {
+    {
+      std::lock_guard<std::mutex> lock(m.prep_mu);
+      m.prep_stop = true;  // a spare being made is given up and removed
+    }
+    m.prep_cv.notify_all();
+    m.preparer->Join();
+    m.preparer.reset();
+  }
   if (m.writer) {
     {
       std::lock_guard<std::mutex> lock(m.mu);
@@ -602,6 +705,7 @@ JournalStats Journal::Stats() const {
     s.appended_bytes = m.appended_bytes;
   }
   s.syncs = m.syncs.load();
+  s.prepared_spares = m.prepared_spares.load();
   s.durable_lsn = m.durable.load();
   s.oldest_segment = m.oldest_segment.load();
   s.current_segment = m.current_segment.load();
@@ -701,10 +805,20 @@ Status Journal::EnsureHeadroom(uint64_t bytes) {
   if (m.failed.load()) return m.FailureStatus();
   // Conservative: every segment boundary crossed may waste up to one record's worth
   // of tail space, and every new segment starts with a header and a preamble.
-  uint64_t available = m.current_capacity - m.append_offset;
-  for (const auto& [n, spare] : m.spares) available += m.UsableSpare(spare.capacity);
+  m.CollectPrepared(/*wait=*/false);
+  auto available_now = [&m] {
+    uint64_t available = m.current_capacity - m.append_offset;
+    for (const auto& [n, spare] : m.spares) available += m.UsableSpare(spare.capacity);
+    return available;
+  };
+  uint64_t available = available_now();
+  if (available < bytes) {
+    // Spares are numbered in order: settle the one being made before making more.
+    m.CollectPrepared(/*wait=*/true);
+    available = available_now();
+  }
   while (available < bytes) {
-    uint32_t n = m.spares.empty() ? m.current + 1 : m.spares.back().first + 1;
+    uint32_t n = m.NextSpareNumber();
     if (n == 0) return Status(ErrorCode::kIoError, "journal: segment numbers exhausted");
     uint64_t capacity = m.opt.segment_size;
     if (m.UsableSpare(capacity) == 0) {
@@ -721,6 +835,7 @@ Status Journal::EnsureHeadroom(uint64_t bytes) {
     available += m.UsableSpare(capacity);
     m.spares.emplace_back(n, std::move(*seg));
   }
+  m.RequestPrepared();
   return Status::Ok();
 }
 

@@ -35,10 +35,16 @@
 // last preamble and the largest record seen (tail space a record that does not fit
 // leaves unused). A record larger than segment_size gets a segment of its own size.
 //
+// Prepared spares: with `prepared_spares` > 0 a preparer thread makes the next spares
+// in the background (zero-filled, synced, directory synced), one at a time; a roll
+// that finds the next spare still being made waits for it rather than make it twice.
+// A spare the preparer failed to make (disk full) is simply not there: the roll or
+// EnsureHeadroom makes one on demand as without a preparer, and reports the error.
+//
 // The caller keeps other processes out of `dir` (Env::LockFile); the journal does not
-// lock. Segment creation (a roll without a spare, EnsureHeadroom) runs on the calling
-// thread and includes fdatasync + directory sync; the common Append is one memcpy
-// under the batch mutex.
+// lock. Segment creation on demand (a roll without a spare, EnsureHeadroom) runs on
+// the calling thread and includes fdatasync + directory sync; the common Append is one
+// memcpy under the batch mutex.
 #pragma once
 
 #include <cstdint>
@@ -60,12 +66,19 @@ struct JournalOptions {
   // with the next batch somebody waits for, or at most this long after they were
   // appended.
   int ride_along_ms = 5;
+  // Spare segments a background thread keeps ready ahead of the current one, each
+  // written full of zeros and synced. Writing a record into such a file, unlike into
+  // a fallocated one, changes no file-system metadata, so each group commit's
+  // fdatasync flushes data only (no file-system journal commit). 0: spares are made
+  // only on demand, fallocated, on the calling thread.
+  int prepared_spares = 0;
 };
 
 struct JournalStats {
   uint64_t appended_records = 0;
   uint64_t appended_bytes = 0;
   uint64_t syncs = 0;  // fdatasync calls made by the writer
+  uint64_t prepared_spares = 0;  // spares made by the preparer and taken into use
   uint64_t durable_lsn = 0;
   uint32_t oldest_segment = 0;
   uint32_t current_segment = 0;

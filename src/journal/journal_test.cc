@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
@@ -693,6 +694,93 @@ TEST_F(JournalTest, SparesSurviveRestartAndAreReused) {
   EXPECT_EQ(recovered.size(), 13u);
 }
 
+TEST_F(JournalTest, PreparedSparesAreMadeAheadAndUsedInOrder) {
+  opts_.prepared_spares = 2;
+  std::vector<Rec> written;
+  {
+    auto j = OpenJournal();
+    ASSERT_TRUE(j->Start(loop_.Hook()).ok());
+    for (int i = 0; i < 80; ++i) {
+      std::string p = Payload(i, 40 + (i * 29) % 120);
+      auto loc = AppendOne(j.get(), 1, p);
+      ASSERT_TRUE(loc.ok()) << loc.status().ToString();
+      written.push_back({1, p, *loc});
+      if (i % 10 == 9) {
+        ASSERT_TRUE(loop_.WaitDurable(j.get(), j->LastAppended()));
+      }
+    }
+    EXPECT_GT(j->CurrentSegment(), 8u);
+    // The first roll waits for the spare requested at Start, so at least that one was
+    // made by the preparer.
+    EXPECT_GE(j->Stats().prepared_spares, 1u);
+    ASSERT_TRUE(j->EnsureHeadroom(2000).ok());  // numbered after any prepared spare
+    ASSERT_TRUE(j->Close().ok());
+  }
+  // Every file after the current segment is a complete all-zero spare (one given up at
+  // Close is removed), numbered without gaps.
+  std::vector<Rec> recovered;
+  auto j = OpenJournal(&recovered);
+  EXPECT_EQ(recovered, written);
+  uint32_t current = j->CurrentSegment();
+  std::vector<uint32_t> spares;
+  for (const std::string& name : SegmentFiles()) {
+    auto n = format::ParseSegmentFileName(name);
+    ASSERT_TRUE(n.has_value()) << name;
+    if (*n <= current) continue;
+    spares.push_back(*n);
+    auto f = fault_->Open(SegPath(*n), OpenMode::kReadOnly);
+    ASSERT_TRUE(f.ok());
+    std::string bytes;
+    ASSERT_TRUE((*f)->PRead(0, 1 << 20, &bytes).ok());
+    EXPECT_GE(bytes.size(), opts_.segment_size) << name;
+    EXPECT_EQ(bytes.find_first_not_of('\0'), std::string::npos) << name;
+  }
+  std::sort(spares.begin(), spares.end());
+  ASSERT_GE(spares.size(), 3u);  // EnsureHeadroom(2000) over 512-byte segments
+  for (size_t i = 0; i < spares.size(); ++i) EXPECT_EQ(spares[i], current + 1 + i);
+  // And they are used in order after the restart.
+  for (int i = 0; i < 30; ++i) {
+    std::string p = Payload(100 + i, 100);
+    auto loc = AppendOne(j.get(), 2, p);
+    ASSERT_TRUE(loc.ok());
+    written.push_back({2, p, *loc});
+  }
+  ASSERT_TRUE(j->Close().ok());
+  recovered.clear();
+  OpenJournal(&recovered);
+  EXPECT_EQ(recovered, written);
+}
+
+TEST_F(JournalTest, PreparerOutOfSpaceLeavesRollsToOnDemandSpares) {
+  opts_.prepared_spares = 1;
+  opts_.segment_size = 256;
+  auto j = OpenJournal();
+  fault_->SetDiskFull(true);
+  ASSERT_TRUE(j->Start(loop_.Hook()).ok());
+  // The preparer cannot make a spare; the roll that needs one tries itself and
+  // reports the full disk; the journal has not failed.
+  int ok = 0;
+  Status s;
+  for (int i = 0; i < 20 && s.ok(); ++i) {
+    auto loc = AppendOne(j.get(), 1, Payload(i, 50));
+    if (loc.ok()) {
+      ++ok;
+    } else {
+      s = loc.status();
+    }
+  }
+  EXPECT_EQ(s.error(), ErrorCode::kDiskFull) << s.ToString();
+  ASSERT_TRUE(loop_.WaitDurable(j.get(), j->LastAppended()));
+  EXPECT_FALSE(j->Stats().failed);
+  EXPECT_EQ(j->Stats().prepared_spares, 0u);
+  fault_->SetDiskFull(false);
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(AppendOne(j.get(), 1, Payload(ok + i, 50)).ok());
+  ASSERT_TRUE(j->Close().ok());
+  std::vector<Rec> recovered;
+  OpenJournal(&recovered);
+  EXPECT_EQ(recovered.size(), static_cast<size_t>(ok + 10));
+}
+
 TEST_F(JournalTest, TornHeaderOfNewSegmentIsTreatedAsUnused) {
   auto j = OpenJournal();
   ASSERT_TRUE(AppendOne(j.get(), 1, "kept").ok());
@@ -916,6 +1004,35 @@ TEST_F(PosixJournalTest, RoundTripWithWriterThread) {
     ASSERT_TRUE((*j)->ReadAt(written[7].loc, written[7].payload.size(), &out).ok());
     EXPECT_EQ(out, written[7].payload);
     ASSERT_TRUE((*j)->EnsureHeadroom(40 << 10).ok());
+    ASSERT_TRUE((*j)->Close().ok());
+  }
+  auto j = Journal::Open(env::PosixEnv(), opts_);
+  std::vector<Rec> recovered;
+  ASSERT_TRUE((*j)->Recover([&](RecordType t, std::string_view p, Location l) {
+                    recovered.push_back({t, std::string(p), l});
+                    return Status::Ok();
+                  })
+                  .ok());
+  EXPECT_EQ(recovered, written);
+}
+
+TEST_F(PosixJournalTest, PreparedSparesOnRealFiles) {
+  opts_.prepared_spares = 2;
+  std::vector<Rec> written;
+  {
+    auto j = Journal::Open(env::PosixEnv(), opts_);
+    ASSERT_TRUE(j.ok()) << j.status().ToString();
+    ASSERT_TRUE(
+        (*j)->Recover([](RecordType, std::string_view, Location) { return Status::Ok(); }).ok());
+    ASSERT_TRUE((*j)->Start(loop_.Hook()).ok());
+    for (int i = 0; i < 400; ++i) {
+      std::string p = Payload(i, 300 + i % 700);
+      auto loc = AppendOne(j->get(), 3, p);
+      ASSERT_TRUE(loc.ok()) << loc.status().ToString();
+      written.push_back({3, p, *loc});
+    }
+    ASSERT_TRUE(loop_.WaitDurable(j->get(), 400));
+    EXPECT_GE((*j)->Stats().prepared_spares, 1u);
     ASSERT_TRUE((*j)->Close().ok());
   }
   auto j = Journal::Open(env::PosixEnv(), opts_);

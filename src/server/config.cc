@@ -97,6 +97,11 @@ Status ApplySetting(std::string_view key, std::string_view value, Config* c) {
     c->ride_along_ms = static_cast<int>(n);
     return Status::Ok();
   }
+  if (key == "prepared_segments") {
+    CMQ_RETURN_IF_ERROR(num(0, 8));
+    c->prepared_segments = static_cast<int>(n);
+    return Status::Ok();
+  }
   if (key == "segment_size_mb") {
     CMQ_RETURN_IF_ERROR(num(1, 2048));
     c->segment_size = static_cast<uint64_t>(n) << 20;
@@ -360,6 +365,9 @@ dashes) or as "key = value" in the config file; flags win.
                                    result) is written with the next answered
                                    mutation, or at most this long after it
   segment_size_mb = 64             journal segment size (preallocated)
+  prepared_segments = 2            spare segments kept written full of zeros ahead
+                                   of the current one, in the background (fsyncs
+                                   into them flush no file-system metadata); 0 off
   timestamp_skew_seconds = 300     accepted |now - Timestamp| of signed requests
   public_hosts =                   comma-separated host[:port] names clients may sign
                                    with when a proxy rewrites Host

@@ -35,6 +35,7 @@ struct Config {
   bool relaxed_durability = false;      // "durability = relaxed"
   int relaxed_sync_interval_ms = 50;
   int ride_along_ms = 5;  // see journal::JournalOptions::ride_along_ms
+  int prepared_segments = 2;   // see journal::JournalOptions::prepared_spares
   uint64_t segment_size = 64ull << 20;
   int64_t shutdown_grace_ms = 35000;  // longest wait for in-flight requests on SIGTERM
   std::string log_level = "info";

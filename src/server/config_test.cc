@@ -66,6 +66,20 @@ TEST(ConfigTest, RejectsBadValuesWithTheirName) {
   EXPECT_FALSE(Parse({"--listen"}, &c, &help).ok());
 }
 
+TEST(ConfigTest, JournalTunables) {
+  Config c;
+  bool help;
+  EXPECT_EQ(c.prepared_segments, 2);
+  EXPECT_EQ(c.ride_along_ms, 5);
+  ASSERT_TRUE(Parse({"--prepared-segments", "0", "--ride-along-ms", "0"}, &c, &help).ok());
+  EXPECT_EQ(c.prepared_segments, 0);
+  EXPECT_EQ(c.ride_along_ms, 0);
+  Status s = Parse({"--prepared-segments", "9"}, &c, &help);
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.detail().find("prepared_segments"), std::string::npos) << s.detail();
+  EXPECT_NE(ConfigHelp().find("prepared_segments"), std::string::npos);
+}
+
 TEST(ConfigTest, FileDefinesAccountsAndTunablesFlagsWin) {
   std::string path = WriteFile(
       "# comment\n"

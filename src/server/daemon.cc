@@ -138,6 +138,7 @@ struct Daemon::Impl : public http::Handler {
     jopts.relaxed = config.relaxed_durability;
     jopts.relaxed_sync_interval_ms = config.relaxed_sync_interval_ms;
     jopts.ride_along_ms = config.ride_along_ms;
+    jopts.prepared_spares = config.prepared_segments;
     auto opened = journal::Journal::Open(env, jopts);
     if (!opened.ok()) return opened.status();
     journal = std::move(opened).value();
