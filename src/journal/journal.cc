@@ -798,6 +798,55 @@ Status Journal::ReadAt(Location loc, size_t len, std::string* out) const {
   return Status::Ok();
 }
 
+Status Journal::ReadMany(std::span<const Range> ranges, std::string* outs) const {
+  // Neighbours are merged while the gap between them stays small (record framing and
+  // message metadata) and the merged read stays modest.
+  constexpr uint64_t kMaxGap = 4 << 10;
+  constexpr uint64_t kMaxSpan = 256 << 10;
+  const Impl& m = *impl_;
+  Location written;
+  {
+    std::lock_guard<std::mutex> lock(m.mu);
+    written = m.written;  // only grows; ranges below it are in their files
+  }
+  auto in_file = [written](uint32_t segment, uint64_t end) {
+    return end <= kMaxSegmentBytes && MakeLocation(segment, static_cast<uint32_t>(end)) <= written;
+  };
+  std::string merged;
+  size_t i = 0;
+  while (i < ranges.size()) {
+    uint32_t segment = SegmentOf(ranges[i].loc);
+    uint64_t start = OffsetOf(ranges[i].loc);
+    uint64_t end = start + ranges[i].len;
+    size_t j = i + 1;
+    if (in_file(segment, end)) {
+      for (; j < ranges.size(); ++j) {
+        uint64_t next = OffsetOf(ranges[j].loc);
+        uint64_t next_end = next + ranges[j].len;
+        if (SegmentOf(ranges[j].loc) != segment || next < end || next - end > kMaxGap ||
+            next_end - start > kMaxSpan || !in_file(segment, next_end)) {
+          break;
+        }
+        end = next_end;
+      }
+    }
+    auto it = j > i + 1 ? m.segments.find(segment) : m.segments.end();
+    if (it == m.segments.end()) {
+      CMQ_RETURN_IF_ERROR(ReadAt(ranges[i].loc, ranges[i].len, &outs[i]));
+      ++i;
+      continue;
+    }
+    CMQ_RETURN_IF_ERROR(it->second.file->PRead(start, end - start, &merged));
+    if (merged.size() != end - start) {
+      return Status(ErrorCode::kIoError, "journal: short read in segment " +
+                                             std::to_string(segment) + " at offset " +
+                                             std::to_string(start));
+    }
+    for (; i < j; ++i) outs[i].assign(merged, OffsetOf(ranges[i].loc) - start, ranges[i].len);
+  }
+  return Status::Ok();
+}
+
 Status Journal::EnsureHeadroom(uint64_t bytes) {
   Impl& m = *impl_;
   if (!m.recovered)

@@ -207,6 +207,54 @@ TEST_F(JournalTest, ReadAtBeforeAndAfterSyncAndAfterReopen) {
   }
 }
 
+TEST_F(JournalTest, ReadManyServesWrittenAndPendingRangesAlike) {
+  opts_.segment_size = 2048;
+  auto j = OpenJournal();
+  ASSERT_TRUE(j->Start(loop_.Hook()).ok());
+  std::vector<Rec> written;
+  auto append = [&](int i) {
+    std::string p = Payload(i, 20 + (i * 53) % 300);
+    auto loc = AppendOne(j.get(), 1, p);
+    ASSERT_TRUE(loc.ok());
+    written.push_back({1, p, *loc});
+  };
+  for (int i = 0; i < 40; ++i) append(i);  // several segments
+  ASSERT_TRUE(loop_.WaitDurable(j.get(), j->LastAppended()));
+  ASSERT_TRUE(j->Close().ok());
+  // Reopened without a writer, later records stay in memory (not in a file yet).
+  j = OpenJournal();
+  for (int i = 40; i < 50; ++i) append(i);
+
+  // Parts of payloads (as message bodies are), in log order, then shuffled orders:
+  // neighbours, gaps, segment changes, the written/pending boundary, going backwards.
+  std::vector<RecordLog::Range> ranges;
+  std::vector<std::string> want;
+  for (const Rec& r : written) {
+    size_t skip = r.payload.size() % 7;
+    ranges.push_back({r.loc + static_cast<Location>(skip), r.payload.size() - skip});
+    want.push_back(r.payload.substr(skip));
+  }
+  for (int order = 0; order < 3; ++order) {
+    if (order == 1) {
+      std::reverse(ranges.begin(), ranges.end());
+      std::reverse(want.begin(), want.end());
+    }
+    if (order == 2) {
+      for (size_t k = 0; k + 3 < ranges.size(); k += 4) {
+        std::swap(ranges[k], ranges[k + 2]);
+        std::swap(want[k], want[k + 2]);
+      }
+    }
+    std::vector<std::string> got(ranges.size(), "stale");
+    ASSERT_TRUE(j->ReadMany(ranges, got.data()).ok()) << order;
+    EXPECT_EQ(got, want) << order;
+  }
+  // Nothing there: an error, as from ReadAt.
+  std::vector<RecordLog::Range> bad = {ranges[0], {MakeLocation(900, 100), 5}};
+  std::vector<std::string> got(2);
+  EXPECT_FALSE(j->ReadMany(bad, got.data()).ok());
+}
+
 TEST_F(JournalTest, WhenDurableFiresInLsnOrder) {
   auto j = OpenJournal();
   std::vector<int> order;

@@ -64,6 +64,20 @@ class RecordLog {
   // written to disk.
   virtual Status ReadAt(Location loc, size_t len, std::string* out) const = 0;
 
+  // Reads several ranges, each as ReadAt would, into outs[0..ranges.size()). A log may
+  // serve neighbouring ranges (increasing, in one segment) with a single read; this
+  // default reads them one by one. Stops at the first error.
+  struct Range {
+    Location loc;
+    size_t len;
+  };
+  virtual Status ReadMany(std::span<const Range> ranges, std::string* outs) const {
+    for (size_t i = 0; i < ranges.size(); ++i) {
+      CMQ_RETURN_IF_ERROR(ReadAt(ranges[i].loc, ranges[i].len, &outs[i]));
+    }
+    return Status::Ok();
+  }
+
   // Makes sure `bytes` more can be appended without allocating disk space, i.e. that
   // this much is already reserved (preallocated) beyond the current end. Used to keep
   // room for delete records of every accepted message: the broker asks for
