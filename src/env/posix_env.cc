@@ -98,12 +98,17 @@ class PosixFile : public File {
     if (flags < 0 || ::fcntl(fd_, F_SETFL, flags | O_DIRECT) != 0) {
       return File::WriteZeros(offset, len);
     }
-    void* buffer = nullptr;
-    if (::posix_memalign(&buffer, kAlign, kChunk) != 0) {
+    // One zeroed buffer for the process, made once and never written again.
+    static void* const buffer = [] {
+      void* p = nullptr;
+      if (::posix_memalign(&p, kAlign, kChunk) != 0) return static_cast<void*>(nullptr);
+      std::memset(p, 0, kChunk);
+      return p;
+    }();
+    if (buffer == nullptr) {
       (void)::fcntl(fd_, F_SETFL, flags);
       return File::WriteZeros(offset, len);
     }
-    std::memset(buffer, 0, kChunk);
     Status s;
     uint64_t done = 0;
     while (done < len) {
@@ -122,7 +127,6 @@ class PosixFile : public File {
       }
       done += static_cast<uint64_t>(w);
     }
-    std::free(buffer);
     if (::fcntl(fd_, F_SETFL, flags) != 0 && s.ok()) {
       s = ErrnoStatus(errno, "fcntl(F_SETFL)", path_);
     }

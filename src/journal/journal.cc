@@ -249,8 +249,14 @@ Status Journal::Impl::Recover(const RecoverFn& fn) {
       continue;
     }
     uint64_t capacity = std::max(f.size, opt.segment_size);
-    CMQ_RETURN_IF_ERROR(f.seg.file->Truncate(0));
-    CMQ_RETURN_IF_ERROR(f.seg.file->Allocate(0, capacity));
+    if (opt.prepared_spares > 0) {
+      // Zeros written over the old blocks keep the spare as fast as a prepared one.
+      CMQ_RETURN_IF_ERROR(f.seg.file->Allocate(0, capacity));
+      CMQ_RETURN_IF_ERROR(f.seg.file->WriteZeros(0, capacity));
+    } else {
+      CMQ_RETURN_IF_ERROR(f.seg.file->Truncate(0));
+      CMQ_RETURN_IF_ERROR(f.seg.file->Allocate(0, capacity));
+    }
     CMQ_RETURN_IF_ERROR(f.seg.file->DataSync());
     f.seg.capacity = capacity;
     spares.emplace_back(f.number, std::move(f.seg));

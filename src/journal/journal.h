@@ -27,7 +27,8 @@
 // Spare segments: EnsureHeadroom preallocates future segments under their final names
 // ("<n+1>.seg", ...) with no header: an all-zero header marks a file as not yet used.
 // The log rolls into them in order; recovery keeps trailing all-zero files as spares
-// (zeroing them again, since a crash may have left stale bytes behind the header). The
+// (zeroing them again, since a crash may have left stale bytes behind the header; with
+// prepared_spares by writing zeros over them, so they stay as fast as prepared ones). The
 // writer syncs segment N before it writes any byte of N+1, so a damaged segment that
 // is followed by a used one is corruption, never a torn write.
 //
