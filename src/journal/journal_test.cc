@@ -75,6 +75,18 @@ Result<Location> AppendOne(Journal* j, RecordType type, std::string_view payload
   return j->Append(type, parts);
 }
 
+// Appends `count` records of `size` bytes (payloads first, first+1, ...) and notes
+// them in `written`.
+void AppendRecords(Journal* j, RecordType type, int first, int count, size_t size,
+                   std::vector<Rec>* written) {
+  for (int i = first; i < first + count; ++i) {
+    std::string p = Payload(i, size);
+    auto loc = AppendOne(j, type, p);
+    ASSERT_TRUE(loc.ok()) << loc.status().ToString();
+    written->push_back({type, p, *loc});
+  }
+}
+
 class JournalTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -787,12 +799,7 @@ TEST_F(JournalTest, PreparedSparesAreMadeAheadAndUsedInOrder) {
   ASSERT_GE(spares.size(), 3u);  // EnsureHeadroom(2000) over 512-byte segments
   for (size_t i = 0; i < spares.size(); ++i) EXPECT_EQ(spares[i], current + 1 + i);
   // And they are used in order after the restart.
-  for (int i = 0; i < 30; ++i) {
-    std::string p = Payload(100 + i, 100);
-    auto loc = AppendOne(j.get(), 2, p);
-    ASSERT_TRUE(loc.ok());
-    written.push_back({2, p, *loc});
-  }
+  AppendRecords(j.get(), 2, 100, 30, 100, &written);
   ASSERT_TRUE(j->Close().ok());
   recovered.clear();
   OpenJournal(&recovered);
@@ -1027,6 +1034,23 @@ class PosixJournalTest : public ::testing::Test {
   }
   void TearDown() override { std::filesystem::remove_all(root_); }
 
+  // Opens and recovers the journal, collecting what it recovered; with `start`, also
+  // starts its writer.
+  std::unique_ptr<Journal> Open(std::vector<Rec>* recovered = nullptr, bool start = false) {
+    auto j = Journal::Open(env::PosixEnv(), opts_);
+    EXPECT_TRUE(j.ok()) << j.status().ToString();
+    if (!j.ok()) return nullptr;
+    Status s = (*j)->Recover([&](RecordType t, std::string_view p, Location l) {
+      if (recovered) recovered->push_back({t, std::string(p), l});
+      return Status::Ok();
+    });
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    if (start) {
+      EXPECT_TRUE((*j)->Start(loop_.Hook()).ok());
+    }
+    return std::move(*j);
+  }
+
   std::string root_;
   JournalOptions opts_;
   FakeLoop loop_;
@@ -1035,32 +1059,24 @@ class PosixJournalTest : public ::testing::Test {
 TEST_F(PosixJournalTest, RoundTripWithWriterThread) {
   std::vector<Rec> written;
   {
-    auto j = Journal::Open(env::PosixEnv(), opts_);
-    ASSERT_TRUE(j.ok()) << j.status().ToString();
-    ASSERT_TRUE(
-        (*j)->Recover([](RecordType, std::string_view, Location) { return Status::Ok(); }).ok());
-    ASSERT_TRUE((*j)->Start(loop_.Hook()).ok());
+    auto j = Open(nullptr, /*start=*/true);
+    ASSERT_TRUE(j);
     for (int i = 0; i < 300; ++i) {
       std::string p = Payload(i, 100 + i % 200);
-      auto loc = AppendOne(j->get(), 5, p);
+      auto loc = AppendOne(j.get(), 5, p);
       ASSERT_TRUE(loc.ok());
       written.push_back({5, p, *loc});
     }
-    ASSERT_TRUE(loop_.WaitDurable(j->get(), 300));
-    EXPECT_LT((*j)->Stats().syncs, 300u + 20u);
+    ASSERT_TRUE(loop_.WaitDurable(j.get(), 300));
+    EXPECT_LT(j->Stats().syncs, 300u + 20u);
     std::string out;
-    ASSERT_TRUE((*j)->ReadAt(written[7].loc, written[7].payload.size(), &out).ok());
+    ASSERT_TRUE(j->ReadAt(written[7].loc, written[7].payload.size(), &out).ok());
     EXPECT_EQ(out, written[7].payload);
-    ASSERT_TRUE((*j)->EnsureHeadroom(40 << 10).ok());
-    ASSERT_TRUE((*j)->Close().ok());
+    ASSERT_TRUE(j->EnsureHeadroom(40 << 10).ok());
+    ASSERT_TRUE(j->Close().ok());
   }
-  auto j = Journal::Open(env::PosixEnv(), opts_);
   std::vector<Rec> recovered;
-  ASSERT_TRUE((*j)->Recover([&](RecordType t, std::string_view p, Location l) {
-                    recovered.push_back({t, std::string(p), l});
-                    return Status::Ok();
-                  })
-                  .ok());
+  Open(&recovered);
   EXPECT_EQ(recovered, written);
 }
 
@@ -1068,28 +1084,26 @@ TEST_F(PosixJournalTest, PreparedSparesOnRealFiles) {
   opts_.prepared_spares = 2;
   std::vector<Rec> written;
   {
-    auto j = Journal::Open(env::PosixEnv(), opts_);
-    ASSERT_TRUE(j.ok()) << j.status().ToString();
-    ASSERT_TRUE(
-        (*j)->Recover([](RecordType, std::string_view, Location) { return Status::Ok(); }).ok());
-    ASSERT_TRUE((*j)->Start(loop_.Hook()).ok());
+    auto j = Open(nullptr, /*start=*/true);
+    ASSERT_TRUE(j);
     for (int i = 0; i < 400; ++i) {
       std::string p = Payload(i, 300 + i % 700);
-      auto loc = AppendOne(j->get(), 3, p);
+      auto loc = AppendOne(j.get(), 3, p);
       ASSERT_TRUE(loc.ok()) << loc.status().ToString();
       written.push_back({3, p, *loc});
     }
-    ASSERT_TRUE(loop_.WaitDurable(j->get(), 400));
-    EXPECT_GE((*j)->Stats().prepared_spares, 1u);
-    ASSERT_TRUE((*j)->Close().ok());
+    ASSERT_TRUE(loop_.WaitDurable(j.get(), 400));
+    EXPECT_GE(j->Stats().prepared_spares, 1u);
+    ASSERT_TRUE(j->Close().ok());
   }
-  auto j = Journal::Open(env::PosixEnv(), opts_);
+  // The spares left behind are reused, zeroed again, after the restart.
   std::vector<Rec> recovered;
-  ASSERT_TRUE((*j)->Recover([&](RecordType t, std::string_view p, Location l) {
-                    recovered.push_back({t, std::string(p), l});
-                    return Status::Ok();
-                  })
-                  .ok());
+  auto j = Open(&recovered, /*start=*/true);
+  EXPECT_EQ(recovered, written);
+  AppendRecords(j.get(), 4, 1000, 100, 500, &written);
+  ASSERT_TRUE(j->Close().ok());
+  recovered.clear();
+  Open(&recovered);
   EXPECT_EQ(recovered, written);
 }
 
