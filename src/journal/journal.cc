@@ -483,7 +483,7 @@ void Journal::Impl::CollectPrepared(bool wait) {
 
 void Journal::Impl::RequestPrepared() {
   if (!preparer || spares.size() >= static_cast<size_t>(opt.prepared_spares)) return;
-  if (prep_failed_at == current) return;
+  if (prep_failed_at == current || NextSpareNumber() == 0) return;  // 0: numbers exhausted
   {
     std::lock_guard<std::mutex> lock(prep_mu);
     if (prep_state != Prep::kIdle) return;
