@@ -565,25 +565,6 @@ TEST_F(QueueActionsTest, ExpectContinue) {
   EXPECT_EQ(StrField(*got, "msgBody"), body_text);
 }
 
-// Python and PHP leave '@'-prefixed values out of the string to sign (2.2, 2.4).
-TEST_F(QueueActionsTest, AtPrefixedValueLeftOutOfSignature) {
-  std::string q = UniqueName("atsign");
-  CreateQueue(q);
-  ParamList signed_part = SignParams(
-      *caller_, "POST", "/", WithCommon(*caller_, "SendMessage", {{"queueName", q}}));
-  signed_part.insert(signed_part.end() - 1, {"msgBody", "@not-signed"});
-  client::HttpRequest http;
-  http.method = "POST";
-  http.target = "/";
-  http.body = EncodeForm(signed_part);
-  ClientResult<HttpResponse> resp = caller_->connection().RoundTrip(http, 10000);
-  ASSERT_TRUE(resp.ok()) << resp.error().ToString();
-  ASSERT_TRUE(IsSuccess(ParseEnvelope(*resp)));
-  ClientResult<JsonValue> got = Receive(q);
-  ASSERT_TRUE(IsSuccess(got));
-  EXPECT_EQ(StrField(*got, "msgBody"), "@not-signed");
-}
-
 // Queue names are unique and looked up case-insensitively, reported as created (5.1).
 TEST_F(QueueActionsTest, NamesCaseInsensitive) {
   std::string q = UniqueName("MixedCase");

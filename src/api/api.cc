@@ -13,17 +13,6 @@
 #include "common/strings.h"
 
 namespace cmq::api {
-namespace {
-
-// Request text echoed in an error message (method, action name) is cut to this many
-// bytes, so a hostile request cannot make the answer large.
-constexpr size_t kMaxEchoedBytes = 64;
-
-std::string Echo(std::string_view text) {
-  return std::string(text.substr(0, std::min(text.size(), kMaxEchoedBytes)));
-}
-
-}  // namespace
 
 struct Api::Impl {
   broker::Broker* broker;
@@ -61,25 +50,38 @@ struct Api::Impl {
     std::string_view source = is_get || request.body.empty() ? request.query : request.body;
     Result<ParamList> list = DecodeForm(source);
     if (!list.ok()) return answer_error(Status(ErrorCode::kCannotParse, "request"));
-    Params params(&*list);
+    // Before anything reads a value: with one value per name, the value read is the
+    // one the signature covers (14.3).
+    if (Status repeated = CheckNoRepeatedNames(*list); !repeated.ok()) {
+      return answer_error(repeated);
+    }
 
-    if (const std::string* id = params.Find("clientRequestId")) {
-      envelope.client_request_id = ParseUint64(*id);
+    // Echoed even when the request fails below; it is only an echo, signed or not.
+    if (Result<std::optional<std::string_view>> id =
+            Params(&*list).OptionalString("clientRequestId");
+        id.ok() && id->has_value()) {
+      envelope.client_request_id = ParseUint64(**id);
     }
 
     auth::SignedRequest signed_request{request.method, request.host, request.path, &*list,
                                        options.https};
-    Result<uint64_t> account =
+    Result<auth::Verified> verified =
         auth::Verify(*keys, signed_request, clock->NowMs() / 1000, options.verify);
-    if (!account.ok()) return answer_error(account.status());
+    if (!verified.ok()) return answer_error(verified.status());
+    UseSignedNames(&*list);
+    Params params(&*list, std::move(verified->unsigned_params));
 
-    const std::string* action = params.Find("Action");
-    if (action == nullptr || action->empty())
+    Result<std::optional<std::string_view>> action = params.OptionalString("Action");
+    if (!action.ok()) return answer_error(action.status());
+    if (!action->has_value() || (*action)->empty()) {
       return answer_error(Status(ErrorCode::kActionMissing));
-    auto it = actions.find(AsciiLower(*action));
-    if (it == actions.end()) return answer_error(Status(ErrorCode::kUnknownAction, Echo(*action)));
+    }
+    auto it = actions.find(AsciiLower(**action));
+    if (it == actions.end()) return answer_error(Status(ErrorCode::kUnknownAction, Echo(**action)));
 
-    Call call{broker, &options, *account, params, Reply(std::move(envelope), std::move(done)), {}};
+    Call call{
+        broker, &options, verified->account, params, Reply(std::move(envelope), std::move(done)),
+        {}};
     it->second(call);
     return std::move(call.cancel);
   }

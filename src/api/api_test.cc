@@ -173,28 +173,11 @@ TEST_F(EnvelopeTest, UnknownParametersAreIgnoredButSigned) {
   ExpectError(Call(Request("POST", params)), 4100, 10030);
 }
 
-TEST_F(EnvelopeTest, DuplicateKeysLastWins) {
-  ExpectOk(Call("CreateQueue", {{"queueName", "first"}, {"queueName", "second"}}));
-  ExpectOk(Attributes("second"));
-  ExpectError(Attributes("first"), 4440, 10100);
-}
-
 TEST_F(EnvelopeTest, ParameterNamesFallBackToCaseInsensitive) {
   ExpectOk(Call("CreateQueue", {{"QueueName", "folded"}}));
   JsonValue v = Attributes("folded");
   ExpectOk(v);
   EXPECT_EQ(Str(v, "queueName"), "folded");
-}
-
-TEST_F(EnvelopeTest, PythonStyleAtValuesVerify) {
-  // Python leaves POST values starting with '@' out of the string to sign.
-  CreateQueue("q");
-  ParamList params = SignedParams("POST", "SendMessage", {{"queueName", "q"}});
-  params.pop_back();  // re-sign without the '@' value, then add it
-  std::string to_sign = StringToSign("POST", kHost, kPath, params);
-  params.push_back({"msgBody", "@file"});
-  params.push_back({"Signature", Sign(to_sign, kSecretKey, SignatureMethod::kHmacSHA256)});
-  ExpectOk(Call(Request("POST", params)));
 }
 
 }  // namespace

@@ -178,14 +178,13 @@ TEST_F(MessageActionsTest, BatchSendErrors) {
   EXPECT_EQ(Int(Attributes("q"), "activeMsgNum"), 0);
 }
 
-TEST_F(MessageActionsTest, BatchSendDuplicateIndexLastWins) {
+TEST_F(MessageActionsTest, BatchSendDuplicateIndexIsRefused) {
   CreateQueue("q");
   JsonValue v =
       Call("BatchSendMessage",
            {{"queueName", "q"}, {"msgBody.1", "old"}, {"msgBody.2", "two"}, {"msgBody.1", "new"}});
-  ExpectOk(v);
-  EXPECT_EQ(v.Find("msgList")->items().size(), 2u);
-  EXPECT_EQ(Str(Receive("q"), "msgBody"), "new");
+  ExpectError(v, 4000, 10330, "msgBody.1");
+  ExpectError(Receive("q"), 7000, 10200);
 }
 
 // --- ReceiveMessage ------------------------------------------------------------------

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "common/json.h"
+#include "common/signing.h"
 #include "common/strings.h"
 
 namespace cmq::api {
@@ -15,9 +16,7 @@ constexpr int kMinMaxReceiveCount = 1;
 constexpr int kMaxMaxReceiveCount = 1000;
 constexpr int kMinTimeToLive = 300;
 constexpr int kMaxTimeToLive = 43200;
-// Longer indices cannot be contiguous with a batch of at most a few dozen elements,
-// and keeping them short keeps the parse overflow-free.
-constexpr size_t kMaxIndexDigits = 9;
+constexpr size_t kMaxEchoedBytes = 64;
 
 // Topic model limits (4, 11).
 constexpr size_t kMaxTags = 5;
@@ -122,29 +121,71 @@ std::optional<int64_t> JsonInteger(const JsonValue* v) {
 
 }  // namespace
 
-const std::string* Params::Find(std::string_view name) const {
-  const std::string* folded = nullptr;
-  for (auto it = list_->rbegin(); it != list_->rend(); ++it) {
-    if (it->first == name) return &it->second;
-    if (folded == nullptr && EqualsIgnoreCase(it->first, name)) folded = &it->second;
+std::string Echo(std::string_view text) {
+  return std::string(text.substr(0, std::min(text.size(), kMaxEchoedBytes)));
+}
+
+Status CheckNoRepeatedNames(const ParamList& list) {
+  std::vector<std::pair<std::string, size_t>> names;  // (folded signed name, index)
+  names.reserve(list.size());
+  for (size_t i = 0; i < list.size(); ++i) {
+    names.emplace_back(AsciiLower(SignedName(list[i].first)), i);
+  }
+  std::sort(names.begin(), names.end());
+  for (size_t i = 1; i < names.size(); ++i) {
+    if (names[i].first == names[i - 1].first) {
+      return Status(ErrorCode::kNotRepeatable, Echo(list[names[i].second].first));
+    }
+  }
+  return Status::Ok();
+}
+
+void UseSignedNames(ParamList* list) {
+  for (Param& p : *list) {
+    if (p.first.find('_') != std::string::npos) p.first = SignedName(p.first);
+  }
+}
+
+Status Params::CheckSigned(size_t index) const {
+  if (std::find(unsigned_.begin(), unsigned_.end(), index) == unsigned_.end()) {
+    return Status::Ok();
+  }
+  return Status(ErrorCode::kUnsignedParameter, Echo((*list_)[index].first));
+}
+
+std::optional<size_t> Params::IndexOf(std::string_view name) const {
+  std::optional<size_t> folded;
+  for (size_t i = list_->size(); i-- > 0;) {
+    const std::string& key = (*list_)[i].first;
+    if (key == name) return i;
+    if (!folded && EqualsIgnoreCase(key, name)) folded = i;
   }
   return folded;
 }
 
+Result<std::optional<std::string_view>> Params::OptionalString(std::string_view name) const {
+  std::optional<size_t> index = IndexOf(name);
+  if (!index) return std::optional<std::string_view>();
+  CMQ_RETURN_IF_ERROR(CheckSigned(*index));
+  return std::optional<std::string_view>((*list_)[*index].second);
+}
+
 Result<std::string_view> Params::RequiredString(std::string_view name) const {
-  const std::string* v = Find(name);
-  if (v == nullptr) return Status(ErrorCode::kLackedParameter, std::string(name));
-  return std::string_view(*v);
+  Result<std::optional<std::string_view>> v = OptionalString(name);
+  if (!v.ok()) return v.status();
+  if (!v->has_value()) return Status(ErrorCode::kLackedParameter, std::string(name));
+  return **v;
 }
 
 Result<std::optional<int64_t>> Params::OptionalInt(std::string_view name, int64_t min,
                                                    int64_t max) const {
-  const std::string* v = Find(name);
-  if (v == nullptr) return std::optional<int64_t>();
-  std::optional<int64_t> n = ParseInt64(*v);
+  Result<std::optional<std::string_view>> v = OptionalString(name);
+  if (!v.ok()) return v.status();
+  if (!v->has_value()) return std::optional<int64_t>();
+  std::optional<int64_t> n = ParseInt64(**v);
   if (!n) {
     // A number too large for int64 is still a number: report the range, not the type.
-    return Status(IsDigitString(*v) ? ErrorCode::kOutOfRange : ErrorCode::kErrorType,
+    return Status(IsDigitString(**v) ? ErrorCode::kOutOfRange : ErrorCode::kErrorType,
                   std::string(name));
   }
   if (*n < min || *n > max) return Status(ErrorCode::kOutOfRange, std::string(name));
@@ -187,14 +228,13 @@ Result<std::vector<std::string_view>> Params::Indexed(std::string_view name, siz
     return HasPrefix(p.first, prefix, /*ignore_case=*/false);
   });
   std::map<uint64_t, std::string_view> by_index;  // later duplicates overwrite
-  for (const auto& [key, value] : *list_) {
+  for (size_t i = 0; i < list_->size(); ++i) {
+    const auto& [key, value] = (*list_)[i];
     if (!HasPrefix(key, prefix, ignore_case)) continue;
-    std::string_view digits = std::string_view(key).substr(prefix.size());
-    bool well_formed = !digits.empty() && digits.size() <= kMaxIndexDigits &&
-                       std::all_of(digits.begin(), digits.end(), IsDigit) &&
-                       (digits.size() == 1 || digits[0] != '0');
-    if (!well_formed) return Status(ErrorCode::kParamKeyFormat, key);
-    by_index[*ParseUint64(digits)] = value;
+    std::optional<uint32_t> index = ParseParamIndex(std::string_view(key).substr(prefix.size()));
+    if (!index) return Status(ErrorCode::kParamKeyFormat, Echo(key));
+    CMQ_RETURN_IF_ERROR(CheckSigned(i));
+    by_index[*index] = value;
   }
   if (by_index.size() > max_count) return Status(too_many, std::string(name));
   std::vector<std::string_view> values;
@@ -239,10 +279,9 @@ Result<std::vector<std::string>> Params::BindingKeys() const {
 }
 
 Result<std::optional<std::string_view>> Params::RoutingKey() const {
-  const std::string* key = Find("routingKey");
-  if (key == nullptr) return std::optional<std::string_view>();
-  CMQ_RETURN_IF_ERROR(CheckKey("routingKey", *key));
-  return std::optional<std::string_view>(*key);
+  Result<std::optional<std::string_view>> key = OptionalString("routingKey");
+  if (key.ok() && key->has_value()) CMQ_RETURN_IF_ERROR(CheckKey("routingKey", **key));
+  return key;
 }
 
 Result<broker::Protocol> Params::SubscriptionProtocol() const {
@@ -265,20 +304,22 @@ Result<std::string_view> Params::Endpoint(broker::Protocol protocol) const {
 }
 
 Result<std::optional<broker::NotifyStrategy>> Params::OptionalNotifyStrategy() const {
-  const std::string* v = Find("notifyStrategy");
-  if (v == nullptr || v->empty()) return std::optional<broker::NotifyStrategy>();
+  Result<std::optional<std::string_view>> v = OptionalString("notifyStrategy");
+  if (!v.ok()) return v.status();
+  if (!v->has_value() || (*v)->empty()) return std::optional<broker::NotifyStrategy>();
   for (auto s :
        {broker::NotifyStrategy::kBackoffRetry, broker::NotifyStrategy::kExponentialDecayRetry}) {
-    if (EqualsIgnoreCase(*v, NotifyStrategyName(s))) return std::optional(s);
+    if (EqualsIgnoreCase(**v, NotifyStrategyName(s))) return std::optional(s);
   }
   return Status(ErrorCode::kUndefinedStrategy);
 }
 
 Result<std::optional<broker::ContentFormat>> Params::OptionalContentFormat() const {
-  const std::string* v = Find("notifyContentFormat");
-  if (v == nullptr || v->empty()) return std::optional<broker::ContentFormat>();
+  Result<std::optional<std::string_view>> v = OptionalString("notifyContentFormat");
+  if (!v.ok()) return v.status();
+  if (!v->has_value() || (*v)->empty()) return std::optional<broker::ContentFormat>();
   for (auto f : {broker::ContentFormat::kJson, broker::ContentFormat::kSimplified}) {
-    if (EqualsIgnoreCase(*v, ContentFormatName(f))) return std::optional(f);
+    if (EqualsIgnoreCase(**v, ContentFormatName(f))) return std::optional(f);
   }
   return Status(ErrorCode::kUndefinedContentFormat);
 }
@@ -298,7 +339,9 @@ std::string_view ContentFormatName(broker::ContentFormat format) {
 
 Result<Paging> ParsePaging(const Params& params, int64_t default_limit, int64_t max_limit) {
   Paging paging;
-  if (const std::string* word = params.Find("searchWord")) paging.search_word = *word;
+  Result<std::optional<std::string_view>> word = params.OptionalString("searchWord");
+  if (!word.ok()) return word.status();
+  paging.search_word = word->value_or("");
   Result<std::optional<int64_t>> offset = params.OptionalInt("offset", 0, INT64_MAX);
   if (!offset.ok()) return offset.status();
   paging.offset = offset->value_or(0);

@@ -9,9 +9,15 @@
 //   indexed list with a gap/start  kNotConsequent    "<name>"
 //   indexed list too long          kBatchSizeOutOfRange "<name>"
 //   malformed index ("name.x")     kParamKeyFormat   "<key>"
+//   a value the signature omits    kUnsignedParameter "<key>"
 //
-// Lookup rules: the last occurrence of a key wins; an exact (case-sensitive) match is
-// preferred, and only when no key matches exactly is a case-insensitive match used.
+// Lookup rules: an exact (case-sensitive) match is preferred, and only when no key
+// matches exactly is a case-insensitive match used; of several, the last wins (the api
+// refuses repeated names first, CheckNoRepeatedNames, so it never has several).
+//
+// Every read goes through one of these accessors, and each refuses a value that the
+// request's signature left out ('@' values of a Python/PHP POST, 2.2): whatever an
+// action acts on is signed (14.3), and an unsigned value it never reads is harmless.
 //
 // Thread-compatible; a Params borrows the ParamList, which must outlive it and every
 // string_view it hands out.
@@ -21,6 +27,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "broker/topic_types.h"
@@ -37,12 +44,28 @@ inline constexpr size_t kMaxBatchSize = 16;  // msgBody.N, receiptHandle.N, numO
 inline constexpr int64_t kDefaultListLimit = 20;
 inline constexpr int64_t kMaxListLimit = 50;  // ListQueue, ListTopic (100 for subscriptions)
 
+// Request text echoed in an error message (a method, an action or parameter name) is
+// cut to this many bytes, so a hostile request cannot make the answer large.
+std::string Echo(std::string_view text);
+
+// kNotRepeatable "<name>" if two parameters have the same name: equal ignoring ASCII
+// case once every '_' is read as '.'. The lookups fold case and the signature cannot
+// tell '_' from '.' (2.3), so a second value could stand in for a signed one (14.3).
+Status CheckNoRepeatedNames(const ParamList& list);
+
+// Spells every name as the string to sign does ('_' as '.'): an action then reads
+// exactly what was signed. Call after verifying the signature.
+void UseSignedNames(ParamList* list);
+
 class Params {
  public:
-  explicit Params(const ParamList* list) : list_(list) {}
+  // `unsigned_params`: indices into *list of values the signature does not cover
+  // (auth::Verified::unsigned_params).
+  explicit Params(const ParamList* list, std::vector<size_t> unsigned_params = {})
+      : list_(list), unsigned_(std::move(unsigned_params)) {}
 
-  // The value of `name`, or nullptr when absent.
-  const std::string* Find(std::string_view name) const;
+  // The value of `name`, nullopt when absent.
+  Result<std::optional<std::string_view>> OptionalString(std::string_view name) const;
 
   // Present (possibly empty) value, else kLackedParameter.
   Result<std::string_view> RequiredString(std::string_view name) const;
@@ -95,7 +118,13 @@ class Params {
   Result<std::optional<broker::ContentFormat>> OptionalContentFormat() const;
 
  private:
+  // kUnsignedParameter if list_[index] is one the signature left out.
+  Status CheckSigned(size_t index) const;
+  // The index of `name` in list_ (rules above), or nullopt.
+  std::optional<size_t> IndexOf(std::string_view name) const;
+
   const ParamList* list_;
+  std::vector<size_t> unsigned_;
 };
 
 // searchWord / offset / limit of the List actions (6.7): searchWord defaults to "",

@@ -10,18 +10,80 @@ namespace {
 TEST(ParamsTest, LastOccurrenceWins) {
   ParamList list = {{"queueName", "a"}, {"queueName", "b"}};
   Params p(&list);
-  ASSERT_NE(p.Find("queueName"), nullptr);
-  EXPECT_EQ(*p.Find("queueName"), "b");
+  ASSERT_TRUE(p.OptionalString("queueName")->has_value());
+  EXPECT_EQ(**p.OptionalString("queueName"), "b");
 }
 
 TEST(ParamsTest, ExactNameBeatsCaseInsensitiveFallback) {
   ParamList list = {{"queueName", "exact"}, {"QueueName", "folded"}};
   Params p(&list);
-  EXPECT_EQ(*p.Find("queueName"), "exact");
+  EXPECT_EQ(**p.OptionalString("queueName"), "exact");
   ParamList only_folded = {{"QueueName", "x"}, {"QUEUENAME", "y"}};
   Params q(&only_folded);
-  EXPECT_EQ(*q.Find("queueName"), "y");
-  EXPECT_EQ(q.Find("queue"), nullptr);
+  EXPECT_EQ(**q.OptionalString("queueName"), "y");
+  EXPECT_FALSE(q.OptionalString("queue")->has_value());
+}
+
+// Names the lookups or the signature cannot tell apart are repeats (14.3).
+TEST(ParamsTest, RepeatedNames) {
+  EXPECT_TRUE(CheckNoRepeatedNames({}).ok());
+  EXPECT_TRUE(
+      CheckNoRepeatedNames({{"msgBody.1", "a"}, {"msgBody.2", "a"}, {"msgBody", "a"}}).ok());
+  for (const ParamList& list :
+       std::vector<ParamList>{{{"queueName", "a"}, {"queueName", "a"}},
+                              {{"msgBody", "signed"}, {"x", "1"}, {"msgBody", "@other"}},
+                              {{"queueName", "a"}, {"QUEUENAME", "b"}},
+                              {{"msgBody.1", "a"}, {"msgBody_1", "b"}},
+                              {{"Signature", "a"}, {"Signature", "b"}},
+                              {{"a", ""}, {"a", ""}}}) {
+    Status s = CheckNoRepeatedNames(list);
+    EXPECT_EQ(s.error(), ErrorCode::kNotRepeatable) << list[0].first;
+    EXPECT_EQ(s.cmq_code(), 4000);
+    EXPECT_EQ(s.module_code(), 10330);
+  }
+  Status s = CheckNoRepeatedNames({{"queueName", "a"}, {"queueName", "b"}});
+  EXPECT_EQ(s.WireMessage(), "(10330)parameter queueName is NOT a repeatable parameter");
+  // A hostile name is not echoed whole.
+  std::string long_name(100000, 'n');
+  s = CheckNoRepeatedNames({{long_name, ""}, {long_name, ""}});
+  EXPECT_LT(s.WireMessage().size(), 200u);
+}
+
+TEST(ParamsTest, UseSignedNamesReadsUnderscoreAsDot) {
+  ParamList list = {{"msgBody_1", "a"}, {"queue_Name", "q"}, {"plain", "p"}};
+  UseSignedNames(&list);
+  EXPECT_EQ(list, (ParamList{{"msgBody.1", "a"}, {"queue.Name", "q"}, {"plain", "p"}}));
+}
+
+// What the signature leaves out ('@' values of a Python-style POST) is refused by
+// every accessor that would read it, and ignored by the ones that do not.
+TEST(ParamsTest, UnsignedValuesAreNeverRead) {
+  ParamList list = {{"queueName", "@q"},    {"msgBody.1", "@a"},  {"delaySeconds", "@1"},
+                    {"bindingKey.1", "@k"}, {"routingKey", "@r"}, {"notifyStrategy", "@s"},
+                    {"searchWord", "@w"},   {"unknown", "@u"},    {"msgTag.1", "t"}};
+  Params p(&list, {0, 1, 2, 3, 4, 5, 6, 7});
+  auto expect_unsigned = [](const Status& s, const std::string& name) {
+    EXPECT_EQ(s.error(), ErrorCode::kUnsignedParameter) << name;
+    EXPECT_EQ(s.cmq_code(), 4100);
+    EXPECT_EQ(s.WireMessage(),
+              "(10030)authentication failed: parameter " + name + " is not signed");
+  };
+  expect_unsigned(p.RequiredString("queueName").status(), "queueName");
+  expect_unsigned(p.QueueName().status(), "queueName");
+  expect_unsigned(p.OptionalString("QUEUENAME").status(), "queueName");
+  expect_unsigned(p.Indexed("msgBody", 16).status(), "msgBody.1");
+  expect_unsigned(p.OptionalInt("delaySeconds", 0, 10).status(), "delaySeconds");
+  expect_unsigned(p.BindingKeys().status(), "bindingKey.1");
+  expect_unsigned(p.RoutingKey().status(), "routingKey");
+  expect_unsigned(p.OptionalNotifyStrategy().status(), "notifyStrategy");
+  expect_unsigned(ParsePaging(p, 20, 50).status(), "searchWord");
+  // Signed values and absent ones read as usual.
+  EXPECT_EQ(*p.Tags("msgTag", ErrorCode::kTooManyMsgTags), std::vector<std::string>{"t"});
+  EXPECT_FALSE(p.OptionalString("msgBody")->has_value());
+  // The same values, signed, are read (the '@' is just a character then).
+  Params all(&list);
+  EXPECT_EQ(**all.OptionalString("queueName"), "@q");
+  EXPECT_EQ(*all.BindingKeys(), std::vector<std::string>{"@k"});
 }
 
 TEST(ParamsTest, RequiredString) {

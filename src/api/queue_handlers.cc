@@ -49,9 +49,10 @@ Result<QueueAttributeUpdate> ParseAttributes(const Params& params, const broker:
       ReadAttribute(params, "rewindSeconds", 0, kMaxRewindSeconds, &u.rewind_seconds));
   // An empty value means "no change": some clients send every field of their meta
   // object, unset ones as "".
-  const std::string* policy = params.Find("deadLetterPolicy");
-  if (policy != nullptr && !policy->empty()) {
-    Result<broker::DeadLetterPolicy> parsed = ParseDeadLetterPolicy(*policy);
+  Result<std::optional<std::string_view>> policy = params.OptionalString("deadLetterPolicy");
+  if (!policy.ok()) return policy.status();
+  if (policy->has_value() && !(*policy)->empty()) {
+    Result<broker::DeadLetterPolicy> parsed = ParseDeadLetterPolicy(**policy);
     if (!parsed.ok()) return parsed.status();
     u.dead_letter_policy = std::move(parsed).value();
   }

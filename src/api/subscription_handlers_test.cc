@@ -152,7 +152,9 @@ TEST_F(SubscriptionActionsTest, NameErrors) {
   ExpectError(Call("Subscribe", Sub(std::string(65, 's'), "queue", "q")), 4000, 10580);
   ExpectOk(Call("Subscribe", Sub(std::string(64, 's'), "queue", "q")));
   ParamList bad_topic = Sub("s", "queue", "q");
-  bad_topic.push_back({"topicName", "0t"});  // the last occurrence wins
+  for (Param& p : bad_topic) {
+    if (p.first == "topicName") p.second = "0t";
+  }
   ExpectError(Call("Subscribe", bad_topic), 4000, 10590);
 }
 
@@ -236,7 +238,9 @@ TEST_F(SubscriptionActionsTest, DuplicateAndQuota) {
   // The same name under another topic is fine.
   CreateTopic("other");
   ParamList other = Sub("s", "queue", "q");
-  other.push_back({"topicName", "other"});
+  for (Param& p : other) {
+    if (p.first == "topicName") p.second = "other";
+  }
   ExpectOk(Call("Subscribe", other));
 
   broker::Limits limits = TestLimits();

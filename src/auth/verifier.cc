@@ -4,53 +4,19 @@
 
 #include <algorithm>
 
+#include "auth/candidates.h"
 #include "common/signing.h"
 #include "common/strings.h"
 
 namespace cmq::auth {
 namespace {
 
-// Last occurrence wins for duplicate keys (docs/cmq-api.md 1.3).
+// The last occurrence of `name` (the api refuses repeated names before verifying).
 const std::string* FindParam(const ParamList& params, std::string_view name) {
   for (auto it = params.rbegin(); it != params.rend(); ++it) {
     if (it->first == name) return &it->second;
   }
   return nullptr;
-}
-
-// Whether `host` ends in ":<digits>" outside an IPv6 literal's brackets.
-bool HasPort(std::string_view host) {
-  size_t colon = host.rfind(':');
-  if (colon == std::string_view::npos) return false;
-  size_t bracket = host.rfind(']');
-  if (bracket != std::string_view::npos && bracket > colon) return false;
-  if (bracket == std::string_view::npos && host.find(':') != colon) return false;  // bare IPv6
-  std::string_view port = host.substr(colon + 1);
-  return !port.empty() &&
-         std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
-// Host strings a client may have signed for a request that arrived with `host`
-// (docs/cmq-api.md 2.4 step 5): SDKs sign the endpoint as written, HTTP stacks drop the
-// scheme's default port from the Host header (and Go keeps it), and proxies rewrite it.
-std::vector<std::string> HostCandidates(const SignedRequest& request,
-                                        const VerifyOptions& options) {
-  std::vector<std::string> hosts;
-  auto add = [&](std::string h) {
-    if (std::find(hosts.begin(), hosts.end(), h) == hosts.end()) hosts.push_back(std::move(h));
-  };
-  std::string_view host = request.host;
-  add(std::string(host));
-  const std::string_view default_port = request.https ? ":443" : ":80";
-  if (!host.empty()) {
-    if (!HasPort(host)) {
-      add(std::string(host) + std::string(default_port));
-    } else if (host.ends_with(default_port)) {
-      add(std::string(host.substr(0, host.size() - default_port.size())));
-    }
-  }
-  for (const std::string& h : options.public_hosts) add(h);
-  return hosts;
 }
 
 bool ConstantTimeEquals(std::string_view a, std::string_view b) {
@@ -77,7 +43,7 @@ const Credential* KeyStore::Find(std::string_view secret_id) const {
 
 // Failures carry a detail for the server log only: kAuthFailed's wire text has no "%s",
 // so clients see just "(10030)authentication failed" (2.4 step 6).
-Result<uint64_t> Verify(const KeyStore& keys, const SignedRequest& request, int64_t now_seconds,
+Result<Verified> Verify(const KeyStore& keys, const SignedRequest& request, int64_t now_seconds,
                         const VerifyOptions& options) {
   static const ParamList kNoParams;
   const ParamList& params = request.params != nullptr ? *request.params : kNoParams;
@@ -112,30 +78,20 @@ Result<uint64_t> Verify(const KeyStore& keys, const SignedRequest& request, int6
     received.push_back(repaired);
   }
 
-  // Parameter sets: everything but Signature; for POST also without '@' values, which
-  // the Python and PHP clients leave out of the string to sign (2.2).
-  std::vector<ParamList> param_sets(1);
-  for (const Param& p : params) {
-    if (p.first != "Signature") param_sets[0].push_back(p);
-  }
-  if (request.method == "POST") {
-    ParamList without_at;
-    for (const Param& p : param_sets[0]) {
-      if (!p.second.starts_with('@')) without_at.push_back(p);
-    }
-    if (without_at.size() != param_sets[0].size()) param_sets.push_back(std::move(without_at));
-  }
-
   const std::string* method_param = FindParam(params, "SignatureMethod");
   const SignatureMethod method =
       ParseSignatureMethod(method_param != nullptr ? std::string_view(*method_param) : "");
 
-  for (const std::string& host : HostCandidates(request, options)) {
-    for (const ParamList& set : param_sets) {
-      std::string expected = Sign(StringToSign(request.method, host, request.path, set),
+  const std::vector<std::string> hosts = HostCandidates(request, options);
+  // Sets first: a set that signs more is preferred whatever host matches.
+  for (ParamSet& set : ParamSetCandidates(request)) {
+    for (const std::string& host : hosts) {
+      std::string expected = Sign(StringToSign(request.method, host, request.path, set.params),
                                   credential->secret_key, method);
       for (std::string_view candidate : received) {
-        if (ConstantTimeEquals(expected, candidate)) return credential->account;
+        if (ConstantTimeEquals(expected, candidate)) {
+          return Verified{credential->account, std::move(set.left_out)};
+        }
       }
     }
   }

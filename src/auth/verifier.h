@@ -47,15 +47,28 @@ struct SignedRequest {
   bool https = false;        // scheme, for the default port candidate (:443 vs :80)
 };
 
+struct Verified {
+  uint64_t account = 0;  // appId of the key's account
+  // Indices into `SignedRequest::params` of the parameters the matching string to sign
+  // left out: the '@' values of a Python/PHP-style POST (2.2). Their values are not
+  // authenticated, so nothing may act on them (the api answers kUnsignedParameter).
+  // Empty when the signature covers every parameter.
+  std::vector<size_t> unsigned_params;
+};
+
 // Verifies the request and returns its account. Errors:
 //   kAuthFailed       missing SecretId/Signature/Timestamp/Nonce, timestamp outside
 //                     the window, or no candidate string to sign matches
 //   kSecretIdUnknown  SecretId not in the store
 //   kSecretIdDisabled key disabled
 // Candidates per 2.4: Host as received, with the default port added or removed, each
-// configured public host; all parameters, and for POST also without '@' values;
-// Signature with spaces turned back into '+'. Comparison is constant-time.
-Result<uint64_t> Verify(const KeyStore& keys, const SignedRequest& request, int64_t now_seconds,
+// configured public host; all parameters, and for POST also without '@' values (then
+// reported in `unsigned_params`); Signature with spaces turned back into '+'.
+// Comparison is constant-time.
+//
+// Names are taken as received: a caller that refuses repeated names (the api does)
+// first gets one value per name, and every value but the reported ones is signed.
+Result<Verified> Verify(const KeyStore& keys, const SignedRequest& request, int64_t now_seconds,
                         const VerifyOptions& options);
 
 }  // namespace cmq::auth

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <limits>
 #include <string>
+#include <vector>
 
 #include "common/signing.h"
 
@@ -24,7 +25,7 @@ class VerifierTest : public ::testing::Test {
     EXPECT_TRUE(keys_.Add({"AKIDdisabled", "other-key", 7, false}).ok());
   }
 
-  Result<uint64_t> Verify(std::string_view method, std::string_view host, std::string_view path,
+  Result<Verified> Verify(std::string_view method, std::string_view host, std::string_view path,
                           const ParamList& params, int64_t now = kNow, bool https = false) {
     SignedRequest request{method, host, path, &params, https};
     return auth::Verify(keys_, request, now, options_);
@@ -51,7 +52,7 @@ class VerifierTest : public ::testing::Test {
             {"msgBody", "hello"}};
   }
 
-  static void ExpectAuthFailed(const Result<uint64_t>& r) {
+  static void ExpectAuthFailed(const Result<Verified>& r) {
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(ErrorCode::kAuthFailed, r.status().error());
     EXPECT_EQ(4100, r.status().cmq_code());
@@ -79,7 +80,7 @@ TEST_F(VerifierTest, VectorV1) {
   const char* host = "cmq-queue-gz.api.tencentyun.com";
   auto r = Verify("POST", host, "/v2/index.php", p, 1534154812 + 120);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
-  EXPECT_EQ(kAccount, *r);
+  EXPECT_EQ(kAccount, r->account);
   // Same request, clock far from its timestamp.
   ExpectAuthFailed(Verify("POST", host, "/v2/index.php", p, kNow));
 }
@@ -97,7 +98,7 @@ TEST_F(VerifierTest, VectorV2Sha256HostWithPort) {
                  {"Signature", "AAt+M/6cwMsRa1JImLQtIAOi2D/7IUKk4YYBCFIxHmg="}};
   auto r = Verify("POST", "localhost:8080", "/v2/index.php", p);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
-  EXPECT_EQ(kAccount, *r);
+  EXPECT_EQ(kAccount, r->account);
   // Signed for port 8080: no other host string may verify it.
   ExpectAuthFailed(Verify("POST", "localhost", "/v2/index.php", p));
   ExpectAuthFailed(Verify("POST", "localhost:80", "/v2/index.php", p));
@@ -120,7 +121,7 @@ TEST_F(VerifierTest, VectorV3GetRootPath) {
                  {"Signature", "faZdgP97pWTlbhQ5RtQhw2zkZaQ="}};
   auto r = Verify("GET", "127.0.0.1:9000", "/", p);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
-  EXPECT_EQ(kAccount, *r);
+  EXPECT_EQ(kAccount, r->account);
   ExpectAuthFailed(Verify("POST", "127.0.0.1:9000", "/", p));
   ExpectAuthFailed(Verify("GET", "127.0.0.1:9000", "/v2/index.php", p));
 }
@@ -140,8 +141,14 @@ TEST_F(VerifierTest, VectorV4BothAtVariantsOnPost) {
   java.emplace_back("Signature", "aKyuKIeg3O6wy5sjk9Jfe+pK+3U=");
   ParamList python = p;
   python.emplace_back("Signature", "T8RSIaQ3V62ywz5kd9rzwGdCJqk=");
-  EXPECT_TRUE(Verify("POST", "cmq.local", "/v2/index.php", java).ok());
-  EXPECT_TRUE(Verify("POST", "cmq.local", "/v2/index.php", python).ok());
+  auto all_signed = Verify("POST", "cmq.local", "/v2/index.php", java);
+  ASSERT_TRUE(all_signed.ok());
+  EXPECT_TRUE(all_signed->unsigned_params.empty());
+  // The Python form verifies, and reports msgBody.1 as the value it does not cover
+  // (the api then refuses to send it, 14.3).
+  auto python_form = Verify("POST", "cmq.local", "/v2/index.php", python);
+  ASSERT_TRUE(python_form.ok());
+  EXPECT_EQ(python_form->unsigned_params, std::vector<size_t>{7});
   // The '@' exemption is a POST-only relic: a GET must sign everything.
   EXPECT_TRUE(
       Verify("GET", "cmq.local", "/v2/index.php", Signed("GET", "cmq.local", "/v2/index.php", p))
@@ -285,7 +292,14 @@ TEST_F(VerifierTest, PostWithAtValuesSignedEitherWay) {
   ParamList python = Signed("POST", "h", "/", without_at);
   python.emplace_back("msgBody.1", "@a");
   python.emplace_back("msgBody.2", "@b");
-  EXPECT_TRUE(Verify("POST", "h", "/", python).ok());
+  auto r = Verify("POST", "h", "/", python);
+  ASSERT_TRUE(r.ok());
+  const std::vector<size_t> unsigned_at_values = {python.size() - 2, python.size() - 1};
+  EXPECT_EQ(r->unsigned_params, unsigned_at_values);
+  // Signed over everything, nothing is reported even though '@' values are present.
+  auto all = Verify("POST", "h", "/", Signed("POST", "h", "/", params));
+  ASSERT_TRUE(all.ok());
+  EXPECT_TRUE(all->unsigned_params.empty());
   // Leaving out only some of the '@' values is neither form.
   ParamList partial = params;
   std::erase_if(partial, [](const Param& x) { return x.second == "@a"; });
@@ -344,7 +358,7 @@ TEST_F(VerifierTest, SpacesInSignatureAreTurnedBackIntoPlus) {
     std::replace(sig.begin(), sig.end(), '+', ' ');
     auto r = Verify("POST", "h", "/", p);
     ASSERT_TRUE(r.ok()) << sig;
-    EXPECT_EQ(kAccount, *r);
+    EXPECT_EQ(kAccount, r->account);
     return;
   }
   FAIL() << "no signature with '+' found";

@@ -104,6 +104,20 @@ Result<ParamList> DecodeForm(std::string_view input) {
   return params;
 }
 
+std::optional<uint32_t> ParseParamIndex(std::string_view digits) {
+  constexpr size_t kMaxIndexDigits = 9;
+  if (digits.empty() || digits.size() > kMaxIndexDigits ||
+      (digits.size() > 1 && digits[0] == '0')) {
+    return std::nullopt;
+  }
+  uint32_t n = 0;
+  for (char c : digits) {
+    if (c < '0' || c > '9') return std::nullopt;
+    n = n * 10 + static_cast<uint32_t>(c - '0');
+  }
+  return n;
+}
+
 std::string UrlEncode(std::string_view value) {
   std::string out;
   out.reserve(value.size());

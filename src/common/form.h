@@ -1,6 +1,8 @@
 // application/x-www-form-urlencoded, as CMQ clients send it (docs/cmq-api.md 1.3).
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -18,6 +20,11 @@ using ParamList = std::vector<Param>;  // in the order received; duplicates kept
 // followed by two hex digits) give kCannotParse with detail "request". Never reads
 // past `input`.
 Result<ParamList> DecodeForm(std::string_view input);
+
+// The N of an indexed parameter name "<name>.N" (docs/cmq-api.md 4), given the text
+// after the dot: decimal, no sign, no leading zeros, at most 9 digits (a longer index
+// could not be part of a contiguous batch anyway). nullopt for anything else.
+std::optional<uint32_t> ParseParamIndex(std::string_view digits);
 
 // Percent-encodes everything but ALPHA / DIGIT / "-" / "_" / "." / "~" (space is %20).
 std::string UrlEncode(std::string_view value);

@@ -61,6 +61,16 @@ TEST(DecodeFormTest, EscapeAtVeryEndDoesNotReadPastInput) {
   EXPECT_EQ((ParamList{{"a", "A"}}), MustDecode(std::string_view(buf.data(), 5)));
 }
 
+TEST(ParseParamIndexTest, DecimalWithoutSignOrLeadingZeros) {
+  EXPECT_EQ(ParseParamIndex("0"), 0u);
+  EXPECT_EQ(ParseParamIndex("1"), 1u);
+  EXPECT_EQ(ParseParamIndex("16"), 16u);
+  EXPECT_EQ(ParseParamIndex("999999999"), 999999999u);
+  for (const char* bad : {"", "01", "00", "-1", "+1", "1x", " 1", "1 ", "1000000000", "x"}) {
+    EXPECT_FALSE(ParseParamIndex(bad).has_value()) << bad;
+  }
+}
+
 TEST(UrlEncodeTest, UnreservedSetOnly) {
   EXPECT_EQ("AZaz09-_.~", UrlEncode("AZaz09-_.~"));
   EXPECT_EQ("a%20b%2Bc%26d%3De%25f", UrlEncode("a b+c&d=e%f"));

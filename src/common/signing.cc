@@ -43,6 +43,17 @@ SignatureMethod ParseSignatureMethod(std::string_view value) {
   return value == "HmacSHA256" ? SignatureMethod::kHmacSHA256 : SignatureMethod::kHmacSHA1;
 }
 
+void AppendSignedName(std::string_view name, std::string* out) {
+  for (char c : name) out->push_back(c == '_' ? '.' : c);
+}
+
+std::string SignedName(std::string_view name) {
+  std::string out;
+  out.reserve(name.size());
+  AppendSignedName(name, &out);
+  return out;
+}
+
 std::string StringToSign(std::string_view method, std::string_view host, std::string_view path,
                          const ParamList& params) {
   std::vector<size_t> order(params.size());
@@ -55,7 +66,7 @@ std::string StringToSign(std::string_view method, std::string_view host, std::st
   for (size_t i : order) {
     if (!first) out.push_back('&');
     first = false;
-    for (char c : params[i].first) out.push_back(c == '_' ? '.' : c);
+    AppendSignedName(params[i].first, &out);
     out.push_back('=');
     out.append(params[i].second);
   }

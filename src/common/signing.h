@@ -14,9 +14,15 @@ enum class SignatureMethod { kHmacSHA1, kHmacSHA256 };
 // "HmacSHA256" selects SHA-256; anything else (or absence) SHA-1.
 SignatureMethod ParseSignatureMethod(std::string_view value);
 
-// METHOD + host + path + "?" + sorted "name=value" pairs joined by "&", where '_' in
-// names becomes '.'; `params` must not contain "Signature". Sorting is by byte value
-// of the original names (stable for duplicates).
+// A parameter name as the string to sign spells it: every '_' becomes '.' (the PHP
+// front end of CMQ turned '.' in names into '_'). Names that spell alike are one
+// parameter to the signature.
+std::string SignedName(std::string_view name);
+void AppendSignedName(std::string_view name, std::string* out);
+
+// METHOD + host + path + "?" + sorted "name=value" pairs joined by "&", with names
+// spelled by SignedName; `params` must not contain "Signature". Sorting is by byte
+// value of the original names (stable for duplicates).
 std::string StringToSign(std::string_view method, std::string_view host, std::string_view path,
                          const ParamList& params);
 

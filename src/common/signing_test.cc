@@ -122,6 +122,16 @@ TEST(SigningTest, UnderscoreInNamesBecomesDotButSortUsesOriginalNames) {
   EXPECT_EQ("GETh/p?B=x_y&a.z=2&a.b=1", StringToSign("GET", "h", "/p", params));
 }
 
+TEST(SigningTest, SignedName) {
+  EXPECT_EQ(SignedName("msgBody_1"), "msgBody.1");
+  EXPECT_EQ(SignedName("_a__b_"), ".a..b.");
+  EXPECT_EQ(SignedName("queueName"), "queueName");
+  EXPECT_EQ(SignedName(""), "");
+  // Both spellings sign alike: one parameter to the signature.
+  EXPECT_EQ(StringToSign("POST", "h", "/", {{"msgBody_1", "x"}}),
+            StringToSign("POST", "h", "/", {{"msgBody.1", "x"}}));
+}
+
 TEST(SigningTest, DuplicatesKeepReceivedOrderAndNothingIsEscaped) {
   ParamList params = {{"k", "2"}, {"a", "x&y=z %"}, {"k", "1"}};
   EXPECT_EQ("POSTh/?a=x&y=z %&k=2&k=1", StringToSign("POST", "h", "/", params));
