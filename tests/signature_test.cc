@@ -5,7 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
+#include "common/signing.h"
 #include "support/blackbox.h"
 
 namespace cmq::testing {
@@ -42,6 +44,38 @@ class SignatureTest : public SharedServerTest {
     ClientResult<JsonValue> got = Receive(queue);
     ASSERT_TRUE(IsSuccess(got));
     EXPECT_EQ(StrField(*got, "msgBody"), body);
+  }
+  // The Signature an SDK computes over `view` for `method` and `path`, with this
+  // server's key and host.
+  std::string SignatureFor(std::string_view method, std::string_view path, const ParamList& view,
+                           SignatureMethod algorithm) {
+    return Sign(StringToSign(method, server().authority(), path, view),
+                caller_->options().secret_key, algorithm);
+  }
+  // The common parameters as an SDK sends them (no RequestClient).
+  ParamList Common(std::string_view action, std::string_view signature_method) {
+    return {{"Action", std::string(action)},
+            {"Nonce", std::to_string(caller_->NextNonce())},
+            {"SecretId", caller_->options().secret_id},
+            {"SignatureMethod", std::string(signature_method)},
+            {"Timestamp", std::to_string(NowSeconds())}};
+  }
+  static ParamList Join(ParamList a, const ParamList& b) {
+    a.insert(a.end(), b.begin(), b.end());
+    return a;
+  }
+  // Creates `topic` and a queue subscription "sub" to it with the parameters `filter`
+  // (filterTag.N, bindingKey.N), delivering into a new queue, whose name is returned.
+  std::string TopicIntoQueue(const std::string& topic, const ParamList& filter) {
+    std::string q = UniqueName("sink");
+    CreateQueue(q);
+    Ok("CreateTopic", {{"topicName", topic}});
+    Ok("Subscribe", Join({{"topicName", topic},
+                          {"subscriptionName", "sub"},
+                          {"protocol", "queue"},
+                          {"endpoint", q}},
+                         filter));
+    return q;
   }
 };
 
@@ -124,6 +158,84 @@ TEST_F(SignatureTest, UnderscoreInNamesIsReadAsTheDotItIsSignedAs) {
   ParamList both = Captured("SendMessage", {{"queueName", q}, {"msgBody.1", "x"}});
   both.insert(both.begin(), {"msgBody_1", "y"});
   EXPECT_TRUE(IsServerError(Post(both), 4000, 10330));
+}
+
+// ---- official SDK bugs, tolerated where every value stays signed (14.21) ----
+
+// kainonly/cmq-node-sdk PublishMessage: HmacSHA256, a Region, the tag array signed as
+// one comma-joined msgTag and sent as msgTag.0, msgTag.1.
+TEST_F(SignatureTest, NodeTaggedPublish) {
+  std::string topic = UniqueName("nodetags");
+  std::string q = TopicIntoQueue(topic, {{"filterTag.1", "blue"}});
+  ParamList common = Common("PublishMessage", "HmacSHA256");
+  common.emplace_back("Region", "gz");
+  ParamList signed_view =
+      Join(common, {{"msgBody", "from node"}, {"msgTag", "red,blue"}, {"topicName", topic}});
+  ParamList sent = Join(
+      common,
+      {{"msgBody", "from node"}, {"msgTag.0", "red"}, {"msgTag.1", "blue"}, {"topicName", topic}});
+  sent.emplace_back("Signature",
+                    SignatureFor("POST", "/", signed_view, SignatureMethod::kHmacSHA256));
+  ASSERT_TRUE(IsSuccess(Post(sent)));
+  ExpectReceived(q, "from node");
+
+  // What was signed as "red,blue" cannot be sent as the one tag "red,blue".
+  ParamList one_tag =
+      Join(common, {{"msgBody", "from node"}, {"msgTag.0", "red,blue"}, {"topicName", topic}});
+  one_tag.push_back(sent.back());
+  EXPECT_TRUE(IsServerError(Post(one_tag), 4100, 10030));
+}
+
+// tencentyun/cmq-php-sdk Subscribe: HmacSHA1, bindindKey.N for bindingKey.N.
+TEST_F(SignatureTest, PhpMisspelledBindingKeys) {
+  std::string topic = UniqueName("phpkeys");
+  std::string q = UniqueName("phpsink");
+  CreateQueue(q);
+  Ok("CreateTopic", {{"topicName", topic}, {"filterType", "2"}});
+  ParamList params = Join(Common("Subscribe", "HmacSHA1"), {{"RequestClient", "SDK_PHP_1.3"},
+                                                            {"bindindKey.1", "order.*"},
+                                                            {"endpoint", q},
+                                                            {"notifyContentFormat", "SIMPLIFIED"},
+                                                            {"notifyStrategy", "BACKOFF_RETRY"},
+                                                            {"protocol", "queue"},
+                                                            {"subscriptionName", "php"},
+                                                            {"topicName", topic}});
+  params.emplace_back("Signature", SignatureFor("POST", "/", params, SignatureMethod::kHmacSHA1));
+  ASSERT_TRUE(IsSuccess(Post(params)));
+  JsonValue sub =
+      Ok("GetSubscriptionAttributes", {{"topicName", topic}, {"subscriptionName", "php"}});
+  ASSERT_TRUE(HasArray(sub, "bindingKey"));
+  ASSERT_EQ(ArrayField(sub, "bindingKey").size(), 1u);
+  EXPECT_EQ(ArrayField(sub, "bindingKey")[0].as_string(), "order.*");
+  Ok("PublishMessage", {{"topicName", topic}, {"msgBody", "routed"}, {"routingKey", "order.paid"}});
+  ExpectReceived(q, "routed");
+}
+
+// tencentyun/cmq-php-sdk GET: the URL is <endpoint>/v2/index.php/v2/index.php?...,
+// signed for /v2/index.php.
+TEST_F(SignatureTest, PhpGetDoubledPath) {
+  std::string q = UniqueName("phpget");
+  ParamList params =
+      Join(Common("CreateQueue", "HmacSHA1"), {{"RequestClient", "SDK_PHP_1.3"}, {"queueName", q}});
+  params.emplace_back("Signature",
+                      SignatureFor("GET", "/v2/index.php", params, SignatureMethod::kHmacSHA1));
+  ASSERT_TRUE(IsSuccess(Send("GET", "/v2/index.php/v2/index.php?" + EncodeForm(params), "")));
+  EXPECT_TRUE(HasInt(Attributes(q), "activeMsgNum"));
+}
+
+// tencentyun/cmq-python-sdk: when a kept-alive connection turns out closed, the retry of
+// a GET is "GET /v2/index.php" with the form in the body and no query string.
+TEST_F(SignatureTest, PythonGetRetryWithParametersInTheBody) {
+  std::string q = UniqueName("pyretry");
+  CreateQueue(q);
+  ParamList params = Join(Common("SendMessage", "HmacSHA1"), {{"RequestClient", "SDK_Python_1.3"},
+                                                              {"delaySeconds", "0"},
+                                                              {"msgBody", "@retried body"},
+                                                              {"queueName", q}});
+  params.emplace_back("Signature",
+                      SignatureFor("GET", "/v2/index.php", params, SignatureMethod::kHmacSHA1));
+  ASSERT_TRUE(IsSuccess(Send("GET", "/v2/index.php", EncodeForm(params))));
+  ExpectReceived(q, "@retried body");
 }
 
 }  // namespace

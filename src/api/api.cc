@@ -42,12 +42,15 @@ struct Api::Impl {
     };
 
     // The docs forbid mixing sources: GET takes the query, POST the body. An empty
-    // POST body falls back to the query (1.1).
+    // POST body falls back to the query (1.1), and a GET without a query takes the body:
+    // the Python SDK's retry on a closed keep-alive connection sends its GET that way,
+    // signed as a GET (14.21c). Either way one source, so everything read was signed.
     bool is_get = request.method == "GET";
     if (!is_get && request.method != "POST") {
       return answer_error(Status(ErrorCode::kBadMethod, Echo(request.method)));
     }
-    std::string_view source = is_get || request.body.empty() ? request.query : request.body;
+    std::string_view source = is_get ? request.query : request.body;
+    if (source.empty()) source = is_get ? request.body : request.query;
     Result<ParamList> list = DecodeForm(source);
     if (!list.ok()) return answer_error(Status(ErrorCode::kCannotParse, "request"));
     // Before anything reads a value: with one value per name, the value read is the

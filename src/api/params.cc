@@ -268,6 +268,9 @@ Result<std::vector<std::string>> Params::Tags(std::string_view name, ErrorCode t
 Result<std::vector<std::string>> Params::BindingKeys() const {
   Result<std::vector<std::string_view>> values =
       Indexed("bindingKey", kMaxBindingKeys, ErrorCode::kTooManyBindingKeys);
+  if (values.ok() && values->empty()) {
+    values = Indexed("bindindKey", kMaxBindingKeys, ErrorCode::kTooManyBindingKeys);
+  }
   if (!values.ok()) return values.status();
   std::vector<std::string> keys;
   for (std::string_view key : *values) {

@@ -99,7 +99,9 @@ class Params {
   // JSON and in the x-cmq-message-tag push header).
   Result<std::vector<std::string>> Tags(std::string_view name, ErrorCode too_many) const;
   // bindingKey.N: at most 5 (kTooManyBindingKeys), each at most 64 bytes
-  // (kOutOfRange) and 15 dots (kTooManyDelimiters), valid UTF-8 (kErrorType).
+  // (kOutOfRange) and 15 dots (kTooManyDelimiters), valid UTF-8 (kErrorType). When no
+  // bindingKey.N is present, the official PHP SDK's misspelling bindindKey.N is read
+  // the same way (14.21a).
   Result<std::vector<std::string>> BindingKeys() const;
   // routingKey: nullopt when absent ("" is a present, empty key); at most 64 bytes
   // (kOutOfRange) and 15 dots (kTooManyDelimiters).

@@ -59,7 +59,7 @@ TEST(ParamsTest, UseSignedNamesReadsUnderscoreAsDot) {
 // every accessor that would read it, and ignored by the ones that do not.
 TEST(ParamsTest, UnsignedValuesAreNeverRead) {
   ParamList list = {{"queueName", "@q"},    {"msgBody.1", "@a"},  {"delaySeconds", "@1"},
-                    {"bindingKey.1", "@k"}, {"routingKey", "@r"}, {"notifyStrategy", "@s"},
+                    {"bindindKey.1", "@k"}, {"routingKey", "@r"}, {"notifyStrategy", "@s"},
                     {"searchWord", "@w"},   {"unknown", "@u"},    {"msgTag.1", "t"}};
   Params p(&list, {0, 1, 2, 3, 4, 5, 6, 7});
   auto expect_unsigned = [](const Status& s, const std::string& name) {
@@ -73,7 +73,7 @@ TEST(ParamsTest, UnsignedValuesAreNeverRead) {
   expect_unsigned(p.OptionalString("QUEUENAME").status(), "queueName");
   expect_unsigned(p.Indexed("msgBody", 16).status(), "msgBody.1");
   expect_unsigned(p.OptionalInt("delaySeconds", 0, 10).status(), "delaySeconds");
-  expect_unsigned(p.BindingKeys().status(), "bindingKey.1");
+  expect_unsigned(p.BindingKeys().status(), "bindindKey.1");
   expect_unsigned(p.RoutingKey().status(), "routingKey");
   expect_unsigned(p.OptionalNotifyStrategy().status(), "notifyStrategy");
   expect_unsigned(ParsePaging(p, 20, 50).status(), "searchWord");
@@ -385,6 +385,20 @@ TEST(TopicParamsTest, BindingKeys) {
   list = {};
   for (int i = 1; i <= 6; ++i) list.push_back({"bindingKey." + std::to_string(i), "k"});
   EXPECT_EQ(Params(&list).BindingKeys().status().error(), ErrorCode::kTooManyBindingKeys);
+}
+
+// tencentyun/cmq-php-sdk sends bindindKey.N for bindingKey.N (14.21a).
+TEST(TopicParamsTest, PhpMisspelledBindingKeys) {
+  ParamList list = {{"bindindKey.1", "a.*"}, {"bindindKey.2", "#"}};
+  EXPECT_EQ(*Params(&list).BindingKeys(), (std::vector<std::string>{"a.*", "#"}));
+  // Same rules as bindingKey.N.
+  list = {{"bindindKey.1", std::string(65, 'k')}};
+  EXPECT_EQ(Params(&list).BindingKeys().status().error(), ErrorCode::kOutOfRange);
+  list = {{"bindindKey.2", "k"}};
+  EXPECT_EQ(Params(&list).BindingKeys().status().error(), ErrorCode::kNotConsequent);
+  // The correct spelling, when present, is the one read.
+  list = {{"bindindKey.1", "php"}, {"bindingKey.1", "right"}};
+  EXPECT_EQ(*Params(&list).BindingKeys(), std::vector<std::string>{"right"});
 }
 
 TEST(TopicParamsTest, ProtocolStrategyAndFormat) {

@@ -1,5 +1,5 @@
 // Every value an action acts on is covered by the signature (docs/cmq-api.md 2.2-2.4,
-// 14.3).
+// 14.3), and the official SDKs' signing bugs that are tolerated stay safe (14.21).
 #include <string>
 #include <vector>
 
@@ -19,12 +19,35 @@ class SignedValuesTest : public ApiTest {
     params.insert(params.end() - 1, unsigned_params.begin(), unsigned_params.end());
     return Call(Request("POST", params));
   }
+  // Signs `signed_view` (common parameters included) for `method` and `path`, and sends
+  // `sent` with that Signature: for clients whose string to sign differs from what they
+  // transmit.
+  ApiRequest SignedAs(const std::string& method, const std::string& path,
+                      const ParamList& signed_view, ParamList sent) const {
+    sent.push_back({"Signature", Sign(StringToSign(method, kHost, path, signed_view), kSecretKey,
+                                      SignatureMethod::kHmacSHA256)});
+    ApiRequest r = Request(method, sent);
+    r.path = path;
+    return r;
+  }
+  ParamList Common(const std::string& action) const {
+    return {{"Action", action},
+            {"SecretId", kSecretId},
+            {"Nonce", "4711"},
+            {"Timestamp", std::to_string(clock_.NowMs() / 1000)},
+            {"SignatureMethod", "HmacSHA256"}};
+  }
   static void ExpectUnsigned(const JsonValue& v, const std::string& name) {
     ExpectError(v, 4100, 10030);
     EXPECT_EQ(Message(v), "(10030)authentication failed: parameter " + name + " is not signed");
   }
   int64_t Active(const std::string& queue) { return Int(Attributes(queue), "activeMsgNum"); }
 };
+
+ParamList Join(ParamList a, const ParamList& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
 
 // ---- repeated names (14.3) ----
 
@@ -102,6 +125,7 @@ TEST_F(SignedValuesTest, AddedAtValuesAreNeverActedOn) {
   ParamList sub = {
       {"topicName", "t"}, {"subscriptionName", "s2"}, {"protocol", "queue"}, {"endpoint", "q"}};
   ExpectUnsigned(CallWithUnsigned("Subscribe", sub, {{"bindingKey.1", "@k"}}), "bindingKey.1");
+  ExpectUnsigned(CallWithUnsigned("Subscribe", sub, {{"bindindKey.1", "@k"}}), "bindindKey.1");
   ExpectUnsigned(CallWithUnsigned("Subscribe", sub, {{"filterTag.1", "@f"}}), "filterTag.1");
   ExpectError(Call("GetSubscriptionAttributes", {{"topicName", "t"}, {"subscriptionName", "s2"}}),
               4000, 10560);
@@ -116,6 +140,86 @@ TEST_F(SignedValuesTest, UnderscoreInNamesIsReadAsDot) {
   // queue_Name reads as queue.Name, which is not queueName.
   ExpectError(Call("SendMessage", {{"queue_Name", "q"}, {"msgBody", "x"}}), 4000, 10390,
               "queueName");
+}
+
+// ---- official SDK bugs (14.21) ----
+
+// kainonly/cmq-node-sdk PublishMessage signs the tag array as `${array}` (one
+// comma-joined msgTag) and sends msgTag.0, msgTag.1, ...
+TEST_F(SignedValuesTest, NodeTaggedPublish) {
+  CreateQueue("q");
+  CreateTopic("t");
+  Subscribe("t", "s", "q", Indexed("filterTag", 1, {"b"}));
+  ParamList signed_view =
+      Join(Common("PublishMessage"),
+           {{"Region", "gz"}, {"msgBody", "from node"}, {"msgTag", "a,b"}, {"topicName", "t"}});
+  ParamList sent = Join(Common("PublishMessage"), {{"Region", "gz"},
+                                                   {"msgBody", "from node"},
+                                                   {"msgTag.0", "a"},
+                                                   {"msgTag.1", "b"},
+                                                   {"topicName", "t"}});
+  ExpectOk(Call(SignedAs("POST", kPath, signed_view, sent)));
+  EXPECT_EQ(Str(Receive("q"), "msgBody"), "from node");
+  // The signed join cannot be split differently: one tag "a,b" is not what was signed.
+  ParamList merged =
+      Join(Common("PublishMessage"),
+           {{"Region", "gz"}, {"msgBody", "from node"}, {"msgTag.0", "a,b"}, {"topicName", "t"}});
+  ExpectError(Call(SignedAs("POST", kPath, signed_view, merged)), 4100, 10030);
+}
+
+// tencentyun/cmq-php-sdk Subscribe sends bindindKey.N.
+TEST_F(SignedValuesTest, PhpMisspelledBindingKeys) {
+  CreateQueue("q");
+  CreateTopic("t", {{"filterType", "2"}});
+  ExpectOk(Call(
+      "Subscribe",
+      Join(
+          {{"topicName", "t"}, {"subscriptionName", "s"}, {"protocol", "queue"}, {"endpoint", "q"}},
+          Indexed("bindindKey", 1, {"a.*", "b.#"}))));
+  JsonValue v = Call("GetSubscriptionAttributes", {{"topicName", "t"}, {"subscriptionName", "s"}});
+  ExpectOk(v);
+  const JsonValue* keys = v.Find("bindingKey");
+  ASSERT_TRUE(keys != nullptr && keys->is_array());
+  ASSERT_EQ(keys->items().size(), 2u);
+  EXPECT_EQ(keys->items()[0].as_string(), "a.*");
+  EXPECT_EQ(keys->items()[1].as_string(), "b.#");
+  ExpectOk(Publish("t", "routed", {{"routingKey", "b.x.y"}}));
+  EXPECT_EQ(Str(Receive("q"), "msgBody"), "routed");
+}
+
+// tencentyun/cmq-php-sdk GET requests <endpoint>/v2/index.php + /v2/index.php?...,
+// signed for the path /v2/index.php.
+TEST_F(SignedValuesTest, PhpGetDoubledPath) {
+  ParamList params = Join(Common("CreateQueue"), {{"queueName", "php"}});
+  ApiRequest r = SignedAs("GET", kPath, params, params);
+  r.path = std::string(kPath) + kPath;
+  ExpectOk(Call(r));
+  ExpectOk(Attributes("php"));
+  // POST is never sent that way, so it gets no such leeway.
+  ParamList post = Join(Common("CreateQueue"), {{"queueName", "php2"}});
+  ApiRequest p = SignedAs("POST", kPath, post, post);
+  p.path = std::string(kPath) + kPath;
+  ExpectError(Call(p), 4100, 10030);
+}
+
+// tencentyun/cmq-python-sdk: after a closed keep-alive connection it resends a GET as
+// "GET /v2/index.php" with the parameters in the body.
+TEST_F(SignedValuesTest, PythonGetRetryWithParametersInTheBody) {
+  ApiRequest r = Request("GET", SignedParams("GET", "CreateQueue", {{"queueName", "retried"}}));
+  std::swap(r.query, r.body);
+  ExpectOk(Call(r));
+  ExpectOk(Attributes("retried"));
+  // Signed as a POST it is not a GET.
+  ApiRequest as_post = Request("GET", SignedParams("POST", "CreateQueue", {{"queueName", "x"}}));
+  std::swap(as_post.query, as_post.body);
+  ExpectError(Call(as_post), 4100, 10030);
+  // A query, when there is one, is the only source: the body is not read.
+  ApiRequest both =
+      Request("GET", SignedParams("GET", "CreateQueue", {{"queueName", "fromquery"}}));
+  both.body = EncodeForm(SignedParams("GET", "CreateQueue", {{"queueName", "frombody"}}));
+  ExpectOk(Call(both));
+  ExpectOk(Attributes("fromquery"));
+  ExpectError(Attributes("frombody"), 4440, 10100);
 }
 
 }  // namespace

@@ -83,14 +83,17 @@ Result<Verified> Verify(const KeyStore& keys, const SignedRequest& request, int6
       ParseSignatureMethod(method_param != nullptr ? std::string_view(*method_param) : "");
 
   const std::vector<std::string> hosts = HostCandidates(request, options);
-  // Sets first: a set that signs more is preferred whatever host matches.
+  const std::vector<std::string_view> paths = PathCandidates(request);
+  // Sets first: a set that signs more is preferred whatever host or path matches.
   for (ParamSet& set : ParamSetCandidates(request)) {
     for (const std::string& host : hosts) {
-      std::string expected = Sign(StringToSign(request.method, host, request.path, set.params),
-                                  credential->secret_key, method);
-      for (std::string_view candidate : received) {
-        if (ConstantTimeEquals(expected, candidate)) {
-          return Verified{credential->account, std::move(set.left_out)};
+      for (std::string_view path : paths) {
+        std::string expected = Sign(StringToSign(request.method, host, path, set.params),
+                                    credential->secret_key, method);
+        for (std::string_view candidate : received) {
+          if (ConstantTimeEquals(expected, candidate)) {
+            return Verified{credential->account, std::move(set.left_out)};
+          }
         }
       }
     }

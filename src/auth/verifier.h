@@ -61,10 +61,12 @@ struct Verified {
 //                     the window, or no candidate string to sign matches
 //   kSecretIdUnknown  SecretId not in the store
 //   kSecretIdDisabled key disabled
-// Candidates per 2.4: Host as received, with the default port added or removed, each
-// configured public host; all parameters, and for POST also without '@' values (then
-// reported in `unsigned_params`); Signature with spaces turned back into '+'.
-// Comparison is constant-time.
+// Candidates per 2.4 and 14: Host as received, with the default port added or removed,
+// each configured public host; the path as received and, for a GET whose path is one
+// path written twice, that path once (PHP SDK, 14.21b); all parameters, for POST the
+// Node client's tags collapsed into one comma-joined msgTag (14.21), and for POST the
+// parameters without '@' values (then reported in `unsigned_params`); Signature with
+// spaces turned back into '+'. Comparison is constant-time.
 //
 // Names are taken as received: a caller that refuses repeated names (the api does)
 // first gets one value per name, and every value but the reported ones is signed.

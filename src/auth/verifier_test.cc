@@ -308,6 +308,99 @@ TEST_F(VerifierTest, PostWithAtValuesSignedEitherWay) {
   ExpectAuthFailed(Verify("POST", "h", "/", odd));
 }
 
+// ---- Official SDK bugs tolerated (14.21) ----
+
+// kainonly/cmq-node-sdk PublishMessage: the tag array is signed as one value,
+// `${array}` (comma-joined), and sent as msgTag.0, msgTag.1, ... (HmacSHA256, Region).
+ParamList NodePublish(const std::vector<std::string>& tags, int first_index = 0) {
+  ParamList signed_part = {{"Action", "PublishMessage"},
+                           {"Nonce", "4711"},
+                           {"Region", "gz"},
+                           {"SecretId", kSecretId},
+                           {"SignatureMethod", "HmacSHA256"},
+                           {"Timestamp", std::to_string(kNow)},
+                           {"msgBody", "hello"}};
+  std::string joined;
+  for (const std::string& t : tags) joined += (joined.empty() ? "" : ",") + t;
+  signed_part.emplace_back("msgTag", joined);
+  signed_part.emplace_back("topicName", "t1");
+  std::string sig = Sign(StringToSign("POST", "h", "/v2/index.php", signed_part), kSecretKey,
+                         SignatureMethod::kHmacSHA256);
+  ParamList sent;
+  for (const Param& p : signed_part) {
+    if (p.first != "msgTag") sent.push_back(p);
+  }
+  for (size_t i = 0; i < tags.size(); ++i) {
+    sent.emplace_back("msgTag." + std::to_string(first_index + static_cast<int>(i)), tags[i]);
+  }
+  sent.emplace_back("Signature", sig);
+  return sent;
+}
+
+TEST_F(VerifierTest, NodeTagsSignedCommaJoined) {
+  for (const auto& tags :
+       std::vector<std::vector<std::string>>{{"a"}, {"a", "b"}, {"x", "", "z"}}) {
+    auto r = Verify("POST", "h", "/v2/index.php", NodePublish(tags));
+    ASSERT_TRUE(r.ok()) << tags.size();
+    EXPECT_TRUE(r->unsigned_params.empty());
+  }
+  // Index order, not the order received, is the order of the join.
+  ParamList reversed = NodePublish({"a", "b"});
+  std::swap(reversed[reversed.size() - 3], reversed[reversed.size() - 2]);
+  EXPECT_TRUE(Verify("POST", "h", "/v2/index.php", reversed).ok());
+  EXPECT_TRUE(Verify("POST", "h", "/v2/index.php", NodePublish({"a", "b"}, 1)).ok());
+  // Node only POSTs.
+  ExpectAuthFailed(Verify("GET", "h", "/v2/index.php", NodePublish({"a", "b"})));
+}
+
+TEST_F(VerifierTest, NodeJoinIsNeverAmbiguous) {
+  // Signed "msgTag=a,b": the tags a and b, and nothing else.
+  ParamList good = NodePublish({"a", "b"});
+  ParamList merged = good;  // one tag "a,b" instead of two
+  std::erase_if(merged, [](const Param& p) { return p.first == "msgTag.1"; });
+  for (Param& p : merged) {
+    if (p.first == "msgTag.0") p.second = "a,b";
+  }
+  ExpectAuthFailed(Verify("POST", "h", "/v2/index.php", merged));
+  // Tags in another spelling are not the ones collapsed: the api would read others.
+  for (const char* spelling : {"MsgTag.1", "msgTag_1", "msgtag.1"}) {
+    SCOPED_TRACE(spelling);
+    ParamList renamed = good;
+    for (Param& p : renamed) {
+      if (p.first == "msgTag.1") p.first = spelling;
+    }
+    ExpectAuthFailed(Verify("POST", "h", "/v2/index.php", renamed));
+  }
+  // A plain msgTag beside them, or a malformed index: no join.
+  ParamList plain = good;
+  plain.insert(plain.begin(), {"msgTag", "a,b"});
+  ExpectAuthFailed(Verify("POST", "h", "/v2/index.php", plain));
+  ParamList leading_zero = good;
+  for (Param& p : leading_zero) {
+    if (p.first == "msgTag.1") p.first = "msgTag.01";
+  }
+  ExpectAuthFailed(Verify("POST", "h", "/v2/index.php", leading_zero));
+}
+
+// tencentyun/cmq-php-sdk GET: the URL is endpoint + "/v2/index.php" + the request's
+// "/v2/index.php", the signature covers the request's path once.
+TEST_F(VerifierTest, PhpGetDoubledPath) {
+  ParamList p = Signed("GET", "h", "/v2/index.php", Base());
+  auto r = Verify("GET", "h", "/v2/index.php/v2/index.php", p);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_TRUE(r->unsigned_params.empty());
+  EXPECT_TRUE(Verify("GET", "h", "/v2/index.php", p).ok());
+  // Only GET, only exactly twice, only the path written twice.
+  ExpectAuthFailed(Verify("POST", "h", "/v2/index.php/v2/index.php",
+                          Signed("POST", "h", "/v2/index.php", Base())));
+  ExpectAuthFailed(Verify("GET", "h", "/v2/index.php/v2/index.php/v2/index.php", p));
+  ExpectAuthFailed(Verify("GET", "h", "/v2/index.php/v2/index.phq", p));
+  ExpectAuthFailed(Verify("GET", "h", "/v2/index.php/", p));
+  // A path really signed doubled verifies as itself.
+  EXPECT_TRUE(Verify("GET", "h", "/x/x", Signed("GET", "h", "/x/x", Base())).ok());
+  EXPECT_TRUE(Verify("GET", "h", "/x/x", Signed("GET", "h", "/x", Base())).ok());
+}
+
 // ---- Signature text ----
 
 TEST_F(VerifierTest, BadSignatures) {
