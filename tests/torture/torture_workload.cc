@@ -2,8 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <optional>
-#include <set>
 
 #include "common/json.h"
 
@@ -259,19 +259,23 @@ Step Workload::Delete(Caller& caller, const std::vector<Received>& messages) {
     for (const Received& m : messages) model_->DeleteAnswered(m.id, outcome);
     return AfterFailure(deleted.error());
   }
-  // A partial failure lists the refused handles; otherwise all were refused.
-  std::set<std::string> refused;
+  // A partial failure lists the refused handles; otherwise all were refused. A handle
+  // may come twice: a receive whose record a crash lost hands out the same handle
+  // again after the restart. The server deletes with the first and refuses the
+  // second, so refusals are counted, not looked up.
+  std::map<std::string, int> refused;
   if (!deleted.ok()) {
     const JsonValue* list = deleted.error().response.Find("errorList");
     for (const Received& m : messages) {
-      if (list == nullptr) refused.insert(m.receipt_handle);
+      if (list == nullptr) ++refused[m.receipt_handle];
     }
     for (size_t i = 0; list != nullptr && i < list->items().size(); ++i) {
-      refused.insert(list->items()[i].Find("receiptHandle")->as_string());
+      ++refused[list->items()[i].Find("receiptHandle")->as_string()];
     }
   }
   for (const Received& m : messages) {
-    bool ok = refused.count(m.receipt_handle) == 0;
+    bool ok = refused[m.receipt_handle] == 0;
+    if (!ok) --refused[m.receipt_handle];
     model_->DeleteAnswered(m.id, ok ? Outcome::kAcked : Outcome::kRefused);
     if (ok) ++acked_;
   }
