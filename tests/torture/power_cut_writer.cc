@@ -13,6 +13,7 @@
 // Files are opened O_RDWR|O_CREAT on first use. Exits 2 at the first failing call.
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -124,6 +125,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   root = argv[1];
+  prctl(PR_SET_PDEATHSIG, SIGKILL);  // "acked" runs until killed: never outlive the test
   for (int i = 2; i < argc; ++i) {
     std::vector<std::string> fields;
     std::stringstream ss(argv[i]);

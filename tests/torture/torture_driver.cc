@@ -251,6 +251,7 @@ class TortureRun {
     }
     std::string moment = WaitForKillMoment(trigger, target);
     e.server->Kill9();
+    e.model.Killed();
     e.gate.Close();
     ++e.kills_done;
     std::string what = "kill -9";

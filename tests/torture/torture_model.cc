@@ -209,11 +209,6 @@ void Model::SetSalvaged() {
   salvaged_ = true;
 }
 
-bool Model::salvaged() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return salvaged_;
-}
-
 Model::Stats Model::stats() const {
   std::lock_guard<std::mutex> lock(mu_);
   return stats_;
@@ -224,12 +219,24 @@ std::vector<std::string> Model::TakeFailures() {
   return std::exchange(failures_, {});
 }
 
-void Model::Fail(const std::string& what) { failures_.push_back(what); }
+void Model::Fail(const std::string& what) {
+  failures_.push_back(what + (kills_.empty() ? "" : "\n  (kills at" + kills_ + ")"));
+}
+
+std::string Model::Now() const {
+  char when[32];
+  snprintf(when, sizeof(when), "%.3f", static_cast<double>(NowMs() - start_ms_) / 1000);
+  return when;
+}
 
 void Model::Note(Message& m, const std::string& what) {
-  char when[32];
-  snprintf(when, sizeof(when), " %.3f ", static_cast<double>(NowMs() - start_ms_) / 1000);
-  m.history += when + what + ";";
+  // append(), not operator+: GCC 12 reports a false -Wrestrict for " " + std::string.
+  m.history.append(" ").append(Now()).append(" ").append(what).append(";");
+}
+
+void Model::Killed() {
+  std::lock_guard<std::mutex> lock(mu_);
+  kills_.append(" ").append(Now());
 }
 
 void Model::Excusable(const std::string& what, int64_t count) {

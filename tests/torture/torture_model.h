@@ -65,6 +65,9 @@ class Model {
   void DeleteIssued(const std::string& id);
   void DeleteAnswered(const std::string& id, Outcome outcome);
 
+  // The server was killed (or lost power) now; failure messages list these times.
+  void Killed();
+
   // Between [min, max] messages may be in `queue` (Delayed + Active + Inactive) while
   // no request is in flight.
   struct Range {
@@ -81,7 +84,6 @@ class Model {
   // After cmqd skipped damaged journal data (--salvage), losses and undone deletes are
   // what the operator asked for: counted, no longer failures.
   void SetSalvaged();
-  bool salvaged() const;
 
   struct Stats {
     int64_t sends_acked = 0;
@@ -114,6 +116,7 @@ class Model {
 
   // mu_ held. Appends "<seconds since start> <what>" to the message's history.
   void Note(Message& m, const std::string& what);
+  std::string Now() const;  // seconds since start, for the histories
 
   // mu_ held by all three.
   void Fail(const std::string& what);
@@ -125,6 +128,7 @@ class Model {
   mutable std::mutex mu_;
   std::map<std::string, int> visibility_seconds_;
   std::unordered_map<std::string, Message> messages_;
+  std::string kills_;  // " <seconds since start>" each
   bool draining_ = false;
   bool salvaged_ = false;
   Stats stats_;
