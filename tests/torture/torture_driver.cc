@@ -131,6 +131,7 @@ struct Epoch {
   WorkloadSpec spec;
   std::unique_ptr<Workload> workload;
   int kills_done = 0;
+  size_t output_seen = 0;  // cmqd's output before the current incarnation
 
   std::string data_dir() const { return dir.path() + "/data"; }
   std::string journal_dir() const { return data_dir() + "/journal"; }
@@ -159,6 +160,18 @@ int FailureCount() {
 
 std::string Tail(const std::string& text, size_t n = 3000) {
   return text.size() <= n ? text : "..." + text.substr(text.size() - n);
+}
+
+// A sanitizer report in what the incarnation printed is a failure: cmqd may have died
+// of it before the kill, which would then pass for the kill.
+void CheckSanitizerReports(Epoch& e) {
+  std::string output = e.server->output();
+  std::string mine = output.substr(std::min(e.output_seen, output.size()));
+  EXPECT_TRUE(mine.find("Sanitizer") == std::string::npos &&
+              mine.find("runtime error:") == std::string::npos)
+      << "cmqd reported:\n"
+      << Tail(mine, 6000);
+  e.output_seen = output.size();
 }
 
 class TortureRun {
@@ -252,6 +265,7 @@ class TortureRun {
     std::string moment = WaitForKillMoment(trigger, target);
     e.server->Kill9();
     e.model.Killed();
+    CheckSanitizerReports(e);
     e.gate.Close();
     ++e.kills_done;
     std::string what = "kill -9";
@@ -276,6 +290,7 @@ class TortureRun {
     fflush(stdout);
     if (e.kills_done == e.settings.kills && e.settings.corrupt) {
       Corrupt();
+      CheckSanitizerReports(e);
       EndEpoch();
       return;
     }
@@ -369,6 +384,7 @@ class TortureRun {
     DrainAndCheck(e.server->endpoint());
     EXPECT_EQ(e.server->Terminate(), 0) << "cmqd did not stop cleanly:\n"
                                         << Tail(e.server->output());
+    CheckSanitizerReports(e);
     EndEpoch();
   }
 
