@@ -1,10 +1,11 @@
 // torture_tests: runs the real cmqd through many cycles of load, kill -9 or simulated
 // power cut, restart and check (README.md here).
 //
-//   torture_tests [--seed N]... [--random-seeds K] [--cycles N] [gtest flags]
+//   torture_tests [--seed S]... [--random-seeds K] [--cycles N]
+//                 [--segment-size-mb M] [--no-damage] [--durable-dirs] [gtest flags]
 //
 // Each seed runs N cycles; everything random (settings, load, the moment and kind of
-// each kill, power-cut pages, damage) comes from the seed, so `--seed N --cycles N`
+// each kill, power-cut pages, damage) comes from the seed, so `--seed S --cycles N`
 // replays a run (thread interleavings aside). A data directory lives for a few
 // cycles with one set of settings, then is drained, checked and dropped.
 #include <gtest/gtest.h>
@@ -380,7 +381,7 @@ class TortureRun {
   // nothing acknowledged is missing, stop cmqd gracefully.
   void Finish() {
     Epoch& e = *epoch_;
-    e.workload->Stop();
+    if (e.workload) e.workload->Stop();  // none after a damage case that found no record
     DrainAndCheck(e.server->endpoint());
     EXPECT_EQ(e.server->Terminate(), 0) << "cmqd did not stop cleanly:\n"
                                         << Tail(e.server->output());
