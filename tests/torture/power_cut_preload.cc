@@ -18,7 +18,6 @@
 // Thread-safe: a file's undo state is locked across the change and its real call, and
 // across a sync and the forgetting, so a sync never forgets a change it did not cover;
 // entry changes and directory syncs are serialised by one mutex the same way.
-#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
