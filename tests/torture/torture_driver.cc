@@ -467,7 +467,23 @@ TEST(Torture, KillAndPowerCutCycles) {
 }  // namespace
 }  // namespace cmq::torture
 
+namespace {
+
+void PrintUsage(const char* program) {
+  fprintf(stderr,
+          "usage: %s [--seed S]... [--random-seeds K] [--cycles N]\n"
+          "          [--segment-size-mb M] [--no-damage] [--durable-dirs] [gtest flags]\n"
+          "  Runs N cycles (default 20) for each seed; without seeds, one random seed.\n"
+          "  The last three narrow the random settings (the random draws stay the same).\n",
+          program);
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    if (std::string(argv[i]) == "--help") PrintUsage(argv[0]);  // then gtest's own help
+  }
   ::testing::InitGoogleTest(&argc, argv);
   cmq::torture::Flags& flags = cmq::torture::GetFlags();
   flags.program = argv[0];
@@ -490,14 +506,9 @@ int main(int argc, char** argv) {
     } else if (arg == "--durable-dirs") {
       flags.durable_dirs = true;
       flags.narrowing += " --durable-dirs";
-    } else {
-      fprintf(stderr,
-              "usage: %s [--seed N]... [--random-seeds K] [--cycles N]\n"
-              "          [--segment-size-mb N] [--no-damage] [--durable-dirs] [gtest flags]\n"
-              "  Runs N cycles (default 20) for each seed; without seeds, one random seed.\n"
-              "  The last three narrow the random settings (same seed, same run otherwise).\n",
-              argv[0]);
-      return arg == "--help" ? 0 : 2;
+    } else if (arg != "--help") {
+      PrintUsage(argv[0]);
+      return 2;
     }
   }
   if (flags.seeds.empty() && random_seeds == 0) random_seeds = 1;
