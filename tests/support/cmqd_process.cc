@@ -10,7 +10,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
+#include <string_view>
 #include <thread>
 
 namespace cmq::testing {
@@ -59,6 +61,21 @@ bool CmqdProcess::Start() {
                                    "--secret-id", kSecretId,      "--secret-key",
                                    kSecretKey};
   args.insert(args.end(), extra_args_.begin(), extra_args_.end());
+  // argv and envp are built before fork: the child of a threaded process may only
+  // call async-signal-safe functions, so it must not allocate.
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  auto name_of = [](std::string_view entry) { return entry.substr(0, entry.find('=')); };
+  std::set<std::string_view> replaced;
+  for (const std::string& entry : environment_) replaced.insert(name_of(entry));
+  std::vector<std::string> env_entries = environment_;
+  for (char** e = environ; *e != nullptr; ++e) {
+    if (replaced.count(name_of(*e)) == 0) env_entries.emplace_back(*e);
+  }
+  std::vector<char*> envp;
+  for (auto& e : env_entries) envp.push_back(e.data());
+  envp.push_back(nullptr);
   pid_t pid = fork();
   if (pid < 0) return false;
   if (pid == 0) {
@@ -68,10 +85,7 @@ bool CmqdProcess::Start() {
       dup2(fd, 2);
       close(fd);
     }
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    execv(argv[0], argv.data());
+    execve(argv[0], argv.data(), envp.data());
     _exit(127);
   }
   pid_ = pid;

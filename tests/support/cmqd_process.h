@@ -30,6 +30,10 @@ class CmqdProcess {
   explicit CmqdProcess(std::string data_dir, std::vector<std::string> extra_args = {});
   ~CmqdProcess();  // kill -9 if still running
 
+  // "NAME=VALUE" entries added to the environment of every later Start(): the child
+  // gets this process's environment with these entries replacing same-named ones.
+  void set_environment(std::vector<std::string> entries) { environment_ = std::move(entries); }
+
   // Starts cmqd and waits until it prints its listening address. False (with the
   // output in output()) if it exits or does not listen within 30 s.
   bool Start();
@@ -50,6 +54,7 @@ class CmqdProcess {
   std::string data_dir_;
   std::string log_path_;
   std::vector<std::string> extra_args_;
+  std::vector<std::string> environment_;
   pid_t pid_ = -1;
   uint16_t port_ = 0;
 };

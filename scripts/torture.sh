@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The long torture run of the real cmqd (docs/torture.md): cycles of load, kill -9 or
+# simulated power cut, restart and check, on the optimised build.
+#   scripts/torture.sh                  1,000 cycles on a random seed (printed)
+#   scripts/torture.sh --cycles 5000 --random-seeds 3
+#   scripts/torture.sh --seed 42 --cycles 1000     replays a run that printed seed 42
+# Other arguments go to the driver (build/release/tests/torture/torture_tests --help).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh --test
+cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMQ_BUILD_TESTS=ON >/dev/null
+cmake --build build/release --target torture_tests
+if [[ $# -eq 0 ]]; then
+  set -- --cycles 1000
+fi
+exec build/release/tests/torture/torture_tests "$@"

@@ -1,0 +1,520 @@
+// torture_tests: runs the real cmqd through many cycles of load, kill -9 or simulated
+// power cut, restart and check (README.md here).
+//
+//   torture_tests [--seed S]... [--random-seeds K] [--cycles N]
+//                 [--segment-size-mb M] [--no-damage] [--durable-dirs] [gtest flags]
+//
+// Each seed runs N cycles; everything random (settings, load, the moment and kind of
+// each kill, power-cut pages, damage) comes from the seed, so `--seed S --cycles N`
+// replays a run (thread interleavings aside). A data directory lives for a few
+// cycles with one set of settings, then is drained, checked and dropped.
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <sys/inotify.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "env/env.h"
+#include "journal/segment_format.h"
+#include "support/cmqd_process.h"
+#include "support/crash_support.h"
+#include "torture/journal_damage.h"
+#include "torture/power_cut_revert.h"
+#include "torture/torture_model.h"
+#include "torture/torture_workload.h"
+
+namespace cmq::torture {
+namespace {
+
+using testing::CmqdProcess;
+using testing::ServerHandle;
+using testing::TempDir;
+
+struct Flags {
+  std::vector<uint64_t> seeds;
+  int cycles = 20;
+  std::string program = "torture_tests";
+  std::string narrowing;  // the narrowing flags given, for the replay line
+  // Narrowing the randomness, to isolate one defect or to check the checker against
+  // a build that has others: a fixed segment size, no damage cases, and data
+  // directories made durable before cmqd starts.
+  int segment_size_mb = 0;  // 0: random
+  bool damage = true;
+  bool durable_dirs = false;
+};
+
+Flags& GetFlags() {
+  static Flags flags;
+  return flags;
+}
+
+// How cmqd runs on one data directory.
+struct Settings {
+  int segment_size_mb = 1;
+  int prepared_segments = 0;
+  int ride_along_ms = 5;
+  bool relaxed = false;
+  int relaxed_sync_interval_ms = 50;
+  bool power_cuts = false;       // the library is loaded; only with sync durability
+  bool cmqd_makes_dirs = false;  // else the driver made data/journal durable first
+  int kills = 3;                 // before the directory is drained and dropped
+  bool corrupt = false;          // the last kill is followed by damage to the journal
+
+  static Settings Random(std::mt19937_64& rng) {
+    Settings s;
+    const int sizes[] = {1, 1, 1, 2, 4};
+    s.segment_size_mb = sizes[rng() % 5];
+    s.prepared_segments = Between(rng, 0, 2);
+    s.ride_along_ms = Between(rng, 0, 10);
+    s.relaxed = Between(rng, 0, 3) == 0;
+    s.relaxed_sync_interval_ms = Between(rng, 1, 50);
+    s.power_cuts = !s.relaxed;
+    s.cmqd_makes_dirs = Between(rng, 0, 3) == 0;
+    s.kills = Between(rng, 2, 5);
+    s.corrupt = Between(rng, 0, 3) == 0;
+    const Flags& flags = GetFlags();
+    if (flags.segment_size_mb > 0) s.segment_size_mb = flags.segment_size_mb;
+    s.corrupt = s.corrupt && flags.damage;
+    s.cmqd_makes_dirs = s.cmqd_makes_dirs && !flags.durable_dirs;
+    return s;
+  }
+
+  std::vector<std::string> Args() const {
+    std::vector<std::string> args = {"--segment-size-mb",   std::to_string(segment_size_mb),
+                                     "--prepared-segments", std::to_string(prepared_segments),
+                                     "--ride-along-ms",     std::to_string(ride_along_ms),
+                                     "--durability",        relaxed ? "relaxed" : "sync"};
+    if (relaxed) {
+      args.insert(args.end(),
+                  {"--relaxed-sync-interval-ms", std::to_string(relaxed_sync_interval_ms)});
+    }
+    return args;
+  }
+
+  std::string ToString() const {
+    std::string s;
+    for (const std::string& a : Args()) s += a + " ";
+    return s + "(" + std::to_string(kills) + " kills" + (power_cuts ? ", power cuts" : "") +
+           (cmqd_makes_dirs ? ", cmqd makes its directories" : "") +
+           (corrupt ? ", then damage" : "") + ")";
+  }
+};
+
+// What ends an incarnation.
+enum class Trigger { kAcked, kSegmentRemoved, kSegmentCreated };
+enum class Cut { kKill9, kPowerCutAll, kPowerCutPages };
+
+const char* TriggerName(Trigger t) {
+  switch (t) {
+    case Trigger::kAcked:
+      return "acknowledged operations";
+    case Trigger::kSegmentRemoved:
+      return "a segment removed";
+    default:
+      return "a segment created";
+  }
+}
+
+// One data directory: its cmqd, the clients, and the model of what was acknowledged.
+struct Epoch {
+  TempDir dir;
+  Settings settings;
+  std::vector<std::string> environment;  // the power-cut library, if loaded
+  std::unique_ptr<CmqdProcess> server;
+  Model model;
+  IncarnationGate gate;
+  ServerHandle handle;
+  WorkloadSpec spec;
+  std::unique_ptr<Workload> workload;
+  int kills_done = 0;
+  size_t output_seen = 0;  // cmqd's output before the current incarnation
+
+  std::string data_dir() const { return dir.path() + "/data"; }
+  std::string journal_dir() const { return data_dir() + "/journal"; }
+  std::string undo_dir() const { return dir.path() + "/undo"; }
+};
+
+// "segments 3..7" of a journal directory, for the log.
+std::string SegmentRange(const std::string& dir) {
+  auto names = env::PosixEnv()->ListDir(dir);
+  std::vector<uint32_t> numbers;
+  for (const std::string& name : names.ok() ? *names : std::vector<std::string>{}) {
+    if (auto n = journal::format::ParseSegmentFileName(name)) numbers.push_back(*n);
+  }
+  if (numbers.empty()) return "empty";
+  return "segments " + std::to_string(numbers.front()) + ".." + std::to_string(numbers.back());
+}
+
+// Failed assertions of the running test so far (from any thread).
+int FailureCount() {
+  const ::testing::TestResult* result =
+      ::testing::UnitTest::GetInstance()->current_test_info()->result();
+  int n = 0;
+  for (int i = 0; i < result->total_part_count(); ++i) n += result->GetTestPartResult(i).failed();
+  return n;
+}
+
+std::string Tail(const std::string& text, size_t n = 3000) {
+  return text.size() <= n ? text : "..." + text.substr(text.size() - n);
+}
+
+// A sanitizer report in what the incarnation printed is a failure: cmqd may have died
+// of it before the kill, which would then pass for the kill.
+void CheckSanitizerReports(Epoch& e) {
+  std::string output = e.server->output();
+  std::string mine = output.substr(std::min(e.output_seen, output.size()));
+  EXPECT_TRUE(mine.find("Sanitizer") == std::string::npos &&
+              mine.find("runtime error:") == std::string::npos)
+      << "cmqd reported:\n"
+      << Tail(mine, 6000);
+  e.output_seen = output.size();
+}
+
+class TortureRun {
+ public:
+  TortureRun(uint64_t seed, int cycles) : seed_(seed), cycles_(cycles), rng_(seed) {}
+
+  void Go() {
+    for (int cycle = 1; cycle <= cycles_; ++cycle) {
+      if (!epoch_ && !StartEpoch()) {
+        EndEpoch();
+        continue;
+      }
+      int failures = FailureCount();
+      Cycle(cycle);
+      if (FailureCount() > failures) {
+        printf("torture: seed %llu cycle %d FAILED; the directory is dropped\n",
+               static_cast<unsigned long long>(seed_), cycle);
+        EndEpoch();
+      }
+    }
+    if (epoch_) Finish();
+  }
+
+ private:
+  bool StartEpoch() {
+    ++epochs_;
+    epoch_ = std::make_unique<Epoch>();
+    Epoch& e = *epoch_;
+    e.settings = Settings::Random(rng_);
+    printf("torture: seed %llu epoch %d: %s\n", static_cast<unsigned long long>(seed_), epochs_,
+           e.settings.ToString().c_str());
+    if (!e.settings.cmqd_makes_dirs) {
+      env::Env* env = env::PosixEnv();
+      Status s = env->CreateDir(e.journal_dir());
+      for (const std::string& d : {e.journal_dir(), e.data_dir(), e.dir.path()}) {
+        if (s.ok()) s = env->SyncDir(d);
+      }
+      EXPECT_TRUE(s.ok()) << s.ToString();
+    }
+    e.server = std::make_unique<CmqdProcess>(e.dir.path(), e.settings.Args());
+    if (e.settings.power_cuts) {
+      auto env = PreparePowerCut(POWER_CUT_LIBRARY, e.data_dir(), e.undo_dir());
+      if (!env.ok()) {
+        ADD_FAILURE() << env.status().ToString();
+        return false;
+      }
+      e.environment = *env;
+      e.server->set_environment(e.environment);
+    }
+    if (!e.server->Start()) {
+      ADD_FAILURE() << "cmqd did not start:\n" << Tail(e.server->output());
+      return false;
+    }
+    e.spec.topic = "tt";
+    e.spec.id_prefix = "s" + std::to_string(seed_) + "e" + std::to_string(epochs_);
+    e.spec.seed = rng_();
+    e.spec.queues = {{"tq-a", Between(rng_, 1, 2), true, false},
+                     {"tq-b", Between(rng_, 2, 3), true, false},
+                     {"tq-keep", 1, false, false},
+                     {"tq-sub", Between(rng_, 1, 3), true, true}};
+    if (!SetUpQueues(e.server->endpoint(), e.spec)) return false;
+    e.handle.Set(e.server->endpoint());
+    e.workload = std::make_unique<Workload>(e.spec, &e.model, &e.gate, &e.handle);
+    return true;
+  }
+
+  // Stops the clients and cmqd and drops the directory.
+  void EndEpoch() {
+    if (!epoch_) return;
+    ReportModelFailures();
+    epoch_->server->Kill9();  // before the clients may reach it through the open gate
+    epoch_->gate.Open();      // clients blocked in the gate must see the stop
+    epoch_->workload.reset();
+    epoch_.reset();
+  }
+
+  void ReportModelFailures() {
+    std::vector<std::string> failures = epoch_->model.TakeFailures();
+    for (size_t i = 0; i < failures.size() && i < 10; ++i) ADD_FAILURE() << failures[i];
+    if (failures.size() > 10) ADD_FAILURE() << "... and " << failures.size() - 10 << " more";
+  }
+
+  void Cycle(int cycle) {
+    Epoch& e = *epoch_;
+    Trigger trigger = static_cast<Trigger>(rng_() % 3);
+    int64_t target = Between(rng_, 20, 300);
+    Cut cut = Cut::kKill9;
+    if (e.settings.power_cuts && rng_() % 5 < 2) {
+      cut = rng_() % 2 == 0 ? Cut::kPowerCutAll : Cut::kPowerCutPages;
+    }
+    std::string moment = WaitForKillMoment(trigger, target);
+    e.server->Kill9();
+    e.model.Killed();
+    CheckSanitizerReports(e);
+    e.gate.Close();
+    ++e.kills_done;
+    std::string what = "kill -9";
+    if (cut != Cut::kKill9) {
+      PowerCutReport report;
+      Status s = SimulatePowerCut(
+          e.data_dir(), e.undo_dir(),
+          cut == Cut::kPowerCutAll ? CutMode::kEverything : CutMode::kSomePages, rng_(), &report);
+      EXPECT_TRUE(s.ok()) << s.ToString();
+      what = std::string(cut == Cut::kPowerCutAll ? "power cut (all unsynced)"
+                                                  : "power cut (some pages)") +
+             " [" + report.ToString() + "]";
+    }
+    Model::Stats stats = e.model.stats();
+    printf(
+        "torture: seed %llu cycle %d/%d epoch %d kill %d/%d: %s after %s; %lld sends, %lld "
+        "deliveries, %lld deletes acknowledged so far; journal %s\n",
+        static_cast<unsigned long long>(seed_), cycle, cycles_, epochs_, e.kills_done,
+        e.settings.kills, what.c_str(), moment.c_str(), static_cast<long long>(stats.sends_acked),
+        static_cast<long long>(stats.deliveries), static_cast<long long>(stats.deletes_acked),
+        SegmentRange(e.journal_dir()).c_str());
+    fflush(stdout);
+    if (e.kills_done == e.settings.kills && e.settings.corrupt) {
+      Corrupt();
+      CheckSanitizerReports(e);
+      EndEpoch();
+      return;
+    }
+    if (!Restart()) {
+      EndEpoch();
+    } else if (e.kills_done == e.settings.kills) {
+      Finish();
+    }
+  }
+
+  // Waits for the moment to kill: `target` acknowledged operations, or a segment
+  // file created or removed after a few (or, if none is, four times `target`).
+  std::string WaitForKillMoment(Trigger trigger, int64_t target) {
+    Epoch& e = *epoch_;
+    int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    uint32_t mask = trigger == Trigger::kSegmentRemoved ? IN_DELETE : IN_CREATE | IN_MOVED_TO;
+    if (fd >= 0 && trigger != Trigger::kAcked) inotify_add_watch(fd, e.journal_dir().c_str(), mask);
+    int64_t base = e.workload->acked();
+    int64_t give_up_ms = NowMs() + 300000;  // only turns a stall into a failure
+    std::string moment;
+    while (moment.empty()) {
+      int64_t acked = e.workload->acked() - base;
+      if (trigger == Trigger::kAcked && acked >= target) {
+        moment = std::to_string(acked) + " " + TriggerName(trigger);
+      } else if (trigger != Trigger::kAcked && acked >= 4 * target) {
+        moment = std::to_string(acked) + " acknowledged operations (waited for " +
+                 TriggerName(trigger) + ")";
+      } else if (e.workload->failed() > 0) {
+        moment = "a client failure";
+      } else if (NowMs() > give_up_ms) {
+        ADD_FAILURE() << "no progress: " << acked << " operations acknowledged in 300 s";
+        moment = "a stall";
+      }
+      pollfd p{fd, POLLIN, 0};
+      if (moment.empty() && fd >= 0 && poll(&p, 1, 20) > 0) {
+        alignas(inotify_event) char buf[4096];
+        ssize_t n = read(fd, buf, sizeof(buf));
+        for (ssize_t off = 0; off < n && acked >= 10;) {
+          auto* ev = reinterpret_cast<inotify_event*>(buf + off);
+          std::string name = ev->len > 0 ? ev->name : "";
+          if (name.size() > 4 && name.substr(name.size() - 4) == ".seg") {
+            moment = std::string(TriggerName(trigger)) + " (" + name + ") at " +
+                     std::to_string(acked) + " acknowledged operations";
+            break;
+          }
+          off += static_cast<ssize_t>(sizeof(inotify_event) + ev->len);
+        }
+      } else if (moment.empty() && fd < 0) {
+        usleep(20000);  // polling the counter; not a timing assertion
+      }
+    }
+    if (fd >= 0) close(fd);
+    return moment;
+  }
+
+  // Starts the next incarnation, checks it before any client reaches it, opens the
+  // gate. False if it did not come up or lost something.
+  bool Restart() {
+    Epoch& e = *epoch_;
+    if (!e.server->Start()) {
+      ADD_FAILURE() << "cmqd did not restart:\n" << Tail(e.server->output());
+      return false;
+    }
+    int failures = FailureCount();
+    CheckCounts(e.server->endpoint(), e.spec, &e.model);
+    ReportModelFailures();
+    if (FailureCount() > failures) {
+      DrainAndCheck(e.server->endpoint());  // which messages
+      return false;
+    }
+    e.handle.Set(e.server->endpoint());
+    e.gate.Open();
+    return true;
+  }
+
+  // Reads every queue empty with the strict checks, then fails for every message that
+  // must exist and was not found.
+  void DrainAndCheck(const std::string& endpoint) {
+    Epoch& e = *epoch_;
+    e.model.BeginFinalDrain();
+    if (DrainAll(endpoint, e.spec, &e.model, e.gate.incarnation())) {
+      for (const QueueSpec& q : e.spec.queues) e.model.CheckDrained(q.name);
+    }
+  }
+
+  // The end of a directory: stop the clients, read every queue empty, check that
+  // nothing acknowledged is missing, stop cmqd gracefully.
+  void Finish() {
+    Epoch& e = *epoch_;
+    if (e.workload) e.workload->Stop();  // none after a damage case that found no record
+    DrainAndCheck(e.server->endpoint());
+    EXPECT_EQ(e.server->Terminate(), 0) << "cmqd did not stop cleanly:\n"
+                                        << Tail(e.server->output());
+    CheckSanitizerReports(e);
+    EndEpoch();
+  }
+
+  // After the last kill: damage the journal, require cmqd to refuse it by name, then
+  // to start with --salvage, and check what it serves then (losses allowed).
+  void Corrupt() {
+    Epoch& e = *epoch_;
+    e.gate.Open();
+    e.workload.reset();
+    auto damage = DamageJournal(e.journal_dir(), rng_);
+    if (!damage.ok()) {
+      printf("torture: no damage possible (%s); a plain restart instead\n",
+             damage.status().ToString().c_str());
+      if (Restart()) Finish();
+      return;
+    }
+    printf("torture: seed %llu epoch %d: %s\n", static_cast<unsigned long long>(seed_), epochs_,
+           damage->ToString().c_str());
+    size_t before = e.server->output().size();
+    if (e.server->Start()) {
+      // What the damage cost, silently: drained with the loss checks excused.
+      e.model.SetSalvaged();
+      DrainAndCheck(e.server->endpoint());
+      ADD_FAILURE() << "cmqd started on a damaged journal (" << damage->ToString()
+                    << "): " << e.model.stats().excused
+                    << " acknowledged messages were lost or deleted ones came back, silently";
+      return;
+    }
+    std::string why;
+    std::string refusal = e.server->output().substr(before);
+    EXPECT_TRUE(ReportsDamage(refusal, *damage, &why))
+        << "cmqd refused the damaged journal (" << damage->ToString() << ") but " << why << ":\n"
+        << Tail(refusal);
+    std::vector<std::string> args = e.settings.Args();
+    args.push_back("--salvage");
+    CmqdProcess salvage(e.dir.path(), args);
+    salvage.set_environment(e.environment);
+    before = salvage.output().size();
+    if (!salvage.Start()) {
+      ADD_FAILURE() << "cmqd --salvage did not start after " << damage->ToString() << ":\n"
+                    << Tail(salvage.output().substr(before));
+      return;
+    }
+    std::string name = damage->path.substr(damage->path.rfind('/') + 1);
+    EXPECT_NE(salvage.output().find(name, before), std::string::npos)
+        << "cmqd --salvage did not log what it skipped in " << name << ":\n"
+        << Tail(salvage.output().substr(before));
+    e.model.SetSalvaged();
+    DrainAndCheck(salvage.endpoint());
+    printf("torture: after --salvage, %lld acknowledged messages lost or deletes undone\n",
+           static_cast<long long>(e.model.stats().excused));
+    EXPECT_EQ(salvage.Terminate(), 0) << Tail(salvage.output());
+  }
+
+  const uint64_t seed_;
+  const int cycles_;
+  std::mt19937_64 rng_;
+  std::unique_ptr<Epoch> epoch_;
+  int epochs_ = 0;
+};
+
+TEST(Torture, KillAndPowerCutCycles) {
+  const Flags& flags = GetFlags();
+  for (uint64_t seed : flags.seeds) {
+    std::string replay = flags.program + " --seed " + std::to_string(seed) + " --cycles " +
+                         std::to_string(flags.cycles) + flags.narrowing;
+    SCOPED_TRACE("torture seed " + std::to_string(seed) + " (replay: " + replay + ")");
+    printf("torture: seed %llu, %d cycles\n", static_cast<unsigned long long>(seed), flags.cycles);
+    fflush(stdout);
+    int failures = FailureCount();
+    TortureRun(seed, flags.cycles).Go();
+    if (FailureCount() > failures) {
+      printf("torture: seed %llu FAILED (replay: %s)\n", static_cast<unsigned long long>(seed),
+             replay.c_str());
+    }
+  }
+}
+
+}  // namespace
+}  // namespace cmq::torture
+
+namespace {
+
+void PrintUsage(const char* program) {
+  fprintf(stderr,
+          "usage: %s [--seed S]... [--random-seeds K] [--cycles N]\n"
+          "          [--segment-size-mb M] [--no-damage] [--durable-dirs] [gtest flags]\n"
+          "  Runs N cycles (default 20) for each seed; without seeds, one random seed.\n"
+          "  The last three narrow the random settings (the random draws stay the same).\n",
+          program);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    if (std::string(argv[i]) == "--help") PrintUsage(argv[0]);  // then gtest's own help
+  }
+  ::testing::InitGoogleTest(&argc, argv);
+  cmq::torture::Flags& flags = cmq::torture::GetFlags();
+  flags.program = argv[0];
+  int random_seeds = 0;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    bool has_value = i + 1 < argc;
+    if (arg == "--seed" && has_value) {
+      flags.seeds.push_back(std::strtoull(argv[++i], nullptr, 10));
+    } else if (arg == "--random-seeds" && has_value) {
+      random_seeds = std::atoi(argv[++i]);
+    } else if (arg == "--cycles" && has_value) {
+      flags.cycles = std::atoi(argv[++i]);
+    } else if (arg == "--segment-size-mb" && has_value) {
+      flags.segment_size_mb = std::atoi(argv[i + 1]);
+      flags.narrowing += " --segment-size-mb " + std::string(argv[++i]);
+    } else if (arg == "--no-damage") {
+      flags.damage = false;
+      flags.narrowing += " --no-damage";
+    } else if (arg == "--durable-dirs") {
+      flags.durable_dirs = true;
+      flags.narrowing += " --durable-dirs";
+    } else if (arg != "--help") {
+      PrintUsage(argv[0]);
+      return 2;
+    }
+  }
+  if (flags.seeds.empty() && random_seeds == 0) random_seeds = 1;
+  std::random_device random;
+  for (int i = 0; i < random_seeds; ++i) {
+    flags.seeds.push_back((uint64_t{random()} << 32 | random()) % 1000000000);
+  }
+  return RUN_ALL_TESTS();
+}
