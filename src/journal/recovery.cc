@@ -159,7 +159,9 @@ class Replayer {
                             " but the one before it ends before batch " +
                             std::to_string(next_seq_);
       if (!salvage_) return Corruption(f.path, 0, problem);
-      Note(f, 0, format::kHeaderSize, false, problem);
+      Note(f, 0, format::kHeaderSize, false, problem + "; header rewritten");
+      h.first_seq = next_seq_;
+      repairs_.push_back({i, 0, format::EncodeHeader(h)});
     }
     // A sealed segment must end exactly where its successor says it did.
     uint64_t recorded_end = 0;
