@@ -46,8 +46,7 @@ TEST(JournalCorruptionTest, FlippedBitStopsStartUpAndSalvageSkipsIt) {
   EXPECT_FALSE(refused.Start());
   EXPECT_EQ(refused.start_exit_status(), 1);
   std::string out = refused.output();
-  EXPECT_NE(out.find("journal corruption in " + segment + " at offset "), std::string::npos)
-      << out;
+  EXPECT_NE(out.find("journal corruption in " + segment + " at offset "), std::string::npos) << out;
   EXPECT_NE(out.find("--salvage"), std::string::npos) << out;
 
   CmqdProcess salvaged(server.dir(), {"--salvage"});

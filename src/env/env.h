@@ -1,8 +1,8 @@
 // The env seam: the only place that touches files, fsync, the clock and threads.
 // PosixEnv is the real one; MemEnv keeps files in memory and distinguishes synced
 // from unsynced bytes; FaultEnv wraps another Env to fail chosen calls and to drop
-// everything not yet synced, or a random subset of it (power loss). Storage and timer logic is tested through
-// these without sleeps or real crashes.
+// everything not yet synced, or a random subset of it (power loss). Storage and
+// timer logic is tested through these without sleeps or real crashes.
 #pragma once
 
 #include <atomic>

@@ -61,8 +61,8 @@ struct SegmentFile {
 struct Chunk {
   uint32_t segment = 0;
   uint64_t offset = 0;
-  uint64_t seq = 0;              // batch sequence number
-  size_t batch_header_at = 0;    // where in `bytes` the batch header goes
+  uint64_t seq = 0;            // batch sequence number
+  size_t batch_header_at = 0;  // where in `bytes` the batch header goes
   std::string bytes;
   std::shared_ptr<env::File> file;
 };
@@ -254,8 +254,8 @@ Status Journal::Impl::Recover(const RecoverFn& fn) {
     internal::SegmentFileInfo& f = found[i];
     if (format1 && f.kind == format::HeaderKind::kBad) {
       if (i != used) {
-        return Status(ErrorCode::kCorruption, "journal corruption in " + f.path +
-                                                  " at offset 0: bad segment header");
+        return Status(ErrorCode::kCorruption,
+                      "journal corruption in " + f.path + " at offset 0: bad segment header");
       }
       truncated_tail = true;
     }
@@ -298,7 +298,8 @@ Status Journal::Impl::Recover(const RecoverFn& fn) {
     written = MakeLocation(current, static_cast<uint32_t>(end));
     if (format1) {
       // Seal the format 1 log: new batches go to a format 2 segment.
-      if (current == UINT32_MAX) return Status(ErrorCode::kIoError, "journal: segment numbers exhausted");
+      if (current == UINT32_MAX)
+        return Status(ErrorCode::kIoError, "journal: segment numbers exhausted");
       SegmentFile seg;
       if (!spares.empty()) {
         seg = std::move(spares.front().second);
@@ -332,8 +333,7 @@ Status Journal::Impl::Recover(const RecoverFn& fn) {
   return Status::Ok();
 }
 
-Status Journal::Impl::BeginSegmentAtRecovery(uint32_t number, SegmentFile seg,
-                                             uint32_t prev_end) {
+Status Journal::Impl::BeginSegmentAtRecovery(uint32_t number, SegmentFile seg, uint32_t prev_end) {
   if (seg.capacity < opt.segment_size) {
     CMQ_RETURN_IF_ERROR(seg.file->Allocate(0, opt.segment_size));
     seg.capacity = opt.segment_size;
@@ -928,8 +928,7 @@ Status Journal::EnsureHeadroom(uint64_t bytes) {
     if (m.UsableSpare(capacity) == 0) {
       // Records or preambles bigger than a segment: make this spare big enough to help.
       capacity = std::min<uint64_t>(
-          kMaxSegmentBytes,
-          m.SegmentOverhead() + std::min(bytes - available, m.opt.segment_size));
+          kMaxSegmentBytes, m.SegmentOverhead() + std::min(bytes - available, m.opt.segment_size));
       if (m.UsableSpare(capacity) == 0) {
         return Status(ErrorCode::kIoError, "journal: records too large to reserve headroom for");
       }

@@ -1288,7 +1288,8 @@ void PowerLossKeepingRandomSectors(bool relaxed) {
     {
       auto j = Journal::Open(&gate, opts);
       ASSERT_TRUE(j.ok());
-      ASSERT_TRUE((*j)->Recover([](RecordType, std::string_view, Location) { return Status::Ok(); }).ok());
+      ASSERT_TRUE(
+          (*j)->Recover([](RecordType, std::string_view, Location) { return Status::Ok(); }).ok());
       ASSERT_TRUE((*j)->Start(loop.Hook()).ok());
       int n = 20 + static_cast<int>(seed % 17);
       for (int i = 0; i < n; ++i) {
@@ -1343,8 +1344,7 @@ TEST_F(JournalTest, PowerLossKeepingRandomSectorsRelaxedMode) {
 
 // Format 1, as the previous release wrote it (16-byte header, records back to back):
 // a small writer of it, for the compatibility tests.
-std::string FormatOneSegment(uint32_t n, const std::vector<std::string>& payloads,
-                             uint64_t size) {
+std::string FormatOneSegment(uint32_t n, const std::vector<std::string>& payloads, uint64_t size) {
   std::string bytes(format::kMagic, sizeof(format::kMagic));
   PutFixed32(&bytes, 1);
   PutFixed32(&bytes, n);
@@ -1469,7 +1469,8 @@ TEST_F(SalvageTest, ZeroedLengthAndDamagedHeaders) {
   // A zeroed length word in segment 1, a damaged header of segment 2.
   {
     auto f = fault_->Open(SegPath(1), OpenMode::kReadWrite);
-    ASSERT_TRUE((*f)->PWrite(OffsetOf(written_[1].loc) - kRecordOverhead, std::string(4, '\0')).ok());
+    ASSERT_TRUE(
+        (*f)->PWrite(OffsetOf(written_[1].loc) - kRecordOverhead, std::string(4, '\0')).ok());
   }
   FlipBit(fault_.get(), SegPath(2), 9);
   EXPECT_EQ(RecoverStatus().error(), ErrorCode::kCorruption);

@@ -93,8 +93,7 @@ class Replayer {
   }
 
  private:
-  void Note(const SegmentFileInfo& f, uint64_t begin, uint64_t end, bool torn,
-            std::string what) {
+  void Note(const SegmentFileInfo& f, uint64_t begin, uint64_t end, bool torn, std::string what) {
     r_.notes.push_back(RecoveryNote{f.path, begin, std::max(end, begin), torn, std::move(what)});
   }
 
@@ -140,8 +139,8 @@ class Replayer {
 
   Result<bool> ShowsUse(const SegmentFileInfo& f) {
     std::string sector;
-    CMQ_RETURN_IF_ERROR(f.file->PRead(format::kHeaderSize,
-                                      format::kSectorSize - format::kHeaderSize, &sector));
+    CMQ_RETURN_IF_ERROR(
+        f.file->PRead(format::kHeaderSize, format::kSectorSize - format::kHeaderSize, &sector));
     return sector.find_first_not_of('\0') != std::string::npos;
   }
 
@@ -156,8 +155,7 @@ class Replayer {
     } else if (h.version == format::kVersion && next_seq_ != 0 && h.first_seq != next_seq_ &&
                !missing_before_.count(i)) {
       std::string problem = "segment starts with batch " + std::to_string(h.first_seq) +
-                            " but the one before it ends before batch " +
-                            std::to_string(next_seq_);
+                            " but the one before it ends before batch " + std::to_string(next_seq_);
       if (!salvage_) return Corruption(f.path, 0, problem);
       Note(f, 0, format::kHeaderSize, false, problem + "; header rewritten");
       h.first_seq = next_seq_;
@@ -187,7 +185,8 @@ class Replayer {
         if (first && last) r_.preamble_bytes = framed;
         first = false;
         ++r_.records;
-        CMQ_RETURN_IF_ERROR(fn_(type, payload, MakeLocation(f.number, static_cast<uint32_t>(at + 9))));
+        CMQ_RETURN_IF_ERROR(
+            fn_(type, payload, MakeLocation(f.number, static_cast<uint32_t>(at + 9))));
         continue;
       }
       bool zero_header = false;
@@ -257,8 +256,8 @@ class Replayer {
 
     // Salvage: go on at the next intact batch, writing a filler over what lies between.
     uint64_t limit = recorded_end != 0 ? std::min(f.size, recorded_end) : f.size;
-    auto found = format::FindBatch(f.file.get(), limit, d.offset + kBatchHeaderSize,
-                                   scanner.last_seq());
+    auto found =
+        format::FindBatch(f.file.get(), limit, d.offset + kBatchHeaderSize, scanner.last_seq());
     if (!found.ok()) return found.status();
     if (*found) {
       bool filler = ((*found)->header.flags & format::kBatchFiller) != 0;

@@ -123,7 +123,7 @@ SegmentScanner::SegmentScanner(const env::File* file, uint64_t file_size,
       header_(header),
       offset_(header.data_start()),
       last_seq_(header.version == kVersion && header.first_seq > 0 ? header.first_seq - 1
-                                                                    : last_seq) {}
+                                                                   : last_seq) {}
 
 Result<std::string_view> SegmentScanner::View(uint64_t off, uint64_t n) {
   if (off < buffer_offset_ || off + n > buffer_offset_ + buffer_.size()) {
@@ -196,14 +196,16 @@ Result<SegmentScanner::Outcome> SegmentScanner::LoadBatch(Damage* damage) {
       offset_ = end;  // bytes a salvage gave up on
       continue;
     }
-    if (h.flags != 0) return bad(offset_, end, "batch with unknown flags " + std::to_string(h.flags));
+    if (h.flags != 0)
+      return bad(offset_, end, "batch with unknown flags " + std::to_string(h.flags));
     if (last_seq_ != 0 && h.seq != last_seq_ + 1) {
-      return bad(offset_, end, "batch " + std::to_string(h.seq) + " where batch " +
-                                   std::to_string(last_seq_ + 1) + " belongs");
+      return bad(offset_, end,
+                 "batch " + std::to_string(h.seq) + " where batch " +
+                     std::to_string(last_seq_ + 1) + " belongs");
     }
     if (h.length > left - kBatchHeaderSize) {
-      return bad(offset_, end, "batch of " + std::to_string(h.length) +
-                                   " bytes runs past the end of the file");
+      return bad(offset_, end,
+                 "batch of " + std::to_string(h.length) + " bytes runs past the end of the file");
     }
     auto batch = View(offset_ + kBatchHeaderSize, h.length);
     if (!batch.ok()) return batch.status();
@@ -237,8 +239,7 @@ Result<SegmentScanner::Outcome> SegmentScanner::LoadBatch(Damage* damage) {
   }
 }
 
-Result<SegmentScanner::Outcome> SegmentScanner::NextV1(RecordType* type,
-                                                       std::string_view* payload,
+Result<SegmentScanner::Outcome> SegmentScanner::NextV1(RecordType* type, std::string_view* payload,
                                                        uint64_t* record_offset, Damage* damage) {
   if (offset_ >= file_size_ || file_size_ - offset_ < 4) return Outcome::kEnd;
   uint64_t left = file_size_ - offset_;

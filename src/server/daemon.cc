@@ -153,9 +153,9 @@ struct Daemon::Impl : public http::Handler {
         });
     if (!recovered.ok()) {
       if (recovered.error() == ErrorCode::kCorruption) {
-        return Status(ErrorCode::kCorruption,
-                      recovered.detail() +
-                          "; start with --salvage to skip damaged records (they are lost)");
+        return Status(
+            ErrorCode::kCorruption,
+            recovered.detail() + "; start with --salvage to skip damaged records (they are lost)");
       }
       return recovered;
     }
@@ -199,8 +199,9 @@ struct Daemon::Impl : public http::Handler {
         CMQ_LOG_WARN("journal: %s at offset %llu: %s (%llu bytes, never acknowledged)",
                      n.file.c_str(), begin, n.what.c_str(), end - begin);
       } else {
-        CMQ_LOG_ERROR("journal: salvage: %s bytes %llu-%llu (%llu bytes): %s; records there are lost",
-                      n.file.c_str(), begin, end, end - begin, n.what.c_str());
+        CMQ_LOG_ERROR(
+            "journal: salvage: %s bytes %llu-%llu (%llu bytes): %s; records there are lost",
+            n.file.c_str(), begin, end, end - begin, n.what.c_str());
       }
     }
   }
