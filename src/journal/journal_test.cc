@@ -472,6 +472,16 @@ void FlipBit(env::Env* e, const std::string& path, uint64_t offset, int bit = 0)
   ASSERT_TRUE((*f)->PWrite(offset, byte).ok());
 }
 
+// `s` reports corruption in `path` at `offset`, in the words operators and the torture
+// test look for.
+void ExpectCorruptionAt(const Status& s, const std::string& path, uint64_t offset) {
+  EXPECT_EQ(s.error(), ErrorCode::kCorruption) << s.ToString();
+  EXPECT_NE(s.detail().find("journal corruption in " + path + " at offset " +
+                            std::to_string(offset) + ":"),
+            std::string::npos)
+      << s.detail();
+}
+
 TEST_F(JournalTest, TornTailOfLastSegmentIsTruncated) {
   opts_.segment_size = 8192;
   auto j = OpenJournal();
@@ -523,11 +533,7 @@ TEST_F(JournalTest, BitFlipInTheLastBatchIsCorruption) {
   j.reset();
   FlipBit(fault_.get(), SegPath(1), OffsetOf(locs[3]) + 2);  // a payload byte of record 4
   Status s = RecoverStatus();
-  EXPECT_EQ(s.error(), ErrorCode::kCorruption);
-  EXPECT_NE(s.detail().find("journal corruption in " + SegPath(1) + " at offset " +
-                            std::to_string(OffsetOf(locs[3]) - kRecordOverhead)),
-            std::string::npos)
-      << s.detail();
+  ExpectCorruptionAt(s, SegPath(1), OffsetOf(locs[3]) - kRecordOverhead);
 }
 
 // Defect 2a: every record acknowledged after a damaged one proves the damage is not a
@@ -918,11 +924,7 @@ TEST_F(JournalTest, DamagedHeaderOfTheActiveSegmentIsCorruption) {
   j.reset();
   for (uint64_t at : {uint64_t{2}, uint64_t{13}, uint64_t{20}}) {
     FlipBit(fault_.get(), SegPath(last), at);
-    Status s = RecoverStatus();
-    EXPECT_EQ(s.error(), ErrorCode::kCorruption) << at;
-    EXPECT_NE(s.detail().find("journal corruption in " + SegPath(last) + " at offset 0"),
-              std::string::npos)
-        << s.detail();
+    ExpectCorruptionAt(RecoverStatus(), SegPath(last), 0);
     FlipBit(fault_.get(), SegPath(last), at);
   }
   // Zeroed entirely, the header still stands in front of data.
@@ -946,11 +948,7 @@ TEST_F(JournalTest, ZeroedLengthWordInASealedSegmentIsCorruption) {
     ASSERT_TRUE((*f)->PWrite(OffsetOf(locs[2]) - kRecordOverhead, std::string(4, '\0')).ok());
   }
   Status s = RecoverStatus();
-  EXPECT_EQ(s.error(), ErrorCode::kCorruption);
-  EXPECT_NE(s.detail().find("journal corruption in " + SegPath(1) + " at offset " +
-                            std::to_string(OffsetOf(locs[2]) - kRecordOverhead)),
-            std::string::npos)
-      << s.detail();
+  ExpectCorruptionAt(s, SegPath(1), OffsetOf(locs[2]) - kRecordOverhead);
 }
 
 TEST_F(JournalTest, ZeroedBatchHeaderOrTruncationOfASealedSegmentIsCorruption) {
@@ -982,11 +980,7 @@ TEST_F(JournalTest, ZeroedBatchHeaderOrTruncationOfASealedSegmentIsCorruption) {
     ASSERT_TRUE((*f)->Truncate(second_batch).ok());
   }
   Status s = RecoverStatus();
-  EXPECT_EQ(s.error(), ErrorCode::kCorruption);
-  EXPECT_NE(s.detail().find("journal corruption in " + SegPath(1) + " at offset " +
-                            std::to_string(second_batch)),
-            std::string::npos)
-      << s.detail();
+  ExpectCorruptionAt(s, SegPath(1), second_batch);
 }
 
 TEST_F(JournalTest, DropSegmentsBefore) {
