@@ -114,13 +114,18 @@ struct JournalOptions {
   bool salvage = false;
 };
 
-// Something Recover() passed over: a torn tail cut off (the remains of a write a crash
-// interrupted; never acknowledged) or, with salvage, damaged data skipped (lost).
+// Something Recover() passed over.
 struct RecoveryNote {
+  enum class Kind {
+    kTornTail,  // the remains of a write a crash interrupted, cut off; never acknowledged
+    kSkipped,   // damaged data salvage skipped (or, in format 1, skips at every start):
+                // the records there are lost
+    kHarmless,  // damage where nothing was ever written (an unused spare's header)
+  };
+  Kind kind = Kind::kTornTail;
   std::string file;
   uint64_t begin = 0;  // byte range in the file
   uint64_t end = 0;
-  bool torn = false;
   std::string what;
 };
 

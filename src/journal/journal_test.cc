@@ -502,7 +502,7 @@ TEST_F(JournalTest, TornTailOfLastSegmentIsTruncated) {
   EXPECT_TRUE(j->Stats().truncated_tail);
   ASSERT_EQ(j->RecoveryNotes().size(), 1u);
   const RecoveryNote& note = j->RecoveryNotes()[0];
-  EXPECT_TRUE(note.torn);
+  EXPECT_EQ(note.kind, RecoveryNote::Kind::kTornTail);
   EXPECT_EQ(note.file, SegPath(1));
   EXPECT_EQ(note.begin, end);
   EXPECT_EQ(note.end, OffsetOf(*big) + 2000);
@@ -907,6 +907,7 @@ TEST_F(JournalTest, DamagedHeaderOfAnUnusedSpareIsHarmless) {
   ASSERT_EQ(recovered.size(), 1u);
   ASSERT_EQ(j->RecoveryNotes().size(), 1u);
   EXPECT_EQ(j->RecoveryNotes()[0].file, SegPath(2));
+  EXPECT_EQ(j->RecoveryNotes()[0].kind, RecoveryNote::Kind::kHarmless);
   for (int i = 0; i < 10; ++i) ASSERT_TRUE(AppendOne(j.get(), 1, Payload(i, 80)).ok());
   ASSERT_TRUE(j->Close().ok());
   recovered.clear();
@@ -1441,7 +1442,7 @@ TEST_F(SalvageTest, SkipsADamagedBatchInASealedSegmentAndSaysWhat) {
   EXPECT_EQ(Salvage(&notes), WrittenWithout({4}));
   ASSERT_EQ(notes.size(), 1u);
   EXPECT_EQ(notes[0].file, SegPath(SegmentOf(victim)));
-  EXPECT_FALSE(notes[0].torn);
+  EXPECT_EQ(notes[0].kind, RecoveryNote::Kind::kSkipped);
   EXPECT_EQ(notes[0].begin, OffsetOf(victim) - kRecordOverhead - format::kBatchHeaderSize);
   EXPECT_EQ(notes[0].end, OffsetOf(victim) + 60);
   EXPECT_NE(notes[0].what.find("checksum"), std::string::npos) << notes[0].what;

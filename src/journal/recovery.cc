@@ -93,8 +93,9 @@ class Replayer {
   }
 
  private:
-  void Note(const SegmentFileInfo& f, uint64_t begin, uint64_t end, bool torn, std::string what) {
-    r_.notes.push_back(RecoveryNote{f.path, begin, std::max(end, begin), torn, std::move(what)});
+  using Kind = RecoveryNote::Kind;
+  void Note(const SegmentFileInfo& f, uint64_t begin, uint64_t end, Kind kind, std::string what) {
+    r_.notes.push_back(RecoveryNote{kind, f.path, begin, std::max(end, begin), std::move(what)});
   }
 
   // Decides which files are segments. In format 2 a file whose first sector holds data
@@ -120,7 +121,7 @@ class Replayer {
         std::string problem = "segment " + std::to_string(files_[i - 1].number + 1) +
                               " is missing (it belongs before this one)";
         if (!salvage_) return Corruption(f.path, 0, problem);
-        Note(f, 0, 0, false, problem + "; its records are lost");
+        Note(f, 0, 0, Kind::kSkipped, problem + "; its records are lost");
         missing_before_.insert(i);
       }
       if (f.kind == format::HeaderKind::kValid) continue;
@@ -128,7 +129,7 @@ class Replayer {
                                 ? "zeroed segment header (the segment holds data)"
                                 : "damaged segment header";
       if (!salvage_) return Corruption(f.path, 0, problem);
-      Note(f, 0, format::kHeaderSize, false, problem + "; rebuilt");
+      Note(f, 0, format::kHeaderSize, Kind::kSkipped, problem + "; rebuilt");
       f.kind = format::HeaderKind::kValid;
       f.header = format::SegmentHeader{format::kVersion, f.number, 0, 0};
       rebuilt_[i] = true;
@@ -157,7 +158,7 @@ class Replayer {
       std::string problem = "segment starts with batch " + std::to_string(h.first_seq) +
                             " but the one before it ends before batch " + std::to_string(next_seq_);
       if (!salvage_) return Corruption(f.path, 0, problem);
-      Note(f, 0, format::kHeaderSize, false, problem + "; header rewritten");
+      Note(f, 0, format::kHeaderSize, Kind::kSkipped, problem + "; header rewritten");
       h.first_seq = next_seq_;
       repairs_.push_back({i, 0, format::EncodeHeader(h)});
     }
@@ -235,7 +236,7 @@ class Replayer {
       // last segment is a torn tail, anywhere else corruption.
       if (last) return CutTornTail(f, d.offset, problem);
       if (!salvage_) return Corruption(f.path, d.offset, problem);
-      Note(f, d.offset, recorded_end != 0 ? recorded_end : f.size, false,
+      Note(f, d.offset, recorded_end != 0 ? recorded_end : f.size, Kind::kSkipped,
            problem + "; the rest of this format 1 segment is skipped");
       return false;
     }
@@ -263,19 +264,19 @@ class Replayer {
       bool filler = ((*found)->header.flags & format::kBatchFiller) != 0;
       uint64_t seq_before = filler ? scanner.last_seq() : (*found)->header.seq - 1;
       AddFiller(i, d.offset, (*found)->offset, seq_before);
-      Note(f, d.offset, (*found)->offset, false, problem + "; skipped");
+      Note(f, d.offset, (*found)->offset, Kind::kSkipped, problem + "; skipped");
       scanner.ResumeAt((*found)->offset, seq_before);
       return true;
     }
     auto nonzero = format::EndOfNonZero(f.file.get(), d.offset, f.size);
     if (!nonzero.ok()) return nonzero.status();
     if (last) {
-      Note(f, d.offset, *nonzero, false, problem + "; skipped to the end of the segment");
+      Note(f, d.offset, *nonzero, Kind::kSkipped, problem + "; skipped to the end of the segment");
       return false;  // the caller cuts the segment at `end`
     }
     // A sealed segment: the filler runs to its recorded end (or over what is left).
     uint64_t stop = recorded_end != 0 ? recorded_end : *nonzero;
-    Note(f, d.offset, stop, false, problem + "; skipped to the end of the segment");
+    Note(f, d.offset, stop, Kind::kSkipped, problem + "; skipped to the end of the segment");
     if (stop - d.offset >= kBatchHeaderSize) {
       uint64_t next_first = files_[i + 1].header.first_seq;
       uint64_t seq = next_first > scanner.last_seq() ? next_first - 1 : scanner.last_seq();
@@ -325,7 +326,8 @@ class Replayer {
     auto nonzero = format::EndOfNonZero(f.file.get(), at, f.size);
     if (!nonzero.ok()) return nonzero.status();
     r_.truncated_tail = true;
-    Note(f, at, std::max(*nonzero, at + 1), true, "torn write (" + problem + ") cut off");
+    Note(f, at, std::max(*nonzero, at + 1), Kind::kTornTail,
+         "torn write (" + problem + ") cut off");
     return false;
   }
 
@@ -347,7 +349,7 @@ class Replayer {
     SegmentFileInfo& f = files_[i];
     if (i > 0 && f.number != files_[i - 1].number + 1) return Status::Ok();
     if (f.kind == format::HeaderKind::kBad) {
-      Note(f, 0, format::kHeaderSize, false,
+      Note(f, 0, format::kHeaderSize, Kind::kHarmless,
            "damaged header of a spare that was never used (nothing lost); zeroed");
       return Status::Ok();
     }
@@ -361,11 +363,11 @@ class Replayer {
                             std::to_string(later->max_synced_seq) + " at offset " +
                             std::to_string(later->max_synced_offset) + " shows it was synced";
       if (!salvage_) return Corruption(f.path, 0, problem);
-      Note(f, 0, *nonzero, false, problem + "; skipped");
+      Note(f, 0, *nonzero, Kind::kSkipped, problem + "; skipped");
       return Status::Ok();
     }
     r_.truncated_tail = true;
-    Note(f, 0, *nonzero, true, "torn first write into the next segment cut off");
+    Note(f, 0, *nonzero, Kind::kTornTail, "torn first write into the next segment cut off");
     return Status::Ok();
   }
 

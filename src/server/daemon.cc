@@ -195,13 +195,19 @@ struct Daemon::Impl : public http::Handler {
   void LogRecoveryNotes() {
     for (const journal::RecoveryNote& n : journal->RecoveryNotes()) {
       unsigned long long begin = n.begin, end = n.end;
-      if (n.torn) {
-        CMQ_LOG_WARN("journal: %s at offset %llu: %s (%llu bytes, never acknowledged)",
-                     n.file.c_str(), begin, n.what.c_str(), end - begin);
-      } else {
-        CMQ_LOG_ERROR(
-            "journal: salvage: %s bytes %llu-%llu (%llu bytes): %s; records there are lost",
-            n.file.c_str(), begin, end, end - begin, n.what.c_str());
+      switch (n.kind) {
+        case journal::RecoveryNote::Kind::kTornTail:
+          CMQ_LOG_WARN("journal: %s at offset %llu: %s (%llu bytes, never acknowledged)",
+                       n.file.c_str(), begin, n.what.c_str(), end - begin);
+          break;
+        case journal::RecoveryNote::Kind::kSkipped:
+          CMQ_LOG_ERROR(
+              "journal: salvage: %s bytes %llu-%llu (%llu bytes): %s; records there are lost",
+              n.file.c_str(), begin, end, end - begin, n.what.c_str());
+          break;
+        case journal::RecoveryNote::Kind::kHarmless:
+          CMQ_LOG_INFO("journal: %s at offset %llu: %s", n.file.c_str(), begin, n.what.c_str());
+          break;
       }
     }
   }
