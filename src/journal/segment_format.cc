@@ -281,7 +281,13 @@ Result<std::optional<FoundBatch>> FindBatch(const env::File* file, uint64_t file
     if (!bytes.ok()) return bytes.status();
     std::string_view b = *bytes;
     for (size_t i = 0; i + kBatchHeaderSize <= b.size(); ++i) {
-      // Cheap filter first: a plausible seq (zeros, the common case, fail it).
+      // A header has a non-zero byte (its seq), so runs of zeros, the common case past
+      // the end of the data, are skipped at memchr speed.
+      size_t nonzero = b.find_first_not_of('\0', i);
+      if (nonzero == std::string_view::npos) break;
+      if (nonzero >= i + kBatchHeaderSize) i = nonzero - (kBatchHeaderSize - 1);
+      if (i + kBatchHeaderSize > b.size()) break;
+      // Cheap filter next: a plausible seq.
       uint64_t seq = DecodeFixed64(b.data() + i + 8);
       if (seq < after_seq || seq - after_seq > (uint64_t{1} << 40)) continue;
       BatchHeader h;
