@@ -1,8 +1,8 @@
 // The env seam: the only place that touches files, fsync, the clock and threads.
 // PosixEnv is the real one; MemEnv keeps files in memory and distinguishes synced
 // from unsynced bytes; FaultEnv wraps another Env to fail chosen calls and to drop
-// everything not yet synced (power loss). Storage and timer logic is tested through
-// these without sleeps or real crashes.
+// everything not yet synced, or a random subset of it (power loss). Storage and
+// timer logic is tested through these without sleeps or real crashes.
 #pragma once
 
 #include <atomic>
@@ -78,7 +78,9 @@ class Env {
   virtual bool Exists(const std::string& path) = 0;
   virtual Status Remove(const std::string& path) = 0;
   virtual Status Rename(const std::string& from, const std::string& to) = 0;
-  // Creates the directory and missing parents.
+  // Creates the directory and missing parents, and makes them durable: the parent of
+  // each directory created (and of `path` itself) is fsynced, so a power cut right
+  // after cannot take them away.
   virtual Status CreateDir(const std::string& path) = 0;
   // Names (not paths) of the entries of a directory, sorted.
   virtual Result<std::vector<std::string>> ListDir(const std::string& path) = 0;

@@ -15,11 +15,20 @@ namespace cmq::env::internal {
 // threads, only files and time are simulated.
 std::unique_ptr<Env::Thread> StartStdThread(std::string name, std::function<void()> fn);
 
-// Power loss for a MemEnv (NewMemEnv): every file returns to its last synced image,
-// directory entries not made durable by SyncDir disappear, and files opened before
-// keep working on their (now detached) contents. Returns false, doing nothing, if
-// `env` is not a MemEnv.
-bool DropUnsyncedMemData(Env* env);
+// What a simulated power loss keeps of the data written since the last DataSync.
+struct PowerLoss {
+  // 0: nothing. Otherwise every unsynced page (`page_size` bytes, aligned) keeps either
+  // its new or its synced content, chosen at random by a generator seeded with this:
+  // a device writes dirty pages back in any order, so a crash may leave any subset.
+  uint64_t seed = 0;
+  uint64_t page_size = 512;
+};
+
+// Power loss for a MemEnv (NewMemEnv): every file returns to its last synced image
+// (plus the pages `loss` keeps), directory entries not made durable by SyncDir
+// disappear, and files opened before keep working on their (now detached) contents.
+// Returns false, doing nothing, if `env` is not a MemEnv.
+bool DropUnsyncedMemData(Env* env, const PowerLoss& loss = {});
 
 // "a/b/c" -> "a/b"; "/x" -> "/"; "x" -> "". Trailing slashes are ignored.
 std::string ParentDir(const std::string& path);

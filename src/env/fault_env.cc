@@ -116,6 +116,11 @@ void FaultEnv::DropUnsyncedData() {
   internal::DropUnsyncedMemData(base_);
 }
 
+void FaultEnv::DropSomeUnsyncedData(uint64_t seed, uint64_t page_size) {
+  state_->epoch.fetch_add(1);
+  internal::DropUnsyncedMemData(base_, {seed == 0 ? 1 : seed, page_size});
+}
+
 Result<std::unique_ptr<File>> FaultEnv::Open(const std::string& path, OpenMode mode) {
   auto file = base_->Open(path, mode);
   if (!file.ok()) return file.status();

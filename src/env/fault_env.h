@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 #include <memory>
 
 #include "env/env.h"
@@ -28,6 +29,10 @@ class FaultEnv : public Env {
   // made durable by SyncDir). Open File objects become unusable (every call fails).
   // Only a MemEnv base can lose data; over another base this only invalidates files.
   void DropUnsyncedData();
+  // Power loss after the device wrote back an arbitrary subset of the unsynced pages
+  // (each `page_size`-aligned page kept or lost at random, from `seed`, never 0), as a
+  // real power cut may. Otherwise like DropUnsyncedData.
+  void DropSomeUnsyncedData(uint64_t seed, uint64_t page_size = 512);
 
   Result<std::unique_ptr<File>> Open(const std::string& path, OpenMode mode) override;
   bool Exists(const std::string& path) override;

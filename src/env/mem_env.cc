@@ -6,16 +6,21 @@
 // rebuilds the live namespace from the durable one with every file at its synced
 // image. So a file that was synced but whose directory was not disappears, and a file
 // whose entry is durable but whose data was never synced comes back empty — as on a
-// real file system after a crash. Directories themselves are durable once created
-// (CreateDir), a simplification nothing in cmq depends on.
+// real file system after a crash. Directories are entries of their parent like files:
+// durable once the parent is synced (CreateDir does that for the ones it creates), and
+// a directory that is not durable takes everything inside it along. A power loss may
+// also keep a random subset of the unsynced pages (a device writes back dirty pages in
+// any order before the power goes), see PowerLoss.
 //
 // Errors mirror PosixEnv: opening a missing file is kNotFound, a missing parent
 // directory fails the open. One mutex guards everything, so the env and its files are
 // thread-safe.
 #include <algorithm>
 #include <cstring>
+#include <functional>
 #include <map>
 #include <mutex>
+#include <random>
 #include <set>
 
 #include "env/env.h"
@@ -53,6 +58,19 @@ struct Node {
     dirty_lo = UINT64_MAX;
     dirty_hi = 0;
   }
+  // What survives a power loss: the synced image, with those dirty pages inside it that
+  // `keep` picks taken from the current one. A size change not synced is lost.
+  std::string Survivor(uint64_t page_size, const std::function<bool()>& keep) const {
+    std::string out = synced;
+    if (page_size == 0) return out;
+    uint64_t hi = std::min<uint64_t>({dirty_hi, current.size(), out.size()});
+    for (uint64_t page = dirty_lo / page_size * page_size; dirty_lo < hi && page < hi;
+         page += page_size) {
+      uint64_t n = std::min(page_size, hi - page);
+      if (keep()) std::memcpy(out.data() + page, current.data() + page, n);
+    }
+    return out;
+  }
 };
 
 // Files larger than this are refused (kDiskFull) instead of exhausting memory.
@@ -71,11 +89,28 @@ struct MemState {
   std::mutex mu;
   std::map<std::string, std::shared_ptr<Node>> files;    // live names
   std::map<std::string, std::shared_ptr<Node>> durable;  // names as of SyncDir
-  std::set<std::string> dirs;
+  std::set<std::string> dirs;                            // live directories
+  std::set<std::string> durable_dirs;                    // as of SyncDir of their parent
   std::set<std::string> locked;
 
   bool DirExists(const std::string& dir) const {
     return dir.empty() || dir == "/" || dirs.count(dir) > 0;
+  }
+
+  // The durable namespace of `dir` becomes its live one (files and subdirectories).
+  void SyncDirLocked(const std::string& dir) {
+    for (auto it = durable.begin(); it != durable.end();) {
+      it = ParentDir(it->first) == dir ? durable.erase(it) : std::next(it);
+    }
+    for (const auto& [name, node] : files) {
+      if (ParentDir(name) == dir) durable[name] = node;
+    }
+    for (auto it = durable_dirs.begin(); it != durable_dirs.end();) {
+      it = ParentDir(*it) == dir ? durable_dirs.erase(it) : std::next(it);
+    }
+    for (const std::string& d : dirs) {
+      if (ParentDir(d) == dir) durable_dirs.insert(d);
+    }
   }
 };
 
@@ -213,15 +248,21 @@ class MemEnv : public Env {
     return Status::Ok();
   }
 
+  // Like PosixEnv: the parent of every directory created, and of `path` itself, is
+  // synced, so what CreateDir made survives a power loss.
   Status CreateDir(const std::string& raw_path) override {
     std::string path = NormalizePath(raw_path);
     if (path.empty()) return Status(ErrorCode::kIoError, "mkdir: empty path");
     std::lock_guard<std::mutex> lock(state_->mu);
+    std::vector<std::string> missing;
     for (std::string p = path; !p.empty() && p != "/"; p = ParentDir(p)) {
       if (state_->files.count(p))
         return Status(ErrorCode::kIoError, "mkdir " + p + ": File exists");
-      state_->dirs.insert(p);
+      if (!state_->dirs.count(p)) missing.push_back(p);
     }
+    for (auto it = missing.rbegin(); it != missing.rend(); ++it) state_->dirs.insert(*it);
+    for (const std::string& p : missing) state_->SyncDirLocked(ParentDir(p));
+    if (missing.empty()) state_->SyncDirLocked(ParentDir(path));
     return Status::Ok();
   }
 
@@ -240,13 +281,7 @@ class MemEnv : public Env {
     if (!state_->DirExists(path)) {
       return Status(ErrorCode::kNotFound, "open directory " + path + ": No such file or directory");
     }
-    auto& durable = state_->durable;
-    for (auto it = durable.begin(); it != durable.end();) {
-      it = ParentDir(it->first) == path ? durable.erase(it) : std::next(it);
-    }
-    for (const auto& [name, node] : state_->files) {
-      if (ParentDir(name) == path) durable[name] = node;
-    }
+    state_->SyncDirLocked(path);
     return Status::Ok();
   }
 
@@ -274,19 +309,35 @@ class MemEnv : public Env {
     return internal::StartStdThread(std::move(name), std::move(fn));
   }
 
-  void DropUnsynced() {
+  void DropUnsynced(const internal::PowerLoss& loss) {
     std::lock_guard<std::mutex> lock(state_->mu);
+    std::mt19937_64 random(loss.seed);
+    std::function<bool()> keep = [&random] { return (random() & 1) != 0; };
+    uint64_t page_size = loss.seed == 0 ? 0 : std::max<uint64_t>(1, loss.page_size);
+    // A directory survives if its entry and the entries of all its ancestors do.
+    std::set<std::string> dirs;
+    for (const std::string& d : state_->durable_dirs) {
+      bool reachable = true;
+      for (std::string p = ParentDir(d); reachable && !p.empty() && p != "/"; p = ParentDir(p)) {
+        reachable = state_->durable_dirs.count(p) > 0;
+      }
+      if (reachable) dirs.insert(d);
+    }
     // Fresh nodes, so that handles opened before the "crash" cannot touch the state
     // the "restarted" process sees.
     std::map<std::string, std::shared_ptr<Node>> survivors;
     for (const auto& [name, node] : state_->durable) {
+      std::string parent = ParentDir(name);
+      if (!parent.empty() && parent != "/" && !dirs.count(parent)) continue;
       auto fresh = std::make_shared<Node>();
-      fresh->current = node->synced;
-      fresh->synced = node->synced;
+      fresh->current = node->Survivor(page_size, keep);
+      fresh->synced = fresh->current;
       survivors[name] = std::move(fresh);
     }
     state_->files = survivors;
     state_->durable = std::move(survivors);
+    state_->dirs = dirs;
+    state_->durable_dirs = std::move(dirs);
     state_->locked.clear();  // the process holding them is gone
   }
 
@@ -316,10 +367,10 @@ std::unique_ptr<Env> NewMemEnv(Clock* clock) { return std::make_unique<MemEnv>(c
 
 namespace internal {
 
-bool DropUnsyncedMemData(Env* env) {
+bool DropUnsyncedMemData(Env* env, const PowerLoss& loss) {
   auto* mem = dynamic_cast<MemEnv*>(env);
   if (mem == nullptr) return false;
-  mem->DropUnsynced();
+  mem->DropUnsynced(loss);
   return true;
 }
 

@@ -15,6 +15,7 @@
 #include <cstring>
 #include <mutex>
 #include <set>
+#include <vector>
 
 #include "env/env.h"
 #include "env/env_internal.h"
@@ -198,16 +199,23 @@ class PosixEnvImpl : public Env {
     return Status::Ok();
   }
 
+  // The parent of every directory created (and of `path` itself, which an earlier run
+  // may have created just before a crash) is fsynced, so the new entries are durable.
   Status CreateDir(const std::string& path) override {
     std::string p = internal::NormalizePath(path);
     if (p.empty()) return Status(ErrorCode::kIoError, "mkdir: empty path");
     // Create each missing ancestor in turn, like mkdir -p.
+    std::vector<std::string> created;
     size_t pos = 0;
     while (true) {
       pos = p.find('/', pos + 1);
       std::string prefix = p.substr(0, pos);
-      if (!prefix.empty() && ::mkdir(prefix.c_str(), 0755) != 0 && errno != EEXIST) {
-        return ErrnoStatus(errno, "mkdir", prefix);
+      if (!prefix.empty()) {
+        if (::mkdir(prefix.c_str(), 0755) == 0) {
+          created.push_back(prefix);
+        } else if (errno != EEXIST) {
+          return ErrnoStatus(errno, "mkdir", prefix);
+        }
       }
       if (pos == std::string::npos) break;
     }
@@ -215,6 +223,11 @@ class PosixEnvImpl : public Env {
     if (::stat(p.c_str(), &st) != 0) return ErrnoStatus(errno, "stat", p);
     if (!S_ISDIR(st.st_mode))
       return Status(ErrorCode::kIoError, "mkdir " + p + ": not a directory");
+    if (created.empty()) created.push_back(p);
+    for (const std::string& dir : created) {
+      std::string parent = internal::ParentDir(dir);
+      CMQ_RETURN_IF_ERROR(SyncDir(parent.empty() ? "." : parent));
+    }
     return Status::Ok();
   }
 

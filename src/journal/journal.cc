@@ -1,10 +1,17 @@
 // Journal implementation. Design notes beyond journal.h:
 //
-// Files. "<dir>/NNNNNNNNNN.seg" is either a used segment (valid 16-byte header) or a
-// spare: a file preallocated ahead of time by EnsureHeadroom (or left over from a
-// crash) that is all zeros, header included. A spare becomes a segment when the log
-// rolls into it and its header is written with the first batch. So on disk the used
-// segments form a consecutive run of numbers, optionally followed by spares.
+// Files. "<dir>/NNNNNNNNNN.seg" is either a used segment (valid header) or a spare: a
+// file preallocated ahead of time by EnsureHeadroom (or left over from a crash) that
+// is all zeros, header included. A spare becomes a segment when the log rolls into it
+// and its header is written with the first batch, in the same sector. So on disk the
+// used segments form a consecutive run of numbers, optionally followed by spares.
+//
+// Batches. Each Chunk is one batch: Queue() starts one (taking the next batch seq and
+// reserving its header, after the segment header when it starts a segment) when the
+// pending batch is empty or bound for another segment; the writer fills the header in
+// (length, synced_through) just before it writes the chunk, after any sync it does
+// first. Recovery (recovery.h) reads synced_through to tell acknowledged data that was
+// damaged from a write a crash tore.
 //
 // Ordering. The writer makes segment N durable (fdatasync) before it writes the first
 // byte of segment N+1. Hence any byte in segment N+1 proves that N is complete, and
@@ -28,10 +35,12 @@
 #include <optional>
 #include <vector>
 
+#include "journal/recovery.h"
 #include "journal/segment_format.h"
 
 namespace cmq::journal {
 
+using format::kBatchHeaderSize;
 using format::kHeaderSize;
 using format::kMaxSegmentBytes;
 
@@ -47,10 +56,13 @@ struct SegmentFile {
   uint64_t capacity = 0;  // bytes allocated for the segment
 };
 
-// Bytes of the batch bound for one segment, starting at `offset` of that segment.
+// Bytes of the batch bound for one segment, starting at `offset` of that segment:
+// [segment header, when it starts the segment] batch header, records.
 struct Chunk {
   uint32_t segment = 0;
   uint64_t offset = 0;
+  uint64_t seq = 0;            // batch sequence number
+  size_t batch_header_at = 0;  // where in `bytes` the batch header goes
   std::string bytes;
   std::shared_ptr<env::File> file;
 };
@@ -91,6 +103,9 @@ struct Journal::Impl {
   std::unique_ptr<env::Env::Thread> writer;
   uint64_t recovered_records = 0;
   bool truncated_tail = false;
+  std::vector<RecoveryNote> recovery_notes;
+  uint64_t next_batch_seq = 1;  // taken by Queue() for each new chunk (under mu)
+  std::string segment_header;   // of `current`, written by the chunk at its offset 0
 
   // ---- shared, guarded by mu ----
   mutable std::mutex mu;
@@ -130,6 +145,8 @@ struct Journal::Impl {
   // ---- writer thread only (or the Close() caller when no writer runs) ----
   std::shared_ptr<env::File> unsynced_file;  // written since its last fdatasync
   int64_t last_sync_ms = 0;
+  uint64_t written_seq = 0;  // the last batch written
+  uint64_t synced_seq = 0;   // the last batch known durable (goes into batch headers)
 
   std::string SegmentPath(uint32_t n) const { return opt.dir + "/" + format::SegmentFileName(n); }
 
@@ -141,7 +158,9 @@ struct Journal::Impl {
   // ---------------------------------------------------------------- recovery
 
   Status Recover(const RecoverFn& fn);
-  Status ReplaySegment(uint32_t n, SegmentFile& seg, bool last, const RecoverFn& fn, uint64_t* end);
+  // Makes `seg` (numbered `number`, preallocated, zero) the current segment with a
+  // format 2 header written and synced: for a fresh log, and to seal a format 1 one.
+  Status BeginSegmentAtRecovery(uint32_t number, SegmentFile seg, uint32_t prev_end);
 
   // ---------------------------------------------------------------- appending
 
@@ -158,11 +177,18 @@ struct Journal::Impl {
   void RequestPrepared();
   void PreparerLoop();
   Status Roll(uint64_t record_size);
-  // Queues raw bytes at the append position of the current segment. False if the
-  // journal has failed (nothing queued).
-  bool Queue(std::string_view frame_header, std::span<const std::string_view> parts, bool new_lsn);
+  // Queues a record at the append position of the current segment, starting a batch
+  // if needed. Returns the offset of its frame; nullopt if the journal has failed
+  // (nothing queued).
+  std::optional<uint64_t> Queue(std::string_view frame_header,
+                                std::span<const std::string_view> parts, bool new_lsn);
+  // Room a segment may lose to its header, the batch headers of the preamble and of
+  // the record after it, the preamble, and the tail a record that does not fit leaves.
+  uint64_t SegmentOverhead() const {
+    return kHeaderSize + 2 * kBatchHeaderSize + preamble_bytes + max_record;
+  }
   uint64_t UsableSpare(uint64_t capacity) const {
-    uint64_t overhead = kHeaderSize + preamble_bytes + max_record;
+    uint64_t overhead = SegmentOverhead();
     return capacity > overhead ? capacity - overhead : 0;
   }
 
@@ -190,118 +216,116 @@ Status Journal::Impl::Recover(const RecoverFn& fn) {
   }
   std::sort(numbers.begin(), numbers.end());
 
-  struct Found {
-    uint32_t number;
-    SegmentFile seg;
-    uint64_t size;
-    format::HeaderKind kind;
-  };
-  std::vector<Found> found;
+  std::vector<internal::SegmentFileInfo> found;
   for (uint32_t n : numbers) {
-    auto file = env->Open(SegmentPath(n), env::OpenMode::kReadWrite);
+    internal::SegmentFileInfo f;
+    f.number = n;
+    f.path = SegmentPath(n);
+    auto file = env->Open(f.path, env::OpenMode::kReadWrite);
     if (!file.ok()) return file.status();
     auto size = (*file)->Size();
     if (!size.ok()) return size.status();
     std::string header;
     CMQ_RETURN_IF_ERROR((*file)->PRead(0, kHeaderSize, &header));
-    found.push_back({n, SegmentFile{std::shared_ptr<env::File>(std::move(*file)), *size}, *size,
-                     format::ClassifyHeader(header, n)});
+    f.file = std::shared_ptr<env::File>(std::move(*file));
+    f.size = *size;
+    f.kind = format::ClassifyHeader(header, n, &f.header);
+    found.push_back(std::move(f));
   }
 
-  int last_used = -1;
-  for (size_t i = 0; i < found.size(); ++i) {
-    if (found[i].kind == format::HeaderKind::kValid) last_used = static_cast<int>(i);
-  }
-  for (int i = 0; i < last_used; ++i) {
-    const Found& f = found[i];
-    if (f.kind != format::HeaderKind::kValid) {
-      return Status(ErrorCode::kCorruption, SegmentPath(f.number) + ": bad segment header");
-    }
-    if (found[i + 1].number != f.number + 1) {
-      return Status(ErrorCode::kCorruption,
-                    "segment " + std::to_string(f.number + 1) + " is missing from " + opt.dir);
-    }
-  }
+  auto replayed = internal::ReplaySegments(found, opt.salvage, fn);
+  if (!replayed.ok()) return replayed.status();
+  internal::ReplayResult& r = *replayed;
+  recovered_records = r.records;
+  max_record = r.max_record;
+  preamble_bytes = r.preamble_bytes;
+  truncated_tail = r.truncated_tail;
+  recovery_notes = std::move(r.notes);
+  next_batch_seq = r.next_seq;
+  written_seq = synced_seq = r.next_seq - 1;
+  const size_t used = r.used;
+  const bool format1 = used > 0 && found[used - 1].header.version == format::kVersion1;
 
-  // Replay; only the last used segment may end in a torn write.
-  uint64_t end = 0;
-  for (int i = 0; i <= last_used; ++i) {
-    CMQ_RETURN_IF_ERROR(ReplaySegment(found[i].number, found[i].seg, i == last_used, fn, &end));
-  }
-
-  // Files after the last used segment are spares. The first may hold a torn header
-  // (the crash hit the first write into it): nothing in it was ever acknowledged,
-  // because its header is synced with its first records. Even behind a zero header a
-  // spare may hold stale bytes of such a write, so every spare is zeroed again.
-  uint32_t next = last_used >= 0 ? found[last_used].number + 1 : 0;
-  for (size_t i = last_used + 1; i < found.size(); ++i) {
-    Found& f = found[i];
-    if (f.kind == format::HeaderKind::kBad) {
-      if (static_cast<int>(i) != last_used + 1) {
-        return Status(ErrorCode::kCorruption, SegmentPath(f.number) + ": bad segment header");
+  // Files after the last used segment are spares. Even behind a zero header a spare may
+  // hold stale bytes of a torn first write into it, so every spare is zeroed again. In
+  // a format 1 log the first may hold a torn header, as format 1 tells it.
+  uint32_t next = used > 0 ? found[used - 1].number + 1 : 0;
+  for (size_t i = used; i < found.size(); ++i) {
+    internal::SegmentFileInfo& f = found[i];
+    if (format1 && f.kind == format::HeaderKind::kBad) {
+      if (i != used) {
+        return Status(ErrorCode::kCorruption,
+                      "journal corruption in " + f.path + " at offset 0: bad segment header");
       }
       truncated_tail = true;
     }
     if (next == 0) next = f.number;
     if (f.number != next) {
       // Not in sequence (a leftover): it holds nothing, so it can go.
-      CMQ_RETURN_IF_ERROR(env->Remove(SegmentPath(f.number)));
+      CMQ_RETURN_IF_ERROR(env->Remove(f.path));
       continue;
     }
     uint64_t capacity = std::max(f.size, opt.segment_size);
     if (opt.prepared_spares > 0) {
       // Zeros written over the old blocks keep the spare as fast as a prepared one.
-      CMQ_RETURN_IF_ERROR(f.seg.file->Allocate(0, capacity));
-      CMQ_RETURN_IF_ERROR(f.seg.file->WriteZeros(0, capacity));
+      CMQ_RETURN_IF_ERROR(f.file->Allocate(0, capacity));
+      CMQ_RETURN_IF_ERROR(f.file->WriteZeros(0, capacity));
     } else {
-      CMQ_RETURN_IF_ERROR(f.seg.file->Truncate(0));
-      CMQ_RETURN_IF_ERROR(f.seg.file->Allocate(0, capacity));
+      CMQ_RETURN_IF_ERROR(f.file->Truncate(0));
+      CMQ_RETURN_IF_ERROR(f.file->Allocate(0, capacity));
     }
-    CMQ_RETURN_IF_ERROR(f.seg.file->DataSync());
-    f.seg.capacity = capacity;
-    spares.emplace_back(f.number, std::move(f.seg));
+    CMQ_RETURN_IF_ERROR(f.file->DataSync());
+    spares.emplace_back(f.number, SegmentFile{std::move(f.file), capacity});
     ++next;
   }
 
-  if (last_used >= 0) {
-    Found& last = found[last_used];
+  if (used > 0) {
+    internal::SegmentFileInfo& last = found[used - 1];
     current = last.number;
-    // Cut everything after the last intact record, so that stale bytes of a torn batch
-    // can never be read as records later, and reserve the segment again.
+    // Cut everything after the intact data, so that remains of a torn batch can never
+    // be read as records later, and reserve the segment again.
+    uint64_t end = r.end;
     uint64_t capacity = std::max(opt.segment_size, end);
-    if (last.size > end) CMQ_RETURN_IF_ERROR(last.seg.file->Truncate(end));
-    CMQ_RETURN_IF_ERROR(last.seg.file->Allocate(end, capacity - end));
-    CMQ_RETURN_IF_ERROR(last.seg.file->DataSync());
-    last.seg.capacity = capacity;
+    if (last.size > end) CMQ_RETURN_IF_ERROR(last.file->Truncate(end));
+    CMQ_RETURN_IF_ERROR(last.file->Allocate(end, capacity - end));
+    CMQ_RETURN_IF_ERROR(last.file->DataSync());
     current_capacity = capacity;
     append_offset = end;
-    for (int i = 0; i <= last_used; ++i) segments.emplace(found[i].number, std::move(found[i].seg));
+    for (size_t i = 0; i < used; ++i) {
+      uint64_t size = i + 1 == used ? capacity : found[i].size;
+      segments.emplace(found[i].number, SegmentFile{std::move(found[i].file), size});
+    }
     written = MakeLocation(current, static_cast<uint32_t>(end));
+    if (format1) {
+      // Seal the format 1 log: new batches go to a format 2 segment.
+      if (current == UINT32_MAX)
+        return Status(ErrorCode::kIoError, "journal: segment numbers exhausted");
+      SegmentFile seg;
+      if (!spares.empty()) {
+        seg = std::move(spares.front().second);
+        spares.pop_front();
+      } else {
+        auto created = CreateSegmentFile(current + 1, opt.segment_size);
+        if (!created.ok()) return created.status();
+        seg = std::move(*created);
+      }
+      CMQ_RETURN_IF_ERROR(
+          BeginSegmentAtRecovery(current + 1, std::move(seg), static_cast<uint32_t>(end)));
+    }
   } else {
     // A fresh log: the first segment is a spare or a new file.
     SegmentFile seg;
+    uint32_t number = 1;
     if (!spares.empty()) {
-      current = spares.front().first;
+      number = spares.front().first;
       seg = std::move(spares.front().second);
       spares.pop_front();
-      if (seg.capacity < opt.segment_size) {
-        CMQ_RETURN_IF_ERROR(seg.file->Allocate(0, opt.segment_size));
-        seg.capacity = opt.segment_size;
-      }
     } else {
-      current = 1;
-      auto created = CreateSegmentFile(current, opt.segment_size);
+      auto created = CreateSegmentFile(number, opt.segment_size);
       if (!created.ok()) return created.status();
       seg = std::move(*created);
     }
-    // The header is written now rather than with the first batch, so the writer's
-    // first round carries records only.
-    CMQ_RETURN_IF_ERROR(seg.file->PWrite(0, format::EncodeHeader(current)));
-    CMQ_RETURN_IF_ERROR(seg.file->DataSync());
-    current_capacity = seg.capacity;
-    segments.emplace(current, std::move(seg));
-    append_offset = kHeaderSize;
-    written = MakeLocation(current, kHeaderSize);
+    CMQ_RETURN_IF_ERROR(BeginSegmentAtRecovery(number, std::move(seg), 0));
   }
   oldest_segment.store(segments.begin()->first);
   current_segment.store(current);
@@ -309,35 +333,21 @@ Status Journal::Impl::Recover(const RecoverFn& fn) {
   return Status::Ok();
 }
 
-Status Journal::Impl::ReplaySegment(uint32_t n, SegmentFile& seg, bool last, const RecoverFn& fn,
-                                    uint64_t* end) {
-  format::SegmentScanner scanner(seg.file.get(), seg.capacity, n);
-  bool first = true;
-  while (true) {
-    RecordType type;
-    std::string_view payload;
-    std::string problem;
-    uint64_t at = scanner.offset();
-    auto outcome = scanner.Next(&type, &payload, &problem);
-    if (!outcome.ok()) return outcome.status();
-    if (*outcome == format::SegmentScanner::Outcome::kEnd) break;
-    if (*outcome == format::SegmentScanner::Outcome::kBad) {
-      if (!last) {
-        return Status(ErrorCode::kCorruption,
-                      SegmentPath(n) + " at offset " + std::to_string(at) + ": " + problem);
-      }
-      truncated_tail = true;
-      break;
-    }
-    uint64_t framed = kRecordOverhead + payload.size();
-    max_record = std::max(max_record, framed);
-    // The first record of a segment is normally the broker's preamble.
-    if (first && last) preamble_bytes = framed;
-    first = false;
-    ++recovered_records;
-    CMQ_RETURN_IF_ERROR(fn(type, payload, MakeLocation(n, static_cast<uint32_t>(at + 9))));
+Status Journal::Impl::BeginSegmentAtRecovery(uint32_t number, SegmentFile seg, uint32_t prev_end) {
+  if (seg.capacity < opt.segment_size) {
+    CMQ_RETURN_IF_ERROR(seg.file->Allocate(0, opt.segment_size));
+    seg.capacity = opt.segment_size;
   }
-  *end = scanner.offset();
+  // The header is written now rather than with the first batch, so the writer's first
+  // round carries records only. (The previous segment, if any, is synced already.)
+  format::SegmentHeader header{format::kVersion, number, next_batch_seq, prev_end};
+  CMQ_RETURN_IF_ERROR(seg.file->PWrite(0, format::EncodeHeader(header)));
+  CMQ_RETURN_IF_ERROR(seg.file->DataSync());
+  current = number;
+  current_capacity = seg.capacity;
+  segments.emplace(current, std::move(seg));
+  append_offset = kHeaderSize;
+  written = MakeLocation(current, kHeaderSize);
   return Status::Ok();
 }
 
@@ -375,7 +385,9 @@ Status Journal::Impl::Roll(uint64_t record_size) {
   std::string pre_payload;
   if (preamble) preamble(&pre_type, &pre_payload);
   uint64_t pre_size = pre_type != 0 ? kRecordOverhead + pre_payload.size() : 0;
-  uint64_t need = kHeaderSize + pre_size + record_size;
+  // The preamble and the record may each start a batch (the writer may take the
+  // preamble's before the record is queued).
+  uint64_t need = kHeaderSize + 2 * kBatchHeaderSize + pre_size + record_size;
   if (need > kMaxSegmentBytes) {
     return Status(ErrorCode::kIoError, "journal: record of " + std::to_string(record_size) +
                                            " bytes (plus preamble) does not fit in a segment");
@@ -403,14 +415,17 @@ Status Journal::Impl::Roll(uint64_t record_size) {
     if (!created.ok()) return created.status();
     seg = std::move(*created);
   }
+  // The header goes out with the first batch queued into the segment; it records
+  // where this one's data ends, so recovery can check that nothing went missing there.
+  format::SegmentHeader header{format::kVersion, next, next_batch_seq,
+                               static_cast<uint32_t>(append_offset)};
+  segment_header = format::EncodeHeader(header);
   current = next;
   current_capacity = seg.capacity;
   segments.emplace(current, std::move(seg));
   current_segment.store(current);
   append_offset = 0;
   RequestPrepared();
-  std::string header = format::EncodeHeader(current);
-  if (!Queue(header, {}, false)) return FailureStatus();
   if (pre_type != 0) {
     char frame[kRecordOverhead];
     std::string_view parts[] = {pre_payload};
@@ -421,14 +436,16 @@ Status Journal::Impl::Roll(uint64_t record_size) {
   return Status::Ok();
 }
 
-bool Journal::Impl::Queue(std::string_view frame_header, std::span<const std::string_view> parts,
-                          bool new_lsn) {
+std::optional<uint64_t> Journal::Impl::Queue(std::string_view frame_header,
+                                             std::span<const std::string_view> parts,
+                                             bool new_lsn) {
   uint64_t size = frame_header.size();
   for (std::string_view p : parts) size += p.size();
   bool wake = false;
+  uint64_t prefix = 0;  // segment and batch header of a new chunk
   {
     std::lock_guard<std::mutex> lock(mu);
-    if (failed.load(std::memory_order_relaxed)) return false;
+    if (failed.load(std::memory_order_relaxed)) return std::nullopt;
     if (pending.empty()) {
       pending_since = std::chrono::steady_clock::now();
       wake = true;
@@ -438,11 +455,16 @@ bool Journal::Impl::Queue(std::string_view frame_header, std::span<const std::st
       Chunk& c = pending.emplace_back();
       c.segment = current;
       c.offset = append_offset;
+      c.seq = next_batch_seq++;
       c.file = segments[current].file;
       if (!buffer_pool.empty()) {
         c.bytes = std::move(buffer_pool.back());
         buffer_pool.pop_back();
       }
+      if (append_offset == 0) c.bytes.append(segment_header);
+      c.batch_header_at = c.bytes.size();
+      c.bytes.append(kBatchHeaderSize, '\0');  // filled in by the writer
+      prefix = c.bytes.size();
     }
     std::string& bytes = pending.back().bytes;
     bytes.append(frame_header);
@@ -453,12 +475,14 @@ bool Journal::Impl::Queue(std::string_view frame_header, std::span<const std::st
       appended_bytes += size;
     }
   }
+  append_offset += prefix;
+  uint64_t frame_at = append_offset;
   append_offset += size;
   if (new_lsn) ++last_lsn;
   // The writer needs waking only to start the ride-along bound of a new batch; a
   // record somebody waits for wakes it from WhenDurable.
   if (wake) cv.notify_one();
-  return true;
+  return frame_at;
 }
 
 // ================================================================== preparer
@@ -556,14 +580,30 @@ bool Journal::Impl::WriteRound(bool force_sync) {
     batch_lsn = pending_lsn;
   }
   Status s;
-  for (const Chunk& c : inflight) {
+  for (Chunk& c : inflight) {
     // Segment N must be durable before any byte of N+1 reaches the disk.
     if (unsynced_file && unsynced_file != c.file) {
       s = SyncUnsynced();
       if (!s.ok()) break;
     }
+    format::BatchHeader header;
+    header.length = static_cast<uint32_t>(c.bytes.size() - c.batch_header_at - kBatchHeaderSize);
+    header.seq = c.seq;
+    header.synced_through = synced_seq;
+    {
+      std::lock_guard<std::mutex> lock(mu);  // ReadAt may read the chunk meanwhile
+      format::EncodeBatchHeader(header, c.bytes.data() + c.batch_header_at);
+    }
     s = c.file->PWrite(c.offset, c.bytes);
-    if (!s.ok()) break;
+    if (!s.ok()) {
+      // A failed write may have left part of the batch behind, cut at any byte, which
+      // the next start could not tell from damage. Zeros put back what was there
+      // before (nothing was acknowledged from it). Best effort: if this fails too, the
+      // next start reports the remains and an operator decides (salvage).
+      (void)c.file->PWrite(c.offset, std::string(c.bytes.size(), '\0'));
+      break;
+    }
+    written_seq = c.seq;
     unsynced_file = c.file;
     std::lock_guard<std::mutex> lock(mu);
     written = MakeLocation(c.segment, static_cast<uint32_t>(c.offset + c.bytes.size()));
@@ -594,7 +634,10 @@ Status Journal::Impl::SyncUnsynced() {
   Status s = unsynced_file->DataSync();
   syncs.fetch_add(1);
   last_sync_ms = env->clock()->NowMs();
-  if (s.ok()) unsynced_file.reset();
+  if (s.ok()) {
+    unsynced_file.reset();
+    synced_seq = written_seq;
+  }
   return s;
 }
 
@@ -721,6 +764,8 @@ JournalStats Journal::Stats() const {
   return s;
 }
 
+const std::vector<RecoveryNote>& Journal::RecoveryNotes() const { return impl_->recovery_notes; }
+
 Result<Location> Journal::Append(RecordType type, std::span<const std::string_view> parts) {
   Impl& m = *impl_;
   if (!m.recovered) return Status(ErrorCode::kInternal, "journal: Append() before Recover()");
@@ -729,17 +774,20 @@ Result<Location> Journal::Append(RecordType type, std::span<const std::string_vi
   if (type == 0) return Status(ErrorCode::kInternal, "journal: record type 0 is reserved");
   uint64_t record_size = kRecordOverhead;
   for (std::string_view p : parts) record_size += p.size();
-  if (record_size > kMaxSegmentBytes - kHeaderSize) {
+  if (record_size > kMaxSegmentBytes - kHeaderSize - 2 * kBatchHeaderSize) {
     return Status(ErrorCode::kIoError,
                   "journal: record of " + std::to_string(record_size) + " bytes is too large");
   }
-  if (m.append_offset + record_size > m.current_capacity) CMQ_RETURN_IF_ERROR(m.Roll(record_size));
+  // The record may start a batch (whether it does depends on the writer).
+  if (m.append_offset + kBatchHeaderSize + record_size > m.current_capacity) {
+    CMQ_RETURN_IF_ERROR(m.Roll(record_size));
+  }
   char frame[kRecordOverhead];
   format::EncodeRecordHeader(type, parts, frame);
-  uint64_t offset = m.append_offset;
-  if (!m.Queue(std::string_view(frame, sizeof(frame)), parts, true)) return m.FailureStatus();
+  auto offset = m.Queue(std::string_view(frame, sizeof(frame)), parts, true);
+  if (!offset) return m.FailureStatus();
   m.max_record = std::max(m.max_record, record_size);
-  return MakeLocation(m.current, static_cast<uint32_t>(offset + kRecordOverhead));
+  return MakeLocation(m.current, static_cast<uint32_t>(*offset + kRecordOverhead));
 }
 
 Lsn Journal::LastAppended() const { return impl_->last_lsn; }
@@ -862,7 +910,8 @@ Status Journal::EnsureHeadroom(uint64_t bytes) {
   // of tail space, and every new segment starts with a header and a preamble.
   m.CollectPrepared(/*wait=*/false);
   auto available_now = [&m] {
-    uint64_t available = m.current_capacity - m.append_offset;
+    uint64_t left = m.current_capacity - m.append_offset;
+    uint64_t available = left > kBatchHeaderSize ? left - kBatchHeaderSize : 0;
     for (const auto& [n, spare] : m.spares) available += m.UsableSpare(spare.capacity);
     return available;
   };
@@ -878,9 +927,8 @@ Status Journal::EnsureHeadroom(uint64_t bytes) {
     uint64_t capacity = m.opt.segment_size;
     if (m.UsableSpare(capacity) == 0) {
       // Records or preambles bigger than a segment: make this spare big enough to help.
-      capacity =
-          std::min<uint64_t>(kMaxSegmentBytes, kHeaderSize + m.preamble_bytes + m.max_record +
-                                                   std::min(bytes - available, m.opt.segment_size));
+      capacity = std::min<uint64_t>(
+          kMaxSegmentBytes, m.SegmentOverhead() + std::min(bytes - available, m.opt.segment_size));
       if (m.UsableSpare(capacity) == 0) {
         return Status(ErrorCode::kIoError, "journal: records too large to reserve headroom for");
       }

@@ -1,12 +1,21 @@
 // Journal: the durable RecordLog. An append-only log of segment files
-// "<dir>/NNNNNNNNNN.seg" (zero-padded decimal segment numbers). Each record is framed
-//   u32 length of (type + payload), little endian
-//   u32 CRC32C (masked as in leveldb) of type byte + payload
-//   u8  type
-//   payload
-// and a segment starts with a 16-byte header (magic "CMQJRNL1", u32 format version,
-// u32 segment number). Segments are preallocated; a zero length word marks the end of
-// written data.
+// "<dir>/NNNNNNNNNN.seg" (zero-padded decimal segment numbers), format version 2:
+//
+//   segment header (32 bytes, written with the segment's first batch, in one sector):
+//     magic "CMQJRNL1", u32 version 2, u32 segment number, u64 seq of its first batch,
+//     u32 end offset of the previous segment's data, u32 masked CRC32C of the rest
+//   then batches, one per write of the group-commit writer:
+//     batch header (28 bytes, segment_format.h): length, flags, u64 seq (+1 per batch
+//     across the log), u64 synced_through (the highest seq known durable when the
+//     writer filled it in, just before writing the batch), masked CRC32C
+//     records: u32 length of (type + payload), u32 masked CRC32C of type + payload,
+//              u8 type, payload
+//
+// Segments are preallocated and read as zeros past the written data; a zero batch
+// header marks the end. Segment N is synced before any byte of N+1 is written. Little
+// endian throughout. Format 1 (16-byte header, records without batches) is still read:
+// a log written by an older release recovers as it did there, and the first start
+// seals its last segment by rolling into a fresh format 2 one.
 //
 // Group commit: Append copies the record into an in-memory batch; one writer thread
 // writes whatever has accumulated, calls fdatasync once, then publishes the durable
@@ -20,9 +29,33 @@
 // Failure: if a write or fdatasync fails, the journal stops for good (fail-stop): the
 // pending and all later WhenDurable callbacks get kStorageFailed, and Append fails.
 //
-// Recovery: Recover() reads segments in order and hands every record to the callback.
-// A torn or zero tail of the LAST segment is truncated (a crash during a write); a CRC
-// or framing error anywhere else is kCorruption and startup must stop.
+// Recovery: Recover() reads the segments in order and hands every record to the
+// callback. A torn tail is only what a crash can leave: damage at the very end of the
+// last segment with nothing acknowledged after it. Everything else is corruption and
+// Recover fails with kCorruption, "journal corruption in <file> at offset <n>: <what>":
+//   * any damage in a sealed segment, and a sealed segment whose data does not end
+//     exactly where its successor's header says (a zeroed length or batch header, a
+//     truncated file);
+//   * a damaged batch in the last segment followed by any intact batch whose
+//     synced_through reaches the damaged batch's seq (it had been synced, so it was
+//     acknowledged; in durable mode that is every batch but the last);
+//   * the last batch of all, damaged, when no sector of it reads as zeros and it does
+//     not end in a zero byte: a crash leaves whole sectors unwritten (they read as
+//     zeros: segments are preallocated, spares zeroed) or cuts a write short, a flipped
+//     bit does neither. (A damaged last batch whose data really has an all-zero sector
+//     is taken for torn: the one case this rule cannot tell apart.)
+//   * a zero batch header with data after it in its own sector (not a lost sector);
+//   * a segment header that is neither valid nor all zero in a file that holds data
+//     (the header shares its sector with the first batch, so no crash tears it), and an
+//     all-zero header in front of data that a later batch shows was synced. A damaged
+//     header of a spare never written to is harmless: it is zeroed again.
+// Torn tails are cut off and reported (RecoveryNotes(), and truncated_tail).
+// With `salvage`, corruption is skipped instead: scanning goes on at the next intact
+// batch (or segment), every skipped range is reported, and filler batches are written
+// over the skipped bytes (damaged headers rebuilt), so the next start is clean. The
+// records in the skipped bytes are lost. Format 1 segments are judged by the old rules
+// (damage in the last one is a torn tail) and salvage cannot mark their damage, so it
+// is skipped again at every start.
 //
 // Spare segments: EnsureHeadroom preallocates future segments under their final names
 // ("<n+1>.seg", ...) with no header: an all-zero header marks a file as not yet used.
@@ -34,7 +67,9 @@
 //
 // Headroom is estimated conservatively: each spare counts its size minus a header, the
 // last preamble and the largest record seen (tail space a record that does not fit
-// leaves unused). A record larger than segment_size gets a segment of its own size.
+// leaves unused), and two batch headers. A record larger than segment_size gets a
+// segment of its own size. Every record may end up in a batch of its own, so a caller
+// reserving room for future records counts kCommitOverhead for each (record_log.h).
 //
 // Prepared spares: with `prepared_spares` > 0 a preparer thread makes the next spares
 // in the background (zero-filled, synced, directory synced), one at a time; a roll
@@ -52,6 +87,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "env/env.h"
 #include "journal/record_log.h"
@@ -73,6 +109,24 @@ struct JournalOptions {
   // fdatasync flushes data only (no file-system journal commit). 0: spares are made
   // only on demand, fallocated, on the calling thread.
   int prepared_spares = 0;
+  // Recover skips corruption instead of failing (see above): for an operator who
+  // accepts losing the damaged records.
+  bool salvage = false;
+};
+
+// Something Recover() passed over.
+struct RecoveryNote {
+  enum class Kind {
+    kTornTail,  // the remains of a write a crash interrupted, cut off; never acknowledged
+    kSkipped,   // damaged data salvage skipped (or, in format 1, skips at every start):
+                // the records there are lost
+    kHarmless,  // damage where nothing was ever written (an unused spare's header)
+  };
+  Kind kind = Kind::kTornTail;
+  std::string file;
+  uint64_t begin = 0;  // byte range in the file
+  uint64_t end = 0;
+  std::string what;
 };
 
 struct JournalStats {
@@ -84,8 +138,8 @@ struct JournalStats {
   uint32_t oldest_segment = 0;
   uint32_t current_segment = 0;
   bool failed = false;
-  // What Recover() found: records replayed, and whether a torn or garbage tail was
-  // cut off the last segment (worth a log line; a zero tail is the normal end).
+  // What Recover() found: records replayed, and whether a torn tail was cut off
+  // (RecoveryNotes() says where; a zero tail is the normal end).
   uint64_t recovered_records = 0;
   bool truncated_tail = false;
 };
@@ -121,6 +175,8 @@ class Journal : public RecordLog {
 
   // Any thread (the recovery fields once Recover() has returned).
   JournalStats Stats() const;
+  // What Recover() cut off or skipped, for the log. Broker thread, after Recover().
+  const std::vector<RecoveryNote>& RecoveryNotes() const;
 
   // RecordLog
   Result<Location> Append(RecordType type, std::span<const std::string_view> parts) override;

@@ -39,6 +39,10 @@ using Lsn = uint64_t;
 
 // Bytes a framed record adds to its payload (length + CRC32C + type).
 inline constexpr size_t kRecordOverhead = 9;
+// Bytes a record may add on top of that when it is committed in a batch of its own
+// (the Journal's batch header). Room reserved with EnsureHeadroom for records that may
+// each be committed alone (deletes) must count this for each.
+inline constexpr size_t kCommitOverhead = 28;
 
 class RecordLog {
  public:

@@ -123,6 +123,7 @@ Status ApplySetting(std::string_view key, std::string_view value, Config* c) {
     return Status::Ok();
   }
   if (key == "https") return ParseBool(key, value, &c->api.https);
+  if (key == "salvage") return ParseBool(key, value, &c->salvage);
   if (key == "max_body_bytes") {
     CMQ_RETURN_IF_ERROR(num(1024, 1LL << 30));
     c->http.max_body_bytes = n;
@@ -315,6 +316,9 @@ Status ParseCommandLine(int argc, char** argv, Config* config, bool* help) {
     if (eq != std::string::npos) {
       key = arg.substr(2, eq - 2);
       value = arg.substr(eq + 1);
+    } else if (arg == "--salvage") {
+      key = "salvage";  // a switch: no value follows
+      value = "true";
     } else {
       key = arg.substr(2);
       if (i + 1 >= argc) return Invalid("flag --" + key + " needs a value");
@@ -400,6 +404,15 @@ dashes) or as "key = value" in the config file; flags win.
   push_verify_tls = true           check https endpoints' certificates against the
                                    system CA store
   log_level = info                 debug, info, warn or error
+  salvage = false                  (flag: --salvage) for an operator who accepts
+                                   losing damaged records: when start-up finds the
+                                   journal corrupt ("journal corruption in FILE at
+                                   offset N"), skip the damaged records instead of
+                                   refusing to start, log exactly what was skipped,
+                                   and mark it so later starts need no salvage.
+                                   Without it cmqd exits 1 on corruption. A torn
+                                   tail left by a crash (never acknowledged) is cut
+                                   off either way, with a log line
 
 Config file only: more accounts, each as a section
   [account]

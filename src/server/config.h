@@ -37,6 +37,7 @@ struct Config {
   int ride_along_ms = 5;  // see journal::JournalOptions::ride_along_ms
   int prepared_segments = 2;   // see journal::JournalOptions::prepared_spares
   uint64_t segment_size = 64ull << 20;
+  bool salvage = false;               // see journal::JournalOptions::salvage
   int64_t shutdown_grace_ms = 35000;  // longest wait for in-flight requests on SIGTERM
   std::string log_level = "info";
   api::ApiOptions api;

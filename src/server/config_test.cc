@@ -217,5 +217,19 @@ TEST(ConfigTest, TopicAndPushBadValues) {
   }
 }
 
+TEST(ConfigTest, SalvageIsAnExplicitSwitch) {
+  Config c;
+  bool help;
+  EXPECT_FALSE(c.salvage);
+  ASSERT_TRUE(Parse({"--salvage", "--listen", "127.0.0.1:1"}, &c, &help).ok());
+  EXPECT_TRUE(c.salvage);
+  EXPECT_EQ(c.listen_port, 1);  // --salvage took no value
+  Config d;
+  ASSERT_TRUE(Parse({"--salvage=false"}, &d, &help).ok());
+  EXPECT_FALSE(d.salvage);
+  EXPECT_FALSE(Parse({"--salvage=maybe"}, &d, &help).ok());
+  EXPECT_NE(ConfigHelp().find("--salvage"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace cmq::server

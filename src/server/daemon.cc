@@ -139,6 +139,7 @@ struct Daemon::Impl : public http::Handler {
     jopts.relaxed_sync_interval_ms = config.relaxed_sync_interval_ms;
     jopts.ride_along_ms = config.ride_along_ms;
     jopts.prepared_spares = config.prepared_segments;
+    jopts.salvage = config.salvage;
     auto opened = journal::Journal::Open(env, jopts);
     if (!opened.ok()) return opened.status();
     journal = std::move(opened).value();
@@ -150,7 +151,15 @@ struct Daemon::Impl : public http::Handler {
           ++records;
           return broker->Replay(type, payload, loc);
         });
-    if (!recovered.ok()) return recovered;
+    if (!recovered.ok()) {
+      if (recovered.error() == ErrorCode::kCorruption) {
+        return Status(
+            ErrorCode::kCorruption,
+            recovered.detail() + "; start with --salvage to skip damaged records (they are lost)");
+      }
+      return recovered;
+    }
+    LogRecoveryNotes();
     broker->FinishRecovery();
     broker::Broker::Stats stats = broker->GetStats();
     CMQ_LOG_INFO("recovered %lld records: %lld queues, %lld messages",
@@ -179,6 +188,28 @@ struct Daemon::Impl : public http::Handler {
            config.relaxed_durability ? "relaxed" : "sync");
     fflush(stdout);
     return Status::Ok();
+  }
+
+  // Says what recovery cut off (torn tails: normal after a crash) and what salvage
+  // skipped (lost records: the operator asked for it).
+  void LogRecoveryNotes() {
+    for (const journal::RecoveryNote& n : journal->RecoveryNotes()) {
+      unsigned long long begin = n.begin, end = n.end;
+      switch (n.kind) {
+        case journal::RecoveryNote::Kind::kTornTail:
+          CMQ_LOG_WARN("journal: %s at offset %llu: %s (%llu bytes, never acknowledged)",
+                       n.file.c_str(), begin, n.what.c_str(), end - begin);
+          break;
+        case journal::RecoveryNote::Kind::kSkipped:
+          CMQ_LOG_ERROR(
+              "journal: salvage: %s bytes %llu-%llu (%llu bytes): %s; records there are lost",
+              n.file.c_str(), begin, end, end - begin, n.what.c_str());
+          break;
+        case journal::RecoveryNote::Kind::kHarmless:
+          CMQ_LOG_INFO("journal: %s at offset %llu: %s", n.file.c_str(), begin, n.what.c_str());
+          break;
+      }
+    }
   }
 
   // HTTP deliveries the broker finds due go to the pusher; each outcome is recorded

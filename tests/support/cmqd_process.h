@@ -43,6 +43,9 @@ class CmqdProcess {
   // after which the process is killed).
   int Terminate(int timeout_ms = 60000);
   bool running() const { return pid_ > 0; }
+  // Exit status of a run that ended by itself while Start() waited for it (a refused
+  // start); -1 if none did.
+  int start_exit_status() const { return start_exit_status_; }
   uint16_t port() const { return port_; }
   std::string endpoint() const;
   // Everything cmqd printed so far (stdout and stderr of all its runs).
@@ -57,6 +60,7 @@ class CmqdProcess {
   std::vector<std::string> environment_;
   pid_t pid_ = -1;
   uint16_t port_ = 0;
+  int start_exit_status_ = -1;
 };
 
 }  // namespace cmq::testing
