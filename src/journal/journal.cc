@@ -336,6 +336,7 @@ Status Journal::Impl::Recover(const RecoverFn& fn) {
 Status Journal::Impl::BeginSegmentAtRecovery(uint32_t number, SegmentFile seg, uint32_t prev_end) {
   if (seg.capacity < opt.segment_size) {
     CMQ_RETURN_IF_ERROR(seg.file->Allocate(0, opt.segment_size));
+    CMQ_RETURN_IF_ERROR(seg.file->DataSync());  // before the header goes in (journal.h)
     seg.capacity = opt.segment_size;
   }
   // The header is written now rather than with the first batch, so the writer's first
@@ -405,7 +406,9 @@ Status Journal::Impl::Roll(uint64_t record_size) {
     }
     SegmentFile& spare = spares.front().second;
     if (spare.capacity < capacity) {
+      // The new size is durable before the writer puts anything into it (journal.h).
       CMQ_RETURN_IF_ERROR(spare.file->Allocate(0, capacity));
+      CMQ_RETURN_IF_ERROR(spare.file->DataSync());
       spare.capacity = capacity;
     }
     seg = std::move(spare);

@@ -45,6 +45,13 @@
 //     bit does neither. (A damaged last batch whose data really has an all-zero sector
 //     is taken for torn: the one case this rule cannot tell apart.)
 //   * a zero batch header with data after it in its own sector (not a lost sector);
+//   * a segment that ends inside a batch or inside its header: it was cut short. A
+//     segment's size is durable before any byte is written into it (a new file is
+//     allocated and synced before the writer gets it, recovery allocates and syncs the
+//     spares and the last segment again, a roll that grows a spare for a large record
+//     syncs the new size first), so no crash leaves a segment shorter than its data.
+//     (A cut exactly at a batch boundary of the last segment, or to nothing, reads as
+//     a full segment or a spare: the format does not record a segment's size.)
 //   * a segment header that is neither valid nor all zero in a file that holds data
 //     (the header shares its sector with the first batch, so no crash tears it), and an
 //     all-zero header in front of data that a later batch shows was synced. A damaged

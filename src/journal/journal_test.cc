@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "common/coding.h"
@@ -984,6 +985,38 @@ TEST_F(JournalTest, ZeroedBatchHeaderOrTruncationOfASealedSegmentIsCorruption) {
   ExpectCorruptionAt(s, SegPath(1), second_batch);
 }
 
+// Defect 2 of issue 10: a crash never leaves a segment shorter than its data (its size
+// is durable before anything is written into it), so a cut inside a batch of the
+// active segment is corruption, not a torn tail: acknowledged records would be lost.
+TEST_F(JournalTest, TruncatedActiveSegmentIsCorruption) {
+  opts_.segment_size = 8192;
+  auto j = OpenJournal();
+  ASSERT_TRUE(j->Start(loop_.Hook()).ok());
+  std::vector<Location> locs;
+  for (int i = 0; i < 6; ++i) {
+    locs.push_back(*AppendOne(j.get(), 1, Payload(i, 100)));
+    ASSERT_TRUE(loop_.WaitDurable(j.get(), j->LastAppended()));  // one batch each
+  }
+  ASSERT_TRUE(j->Close().ok());
+  j.reset();
+  ASSERT_EQ(SegmentOf(locs.back()), 1u);
+  auto f = fault_->Open(SegPath(1), OpenMode::kReadWrite);
+  ASSERT_TRUE(f.ok());
+  // Inside the last batch, then inside an acknowledged one before it, then inside the
+  // segment header.
+  for (int i : {5, 2}) {
+    ASSERT_TRUE((*f)->Truncate(OffsetOf(locs[i]) + 50).ok());
+    Status s = RecoverStatus();
+    ExpectCorruptionAt(s, SegPath(1),
+                       OffsetOf(locs[i]) - kRecordOverhead - format::kBatchHeaderSize);
+    EXPECT_NE(s.detail().find("cut short"), std::string::npos) << s.detail();
+  }
+  ASSERT_TRUE((*f)->Truncate(format::kHeaderSize - 12).ok());
+  Status s = RecoverStatus();
+  ExpectCorruptionAt(s, SegPath(1), 0);
+  EXPECT_NE(s.detail().find("segment header cut short"), std::string::npos) << s.detail();
+}
+
 TEST_F(JournalTest, DropSegmentsBefore) {
   auto j = OpenJournal();
   std::vector<Location> locs;
@@ -1337,6 +1370,123 @@ TEST_F(JournalTest, PowerLossKeepingRandomSectorsRelaxedMode) {
   PowerLossKeepingRandomSectors(/*relaxed=*/true);
 }
 
+// A roll that grows a spare for a large record makes the new size durable before the
+// writer writes into it: a power cut during that write leaves a torn tail (recovered),
+// never a file shorter than its batch (which recovery must take for corruption).
+TEST_F(JournalTest, SpareGrownByARollHasItsSizeDurableBeforeTheWrite) {
+  for (uint64_t seed = 1; seed <= 16; ++seed) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    auto mem = env::NewMemEnv(&clock_);
+    GateEnv gate(mem.get());
+    std::vector<Rec> written;
+    {
+      auto j = OpenJournal(nullptr, &gate);
+      ASSERT_TRUE(j);
+      ASSERT_TRUE(j->EnsureHeadroom(800).ok());  // spare 2, segment_size bytes
+      ASSERT_TRUE(gate.Exists(SegPath(2)));
+      ASSERT_TRUE(j->Start(loop_.Hook()).ok());
+      AppendRecords(j.get(), 1, 0, 1, 50, &written);
+      ASSERT_TRUE(loop_.WaitDurable(j.get(), j->LastAppended()));
+      gate.CloseGate();
+      // Too large for the spare: the roll grows it, and the writer's sync is held.
+      ASSERT_TRUE(AppendOne(j.get(), 2, std::string(3000, 'B')).ok());
+      ASSERT_EQ(j->CurrentSegment(), 2u);
+      j->WhenDurable(j->LastAppended(), [](const Status&) {});
+      ASSERT_TRUE(gate.WaitForBlockedSync());
+      gate.DropSomeUnsyncedData(seed, format::kSectorSize);  // power cut
+      gate.OpenGate();
+      (void)j->Close();  // its handles died with the power
+    }
+    std::vector<Rec> recovered;
+    Status s = RecoverFrom(&gate, opts_, &recovered);
+    ASSERT_TRUE(s.ok()) << s.ToString();
+    ASSERT_GE(recovered.size(), written.size());
+    EXPECT_TRUE(std::equal(written.begin(), written.end(), recovered.begin()));
+  }
+}
+
+// The offsets in segment `path` where a batch starts or the data ends.
+std::set<uint64_t> BatchBoundaries(env::Env* e, const std::string& path, uint32_t number) {
+  std::set<uint64_t> at;
+  auto f = e->Open(path, OpenMode::kReadOnly);
+  EXPECT_TRUE(f.ok());
+  std::string bytes;
+  EXPECT_TRUE((*f)->PRead(0, format::kHeaderSize, &bytes).ok());
+  format::SegmentHeader header;
+  EXPECT_EQ(format::ClassifyHeader(bytes, number, &header), format::HeaderKind::kValid);
+  format::SegmentScanner scanner(f->get(), *(*f)->Size(), header, 0);
+  while (true) {
+    at.insert(scanner.offset());  // while it hands out a batch's records: where it starts
+    RecordType type;
+    std::string_view payload;
+    uint64_t record = 0;
+    format::Damage damage;
+    auto outcome = scanner.Next(&type, &payload, &record, &damage);
+    EXPECT_TRUE(outcome.ok());
+    if (!outcome.ok() || *outcome != format::SegmentScanner::Outcome::kRecord) break;
+  }
+  at.insert(scanner.offset());  // the end of the data
+  return at;
+}
+
+// Every file of a small journal cut at every byte: recovery reports corruption in that
+// file, or finds every record. Only a cut exactly at a batch boundary of the active
+// segment, or to nothing, loses records silently: it reads as a full segment or a
+// spare (journal.h).
+TEST_F(JournalTest, EveryTruncationIsReportedOrHarmless) {
+  opts_.segment_size = 512;
+  std::vector<Rec> written;
+  uint32_t active = 0;
+  {
+    auto j = OpenJournal();
+    ASSERT_TRUE(j->Start(loop_.Hook()).ok());
+    // Sealed segments, then an active one of several batches (some of two records).
+    int in_active = 0;
+    for (int i = 0; j->CurrentSegment() < 3 || in_active < 4; ++i) {
+      uint32_t before = j->CurrentSegment();
+      AppendRecords(j.get(), 1, i, 1, 20 + (i * 37) % 90, &written);
+      in_active = j->CurrentSegment() == before ? in_active + 1 : 1;
+      if (i % 3 != 2) {
+        ASSERT_TRUE(loop_.WaitDurable(j.get(), j->LastAppended()));
+      }
+    }
+    ASSERT_TRUE(j->EnsureHeadroom(600).ok());  // an unused spare too
+    active = j->CurrentSegment();
+    ASSERT_TRUE(j->Close().ok());
+    ASSERT_GE(active, 3u);
+  }
+  Files files = ReadFiles(fault_.get(), opts_.dir);
+  const std::string active_name = format::SegmentFileName(active);
+  std::set<uint64_t> boundaries = BatchBoundaries(fault_.get(), SegPath(active), active);
+  ASSERT_GT(boundaries.size(), 3u);
+  int corruption_in_active = 0;
+  for (const auto& [name, bytes] : files) {
+    for (uint64_t at = 0; at < bytes.size(); ++at) {
+      Files damaged = files;
+      damaged[name].resize(at);
+      auto mem = env::NewMemEnv(&clock_);
+      WriteFiles(mem.get(), opts_.dir, damaged);
+      std::vector<Rec> recovered;
+      Status s = RecoverFrom(mem.get(), opts_, &recovered);
+      SCOPED_TRACE(name + " cut at " + std::to_string(at));
+      if (!s.ok()) {
+        ASSERT_EQ(s.error(), ErrorCode::kCorruption) << s.ToString();
+        ASSERT_NE(
+            s.detail().find("journal corruption in " + opts_.dir + "/" + name + " at offset "),
+            std::string::npos)
+            << s.detail();
+        corruption_in_active += name == active_name;
+      } else if (name == active_name && (at == 0 || boundaries.count(at) > 0)) {
+        ASSERT_LE(recovered.size(), written.size());
+        ASSERT_TRUE(std::equal(recovered.begin(), recovered.end(), written.begin()));
+      } else {
+        ASSERT_EQ(recovered, written);
+      }
+    }
+  }
+  EXPECT_GT(corruption_in_active, 0);
+}
+
 // Format 1, as the previous release wrote it (16-byte header, records back to back):
 // a small writer of it, for the compatibility tests.
 std::string FormatOneSegment(uint32_t n, const std::vector<std::string>& payloads, uint64_t size) {
@@ -1602,6 +1752,36 @@ TEST_F(PosixJournalTest, BitFlipsAndZeroedWordsOnRealFiles) {
         return Scratch{nullptr, env::PosixEnv(), root_ + "/copy" + std::to_string(++copy)};
       },
       opts_, files, written, 61);
+}
+
+TEST_F(PosixJournalTest, TruncatedActiveSegmentIsCorruptionOnRealFiles) {
+  std::vector<Location> locs;
+  {
+    auto j = Open(nullptr, /*start=*/true);
+    for (int i = 0; i < 5; ++i) {
+      locs.push_back(*AppendOne(j.get(), 1, Payload(i, 700)));
+      ASSERT_TRUE(loop_.WaitDurable(j.get(), j->LastAppended()));  // one batch each
+    }
+    ASSERT_TRUE(j->Close().ok());
+  }
+  std::string path = opts_.dir + "/" + format::SegmentFileName(1);
+  auto f = env::PosixEnv()->Open(path, OpenMode::kReadWrite);
+  ASSERT_TRUE(f.ok());
+  for (int i : {4, 1}) {  // the last batch, then an acknowledged one before it
+    ASSERT_TRUE((*f)->Truncate(OffsetOf(locs[i]) + 300).ok());
+    auto j = Journal::Open(env::PosixEnv(), opts_);
+    ASSERT_TRUE(j.ok());
+    Status s = (*j)->Recover([](RecordType, std::string_view, Location) { return Status::Ok(); });
+    ExpectCorruptionAt(s, path, OffsetOf(locs[i]) - kRecordOverhead - format::kBatchHeaderSize);
+  }
+  // With --salvage's option the batch and what followed it are skipped, and said so.
+  opts_.salvage = true;
+  std::vector<Rec> recovered;
+  auto j = Open(&recovered);
+  ASSERT_EQ(recovered.size(), 1u);
+  ASSERT_EQ(j->RecoveryNotes().size(), 1u);
+  EXPECT_EQ(j->RecoveryNotes()[0].kind, RecoveryNote::Kind::kSkipped);
+  EXPECT_EQ(j->RecoveryNotes()[0].file, path);
 }
 
 TEST_F(PosixJournalTest, DefaultSegmentHoldsAFullBatch) {

@@ -125,9 +125,12 @@ class Replayer {
         missing_before_.insert(i);
       }
       if (f.kind == format::HeaderKind::kValid) continue;
-      std::string problem = f.kind == format::HeaderKind::kUnused
-                                ? "zeroed segment header (the segment holds data)"
-                                : "damaged segment header";
+      std::string problem = "damaged segment header";
+      if (f.kind == format::HeaderKind::kUnused) {
+        problem = "zeroed segment header (the segment holds data)";
+      } else if (f.size < format::kHeaderSize) {
+        problem = "segment header cut short (the file has " + std::to_string(f.size) + " bytes)";
+      }
       if (!salvage_) return Corruption(f.path, 0, problem);
       Note(f, 0, format::kHeaderSize, Kind::kSkipped, problem + "; rebuilt");
       f.kind = format::HeaderKind::kValid;
@@ -138,7 +141,10 @@ class Replayer {
     return Status::Ok();
   }
 
+  // A file shorter than a header but not all zero is a header cut short: no spare is
+  // that small (spares are preallocated, their size durable before any write).
   Result<bool> ShowsUse(const SegmentFileInfo& f) {
+    if (f.size < format::kHeaderSize) return f.kind == format::HeaderKind::kBad;
     std::string sector;
     CMQ_RETURN_IF_ERROR(
         f.file->PRead(format::kHeaderSize, format::kSectorSize - format::kHeaderSize, &sector));
@@ -315,6 +321,10 @@ class Replayer {
         }
       }
       return std::string();
+    }
+    if (d.region_end > f.size) {
+      return d.problem + " (the file was cut short: no crash shortens a segment, its size is " +
+             "durable before anything is written into it)";
     }
     auto torn = format::MayBeTorn(f.file.get(), f.size, d.region_begin, d.region_end);
     if (!torn.ok()) return torn.status();

@@ -304,7 +304,7 @@ Result<std::optional<FoundBatch>> FindBatch(const env::File* file, uint64_t file
 
 Result<bool> MayBeTorn(const env::File* file, uint64_t file_size, uint64_t begin, uint64_t end) {
   if (end <= begin) return false;
-  if (end > file_size) return true;  // the missing bytes read as zeros
+  if (end > file_size) return false;  // cut short, not torn
   for (uint64_t block = begin; block < end; block += kReadBlock) {
     auto bytes = ReadRange(file, block, std::min(kReadBlock, end - block));
     if (!bytes.ok()) return bytes.status();

@@ -150,8 +150,9 @@ Result<std::optional<FoundBatch>> FindBatch(const env::File* file, uint64_t file
 
 // Whether the bytes [begin, end) of a write can be what a crash left of it: some
 // sector of it reads as zeros within the range (never reached the disk). A flipped bit
-// or a zeroed word leaves every sector written. Bytes past the end of the file count
-// as zeros.
+// or a zeroed word leaves every sector written. False if the file ends before `end`:
+// a segment's size is durable before anything is written into it (journal.h), so no
+// crash leaves a segment shorter than its data.
 Result<bool> MayBeTorn(const env::File* file, uint64_t file_size, uint64_t begin, uint64_t end);
 
 // One past the last non-zero byte in [begin, end), or `begin` if all are zero.
