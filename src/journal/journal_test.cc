@@ -89,6 +89,20 @@ void AppendRecords(Journal* j, RecordType type, int first, int count, size_t siz
   }
 }
 
+// Appends `n` records of `size` bytes to the started journal `j`, each in a batch of
+// its own (durable before the next is appended), then closes it. Their locations.
+std::vector<Location> AppendBatchesAndClose(Journal* j, FakeLoop* loop, int n, size_t size) {
+  std::vector<Location> locs;
+  for (int i = 0; i < n; ++i) {
+    auto loc = AppendOne(j, 1, Payload(i, size));
+    EXPECT_TRUE(loc.ok() && loop->WaitDurable(j, j->LastAppended()));
+    if (!loc.ok()) break;
+    locs.push_back(*loc);
+  }
+  EXPECT_TRUE(j->Close().ok());
+  return locs;
+}
+
 class JournalTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -543,12 +557,8 @@ TEST_F(JournalTest, DamagedBatchFollowedByASyncedOneIsCorruption) {
   opts_.segment_size = 1 << 20;
   auto j = OpenJournal();
   ASSERT_TRUE(j->Start(loop_.Hook()).ok());
-  std::vector<Location> locs;
-  for (int i = 0; i < 6; ++i) {
-    locs.push_back(*AppendOne(j.get(), 1, Payload(i, 1500)));
-    ASSERT_TRUE(loop_.WaitDurable(j.get(), j->LastAppended()));  // one batch each
-  }
-  ASSERT_TRUE(j->Close().ok());
+  std::vector<Location> locs = AppendBatchesAndClose(j.get(), &loop_, 6, 1500);
+  ASSERT_EQ(locs.size(), 6u);
   j.reset();
   // Even a damage that looks torn (a whole sector of zeros) is corruption here.
   LoseSectorIn(fault_.get(), SegPath(1), OffsetOf(locs[2]), OffsetOf(locs[2]) + 1500);
@@ -956,12 +966,8 @@ TEST_F(JournalTest, ZeroedLengthWordInASealedSegmentIsCorruption) {
 TEST_F(JournalTest, ZeroedBatchHeaderOrTruncationOfASealedSegmentIsCorruption) {
   auto j = OpenJournal();
   ASSERT_TRUE(j->Start(loop_.Hook()).ok());
-  std::vector<Location> locs;
-  for (int i = 0; i < 12; ++i) {
-    locs.push_back(*AppendOne(j.get(), 1, Payload(i, 100)));
-    ASSERT_TRUE(loop_.WaitDurable(j.get(), j->LastAppended()));
-  }
-  ASSERT_TRUE(j->Close().ok());
+  std::vector<Location> locs = AppendBatchesAndClose(j.get(), &loop_, 12, 100);
+  ASSERT_EQ(locs.size(), 12u);
   j.reset();
   ASSERT_GT(SegmentOf(locs.back()), 2u);
   ASSERT_EQ(SegmentOf(locs[1]), 1u);
@@ -992,12 +998,8 @@ TEST_F(JournalTest, TruncatedActiveSegmentIsCorruption) {
   opts_.segment_size = 8192;
   auto j = OpenJournal();
   ASSERT_TRUE(j->Start(loop_.Hook()).ok());
-  std::vector<Location> locs;
-  for (int i = 0; i < 6; ++i) {
-    locs.push_back(*AppendOne(j.get(), 1, Payload(i, 100)));
-    ASSERT_TRUE(loop_.WaitDurable(j.get(), j->LastAppended()));  // one batch each
-  }
-  ASSERT_TRUE(j->Close().ok());
+  std::vector<Location> locs = AppendBatchesAndClose(j.get(), &loop_, 6, 100);
+  ASSERT_EQ(locs.size(), 6u);
   j.reset();
   ASSERT_EQ(SegmentOf(locs.back()), 1u);
   auto f = fault_->Open(SegPath(1), OpenMode::kReadWrite);
@@ -1755,15 +1757,9 @@ TEST_F(PosixJournalTest, BitFlipsAndZeroedWordsOnRealFiles) {
 }
 
 TEST_F(PosixJournalTest, TruncatedActiveSegmentIsCorruptionOnRealFiles) {
-  std::vector<Location> locs;
-  {
-    auto j = Open(nullptr, /*start=*/true);
-    for (int i = 0; i < 5; ++i) {
-      locs.push_back(*AppendOne(j.get(), 1, Payload(i, 700)));
-      ASSERT_TRUE(loop_.WaitDurable(j.get(), j->LastAppended()));  // one batch each
-    }
-    ASSERT_TRUE(j->Close().ok());
-  }
+  std::vector<Location> locs =
+      AppendBatchesAndClose(Open(nullptr, /*start=*/true).get(), &loop_, 5, 700);
+  ASSERT_EQ(locs.size(), 5u);
   std::string path = opts_.dir + "/" + format::SegmentFileName(1);
   auto f = env::PosixEnv()->Open(path, OpenMode::kReadWrite);
   ASSERT_TRUE(f.ok());

@@ -416,6 +416,10 @@ class TortureRun {
     }
     std::string why;
     std::string refusal = e.server->output().substr(before);
+    EXPECT_EQ(e.server->start_exit_status(), 1)
+        << "cmqd did not exit with status 1 on the damaged journal (" << damage->ToString()
+        << "):\n"
+        << Tail(refusal);
     EXPECT_TRUE(ReportsDamage(refusal, *damage, &why))
         << "cmqd refused the damaged journal (" << damage->ToString() << ") but " << why << ":\n"
         << Tail(refusal);
