@@ -1,11 +1,17 @@
 // cmqd: the CMQ-compatible message queue server.
 #include <cstdio>
+#include <cstring>
 
+#include "cmq_version.h"
 #include "common/log.h"
 #include "server/config.h"
 #include "server/daemon.h"
 
 int main(int argc, char** argv) {
+  if (argc == 2 && std::strcmp(argv[1], "--version") == 0) {
+    puts("cmqd " CMQ_VERSION_DESCRIPTION);
+    return 0;
+  }
   cmq::server::Config config;
   bool help = false;
   cmq::Status parsed = cmq::server::ParseCommandLine(argc, argv, &config, &help);
