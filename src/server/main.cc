@@ -26,7 +26,8 @@ int main(int argc, char** argv) {
   cmq::server::Daemon daemon(std::move(config));
   cmq::Status started = daemon.Start();
   if (!started.ok()) {
-    fprintf(stderr, "cmqd: cannot start: %s\n", started.ToString().c_str());
+    // Start() words its failures for the operator (see daemon.h).
+    fprintf(stderr, "cmqd: %s\n", started.detail().c_str());
     return 1;
   }
   return daemon.Run().ok() ? 0 : 1;
