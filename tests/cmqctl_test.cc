@@ -261,7 +261,7 @@ TEST_F(CmqctlTest, ConsumeDrainAndExec) {
   std::string q = UniqueName("ctl-consume");
   CreateQueue(q, {{"visibilityTimeout", "600"}});
   std::string input;
-  for (int i = 0; i < 40; ++i) input += "m" + std::to_string(i) + "\n";
+  for (int i = 0; i < 40; ++i) input.append("m").append(std::to_string(i)).append("\n");
   ASSERT_EQ(Ctl({"msg", "send", q, "--stdin"}, input).code, 0);
 
   CtlResult r = Ctl({"msg", "consume", q, "--max", "5", "--delete", "--json"});
