@@ -64,7 +64,8 @@ struct Daemon::Impl : public http::Handler {
     if (config.log_level == "warn") MinLogLevel() = LogLevel::kWarn;
     if (config.log_level == "error") MinLogLevel() = LogLevel::kError;
     // The listener first: a taken port must stop the start before anything is
-    // created or a key pair printed. Nothing is accepted before Run().
+    // created or a key pair printed. Nothing is accepted before Run(): connections
+    // made during recovery wait in the listen backlog.
     server = std::make_unique<http::Server>(&loop, this, config.http);
     CMQ_RETURN_IF_ERROR(StartupError(
         "cannot listen on " + config.listen_host + ":" + std::to_string(config.listen_port),
