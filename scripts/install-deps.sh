@@ -1,24 +1,46 @@
 #!/usr/bin/env bash
-# Installs the Debian packages cmq needs to build and test (see DEPENDENCIES.md).
-# Idempotent: does nothing when everything is already installed.
+# Installs the Debian packages cmq needs (see DEPENDENCIES.md), only those missing;
+# does nothing when everything is installed.
+#   scripts/install-deps.sh               build and run: compiler, CMake, Ninja, OpenSSL
+#   scripts/install-deps.sh --test        also GoogleTest, for the tests
+#   scripts/install-deps.sh --test --fuzz also clang, for the libFuzzer targets
+# As root it runs apt-get, otherwise sudo apt-get. Where neither works (no sudo, or
+# sudo refuses) it prints the apt-get command to run as root and exits 1.
 set -euo pipefail
 
-packages=(g++ cmake ninja-build pkg-config libssl-dev libgtest-dev libgmock-dev)
-if [[ "${1:-}" == "--test" ]]; then
-  # clang + compiler-rt for the libFuzzer targets.
-  packages+=(clang libclang-rt-dev)
-fi
+packages=(g++ cmake ninja-build pkg-config libssl-dev)
+for option in "$@"; do
+  case "$option" in
+    --test) packages+=(libgtest-dev libgmock-dev) ;;
+    --fuzz) packages+=(clang libclang-rt-dev) ;;
+    *) echo "install-deps.sh: unknown option $option (known: --test, --fuzz)" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null) || status=""
+  [[ "$status" == "install ok installed" ]] || missing+=("$p")
 done
-if ((${#missing[@]} == 0)); then
-  exit 0
+((${#missing[@]} == 0)) && exit 0
+
+ask_root() {
+  echo "cmq needs Debian packages that are not installed: ${missing[*]}" >&2
+  echo "$1 Run this as root, then start again:" >&2
+  echo "  apt-get update && apt-get install -y --no-install-recommends ${missing[*]}" >&2
+  exit 1
+}
+
+if ((EUID == 0)); then
+  as_root=()
+elif command -v sudo >/dev/null; then
+  as_root=(sudo)
+else
+  ask_root "You are not root and there is no sudo to install them with."
 fi
 echo "Installing: ${missing[*]}"
-SUDO=""
-if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# sudo does not pass the environment on; env sets it for apt-get itself.
+apt=("${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get)
+if ! "${apt[@]}" update -qq || ! "${apt[@]}" install -y -qq --no-install-recommends "${missing[@]}"; then
+  ask_root "Installing them failed (output above)."
+fi

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# One command for a newcomer: install what is missing, build, and run cmqd on its
-# embedded storage. Extra arguments go to cmqd (see `cmqd --help`).
+# One command for a newcomer: install what is missing to build and run (no test
+# tools), build, and run cmqd on its embedded storage. Extra arguments go to cmqd (see
+# `cmqd --help`).
 #   scripts/run.sh                      # listens on 127.0.0.1:8080, data in ./cmq-data
 #   scripts/run.sh --listen 0.0.0.0:9000 --data-dir /var/lib/cmqd
 set -euo pipefail

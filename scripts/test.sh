@@ -1,55 +1,113 @@
 #!/usr/bin/env bash
-# One command for a newcomer: install what is missing, build, and run every test:
-#   1. libFuzzer targets (clang, ASan/UBSan) run briefly on their seed corpora;
-#   2. ThreadSanitizer build of the threaded layers (journal, http, client);
-#   3. ASan/UBSan build of everything, all tests;
-#   4. the optimised build, all tests (unit, in-process API, black-box on the real
-#      cmqd, kill -9 crash test) - its ctest summary is the last thing printed.
-# Set CMQ_QUICK=1 to run only step 4.
-set -euo pipefail
+# One command for a newcomer: install what is missing, build, and run every test, in
+# stages:
+#   fuzz     libFuzzer targets (clang, ASan/UBSan) run briefly on their seed corpora;
+#   tsan     ThreadSanitizer build of the threaded layers (journal, http, client, sdk);
+#   asan     ASan/UBSan build of everything, all tests;
+#   release  the optimised build, all tests (unit, in-process API, black-box on the
+#            real cmqd, kill -9 crash tests) and libcmq installed and used by a
+#            separate project.
+# Every stage runs and prints its own summary even when an earlier one failed; a table
+# of the stages ends the output, and the exit status is 1 if any stage failed.
+# CMQ_QUICK=1 runs only the release stage (and installs no clang).
+# CMQ_FUZZ_SECONDS sets each fuzzer's run time (default 15).
+set -uo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh --test
+quick=${CMQ_QUICK:-0}
+if [[ "$quick" == "1" ]]; then
+  scripts/install-deps.sh --test || exit 1
+else
+  scripts/install-deps.sh --test --fuzz || exit 1
+fi
 jobs=$(nproc)
 fuzz_seconds=${CMQ_FUZZ_SECONDS:-15}
 
-if [[ "${CMQ_QUICK:-0}" != "1" ]]; then
-  echo "== fuzz targets (${fuzz_seconds}s each)"
+# Runs ctest in build dir $1; prints the summary, and every test that did not pass
+# with its output when some did not.
+run_ctest() {
+  local dir=$1
+  if (cd "$dir" && ctest -j"$jobs" --output-on-failure >ctest.log 2>&1); then
+    tail -n 3 "$dir/ctest.log"
+    return 0
+  fi
+  grep -v ' Passed ' "$dir/ctest.log"
+  return 1
+}
+
+stage_fuzz() {
   CC=clang CXX=clang++ cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DCMQ_FUZZ=ON -DCMQ_BUILD_TESTS=OFF -DCMQ_SANITIZE=address,undefined >/dev/null
-  cmake --build build/fuzz --target http_parser_fuzz form_decode_fuzz journal_record_fuzz
+    -DCMQ_FUZZ=ON -DCMQ_BUILD_TESTS=OFF -DCMQ_SANITIZE=address,undefined >/dev/null || return 1
+  cmake --build build/fuzz --target http_parser_fuzz form_decode_fuzz journal_record_fuzz ||
+    return 1
+  local failed=0 f corpus
   for f in http_parser form_decode journal_record; do
     corpus=$(mktemp -d)
-    cp -r "fuzz/corpus/$f/." "$corpus/" 2>/dev/null || true
-    echo "-- $f"
-    "build/fuzz/${f}_fuzz" -max_total_time="$fuzz_seconds" -print_final_stats=0 \
-      -close_fd_mask=3 "$corpus" 2>&1 | tail -n 2
-    rm -rf "$corpus"
+    cp -r "fuzz/corpus/$f/." "$corpus/" 2>/dev/null
+    echo "-- $f (${fuzz_seconds}s)"
+    if "build/fuzz/${f}_fuzz" -max_total_time="$fuzz_seconds" -print_final_stats=0 \
+      -close_fd_mask=3 "$corpus" >"$corpus.log" 2>&1; then
+      tail -n 2 "$corpus.log"
+    else
+      cat "$corpus.log"
+      failed=1
+    fi
+    rm -rf "$corpus" "$corpus.log"
   done
+  return $failed
+}
 
-  # sdk_tests includes libcmq's thread-safety test (8 threads sharing one Account).
-  echo "== ThreadSanitizer: journal, http, client, sdk"
-  cmake -S . -B build/tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMQ_SANITIZE=thread >/dev/null
-  cmake --build build/tsan --target journal_tests http_tests client_tests sdk_tests
-  for t in journal_tests http_tests client_tests sdk_tests; do
+# sdk_tests includes libcmq's thread-safety test (8 threads sharing one Account).
+stage_tsan() {
+  local binaries=(journal_tests http_tests client_tests sdk_tests)
+  cmake -S . -B build/tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DCMQ_SANITIZE=thread >/dev/null || return 1
+  cmake --build build/tsan --target "${binaries[@]}" || return 1
+  local failed=0 t
+  for t in "${binaries[@]}"; do
     echo "-- $t"
-    "build/tsan/$t" --gtest_brief=1
+    "build/tsan/$t" --gtest_brief=1 || failed=1
   done
+  return $failed
+}
 
-  echo "== ASan/UBSan: all tests"
-  cmake -S . -B build/asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMQ_SANITIZE=address,undefined >/dev/null
-  cmake --build build/asan
-  # Only the summary when all pass; everything but the passing lines when not.
-  if ! (cd build/asan && ctest -j"$jobs" --output-on-failure >ctest.log 2>&1); then
-    grep -v ' Passed ' build/asan/ctest.log
-    exit 1
-  fi
-  tail -n 3 build/asan/ctest.log
-fi
+stage_asan() {
+  cmake -S . -B build/asan -G Ninja -DCMAKE_BUILD_TYPE=Debug \
+    -DCMQ_SANITIZE=address,undefined >/dev/null || return 1
+  cmake --build build/asan || return 1
+  run_ctest build/asan
+}
 
-echo "== optimised build: all tests"
-cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMQ_BUILD_TESTS=ON >/dev/null
-cmake --build build/release
-# libcmq as an application sees it: install it into a temporary prefix and build a
-# separate project against it with find_package(cmq) and with pkg-config.
-tests/sdk_consumer/check.sh build/release
-cd build/release && ctest -j"$jobs" --output-on-failure
+stage_release() {
+  cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMQ_BUILD_TESTS=ON \
+    >/dev/null || return 1
+  cmake --build build/release || return 1
+  local failed=0
+  # libcmq as an application sees it: install it into a temporary prefix and build a
+  # separate project against it with find_package(cmq) and with pkg-config.
+  echo "-- libcmq from an installed prefix"
+  tests/sdk_consumer/check.sh build/release || failed=1
+  run_ctest build/release || failed=1
+  return $failed
+}
+
+stages=(fuzz tsan asan release)
+[[ "$quick" == "1" ]] && stages=(release)
+results=()
+for stage in "${stages[@]}"; do
+  echo "== $stage"
+  started=$SECONDS
+  "stage_$stage"
+  status=$?
+  outcome=passed
+  ((status == 0)) || outcome=FAILED
+  results+=("$(printf '%-8s %-7s %4d:%02d' "$stage" "$outcome" $(((SECONDS - started) / 60)) \
+    $(((SECONDS - started) % 60)))")
+done
+
+echo "== summary"
+printf '%-8s %-7s %7s\n' stage result time
+printf '%s\n' "${results[@]}"
+for r in "${results[@]}"; do
+  [[ "$r" == *FAILED* ]] && exit 1
+done
+exit 0

@@ -1,12 +1,11 @@
 // Black-box: the built cmq-bench runs a small producer/consumer load against cmqd and
 // verifies that every message sent was received.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
-#include <cstdio>
 #include <string>
 
 #include "support/blackbox.h"
+#include "support/child_process.h"
 
 namespace cmq::testing {
 namespace {
@@ -14,28 +13,29 @@ namespace {
 TEST(BenchSmokeTest, ProducersAndConsumersLoseNothing) {
   TestServer server;
   ASSERT_TRUE(server.Start()) << server.process().output();
-  std::string command = std::string(CMQ_BENCH_PATH) + " --endpoint " + server.process().endpoint() +
-                        " --secret-id " + CmqdProcess::kSecretId + " --secret-key " +
-                        CmqdProcess::kSecretKey +
-                        " --queue bench-smoke --create-queue --count 2000 --producers 2"
-                        " --consumers 2 --batch 16 --size 128 --wait 1 --drain-timeout 5 --json"
-                        " 2>&1";
-  CommandResult run = RunCommand(command);
-  EXPECT_EQ(run.exit_status, 0) << run.output;
+  Program program;
+  program.argv =
+      Words(std::string(CMQ_BENCH_PATH) + " --endpoint " + server.process().endpoint() +
+            " --secret-id " + CmqdProcess::kSecretId + " --secret-key " + CmqdProcess::kSecretKey +
+            " --queue bench-smoke --create-queue --count 2000 --producers 2"
+            " --consumers 2 --batch 16 --size 128 --wait 1 --drain-timeout 5 --json");
+  RunOptions options;
+  options.merge_stderr = true;
+  RunResult run = RunProgram(program, options);
+  EXPECT_EQ(run.exit_status, 0) << run.out;
 
   // The report is one JSON object on a line of its own.
-  size_t begin = run.output.find("{\"mode\"");
-  ASSERT_NE(begin, std::string::npos) << run.output;
-  size_t end = run.output.find('\n', begin);
-  Result<JsonValue> report = ParseJson(run.output.substr(begin, end - begin));
-  ASSERT_TRUE(report.ok()) << run.output;
+  size_t begin = run.out.find("{\"mode\"");
+  ASSERT_NE(begin, std::string::npos) << run.out;
+  size_t end = run.out.find('\n', begin);
+  Result<JsonValue> report = ParseJson(run.out.substr(begin, end - begin));
+  ASSERT_TRUE(report.ok()) << run.out;
   const JsonValue* verify = report->Find("verify");
-  ASSERT_NE(verify, nullptr) << run.output;
-  EXPECT_EQ(IntField(*verify, "missing"), 0) << run.output;
-  EXPECT_EQ(IntField(*verify, "expected"), 2000) << run.output;
-  EXPECT_EQ(IntField(*verify, "received"), 2000) << run.output;
-  EXPECT_FALSE(report->Find("aborted") != nullptr && report->Find("aborted")->as_bool())
-      << run.output;
+  ASSERT_NE(verify, nullptr) << run.out;
+  EXPECT_EQ(IntField(*verify, "missing"), 0) << run.out;
+  EXPECT_EQ(IntField(*verify, "expected"), 2000) << run.out;
+  EXPECT_EQ(IntField(*verify, "received"), 2000) << run.out;
+  EXPECT_FALSE(report->Find("aborted") != nullptr && report->Find("aborted")->as_bool()) << run.out;
 
   // Everything was deleted: the queue is empty.
   Caller c = server.NewCaller();

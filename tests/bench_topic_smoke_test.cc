@@ -3,12 +3,11 @@
 // both must verify that every message reached every subscription and clean up after
 // themselves. A subscription that misses messages must fail the run.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
-#include <cstdio>
 #include <string>
 
 #include "support/blackbox.h"
+#include "support/child_process.h"
 
 namespace cmq::testing {
 namespace {
@@ -24,14 +23,16 @@ class BenchTopicSmokeTest : public SharedServerTest {
  protected:
   // Runs cmq-bench with `args` and --json against the suite's cmqd.
   static BenchRun RunBench(const std::string& args) {
-    std::string command = std::string(CMQ_BENCH_PATH) + " --endpoint " +
-                          server().process().endpoint() + " --secret-id " +
-                          CmqdProcess::kSecretId + " --secret-key " + CmqdProcess::kSecretKey +
-                          " --json " + args + " 2>&1";
-    CommandResult ran = RunCommand(command);
+    Program program;
+    program.argv = Words(std::string(CMQ_BENCH_PATH) + " --endpoint " +
+                         server().process().endpoint() + " --secret-id " + CmqdProcess::kSecretId +
+                         " --secret-key " + CmqdProcess::kSecretKey + " --json " + args);
+    RunOptions options;
+    options.merge_stderr = true;
+    RunResult ran = RunProgram(program, options);
     BenchRun run;
     run.exit_status = ran.exit_status;
-    run.output = std::move(ran.output);
+    run.output = std::move(ran.out);
     // The report is one JSON object on a line of its own.
     size_t begin = run.output.find("{\"mode\"");
     if (begin != std::string::npos) {
@@ -94,7 +95,7 @@ TEST_F(BenchTopicSmokeTest, PublishReachesEveryQueueSubscription) {
 TEST_F(BenchTopicSmokeTest, PublishWithRoutingKeysAndSingleCalls) {
   const std::string topic = UniqueName("bench-route");
   BenchRun run = RunBench("--mode publish --topic " + topic +
-                          " --create-topic --filter-type 2 --binding-key 'order.*'"
+                          " --create-topic --filter-type 2 --binding-key order.*"
                           " --routing-key order.new --queue-subscriptions 1 --receive-batch 1"
                           " --count 50 --drain-timeout 20 --delete-topic");
   EXPECT_EQ(run.exit_status, 0) << run.output;

@@ -1,22 +1,17 @@
 // Black-box: the built cmqctl binary against a real cmqd, for every subcommand. Human
 // output is checked loosely (it is for people), --json output exactly (it is for
 // scripts), and so are exit codes.
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <chrono>
 #include <fstream>
 #include <map>
 #include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "common/json.h"
 #include "support/blackbox.h"
+#include "support/child_process.h"
 
 namespace cmq::testing {
 namespace {
@@ -26,13 +21,6 @@ struct CtlResult {
   std::string out;
   std::string err;
 };
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 class CmqctlTest : public SharedServerTest {
  protected:
@@ -51,46 +39,16 @@ class CmqctlTest : public SharedServerTest {
   // Runs cmqctl with `args`, `input` on stdin, and env_ as its whole environment.
   // Bounded: a run that takes more than 60 s is killed and fails the test.
   CtlResult Ctl(const std::vector<std::string>& args, const std::string& input = "") {
-    static int run = 0;
-    std::string base = dir_.path() + "/run" + std::to_string(++run);
-    { std::ofstream(base + ".in", std::ios::binary) << input; }
-    std::vector<std::string> argv_s = {CMQCTL_PATH};
-    argv_s.insert(argv_s.end(), args.begin(), args.end());
-    std::vector<std::string> env_s;
-    for (const auto& [k, v] : env_) env_s.push_back(k + "=" + v);
-    std::vector<char*> argv, envp;
-    for (auto& a : argv_s) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    for (auto& e : env_s) envp.push_back(e.data());
-    envp.push_back(nullptr);
-    pid_t pid = fork();
-    if (pid == 0) {
-      int in = open((base + ".in").c_str(), O_RDONLY);
-      int out = open((base + ".out").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      int err = open((base + ".err").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      dup2(in, 0);
-      dup2(out, 1);
-      dup2(err, 2);
-      execve(argv[0], argv.data(), envp.data());
-      _exit(127);
-    }
-    CtlResult r;
-    int status = 0;
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (waitpid(pid, &status, WNOHANG) == 0) {
-      if (std::chrono::steady_clock::now() > deadline) {
-        kill(pid, SIGKILL);
-        waitpid(pid, &status, 0);
-        ADD_FAILURE() << "cmqctl did not finish within 60 s";
-        break;
-      }
-      // Polling the child's exit; not a timing assertion.
-      std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    }
-    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    r.out = ReadFile(base + ".out");
-    r.err = ReadFile(base + ".err");
-    return r;
+    Program program;
+    program.argv = {CMQCTL_PATH};
+    program.argv.insert(program.argv.end(), args.begin(), args.end());
+    for (const auto& [k, v] : env_) program.environment.push_back(k + "=" + v);
+    program.inherit_environment = false;
+    RunOptions options;
+    options.input = input;
+    RunResult run = RunProgram(program, options);
+    if (run.timed_out) ADD_FAILURE() << "cmqctl did not finish within 60 s";
+    return {run.exit_status, std::move(run.out), std::move(run.err)};
   }
 
   // Runs with --json, expects exit 0 and one JSON document on stdout.
@@ -303,7 +261,7 @@ TEST_F(CmqctlTest, ConsumeDrainAndExec) {
   std::string q = UniqueName("ctl-consume");
   CreateQueue(q, {{"visibilityTimeout", "600"}});
   std::string input;
-  for (int i = 0; i < 40; ++i) input += "m" + std::to_string(i) + "\n";
+  for (int i = 0; i < 40; ++i) input.append("m").append(std::to_string(i)).append("\n");
   ASSERT_EQ(Ctl({"msg", "send", q, "--stdin"}, input).code, 0);
 
   CtlResult r = Ctl({"msg", "consume", q, "--max", "5", "--delete", "--json"});
@@ -326,7 +284,8 @@ TEST_F(CmqctlTest, ConsumeDrainAndExec) {
   r = Ctl({"msg", "consume", q, "--max", "4", "--delete", "--exec",
            "printf '%s %s %s\\n' \"$(cat)\" \"$CMQ_QUEUE\" \"$CMQ_DEQUEUE_COUNT\" >> " + log});
   ASSERT_EQ(r.code, 0) << r.err;
-  EXPECT_EQ(ReadFile(log), "m8 " + q + " 1\nm9 " + q + " 1\nm10 " + q + " 1\nm11 " + q + " 1\n");
+  EXPECT_EQ(ReadWholeFile(log),
+            "m8 " + q + " 1\nm9 " + q + " 1\nm10 " + q + " 1\nm11 " + q + " 1\n");
   r = Ctl({"msg", "consume", q, "--max", "2", "--delete", "--exec", "exit 7"});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.err.find("exited with 7"), std::string::npos) << r.err;

@@ -86,7 +86,8 @@ TEST(CrashTest, AcknowledgedSendsSurviveKill9) {
     ParamList params = {{"queueName", queue}, {"delaySeconds", "0"}};
     int n = batch ? 4 : 1;
     for (int k = 0; k < n; ++k) {
-      bodies.push_back("p" + std::to_string(id) + "-" + std::to_string(seq++));
+      bodies.push_back(
+          std::string("p").append(std::to_string(id)).append("-").append(std::to_string(seq++)));
       params.emplace_back(batch ? "msgBody." + std::to_string(k + 1) : "msgBody", bodies.back());
     }
     auto sent = caller.Call(batch ? "BatchSendMessage" : "SendMessage", params);
@@ -144,7 +145,8 @@ TEST(CrashTest, AcknowledgedDeletesStayDeletedAfterKill9) {
     for (int i = 0; i < kMessages; i += 16) {
       ParamList params = {{"queueName", queue}};
       for (int k = 0; k < 16 && i + k < kMessages; ++k) {
-        params.emplace_back("msgBody." + std::to_string(k + 1), "m" + std::to_string(i + k));
+        params.emplace_back(std::string("msgBody.").append(std::to_string(k + 1)),
+                            std::string("m").append(std::to_string(i + k)));
       }
       auto sent = caller.Call("BatchSendMessage", params);
       ASSERT_TRUE(sent.ok()) << sent.error().ToString();
@@ -211,7 +213,7 @@ TEST(CrashTest, AcknowledgedDeletesStayDeletedAfterKill9) {
   }
   int lost = 0;
   for (int i = 0; i < kMessages; ++i) {
-    std::string body = "m" + std::to_string(i);
+    std::string body = std::string("m").append(std::to_string(i));
     if (!remaining.count(body) && !deleted.count(body) && !maybe_deleted.count(body)) ++lost;
   }
   EXPECT_EQ(lost, 0);

@@ -35,8 +35,8 @@ TEST_F(HttpRobustnessTest, ManyRequestsOnOneKeepAliveConnection) {
   CreateQueue(q);
   Caller c = server().NewCaller();
   for (int i = 0; i < 300; ++i) {
-    ClientResult<JsonValue> r =
-        c.Call("SendMessage", {{"queueName", q}, {"msgBody", "m" + std::to_string(i)}});
+    ClientResult<JsonValue> r = c.Call(
+        "SendMessage", {{"queueName", q}, {"msgBody", std::string("m").append(std::to_string(i))}});
     ASSERT_TRUE(IsSuccess(r)) << "request " << i;
   }
   EXPECT_EQ(c.connection().connects(), 1u) << "all on one TCP connection";

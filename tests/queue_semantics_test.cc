@@ -133,7 +133,7 @@ TEST_F(QueueSemanticsTest, RewindRestoresDeletedMessagesInOrder) {
     ClientResult<JsonValue> got = Receive(q);
     ASSERT_TRUE(IsSuccess(got));
     EXPECT_EQ(StrField(*got, "msgId"), ids[i]);
-    EXPECT_EQ(StrField(*got, "msgBody"), "r" + std::to_string(i + 1));
+    EXPECT_EQ(StrField(*got, "msgBody"), std::string("r").append(std::to_string(i + 1)));
     EXPECT_EQ(IntField(*got, "dequeueCount"), 2);
     ASSERT_TRUE(IsSuccess(Delete(q, *got)));
   }
@@ -257,7 +257,7 @@ TEST_F(QueueSemanticsTest, VisibilityTimeoutChangeAppliesToLaterReceives) {
 TEST_F(QueueSemanticsTest, BatchReceiveTakesWhatIsThere) {
   std::string q = UniqueName("batchrecv");
   CreateQueue(q);
-  for (int i = 0; i < 5; ++i) Send(q, "m" + std::to_string(i));
+  for (int i = 0; i < 5; ++i) Send(q, std::string("m").append(std::to_string(i)));
   ClientResult<JsonValue> r = caller_->Call(
       "BatchReceiveMessage", {{"queueName", q}, {"numOfMsg", "3"}, {"pollingWaitSeconds", "0"}});
   ASSERT_TRUE(IsSuccess(r));

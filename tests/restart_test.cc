@@ -74,8 +74,8 @@ TEST_F(RestartTest, EverythingSurvivesACleanRestart) {
   // m1 inactive, m2 deleted (rewindable), m3..m5 active, m6 delayed.
   std::vector<std::string> ids;
   for (int i = 1; i <= 5; ++i) {
-    ids.push_back(StrField(Ok("SendMessage", {{"queueName", main}, {"msgBody", "m" + std::to_string(i)}}),
-                           "msgId"));
+    std::string body = std::string("m").append(std::to_string(i));
+    ids.push_back(StrField(Ok("SendMessage", {{"queueName", main}, {"msgBody", body}}), "msgId"));
   }
   Ok("SendMessage", {{"queueName", main}, {"msgBody", "m6"}, {"delaySeconds", "3600"}});
   ClientResult<JsonValue> m1 = Receive(main);
@@ -121,7 +121,7 @@ TEST_F(RestartTest, EverythingSurvivesACleanRestart) {
   for (int i = 3; i <= 5; ++i) {
     ClientResult<JsonValue> r = Receive(main);
     ASSERT_TRUE(IsSuccess(r));
-    EXPECT_EQ(StrField(*r, "msgBody"), "m" + std::to_string(i));
+    EXPECT_EQ(StrField(*r, "msgBody"), std::string("m").append(std::to_string(i)));
     EXPECT_EQ(StrField(*r, "msgId"), ids[i - 1]);
     EXPECT_EQ(IntField(*r, "dequeueCount"), 1);
     got.push_back(std::move(r).value());
@@ -164,7 +164,8 @@ TEST_F(RestartTest, RestartWithoutChangesAndAfterEmptyRun) {
   Restart();  // an empty data directory shuts down and recovers cleanly
   Ok("CreateQueue", {{"queueName", "q"}});
   for (int i = 0; i < 50; ++i) {
-    Ok("SendMessage", {{"queueName", "q"}, {"msgBody", "b" + std::to_string(i)}});
+    Ok("SendMessage",
+       {{"queueName", "q"}, {"msgBody", std::string("b").append(std::to_string(i))}});
   }
   Restart();
   Restart();

@@ -164,7 +164,7 @@ TEST_F(SdkTest, SendReceiveDelete) {
 TEST_F(SdkTest, BatchSendReceiveDelete) {
   Queue queue = NewQueue();
   std::vector<std::string> bodies;
-  for (int i = 0; i < 16; ++i) bodies.push_back("m" + std::to_string(i));
+  for (int i = 0; i < 16; ++i) bodies.push_back(std::string("m").append(std::to_string(i)));
   std::vector<std::string> ids = queue.batchSendMessage(bodies);
   ASSERT_EQ(ids.size(), 16u);
   EXPECT_EQ(std::set<std::string>(ids.begin(), ids.end()).size(), 16u);

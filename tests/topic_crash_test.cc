@@ -135,7 +135,8 @@ TEST(TopicCrashTest, AcknowledgedPublishesReachEverySubscriptionAcrossKill9) {
     std::vector<std::string> bodies;
     ParamList params = {{"topicName", kTopic}};
     for (int k = 0; k < n; ++k) {
-      bodies.push_back("t" + std::to_string(id) + "-" + std::to_string(seq++));
+      bodies.push_back(
+          std::string("t").append(std::to_string(id)).append("-").append(std::to_string(seq++)));
       params.emplace_back(batch ? "msgBody." + std::to_string(k + 1) : "msgBody", bodies.back());
     }
     auto published = caller.Call(batch ? "BatchPublishMessage" : "PublishMessage", params);

@@ -131,8 +131,10 @@ TEST_F(TopicErrorsTest, SubscribeProtocolEndpointStrategyFormat) {
 TEST_F(TopicErrorsTest, SubscribeTagAndKeyLimits) {
   ParamList six_tags, six_keys;
   for (int i = 1; i <= 6; ++i) {
-    six_tags.emplace_back("filterTag." + std::to_string(i), "t" + std::to_string(i));
-    six_keys.emplace_back("bindingKey." + std::to_string(i), "k" + std::to_string(i));
+    six_tags.emplace_back(std::string("filterTag.").append(std::to_string(i)),
+                          std::string("t").append(std::to_string(i)));
+    six_keys.emplace_back(std::string("bindingKey.").append(std::to_string(i)),
+                          std::string("k").append(std::to_string(i)));
   }
   EXPECT_TRUE(IsServerError(Subscribe("queue", queue_, six_tags), 4000, 10490));
   EXPECT_TRUE(IsServerError(Subscribe("queue", queue_, six_keys), 4000, 10680));

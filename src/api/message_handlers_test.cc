@@ -142,7 +142,7 @@ TEST_F(MessageActionsTest, BatchSendFromOneAndFromZero) {
 TEST_F(MessageActionsTest, BatchSendIndexOrderIsNumeric) {
   CreateQueue("q");
   std::vector<std::string> bodies;
-  for (int i = 1; i <= 16; ++i) bodies.push_back("m" + std::to_string(i));
+  for (int i = 1; i <= 16; ++i) bodies.push_back(std::string("m").append(std::to_string(i)));
   ParamList params = Indexed("msgBody", 1, bodies);
   std::reverse(params.begin(), params.end());
   ExpectOk(Call("BatchSendMessage", With(params, "q")));

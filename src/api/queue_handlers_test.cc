@@ -202,7 +202,7 @@ TEST_F(QueueActionsTest, ListQueueShape) {
 }
 
 TEST_F(QueueActionsTest, ListQueueLimits) {
-  for (int i = 0; i < 52; ++i) CreateQueue("q" + std::to_string(i));
+  for (int i = 0; i < 52; ++i) CreateQueue(std::string("q").append(std::to_string(i)));
   EXPECT_EQ(Call("ListQueue").Find("queueList")->items().size(), 20u);
   EXPECT_EQ(Call("ListQueue", {{"limit", "0"}}).Find("queueList")->items().size(), 20u);
   EXPECT_EQ(Call("ListQueue", {{"limit", "-4"}}).Find("queueList")->items().size(), 20u);

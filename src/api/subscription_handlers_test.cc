@@ -276,7 +276,8 @@ TEST_F(SubscriptionActionsTest, ListSubscriptionByTopicShapeAndPaging) {
 
   ExpectOk(Call("Subscribe", Sub("web", "http", "http://h/cb")));
   for (int i = 0; i < 99; ++i) {
-    ExpectOk(Call("Subscribe", Sub("s" + std::to_string(100 + i), "queue", "q")));
+    ExpectOk(
+        Call("Subscribe", Sub(std::string("s").append(std::to_string(100 + i)), "queue", "q")));
   }
   // The default quota is 100 per topic.
   ExpectError(Call("Subscribe", Sub("s199", "queue", "q")), 4500, 10480);

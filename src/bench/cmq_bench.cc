@@ -2,14 +2,20 @@
 // requests. See --help.
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 
 #include "bench/bench_options.h"
 #include "bench/longpoll_probe.h"
 #include "bench/queue_load.h"
 #include "bench/topic_load.h"
+#include "cmq_version.h"
 
 int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
+  if (argc == 2 && std::strcmp(argv[1], "--version") == 0) {
+    std::puts("cmq-bench " CMQ_VERSION_DESCRIPTION);
+    return 0;
+  }
   bool help = false;
   std::string error;
   std::optional<cmq::bench::BenchOptions> options =

@@ -271,7 +271,7 @@ void QueueLoad::Report(const std::vector<ProducerResult>& producers,
                 static_cast<unsigned long long>(v.uncertain_not_received));
     if (!v.missing_examples.empty()) {
       std::string list;
-      for (uint64_t s : v.missing_examples) list += " " + std::to_string(s);
+      for (uint64_t s : v.missing_examples) list.append(" ").append(std::to_string(s));
       std::printf("           first missing sequence numbers:%s\n", list.c_str());
     }
   }

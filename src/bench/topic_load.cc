@@ -459,7 +459,7 @@ void TopicLoad::Report(const std::vector<ProducerResult>& producers,
     const Target& t = *targets_[i];
     const Verification& v = verified[i];
     std::string examples;
-    for (uint64_t s : v.missing_examples) examples += " " + std::to_string(s);
+    for (uint64_t s : v.missing_examples) examples.append(" ").append(std::to_string(s));
     std::printf("           %s: %llu unique, %llu duplicates, missing %llu%s%s\n", t.name.c_str(),
                 static_cast<unsigned long long>(t.unique.load()),
                 static_cast<unsigned long long>(t.duplicates.load()),

@@ -394,9 +394,8 @@ Result<std::string> Broker::UnbindDeadLetterQueue(AccountId account, std::string
   if (!q->attributes().dead_letter_policy) return q->meta().queue_id;
   int64_t now = m.Now();
   m.AdvanceLive(q, now);
-  QueueAttributes merged = q->attributes();
-  merged.dead_letter_policy.reset();
-  SetQueueRecord rec{q->meta().uid, now, merged};
+  SetQueueRecord rec{q->meta().uid, now, q->attributes()};
+  rec.attributes.dead_letter_policy.reset();
   auto loc = m.Append(kRecSetQueue, EncodeSetQueue(rec));
   if (!loc.ok()) return loc.status();
   m.ApplySet(rec);

@@ -6,11 +6,12 @@
 #include <span>
 
 #include "cmq/exceptions.h"
+#include "cmq_version.h"
 
 namespace cmqctl {
 namespace {
 
-constexpr char kVersion[] = "0.1.0";
+constexpr char kVersion[] = CMQ_VERSION_DESCRIPTION;
 
 const ResourceDef* FindResource(const std::vector<ResourceDef>& all, std::string_view name) {
   for (const ResourceDef& r : all) {

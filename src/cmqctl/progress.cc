@@ -45,7 +45,8 @@ std::string RenderProgressLine(uint64_t done, uint64_t total, double elapsed, si
     size_t bar = std::min<size_t>(room, 30);
     if (bar >= 10) {
       size_t filled = static_cast<size_t>(shown * bar / total);
-      line = "[" + std::string(filled, '#') + std::string(bar - filled, '-') + "] " + tail;
+      line =
+          std::string("[").append(filled, '#').append(bar - filled, '-').append("] ").append(tail);
     } else {
       line = tail;
     }

@@ -36,7 +36,7 @@ std::string Header(const char* kind, const std::string& name, double interval, i
 }  // namespace
 
 std::string SignedDelta(int64_t delta) {
-  return delta > 0 ? "+" + std::to_string(delta) : std::to_string(delta);
+  return delta > 0 ? std::string("+").append(std::to_string(delta)) : std::to_string(delta);
 }
 
 std::vector<std::string> QueueScreen(const std::string& name, double interval,

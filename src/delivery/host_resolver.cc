@@ -40,7 +40,7 @@ std::string FormatAddress(const SocketAddress& address) {
   }
   auto* v6 = reinterpret_cast<const sockaddr_in6*>(&address.storage);
   inet_ntop(AF_INET6, &v6->sin6_addr, text, sizeof(text));
-  return "[" + std::string(text) + "]:" + std::to_string(ntohs(v6->sin6_port));
+  return std::string("[").append(text).append("]:").append(std::to_string(ntohs(v6->sin6_port)));
 }
 
 namespace {

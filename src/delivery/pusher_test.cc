@@ -151,7 +151,8 @@ TEST_F(PusherTest, KeepAliveCarriesManyPushesOnOneConnection) {
   PusherOptions options;
   options.max_outstanding_per_endpoint = 1;
   MakePusher(options);
-  for (int i = 0; i < 50; ++i) Push(MakeTask(sink.Url(), "m" + std::to_string(i)));
+  for (int i = 0; i < 50; ++i)
+    Push(MakeTask(sink.Url(), std::string("m").append(std::to_string(i))));
   ASSERT_TRUE(RunUntil([&] { return AllCompleted(); }));
   for (const auto& o : outcomes_) EXPECT_EQ(o, true);
   EXPECT_EQ(sink.connections_accepted(), 1);
@@ -159,7 +160,8 @@ TEST_F(PusherTest, KeepAliveCarriesManyPushesOnOneConnection) {
   EXPECT_EQ(pusher_->stats().connections_opened, 1u);
   // FIFO per endpoint.
   auto reqs = sink.requests();
-  for (int i = 0; i < 50; ++i) EXPECT_EQ(reqs[i].Header("x-cmq-message-id"), "m" + std::to_string(i));
+  for (int i = 0; i < 50; ++i)
+    EXPECT_EQ(reqs[i].Header("x-cmq-message-id"), std::string("m").append(std::to_string(i)));
 }
 
 TEST_F(PusherTest, ChunkedResponsesKeepTheConnection) {

@@ -8,7 +8,8 @@ namespace {
 std::string ClientWhat(CMQClientException::Kind kind, const std::string& message,
                        int http_status) {
   std::string out = std::string("CMQClientException (") + CMQClientException::kindName(kind);
-  if (kind == CMQClientException::Kind::kHttpStatus) out += " " + std::to_string(http_status);
+  if (kind == CMQClientException::Kind::kHttpStatus)
+    out.append(" ").append(std::to_string(http_status));
   return out + "): " + message;
 }
 

@@ -1,5 +1,6 @@
 #include "server/config.h"
 
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -291,6 +292,22 @@ Status ApplyConfigFile(const std::string& path, Config* config) {
   return Status::Ok();
 }
 
+// The default account's key pair comes whole from one place, `origin`: half a pair
+// from one place and half from another is a pair nobody wrote down.
+Status TakeKeyPair(std::string id, std::string key, std::string origin, Config* config) {
+  if (id.empty() && key.empty()) return Status::Ok();
+  if (id.empty() || key.empty()) return Invalid(origin + ": give both or neither");
+  config->secret_id = std::move(id);
+  config->secret_key = std::move(key);
+  config->secret_origin = std::move(origin);
+  return Status::Ok();
+}
+
+std::string Getenv(const char* name) {
+  const char* value = getenv(name);
+  return value ? value : "";
+}
+
 }  // namespace
 
 Status LoadConfigFile(const std::string& path, Config* config) {
@@ -333,22 +350,31 @@ Status ParseCommandLine(int argc, char** argv, Config* config, bool* help) {
       flags.emplace_back(key, value);
     }
   }
-  if (!config_file.empty()) CMQ_RETURN_IF_ERROR(ApplyConfigFile(config_file, config));
+  if (!config_file.empty()) {
+    CMQ_RETURN_IF_ERROR(ApplyConfigFile(config_file, config));
+    CMQ_RETURN_IF_ERROR(TakeKeyPair(config->secret_id, config->secret_key,
+                                    "secret_id/secret_key in " + config_file, config));
+  }
+  CMQ_RETURN_IF_ERROR(TakeKeyPair(Getenv("CMQ_SECRET_ID"), Getenv("CMQ_SECRET_KEY"),
+                                  "CMQ_SECRET_ID/CMQ_SECRET_KEY", config));
+  std::string flag_id, flag_key;
   for (const auto& [key, value] : flags) {
+    if (key == "secret_id" || key == "secret_key") {
+      (key == "secret_id" ? flag_id : flag_key) = value;
+      continue;
+    }
     Status s = ApplySetting(key, value, config);
     if (!s.ok()) return Invalid("--" + key + ": " + s.detail());
   }
-  if (config->secret_id.empty() != config->secret_key.empty()) {
-    return Invalid("--secret-id and --secret-key go together");
-  }
+  CMQ_RETURN_IF_ERROR(TakeKeyPair(flag_id, flag_key, "--secret-id/--secret-key", config));
   return CheckCombination(*config);
 }
 
 std::string ConfigHelp() {
   return R"(cmqd - a self-hosted Tencent CMQ-compatible message queue server
 
-Usage: cmqd [--config FILE] [--listen HOST:PORT] [--data-dir DIR]
-            [--secret-id ID --secret-key KEY] [--SETTING VALUE ...]
+Usage: cmqd [--config FILE] [--listen HOST:PORT] [--data-dir DIR] [--SETTING VALUE ...]
+       cmqd --version
 
 Every setting below can be given as a flag (--listen 0.0.0.0:8080, underscores or
 dashes) or as "key = value" in the config file; flags win.
@@ -356,9 +382,15 @@ dashes) or as "key = value" in the config file; flags win.
   listen = 127.0.0.1:8080          address to serve the CMQ HTTP API on (any path,
                                    GET and POST); port 0 picks a free port
   data_dir = ./cmq-data            the journal and generated credentials live here
-  secret_id, secret_key            key pair of the default account; without them a
-                                   pair is generated on first start, printed once and
-                                   kept in DATA_DIR/credentials (mode 0600)
+  secret_id, secret_key            key pair of the default account, also read from
+                                   the environment as CMQ_SECRET_ID and CMQ_SECRET_KEY
+                                   (flags > environment > config file; prefer the
+                                   environment or the file: command lines show in ps).
+                                   Without a pair one is generated on first start,
+                                   printed once and kept in DATA_DIR/credentials (mode
+                                   0600). A pair given that differs from the one kept
+                                   there stops the start: give the kept pair, give
+                                   none, or delete that file to switch to the new one
   app_id = 1000000                 appId of the default account
   durability = sync                sync: a send/delete/rewind/queue change is answered
                                    only after fdatasync; relaxed: answered after

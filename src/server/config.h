@@ -26,10 +26,14 @@ struct Config {
   std::string listen_host = "127.0.0.1";
   uint16_t listen_port = 8080;
   std::string data_dir = "./cmq-data";
-  // The default account: from --secret-id/--secret-key, else generated once and kept
-  // in <data_dir>/credentials.
+  // The default account: from --secret-id/--secret-key, else the environment
+  // (CMQ_SECRET_ID/CMQ_SECRET_KEY), else the config file; else generated once and kept
+  // in <data_dir>/credentials. A given pair must match a kept one (server/credentials.h).
   std::string secret_id;
   std::string secret_key;
+  // Where the given pair came from, for messages: "--secret-id/--secret-key",
+  // "CMQ_SECRET_ID/CMQ_SECRET_KEY" or "secret_id/secret_key in FILE"; "" if none.
+  std::string secret_origin;
   uint64_t default_app_id = 1000000;
   std::vector<AccountConfig> accounts;  // extra accounts from the config file
   bool relaxed_durability = false;      // "durability = relaxed"
@@ -45,8 +49,10 @@ struct Config {
   delivery::PusherOptions push;  // HTTP push to subscription endpoints
 };
 
-// Parses argv. `help` is set when --help was given (then nothing else is checked).
-// Errors name the offending flag or config line.
+// Parses argv, and reads the default account's key pair from the environment
+// (CMQ_SECRET_ID and CMQ_SECRET_KEY, which override the config file; flags override
+// both). `help` is set when --help was given (then nothing else is checked). Errors
+// name the offending flag, variable or config line.
 Status ParseCommandLine(int argc, char** argv, Config* config, bool* help);
 // Applies a config file ("key = value" lines, '#' comments, repeated [account]
 // sections). Unknown keys are errors (typos must not pass silently).

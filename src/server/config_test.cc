@@ -5,8 +5,11 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
+#include <initializer_list>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace cmq::server {
@@ -229,6 +232,95 @@ TEST(ConfigTest, SalvageIsAnExplicitSwitch) {
   EXPECT_FALSE(d.salvage);
   EXPECT_FALSE(Parse({"--salvage=maybe"}, &d, &help).ok());
   EXPECT_NE(ConfigHelp().find("--salvage"), std::string::npos);
+}
+
+// Sets environment variables for one test and restores their absence after it.
+class ScopedEnvironment {
+ public:
+  ScopedEnvironment(std::initializer_list<std::pair<const char*, const char*>> vars) {
+    for (const auto& [name, value] : vars) {
+      setenv(name, value, 1);
+      names_.push_back(name);
+    }
+  }
+  ~ScopedEnvironment() {
+    for (const char* name : names_) unsetenv(name);
+  }
+  ScopedEnvironment(const ScopedEnvironment&) = delete;
+  ScopedEnvironment& operator=(const ScopedEnvironment&) = delete;
+
+ private:
+  std::vector<const char*> names_;
+};
+
+TEST(ConfigTest, KeyPairFromFlagsOverEnvironmentOverConfigFile) {
+  std::string file = WriteFile("secret_id = AKIDfile\nsecret_key = file-key\n");
+  bool help;
+  Config from_file;
+  ASSERT_TRUE(Parse({"--config", file}, &from_file, &help).ok());
+  EXPECT_EQ(from_file.secret_id, "AKIDfile");
+  EXPECT_EQ(from_file.secret_key, "file-key");
+  EXPECT_EQ(from_file.secret_origin, "secret_id/secret_key in " + file);
+
+  ScopedEnvironment env({{"CMQ_SECRET_ID", "AKIDenv"}, {"CMQ_SECRET_KEY", "env-key"}});
+  Config from_env;
+  ASSERT_TRUE(Parse({"--config", file}, &from_env, &help).ok());
+  EXPECT_EQ(from_env.secret_id, "AKIDenv");
+  EXPECT_EQ(from_env.secret_key, "env-key");
+  EXPECT_EQ(from_env.secret_origin, "CMQ_SECRET_ID/CMQ_SECRET_KEY");
+
+  Config from_flags;
+  ASSERT_TRUE(Parse({"--config", file, "--secret-id", "AKIDflag", "--secret-key", "flag-key"},
+                    &from_flags, &help)
+                  .ok());
+  EXPECT_EQ(from_flags.secret_id, "AKIDflag");
+  EXPECT_EQ(from_flags.secret_key, "flag-key");
+  EXPECT_EQ(from_flags.secret_origin, "--secret-id/--secret-key");
+  std::remove(file.c_str());
+}
+
+TEST(ConfigTest, NoKeyPairGivenLeavesItToTheDataDirectory) {
+  Config c;
+  bool help;
+  ASSERT_TRUE(Parse({"--listen", "127.0.0.1:0"}, &c, &help).ok());
+  EXPECT_EQ(c.secret_id, "");
+  EXPECT_EQ(c.secret_origin, "");
+}
+
+TEST(ConfigTest, AKeyPairComesWholeFromOnePlace) {
+  bool help;
+  {
+    // A SecretId from the environment does not pair with a SecretKey from a flag.
+    ScopedEnvironment env({{"CMQ_SECRET_ID", "AKIDenv"}});
+    Config c;
+    Status s = Parse({"--secret-key", "flag-key"}, &c, &help);
+    EXPECT_FALSE(s.ok());
+    EXPECT_NE(s.detail().find("CMQ_SECRET_ID/CMQ_SECRET_KEY: give both or neither"),
+              std::string::npos)
+        << s.detail();
+  }
+  std::string file = WriteFile("secret_id = AKIDfile\nsecret_key = file-key\n");
+  Config c;
+  Status s = Parse({"--config", file, "--secret-id", "AKIDflag"}, &c, &help);
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.detail().find("--secret-id/--secret-key: give both or neither"), std::string::npos)
+      << s.detail();
+  std::string half = WriteFile("secret_key = file-key\n");
+  Config d;
+  s = Parse({"--config", half}, &d, &help);
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.detail().find("secret_id/secret_key in " + half + ": give both or neither"),
+            std::string::npos)
+      << s.detail();
+  std::remove(file.c_str());
+  std::remove(half.c_str());
+}
+
+TEST(ConfigTest, HelpNamesVersionAndTheKeyPairVariables) {
+  std::string help = ConfigHelp();
+  EXPECT_NE(help.find("cmqd --version"), std::string::npos);
+  EXPECT_NE(help.find("CMQ_SECRET_ID"), std::string::npos);
+  EXPECT_NE(help.find("CMQ_SECRET_KEY"), std::string::npos);
 }
 
 }  // namespace

@@ -3,7 +3,6 @@
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -14,60 +13,15 @@
 #include "auth/verifier.h"
 #include "broker/broker.h"
 #include "common/log.h"
-#include "common/strings.h"
 #include "delivery/pusher.h"
 #include "env/env.h"
 #include "http/event_loop.h"
 #include "http/server.h"
 #include "journal/journal.h"
+#include "server/credentials.h"
+#include "server/startup_error.h"
 
 namespace cmq::server {
-namespace {
-
-constexpr char kCredentialsFile[] = "credentials";
-
-// Reads "key=value" lines of the credentials file kept in the data directory.
-Status LoadCredentials(env::Env* env, const std::string& path, std::string* id, std::string* key) {
-  auto file = env->Open(path, env::OpenMode::kReadOnly);
-  if (!file.ok()) return file.status();
-  auto size = (*file)->Size();
-  if (!size.ok()) return size.status();
-  std::string text;
-  CMQ_RETURN_IF_ERROR((*file)->PRead(0, *size, &text));
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t nl = text.find('\n', pos);
-    if (nl == std::string::npos) nl = text.size();
-    std::string line = text.substr(pos, nl - pos);
-    pos = nl + 1;
-    size_t eq = line.find('=');
-    if (eq == std::string::npos) continue;
-    std::string k = line.substr(0, eq), v = line.substr(eq + 1);
-    if (k == "secret_id") *id = v;
-    if (k == "secret_key") *key = v;
-  }
-  if (id->empty() || key->empty()) {
-    return Status(ErrorCode::kCorruption, path + " lacks secret_id or secret_key");
-  }
-  return Status::Ok();
-}
-
-Status SaveCredentials(env::Env* env, const std::string& dir, const std::string& id,
-                       const std::string& key) {
-  std::string tmp = dir + "/" + kCredentialsFile + ".tmp";
-  std::string text = "secret_id=" + id + "\nsecret_key=" + key + "\n";
-  mode_t old_mask = umask(077);  // the key file is readable by its owner only
-  auto file = env->Open(tmp, env::OpenMode::kCreateOrOpen);
-  umask(old_mask);
-  if (!file.ok()) return file.status();
-  CMQ_RETURN_IF_ERROR((*file)->Truncate(0));
-  CMQ_RETURN_IF_ERROR((*file)->PWrite(0, text));
-  CMQ_RETURN_IF_ERROR((*file)->DataSync());
-  CMQ_RETURN_IF_ERROR(env->Rename(tmp, dir + "/" + kCredentialsFile));
-  return env->SyncDir(dir);
-}
-
-}  // namespace
 
 struct Daemon::Impl : public http::Handler {
   Config config;
@@ -94,29 +48,10 @@ struct Daemon::Impl : public http::Handler {
     if (signal_fd >= 0) close(signal_fd);
   }
 
-  Status SetUpCredentials() {
-    std::string id = config.secret_id, key = config.secret_key;
-    std::string path = config.data_dir + "/" + kCredentialsFile;
-    if (id.empty()) {
-      if (env->Exists(path)) {
-        CMQ_RETURN_IF_ERROR(LoadCredentials(env, path, &id, &key));
-        CMQ_LOG_INFO("default account %llu uses SecretId %s (key in %s)",
-                     static_cast<unsigned long long>(config.default_app_id), id.c_str(),
-                     path.c_str());
-      } else {
-        id = "AKID" + RandomAlnum(32);
-        key = RandomAlnum(32);
-        CMQ_RETURN_IF_ERROR(SaveCredentials(env, config.data_dir, id, key));
-        // Printed once, on the start that generated it.
-        printf(
-            "cmqd: generated a key pair for the default account (appId %llu)\n"
-            "  SecretId:  %s\n  SecretKey: %s\n  (kept in %s)\n",
-            static_cast<unsigned long long>(config.default_app_id), id.c_str(), key.c_str(),
-            path.c_str());
-        fflush(stdout);
-      }
-    }
-    CMQ_RETURN_IF_ERROR(keys.Add({id, key, config.default_app_id, true}));
+  Status SetUpAccounts() {
+    Result<KeyPair> pair = DefaultKeyPair(env, config);
+    if (!pair.ok()) return pair.status();
+    CMQ_RETURN_IF_ERROR(keys.Add({pair->secret_id, pair->secret_key, config.default_app_id, true}));
     for (const AccountConfig& a : config.accounts) {
       CMQ_RETURN_IF_ERROR(keys.Add({a.secret_id, a.secret_key, a.app_id, a.enabled}));
     }
@@ -124,13 +59,23 @@ struct Daemon::Impl : public http::Handler {
   }
 
   Status Start() {
-    CMQ_RETURN_IF_ERROR(BlockStopSignals());
+    CMQ_RETURN_IF_ERROR(StartupError("cannot set up signal handling", BlockStopSignals()));
     if (config.log_level == "debug") MinLogLevel() = LogLevel::kDebug;
     if (config.log_level == "warn") MinLogLevel() = LogLevel::kWarn;
     if (config.log_level == "error") MinLogLevel() = LogLevel::kError;
-    CMQ_RETURN_IF_ERROR(env->CreateDir(config.data_dir));
-    CMQ_RETURN_IF_ERROR(env->LockFile(config.data_dir + "/LOCK"));
-    CMQ_RETURN_IF_ERROR(SetUpCredentials());
+    // The listener first: a taken port must stop the start before anything is
+    // created or a key pair printed. Nothing is accepted before Run(): connections
+    // made during recovery wait in the listen backlog.
+    server = std::make_unique<http::Server>(&loop, this, config.http);
+    CMQ_RETURN_IF_ERROR(StartupError(
+        "cannot listen on " + config.listen_host + ":" + std::to_string(config.listen_port),
+        server->Listen(config.listen_host, config.listen_port)));
+    CMQ_RETURN_IF_ERROR(StartupError("cannot create the data directory " + config.data_dir,
+                                     env->CreateDir(config.data_dir)));
+    CMQ_RETURN_IF_ERROR(StartupError(
+        "cannot lock the data directory " + config.data_dir + " (is another cmqd using it?)",
+        env->LockFile(config.data_dir + "/LOCK")));
+    CMQ_RETURN_IF_ERROR(SetUpAccounts());
 
     journal::JournalOptions jopts;
     jopts.dir = config.data_dir + "/journal";
@@ -141,7 +86,8 @@ struct Daemon::Impl : public http::Handler {
     jopts.prepared_spares = config.prepared_segments;
     jopts.salvage = config.salvage;
     auto opened = journal::Journal::Open(env, jopts);
-    if (!opened.ok()) return opened.status();
+    if (!opened.ok())
+      return StartupError("cannot open the journal in " + jopts.dir, opened.status());
     journal = std::move(opened).value();
     broker = std::make_unique<broker::Broker>(env->clock(), journal.get(), config.api.limits);
 
@@ -152,12 +98,13 @@ struct Daemon::Impl : public http::Handler {
           return broker->Replay(type, payload, loc);
         });
     if (!recovered.ok()) {
+      Status cause = recovered;
       if (recovered.error() == ErrorCode::kCorruption) {
-        return Status(
+        cause = Status(
             ErrorCode::kCorruption,
             recovered.detail() + "; start with --salvage to skip damaged records (they are lost)");
       }
-      return recovered;
+      return StartupError("cannot recover the journal in " + jopts.dir, cause);
     }
     LogRecoveryNotes();
     broker->FinishRecovery();
@@ -166,7 +113,7 @@ struct Daemon::Impl : public http::Handler {
                  static_cast<long long>(records), static_cast<long long>(stats.queues),
                  static_cast<long long>(stats.messages));
 
-    CMQ_RETURN_IF_ERROR(journal->Start([this] {
+    Status writing = journal->Start([this] {
       // Called on the writer thread; coalesce wake-ups into one posted task.
       if (!completions_posted.exchange(true)) {
         loop.Post([this] {
@@ -175,13 +122,12 @@ struct Daemon::Impl : public http::Handler {
           ScheduleTick();
         });
       }
-    }));
+    });
+    CMQ_RETURN_IF_ERROR(StartupError("cannot start the journal writer", writing));
 
     StartPushing();
     api = std::make_unique<api::Api>(broker.get(), &keys, env->clock(), config.api);
-    server = std::make_unique<http::Server>(&loop, this, config.http);
-    CMQ_RETURN_IF_ERROR(server->Listen(config.listen_host, config.listen_port));
-    CMQ_RETURN_IF_ERROR(InstallSignalHandlers());
+    CMQ_RETURN_IF_ERROR(StartupError("cannot set up signal handling", InstallSignalHandlers()));
     ScheduleTick();
     printf("cmqd: listening on http://%s:%u (data dir %s, durability %s)\n",
            config.listen_host.c_str(), server->port(), config.data_dir.c_str(),

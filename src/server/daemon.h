@@ -15,8 +15,11 @@ class Daemon {
   explicit Daemon(Config config);
   ~Daemon();
 
-  // Opens the data directory (exclusive lock), loads or creates credentials, recovers
-  // the journal into the broker and starts listening. Errors are fatal for startup.
+  // Binds the listener (so a taken port fails before anything is created), opens the
+  // data directory (exclusive lock), settles the default key pair (credentials.h),
+  // recovers the journal into the broker and prints the listening line. Errors are
+  // fatal for startup; their detail is a complete sentence for the operator (what
+  // could not be done and why, StartupError), printed by main as it is.
   Status Start();
   // Runs the event loop until SIGTERM/SIGINT (or RequestStop), then shuts down
   // gracefully: stop accepting, let in-flight requests finish (bounded by

@@ -1,11 +1,17 @@
 // cmqd: the CMQ-compatible message queue server.
 #include <cstdio>
+#include <cstring>
 
+#include "cmq_version.h"
 #include "common/log.h"
 #include "server/config.h"
 #include "server/daemon.h"
 
 int main(int argc, char** argv) {
+  if (argc == 2 && std::strcmp(argv[1], "--version") == 0) {
+    puts("cmqd " CMQ_VERSION_DESCRIPTION);
+    return 0;
+  }
   cmq::server::Config config;
   bool help = false;
   cmq::Status parsed = cmq::server::ParseCommandLine(argc, argv, &config, &help);
@@ -20,7 +26,8 @@ int main(int argc, char** argv) {
   cmq::server::Daemon daemon(std::move(config));
   cmq::Status started = daemon.Start();
   if (!started.ok()) {
-    fprintf(stderr, "cmqd: cannot start: %s\n", started.ToString().c_str());
+    // Start() words its failures for the operator (see daemon.h).
+    fprintf(stderr, "cmqd: %s\n", started.detail().c_str());
     return 1;
   }
   return daemon.Run().ok() ? 0 : 1;

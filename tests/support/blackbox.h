@@ -147,12 +147,4 @@ class SharedServerTest : public ::testing::Test {
   std::unique_ptr<Caller> caller_;
 };
 
-// Runs a shell command (through popen) and collects what it prints on stdout and its
-// exit status (128 + signal when killed).
-struct CommandResult {
-  int exit_status = -1;
-  std::string output;
-};
-CommandResult RunCommand(const std::string& command);
-
 }  // namespace cmq::testing

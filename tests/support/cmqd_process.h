@@ -8,57 +8,59 @@
 #include <string>
 #include <vector>
 
+#include "support/child_process.h"
+#include "support/temp_dir.h"
+
 namespace cmq::testing {
-
-// A fresh empty directory under $TMPDIR (or /tmp), removed by the destructor.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 class CmqdProcess {
  public:
   static constexpr char kSecretId[] = "AKIDblackboxtest0000000000000000";
   static constexpr char kSecretKey[] = "blackbox-secret-key-0123456789ab";
 
-  // `data_dir` must exist. `extra_args` are appended to the command line.
+  // `data_dir` must exist; cmqd's own data directory is `data_dir`/data, its output
+  // goes to `data_dir`/cmqd.log. `extra_args` are appended to the command line.
   explicit CmqdProcess(std::string data_dir, std::vector<std::string> extra_args = {});
   ~CmqdProcess();  // kill -9 if still running
 
-  // "NAME=VALUE" entries added to the environment of every later Start(): the child
-  // gets this process's environment with these entries replacing same-named ones.
-  void set_environment(std::vector<std::string> entries) { environment_ = std::move(entries); }
+  // "NAME=VALUE" entries added to (and overriding) the environment cmqd inherits from
+  // the test process, from the next Start() on (LD_PRELOAD, CMQ_SECRET_ID, ...).
+  void set_environment(std::vector<std::string> entries);
+  // Whether Start() passes --secret-id kSecretId --secret-key kSecretKey (the default).
+  // Tests of how cmqd finds its key pair turn this off.
+  void set_pass_key_pair(bool pass) { pass_key_pair_ = pass; }
 
   // Starts cmqd and waits until it prints its listening address. False (with the
-  // output in output()) if it exits or does not listen within 30 s.
+  // output in output()) if it exits first or does not listen within 120 s.
   bool Start();
   // SIGKILL and reap.
   void Kill9();
   // SIGTERM; waits up to `timeout_ms` and returns the exit status (or -1 on timeout,
   // after which the process is killed).
   int Terminate(int timeout_ms = 60000);
-  bool running() const { return pid_ > 0; }
+  bool running() const { return child_.running(); }
+  pid_t pid() const { return child_.pid(); }
   // Exit status of a run that ended by itself while Start() waited for it (a refused
   // start); -1 if none did.
   int start_exit_status() const { return start_exit_status_; }
   uint16_t port() const { return port_; }
   std::string endpoint() const;
-  // Everything cmqd printed so far (stdout and stderr of all its runs).
+  // Everything cmqd printed so far (stdout and stderr of all its runs), with a line of
+  // the harness's own where a start failed.
   std::string output() const;
   // Resident set size of the running process in bytes (from /proc), 0 if unknown.
   uint64_t RssBytes() const;
 
  private:
+  // Appends a line of the harness's own to the log, so output() explains a failure.
+  void Note(const std::string& line) const;
+
   std::string data_dir_;
   std::string log_path_;
   std::vector<std::string> extra_args_;
   std::vector<std::string> environment_;
-  pid_t pid_ = -1;
+  bool pass_key_pair_ = true;
+  ChildProcess child_;
   uint16_t port_ = 0;
   int start_exit_status_ = -1;
 };

@@ -1,0 +1,25 @@
+// TempDir: a fresh empty directory for one test, removed with everything in it.
+#pragma once
+
+#include <string>
+
+namespace cmq::testing {
+
+// A fresh empty directory under $TMPDIR (or /tmp), removed by the destructor. path()
+// is empty if it could not be made.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// The whole content of the file at `path` ("" if it cannot be read).
+std::string ReadWholeFile(const std::string& path);
+
+}  // namespace cmq::testing
