@@ -19,6 +19,7 @@
 //
 // Failure: if a write or fdatasync fails, the journal stops for good (fail-stop): the
 // pending and all later WhenDurable callbacks get kStorageFailed, and Append fails.
+// The failure is logged once, at error level, with the file and the error.
 //
 // Recovery: Recover() reads segments in order and hands every record to the callback.
 // A torn or zero tail of the LAST segment is truncated (a crash during a write); a CRC
