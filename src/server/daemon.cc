@@ -20,6 +20,7 @@
 #include "http/event_loop.h"
 #include "http/server.h"
 #include "journal/journal.h"
+#include "server/open_file_limit.h"
 
 namespace cmq::server {
 namespace {
@@ -85,6 +86,8 @@ struct Daemon::Impl : public http::Handler {
   int64_t tick_at = INT64_MAX;
   std::atomic<bool> completions_posted{false};
   int signal_fd = -1;
+  OpenFileLimit open_files;
+  uint64_t fitted_journal_files = 0;  // what the connection cap was computed for
   bool stopping = false;
   int64_t stop_deadline_ms = 0;
 
@@ -128,6 +131,9 @@ struct Daemon::Impl : public http::Handler {
     if (config.log_level == "debug") MinLogLevel() = LogLevel::kDebug;
     if (config.log_level == "warn") MinLogLevel() = LogLevel::kWarn;
     if (config.log_level == "error") MinLogLevel() = LogLevel::kError;
+    auto limit = RaiseOpenFileLimit();
+    if (!limit.ok()) return limit.status();
+    open_files = *limit;
     CMQ_RETURN_IF_ERROR(env->CreateDir(config.data_dir));
     CMQ_RETURN_IF_ERROR(env->LockFile(config.data_dir + "/LOCK"));
     CMQ_RETURN_IF_ERROR(SetUpCredentials());
@@ -163,6 +169,7 @@ struct Daemon::Impl : public http::Handler {
         loop.Post([this] {
           completions_posted.store(false);
           journal->RunCompletions();
+          FitConnectionsToOpenFileLimit();
           ScheduleTick();
         });
       }
@@ -171,6 +178,10 @@ struct Daemon::Impl : public http::Handler {
     StartPushing();
     api = std::make_unique<api::Api>(broker.get(), &keys, env->clock(), config.api);
     server = std::make_unique<http::Server>(&loop, this, config.http);
+    CMQ_RETURN_IF_ERROR(
+        CheckOpenFileLimit(open_files.soft, ReservedDescriptors(open_files.soft, JournalFiles())));
+    FitConnectionsToOpenFileLimit();
+    LogOpenFileLimit();
     CMQ_RETURN_IF_ERROR(server->Listen(config.listen_host, config.listen_port));
     CMQ_RETURN_IF_ERROR(InstallSignalHandlers());
     ScheduleTick();
@@ -179,6 +190,33 @@ struct Daemon::Impl : public http::Handler {
            config.relaxed_durability ? "relaxed" : "sync");
     fflush(stdout);
     return Status::Ok();
+  }
+
+  // Segments kept plus the spares kept ready (more may exist for a while: see
+  // kJournalGrowthDescriptors).
+  uint64_t JournalFiles() const {
+    return uint64_t{journal->CurrentSegment()} - journal->OldestSegment() + 1 +
+           static_cast<uint64_t>(config.prepared_segments);
+  }
+
+  // Client connections get what the open-file limit leaves after the journal, push
+  // and the process (open_file_limit.h); the journal's share moves as it rolls into
+  // new segments and drops old ones.
+  void FitConnectionsToOpenFileLimit() {
+    uint64_t files = JournalFiles();
+    if (files == fitted_journal_files) return;
+    fitted_journal_files = files;
+    size_t cap = ConnectionCap(open_files.soft, ReservedDescriptors(open_files.soft, files),
+                               config.http.max_connections);
+    server->LimitConnections(cap, "what the open-file limit of " + std::to_string(open_files.soft) +
+                                      " leaves for clients");
+  }
+
+  void LogOpenFileLimit() {
+    std::string text =
+        DescribeConnectionBudget(open_files, JournalFiles(), config.http.max_connections);
+    LogMessage(open_files.raise_error.empty() ? LogLevel::kInfo : LogLevel::kWarn, "%s",
+               text.c_str());
   }
 
   // HTTP deliveries the broker finds due go to the pusher; each outcome is recorded

@@ -59,6 +59,7 @@ bool CmqdProcess::Start() {
                                    "--secret-id", kSecretId,      "--secret-key",
                                    kSecretKey};
   args.insert(args.end(), extra_args_.begin(), extra_args_.end());
+  args.insert(args.begin(), launcher_.begin(), launcher_.end());
   pid_t pid = fork();
   if (pid < 0) return false;
   if (pid == 0) {
