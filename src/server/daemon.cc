@@ -178,8 +178,7 @@ struct Daemon::Impl : public http::Handler {
     StartPushing();
     api = std::make_unique<api::Api>(broker.get(), &keys, env->clock(), config.api);
     server = std::make_unique<http::Server>(&loop, this, config.http);
-    CMQ_RETURN_IF_ERROR(
-        CheckOpenFileLimit(open_files.soft, ReservedDescriptors(open_files.soft, JournalFiles())));
+    CMQ_RETURN_IF_ERROR(CheckOpenFileLimit(open_files.soft, JournalFiles()));
     FitConnectionsToOpenFileLimit();
     LogOpenFileLimit();
     CMQ_RETURN_IF_ERROR(server->Listen(config.listen_host, config.listen_port));
@@ -206,10 +205,9 @@ struct Daemon::Impl : public http::Handler {
     uint64_t files = JournalFiles();
     if (files == fitted_journal_files) return;
     fitted_journal_files = files;
-    size_t cap = ConnectionCap(open_files.soft, ReservedDescriptors(open_files.soft, files),
-                               config.http.max_connections);
-    server->LimitConnections(cap, "what the open-file limit of " + std::to_string(open_files.soft) +
-                                      " leaves for clients");
+    server->LimitConnections(
+        ConnectionCap(open_files.soft, files, config.http.max_connections),
+        "what the open-file limit of " + std::to_string(open_files.soft) + " leaves for clients");
   }
 
   void LogOpenFileLimit() {

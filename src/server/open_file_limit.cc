@@ -35,13 +35,15 @@ uint64_t ReservedDescriptors(uint64_t limit, uint64_t journal_files) {
   return kProcessDescriptors + journal_files + kJournalGrowthDescriptors + push;
 }
 
-size_t ConnectionCap(uint64_t limit, uint64_t reserved, size_t max_connections) {
+size_t ConnectionCap(uint64_t limit, uint64_t journal_files, size_t max_connections) {
+  uint64_t reserved = ReservedDescriptors(limit, journal_files);
   uint64_t left = limit > reserved ? limit - reserved : 0;
   return static_cast<size_t>(
       std::min<uint64_t>(std::max<uint64_t>(left, kMinClientConnections), max_connections));
 }
 
-Status CheckOpenFileLimit(uint64_t limit, uint64_t reserved) {
+Status CheckOpenFileLimit(uint64_t limit, uint64_t journal_files) {
+  uint64_t reserved = ReservedDescriptors(limit, journal_files);
   if (limit >= reserved + kMinClientConnections) return Status::Ok();
   return Status(ErrorCode::kTooManyOpenFiles,
                 "the open-file limit (ulimit -n) is " + std::to_string(limit) +
@@ -65,7 +67,7 @@ std::string DescribeConnectionBudget(const OpenFileLimit& limit, uint64_t journa
   uint64_t reserved = ReservedDescriptors(limit.soft, journal_files);
   out += "; " + std::to_string(reserved) + " descriptors kept for the journal (" +
          std::to_string(journal_files) + " files now), push deliveries and the process: at most " +
-         std::to_string(ConnectionCap(limit.soft, reserved, max_connections)) +
+         std::to_string(ConnectionCap(limit.soft, journal_files, max_connections)) +
          " client connections (max_connections " + std::to_string(max_connections) + ")";
   return out;
 }

@@ -42,13 +42,14 @@ Result<OpenFileLimit> RaiseOpenFileLimit();
 // `journal_files` files open (segments kept plus spares).
 uint64_t ReservedDescriptors(uint64_t limit, uint64_t journal_files);
 
-// The most client connections: min(max_connections, limit - reserved), but never
-// fewer than kMinClientConnections unless max_connections is.
-size_t ConnectionCap(uint64_t limit, uint64_t reserved, size_t max_connections);
+// The most client connections under `limit` with `journal_files` open:
+// min(max_connections, limit - ReservedDescriptors()), but never fewer than
+// kMinClientConnections unless max_connections is.
+size_t ConnectionCap(uint64_t limit, uint64_t journal_files, size_t max_connections);
 
-// OK if `limit` leaves kMinClientConnections after `reserved`, else an error telling
-// the operator what to raise.
-Status CheckOpenFileLimit(uint64_t limit, uint64_t reserved);
+// OK if `limit` leaves kMinClientConnections after ReservedDescriptors(), else an
+// error telling the operator what to raise.
+Status CheckOpenFileLimit(uint64_t limit, uint64_t journal_files);
 
 // The start-up log line: the limit in force (and why it could not be raised, if so),
 // the descriptors kept back and the resulting connection cap.

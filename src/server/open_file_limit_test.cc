@@ -14,20 +14,21 @@ TEST(OpenFileLimitTest, ReserveCoversProcessJournalAndPush) {
 }
 
 TEST(OpenFileLimitTest, ConnectionsGetWhatTheReserveLeaves) {
-  EXPECT_EQ(ConnectionCap(256, 115, 100000), 141u);
-  EXPECT_EQ(ConnectionCap(1 << 20, 70000, 100000), 100000u);  // max_connections rules
-  EXPECT_EQ(ConnectionCap(1 << 20, 70000, 5), 5u);
+  EXPECT_EQ(ConnectionCap(256, 3, 100000), 256u - 115);
+  EXPECT_EQ(ConnectionCap(1 << 20, 10, 100000), 100000u);  // max_connections rules
+  EXPECT_EQ(ConnectionCap(1 << 20, 10, 5), 5u);
 }
 
 TEST(OpenFileLimitTest, AGrowingJournalNeverTakesTheLastClientConnections) {
-  EXPECT_EQ(ConnectionCap(256, 250, 100000), kMinClientConnections);
-  EXPECT_EQ(ConnectionCap(256, 400, 100000), kMinClientConnections);
+  EXPECT_EQ(ConnectionCap(256, 120, 100000), 256u - (32 + 120 + 16 + 64));
+  EXPECT_EQ(ConnectionCap(256, 140, 100000), kMinClientConnections);
+  EXPECT_EQ(ConnectionCap(256, 1000, 100000), kMinClientConnections);
 }
 
 TEST(OpenFileLimitTest, StartRefusesALimitWithNoRoomForClients) {
-  EXPECT_TRUE(CheckOpenFileLimit(256, 115).ok());
-  EXPECT_TRUE(CheckOpenFileLimit(131, 115).ok());
-  Status low = CheckOpenFileLimit(130, 115);
+  EXPECT_TRUE(CheckOpenFileLimit(256, 3).ok());
+  EXPECT_TRUE(CheckOpenFileLimit(131, 3).ok());
+  Status low = CheckOpenFileLimit(130, 3);
   EXPECT_EQ(low.error(), ErrorCode::kTooManyOpenFiles);
   EXPECT_NE(low.detail().find("the open-file limit (ulimit -n) is 130; cmqd needs at least 131"),
             std::string::npos)
