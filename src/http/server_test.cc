@@ -508,8 +508,22 @@ TEST_F(ServerTest, RunningOutOfFileDescriptorsPausesAccepting) {
     ASSERT_EQ(send(fd, req.data(), req.size(), 0), static_cast<ssize_t>(req.size()));
   }
   // The connections were pending before these round trips, so accept4 has failed.
-  EXPECT_EQ(Open(), 0u);
-  EXPECT_EQ(Open(), 0u);
+  // Plain posts and an atomic, not OnLoop: UBSan's vptr check (packaged_task,
+  // shared_ptr) needs a free descriptor, and there is none until the limit is back.
+  std::atomic<int> rounds{0};
+  std::atomic<size_t> open{99};
+  for (int round = 1; round <= 2; ++round) {
+    loop_.Post([&] {
+      open = server_->OpenConnections();
+      ++rounds;
+    });
+    auto deadline = std::chrono::steady_clock::now() + kWait;
+    while (rounds.load() < round && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::yield();
+    }
+    EXPECT_EQ(rounds.load(), round);
+    EXPECT_EQ(open.load(), 0u);
+  }
   ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &saved), 0);
   EXPECT_GE(capture.Count("ERROR http: accept: Too many open files (0 connections open); "
                           "accepting again in 100 ms"),
