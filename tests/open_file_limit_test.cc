@@ -43,8 +43,8 @@ size_t SegmentFiles(const std::string& journal_dir) {
 TEST(OpenFileLimitTest, ConnectionsStayBelowTheLimitAndTheJournalStillRolls) {
   if (!std::filesystem::exists(kPrlimit)) GTEST_SKIP() << "no " << kPrlimit << " (util-linux)";
   TestServer server({"--segment-size-mb", "1", "--idle-timeout-seconds", "3600"});
-  server.process().SetLauncher({kPrlimit, "--nofile=" + std::to_string(kOpenFileLimit) + ":" +
-                                              std::to_string(kOpenFileLimit)});
+  server.process().set_launcher({kPrlimit, "--nofile=" + std::to_string(kOpenFileLimit) + ":" +
+                                               std::to_string(kOpenFileLimit)});
   ASSERT_TRUE(server.Start()) << server.process().output();
   Caller caller = server.NewCaller();
 

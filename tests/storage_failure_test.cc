@@ -31,10 +31,10 @@ TEST(StorageFailureTest, FdatasyncErrorIsLoggedAtOnceAndClientsSeeNoPath) {
   const std::string flag = server.dir() + "/fail-fdatasync";
   const char* asan = std::getenv("ASAN_OPTIONS");
   // The library comes first in the load order; ASan must not insist on being first.
-  server.process().SetLauncher({"/usr/bin/env", std::string("LD_PRELOAD=") + FAIL_FDATASYNC_LIB,
-                                "CMQ_FAIL_FDATASYNC_WHILE_EXISTS=" + flag,
-                                "ASAN_OPTIONS=" + std::string(asan ? asan : "") +
-                                    (asan && *asan ? ":" : "") + "verify_asan_link_order=0"});
+  server.process().set_launcher({"/usr/bin/env", std::string("LD_PRELOAD=") + FAIL_FDATASYNC_LIB,
+                                 "CMQ_FAIL_FDATASYNC_WHILE_EXISTS=" + flag,
+                                 "ASAN_OPTIONS=" + std::string(asan ? asan : "") +
+                                     (asan && *asan ? ":" : "") + "verify_asan_link_order=0"});
   ASSERT_TRUE(server.Start()) << server.process().output();
   Caller caller = server.NewCaller();
   ASSERT_TRUE(IsSuccess(caller.Call("CreateQueue", {{"queueName", "disk"}})));
@@ -66,7 +66,7 @@ TEST(StorageFailureTest, FdatasyncErrorIsLoggedAtOnceAndClientsSeeNoPath) {
   EXPECT_EQ(server.process().Terminate(), 1) << "the final sync failed, so the exit status";
 
   // A restart on a working disk finds the acknowledged message.
-  server.process().SetLauncher({});
+  server.process().set_launcher({});
   ASSERT_TRUE(server.Start()) << server.process().output();
   Caller again = server.NewCaller();
   ClientResult<JsonValue> received = again.Call("ReceiveMessage", {{"queueName", "disk"}});

@@ -54,12 +54,11 @@ bool CmqdProcess::Start() {
   if (pid_ > 0) return false;
   // Remember where this run's output starts, so an earlier run's line is not reused.
   size_t offset = output().size();
-  std::vector<std::string> args = {CMQD_PATH,     "--listen",     "127.0.0.1:0",
-                                   "--data-dir",  data_dir_ + "/data",
-                                   "--secret-id", kSecretId,      "--secret-key",
-                                   kSecretKey};
-  args.insert(args.end(), extra_args_.begin(), extra_args_.end());
+  std::vector<std::string> args = {CMQD_PATH,    "--listen",          "127.0.0.1:0",
+                                   "--data-dir", data_dir_ + "/data", "--secret-id",
+                                   kSecretId,    "--secret-key",      kSecretKey};
   args.insert(args.begin(), launcher_.begin(), launcher_.end());
+  args.insert(args.end(), extra_args_.begin(), extra_args_.end());
   pid_t pid = fork();
   if (pid < 0) return false;
   if (pid == 0) {

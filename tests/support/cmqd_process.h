@@ -30,10 +30,6 @@ class CmqdProcess {
   explicit CmqdProcess(std::string data_dir, std::vector<std::string> extra_args = {});
   ~CmqdProcess();  // kill -9 if still running
 
-  // Programs (absolute paths, with their arguments) that run cmqd: the command line
-  // becomes launcher + cmqd + arguments. Each must exec what follows it in its own
-  // process, as prlimit and env do, e.g. {"/usr/bin/prlimit", "--nofile=256:256"}.
-  void SetLauncher(std::vector<std::string> launcher) { launcher_ = std::move(launcher); }
   // Starts cmqd and waits until it prints its listening address. False (with the
   // output in output()) if it exits or does not listen within 30 s.
   bool Start();
@@ -49,14 +45,19 @@ class CmqdProcess {
   std::string output() const;
   // Resident set size of the running process in bytes (from /proc), 0 if unknown.
   uint64_t RssBytes() const;
+  // Programs (absolute paths, with their arguments) that run cmqd from the next
+  // Start() on: the command line becomes launcher + cmqd + arguments. Each must exec
+  // what follows it in its own process, as prlimit and env do, e.g.
+  // {"/usr/bin/prlimit", "--nofile=256:256"}.
+  void set_launcher(std::vector<std::string> launcher) { launcher_ = std::move(launcher); }
 
  private:
   std::string data_dir_;
   std::string log_path_;
   std::vector<std::string> extra_args_;
-  std::vector<std::string> launcher_;
   pid_t pid_ = -1;
   uint16_t port_ = 0;
+  std::vector<std::string> launcher_;
 };
 
 }  // namespace cmq::testing
