@@ -21,6 +21,7 @@ struct Api::Impl {
   ApiOptions options;
   std::unordered_map<std::string, ActionHandler> actions;  // lower-case name
   uint64_t last_request_id = 0;
+  std::shared_ptr<FailureLog> failure_log;  // shared with every Reply, which may outlive us
 
   void AddActions(std::span<const ActionEntry> entries) {
     for (const ActionEntry& e : entries) actions.emplace(AsciiLower(e.name), e.handler);
@@ -35,7 +36,7 @@ struct Api::Impl {
   }
 
   std::function<void()> Handle(const ApiRequest& request, Done done) {
-    Envelope envelope{NextRequestId(), std::nullopt};
+    Envelope envelope{NextRequestId(), std::nullopt, failure_log};
     auto answer_error = [&](const Status& status) {
       done(RenderResponse(envelope, status));
       return std::function<void()>();
@@ -91,7 +92,8 @@ struct Api::Impl {
 };
 
 Api::Api(broker::Broker* broker, const auth::KeyStore* keys, env::Clock* clock, ApiOptions options)
-    : impl_(std::make_unique<Impl>(Impl{broker, keys, clock, std::move(options), {}, 0})) {
+    : impl_(std::make_unique<Impl>(Impl{broker, keys, clock, std::move(options), {}, 0,
+                                                std::make_shared<FailureLog>()})) {
   impl_->AddActions(QueueActions());
   impl_->AddActions(MessageActions());
   impl_->AddActions(TopicActions());

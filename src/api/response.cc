@@ -6,6 +6,7 @@ namespace cmq::api {
 
 std::string RenderResponse(const Envelope& envelope, const Status& status,
                            const FieldWriter& fields) {
+  if (!status.ok() && envelope.failure_log) envelope.failure_log->Note(status);
   JsonWriter w;
   w.BeginObject();
   w.Field("code", status.cmq_code());

@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "api/failure_log.h"
 #include "broker/broker.h"
 #include "common/json.h"
 #include "common/status.h"
@@ -23,6 +24,8 @@ namespace cmq::api {
 struct Envelope {
   std::string request_id;
   std::optional<uint64_t> client_request_id;  // echoed only when the request had a valid one
+  // Takes the detail of a server-side failure the client is not shown (none: not logged).
+  std::shared_ptr<FailureLog> failure_log;
 };
 
 // Writes the action-specific fields into the open top-level object.
@@ -30,7 +33,9 @@ using FieldWriter = std::function<void(JsonWriter&)>;
 
 // The complete JSON text for `status` (OK or an error) followed by `fields` (may be
 // empty). Invalid UTF-8 in echoed request text (an unknown action name, a receipt
-// handle) is replaced by JsonWriter, so the result is always valid JSON.
+// handle) is replaced by JsonWriter, so the result is always valid JSON. A server-side
+// failure's detail is not in the text (errors.def): it goes to the envelope's
+// failure_log.
 std::string RenderResponse(const Envelope& envelope, const Status& status,
                            const FieldWriter& fields = nullptr);
 

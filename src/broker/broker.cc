@@ -449,7 +449,7 @@ Result<std::vector<std::string>> Broker::SendMessages(AccountId account, std::st
   std::string header = EncodeSendHeader(rec);
   uint64_t record_bytes = journal::kRecordOverhead + header.size() + total;
   uint64_t reserve = record_bytes + static_cast<uint64_t>(m.totals.held + n) * kDeleteRecordReserve;
-  if (!m.log->EnsureHeadroom(reserve).ok()) return Status(ErrorCode::kDiskFull, "disk full");
+  CMQ_RETURN_IF_ERROR(m.log->EnsureHeadroom(reserve));  // kDiskFull, or what else failed
   std::vector<std::string_view> parts;
   parts.reserve(bodies.size() + 1);
   parts.push_back(header);

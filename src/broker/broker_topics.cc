@@ -389,7 +389,7 @@ Result<std::vector<std::string>> Broker::PublishMessages(
   uint64_t reserve = record_bytes + static_cast<uint64_t>(
                                         m.totals.held + static_cast<int64_t>(rec.enqueued.size())) *
                                         kDeleteRecordReserve;
-  if (!m.log->EnsureHeadroom(reserve).ok()) return Status(ErrorCode::kDiskFull, "disk full");
+  CMQ_RETURN_IF_ERROR(m.log->EnsureHeadroom(reserve));  // kDiskFull, or what else failed
   std::vector<std::string_view> parts;
   parts.reserve(bodies.size() + 1);
   parts.push_back(header);

@@ -73,7 +73,8 @@ class ScriptedHttpServer {
 
   ~ScriptedHttpServer() {
     char c = 0;
-    (void)!::write(wake_[1], &c, 1);
+    // The only byte ever written to a fresh pipe: a failure would leave join() hanging.
+    if (::write(wake_[1], &c, 1) != 1) std::abort();
     thread_.join();
     ::close(listen_fd_);
     ::close(wake_[0]);

@@ -1,7 +1,8 @@
 // Status and Result<T>: the one way fallible calls report failure inside the server.
 // A Status names an entry of errors.def (which fixes the CMQ code, module code and
 // text) plus a free-form detail: the parameter name for "%s" texts, or context such
-// as a file name and offset for I/O errors. OK is cheap (no allocation).
+// as a file name and offset for I/O errors (then the text has no "%s", so the detail
+// reaches logs through ToString() but never a client). OK is cheap (no allocation).
 #pragma once
 
 #include <cassert>
@@ -17,6 +18,13 @@ enum class ErrorCode : int {
 #include "common/errors.def"
 #undef CMQ_ERROR
 };
+
+// The number of entries of errors.def (ErrorCode values are 0 .. kErrorCodeCount - 1).
+inline constexpr int kErrorCodeCount = 0
+#define CMQ_ERROR(name, code, module, text) +1
+#include "common/errors.def"
+#undef CMQ_ERROR
+    ;
 
 struct ErrorInfo {
   int code;         // JSON "code"

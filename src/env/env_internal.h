@@ -30,6 +30,12 @@ struct PowerLoss {
 // Returns false, doing nothing, if `env` is not a MemEnv.
 bool DropUnsyncedMemData(Env* env, const PowerLoss& loss = {});
 
+// The Status of a failed system call `what` on `path`: kDiskFull for ENOSPC/EDQUOT,
+// kTooManyOpenFiles for EMFILE/ENFILE (descriptors, not disk space, ran out),
+// kNotFound for ENOENT, else kIoError. The detail names the call, the path, the
+// error's text and its symbolic name, e.g. "open /d/x: Too many open files (EMFILE)".
+Status ErrnoStatus(int err, const std::string& what, const std::string& path);
+
 // "a/b/c" -> "a/b"; "/x" -> "/"; "x" -> "". Trailing slashes are ignored.
 std::string ParentDir(const std::string& path);
 // Drops trailing slashes (but keeps a lone "/").

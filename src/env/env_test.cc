@@ -1,13 +1,16 @@
 #include "env/env.h"
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <thread>
 
+#include "env/env_internal.h"
 #include "env/fault_env.h"
 
 namespace cmq::env {
@@ -182,6 +185,59 @@ TEST(PosixEnvTest, ErrorsCarryPathAndReason) {
   ASSERT_FALSE(f.ok());
   EXPECT_NE(f.status().detail().find("/nonexistent-cmq-dir/file"), std::string::npos);
   EXPECT_NE(f.status().detail().find("No such file"), std::string::npos);
+}
+
+TEST(ErrnoStatusTest, RunningOutOfDescriptorsIsNotAFullDisk) {
+  Status s = internal::ErrnoStatus(EMFILE, "open", "/d/journal/0000000002.seg");
+  EXPECT_EQ(s.error(), ErrorCode::kTooManyOpenFiles);
+  EXPECT_EQ(s.detail(), "open /d/journal/0000000002.seg: Too many open files (EMFILE)");
+  EXPECT_EQ(internal::ErrnoStatus(ENFILE, "open", "/d/x").error(), ErrorCode::kTooManyOpenFiles);
+  EXPECT_EQ(internal::ErrnoStatus(ENOSPC, "fallocate", "/d/x").error(), ErrorCode::kDiskFull);
+  EXPECT_EQ(internal::ErrnoStatus(EDQUOT, "pwrite", "/d/x").error(), ErrorCode::kDiskFull);
+  EXPECT_EQ(internal::ErrnoStatus(ENOENT, "open", "/d/x").error(), ErrorCode::kNotFound);
+  Status io = internal::ErrnoStatus(EIO, "fdatasync", "/d/x");
+  EXPECT_EQ(io.error(), ErrorCode::kIoError);
+  EXPECT_EQ(io.detail(), "fdatasync /d/x: Input/output error (EIO)");
+}
+
+// Lowers this process's soft open-file limit for the life of the object.
+class ScopedOpenFileLimit {
+ public:
+  explicit ScopedOpenFileLimit(rlim_t soft) {
+    EXPECT_EQ(getrlimit(RLIMIT_NOFILE, &saved_), 0);
+    rlimit lowered = saved_;
+    lowered.rlim_cur = std::min(soft, saved_.rlim_cur);
+    EXPECT_EQ(setrlimit(RLIMIT_NOFILE, &lowered), 0);
+  }
+  ~ScopedOpenFileLimit() { EXPECT_EQ(setrlimit(RLIMIT_NOFILE, &saved_), 0); }
+
+ private:
+  rlimit saved_{};
+};
+
+TEST(PosixEnvTest, OpeningBeyondTheOpenFileLimitIsTooManyOpenFiles) {
+  char tmpl[] = "/tmp/cmq_env_test_XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  std::string dir = tmpl;
+  std::vector<std::unique_ptr<File>> files;
+  Status failed;
+  {
+    ScopedOpenFileLimit limit(64);
+    for (int i = 0; i < 64 && failed.ok(); ++i) {
+      auto f = PosixEnv()->Open(dir + "/f" + std::to_string(i), OpenMode::kCreateOrOpen);
+      if (f.ok()) {
+        files.push_back(std::move(f).value());
+      } else {
+        failed = f.status();
+      }
+    }
+  }
+  // Closed once the limit is back up: UBSan's vptr check needs a descriptor (a pipe).
+  files.clear();
+  std::filesystem::remove_all(dir);
+  EXPECT_EQ(failed.error(), ErrorCode::kTooManyOpenFiles) << failed.ToString();
+  EXPECT_NE(failed.detail().find(dir + "/f"), std::string::npos) << failed.ToString();
+  EXPECT_NE(failed.detail().find("(EMFILE)"), std::string::npos) << failed.ToString();
 }
 
 TEST(FakeClockTest, MovesOnlyWhenTold) {

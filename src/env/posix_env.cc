@@ -23,12 +23,7 @@
 namespace cmq::env {
 namespace {
 
-Status ErrnoStatus(int err, const std::string& what, const std::string& path) {
-  ErrorCode code = ErrorCode::kIoError;
-  if (err == ENOSPC || err == EDQUOT) code = ErrorCode::kDiskFull;
-  if (err == ENOENT) code = ErrorCode::kNotFound;
-  return Status(code, what + " " + path + ": " + std::strerror(err));
-}
+using internal::ErrnoStatus;
 
 std::string At(uint64_t offset) { return " at offset " + std::to_string(offset); }
 
@@ -94,11 +89,6 @@ class PosixFile : public File {
   Status WriteZeros(uint64_t offset, uint64_t len) override {
     constexpr uint64_t kAlign = 4096;
     constexpr size_t kChunk = 1 << 20;
-    if (offset % kAlign != 0 || len % kAlign != 0) return File::WriteZeros(offset, len);
-    int flags = ::fcntl(fd_, F_GETFL);
-    if (flags < 0 || ::fcntl(fd_, F_SETFL, flags | O_DIRECT) != 0) {
-      return File::WriteZeros(offset, len);
-    }
     // One zeroed buffer for the process, made once and never written again.
     static void* const buffer = [] {
       void* p = nullptr;
@@ -106,8 +96,11 @@ class PosixFile : public File {
       std::memset(p, 0, kChunk);
       return p;
     }();
-    if (buffer == nullptr) {
-      (void)::fcntl(fd_, F_SETFL, flags);
+    if (buffer == nullptr || offset % kAlign != 0 || len % kAlign != 0) {
+      return File::WriteZeros(offset, len);
+    }
+    int flags = ::fcntl(fd_, F_GETFL);
+    if (flags < 0 || ::fcntl(fd_, F_SETFL, flags | O_DIRECT) != 0) {
       return File::WriteZeros(offset, len);
     }
     Status s;
@@ -122,8 +115,8 @@ class PosixFile : public File {
         break;
       }
       if (w == 0 || static_cast<uint64_t>(w) % kAlign != 0) {
-        s = Status(ErrorCode::kIoError, "pwrite (zeros) " + path_ + At(offset + done) +
-                                            ": short direct write");
+        s = Status(ErrorCode::kIoError,
+                   "pwrite (zeros) " + path_ + At(offset + done) + ": short direct write");
         break;
       }
       done += static_cast<uint64_t>(w);
@@ -292,6 +285,20 @@ class PosixEnvImpl : public Env {
 };
 
 }  // namespace
+
+namespace internal {
+
+Status ErrnoStatus(int err, const std::string& what, const std::string& path) {
+  ErrorCode code = ErrorCode::kIoError;
+  if (err == ENOSPC || err == EDQUOT) code = ErrorCode::kDiskFull;
+  if (err == EMFILE || err == ENFILE) code = ErrorCode::kTooManyOpenFiles;
+  if (err == ENOENT) code = ErrorCode::kNotFound;
+  const char* name = strerrorname_np(err);
+  return Status(code, what + " " + path + ": " + std::strerror(err) + " (" +
+                          (name != nullptr ? name : "errno " + std::to_string(err)) + ")");
+}
+
+}  // namespace internal
 
 Clock* SystemClock() {
   static PosixClock* clock = new PosixClock();

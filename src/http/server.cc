@@ -16,6 +16,7 @@
 #include <ctime>
 #include <utility>
 
+#include "common/log.h"
 #include "http/request_parser.h"
 
 namespace cmq::http {
@@ -149,7 +150,11 @@ struct Server::Impl {
   };
 
   Impl(EventLoop* l, Handler* h, ServerOptions o)
-      : loop(l), handler(h), options(o), scratch(new char[kReadChunk]) {
+      : loop(l),
+        handler(h),
+        options(o),
+        scratch(new char[kReadChunk]),
+        connection_cap(o.max_connections) {
     idle_list.duration_ms = options.idle_timeout_ms;
     request_list.duration_ms = options.request_timeout_ms;
     linger_list.duration_ms = std::min(kLingerMs, options.request_timeout_ms);
@@ -166,6 +171,10 @@ struct Server::Impl {
   bool accept_paused = false;  // by EMFILE and friends, until a retry timer
   bool at_connection_limit = false;
   EventLoop::TimerId accept_retry_timer = 0;
+  size_t connection_cap;  // min(max_connections, LimitConnections())
+  std::string cap_reason = "max_connections";
+  LogRateLimit connection_limit_log;
+  LogRateLimit accept_error_log;
 
   std::vector<std::unique_ptr<Connection>> slots;
   std::vector<uint32_t> free_slots;
@@ -279,9 +288,13 @@ struct Server::Impl {
   void OnAcceptable(int listen_fd) {
     EntryGuard guard(this);
     for (int i = 0; i < kAcceptBurst; ++i) {
-      if (open_connections >= options.max_connections) {
+      if (open_connections >= connection_cap) {
         at_connection_limit = true;
         UpdateListenerEvents();
+        LogRateLimited(connection_limit_log, LogLevel::kWarn,
+                       "http: connection limit reached: %zu open, the limit is %zu (%s); new "
+                       "connections wait in the listen backlog until one closes",
+                       open_connections, connection_cap, cap_reason.c_str());
         return;
       }
       sockaddr_storage addr;
@@ -293,6 +306,10 @@ struct Server::Impl {
         if (errno == EAGAIN || errno == EWOULDBLOCK) return;
         // EMFILE, ENFILE, ENOBUFS, ENOMEM: the pending connection stays queued and
         // level-triggered epoll would report it again at once; back off instead.
+        LogRateLimited(accept_error_log, LogLevel::kError,
+                       "http: accept: %s (%zu connections open); accepting again in %lld ms",
+                       std::strerror(errno), open_connections,
+                       static_cast<long long>(kAcceptRetryMs));
         PauseAccepting();
         return;
       }
@@ -701,11 +718,15 @@ struct Server::Impl {
     slots[slot].reset();  // `c` is gone
     free_slots.push_back(slot);
     --open_connections;
-    if (at_connection_limit && open_connections < options.max_connections) {
+    ResumeBelowConnectionCap();
+    if (on_cancel) on_cancel();
+  }
+
+  void ResumeBelowConnectionCap() {
+    if (at_connection_limit && open_connections < connection_cap) {
       at_connection_limit = false;
       UpdateListenerEvents();
     }
-    if (on_cancel) on_cancel();
   }
 
   void CloseIdleConnections() {
@@ -821,6 +842,16 @@ void Server::StopAccepting() {
   s.stopping = true;
   s.CloseListeners();
   s.close_idle_pending = true;
+}
+
+void Server::LimitConnections(size_t cap, std::string why) {
+  Impl& s = *impl_;
+  s.connection_cap = std::min(cap, s.options.max_connections);
+  s.cap_reason =
+      s.connection_cap < s.options.max_connections
+          ? std::move(why) + "; max_connections " + std::to_string(s.options.max_connections)
+          : "max_connections";
+  s.ResumeBelowConnectionCap();
 }
 
 size_t Server::PendingRequests() const { return impl_->pending_requests; }

@@ -61,6 +61,8 @@ struct ServerOptions {
   size_t max_body_bytes = 4 << 20;         // 413 beyond
   int64_t idle_timeout_ms = 120000;        // keep-alive connection with no request
   int64_t request_timeout_ms = 30000;      // a started request must arrive fully within
+  // Beyond this many open connections the server stops accepting; further clients
+  // wait in the listen backlog until a connection closes (logged, rate-limited).
   size_t max_connections = 100000;
 };
 
@@ -76,6 +78,11 @@ class Server {
   // Graceful shutdown, step one: stop accepting, close idle connections, and answer
   // "Connection: close" on every response from now on. Loop thread.
   void StopAccepting();
+  // Accepts at most min(options.max_connections, `cap`) connections from now on; `why`
+  // names the reason in the log line written when the limit is reached (cmqd: what
+  // the open-file limit leaves for clients). Connections beyond a lowered cap stay
+  // open; no new one is accepted until enough of them closed. Loop thread.
+  void LimitConnections(size_t cap, std::string why);
   // Requests received and not yet answered (parked long polls included).
   size_t PendingRequests() const;
   size_t OpenConnections() const;

@@ -17,6 +17,8 @@
 #include <thread>
 #include <vector>
 
+#include "common/log.h"
+
 namespace cmq::http {
 namespace {
 
@@ -484,6 +486,7 @@ TEST_F(ServerTest, DisconnectWhileParkedBehindPipelinedBacklog) {
 }
 
 TEST_F(ServerTest, RunningOutOfFileDescriptorsPausesAccepting) {
+  LogCapture capture;
   Start();
   rlimit saved;
   ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &saved), 0);
@@ -505,9 +508,26 @@ TEST_F(ServerTest, RunningOutOfFileDescriptorsPausesAccepting) {
     ASSERT_EQ(send(fd, req.data(), req.size(), 0), static_cast<ssize_t>(req.size()));
   }
   // The connections were pending before these round trips, so accept4 has failed.
-  EXPECT_EQ(Open(), 0u);
-  EXPECT_EQ(Open(), 0u);
+  // Plain posts and an atomic, not OnLoop: UBSan's vptr check (packaged_task,
+  // shared_ptr) needs a free descriptor, and there is none until the limit is back.
+  std::atomic<int> rounds{0};
+  std::atomic<size_t> open{99};
+  for (int round = 1; round <= 2; ++round) {
+    loop_.Post([&] {
+      open = server_->OpenConnections();
+      ++rounds;
+    });
+    auto deadline = std::chrono::steady_clock::now() + kWait;
+    while (rounds.load() < round && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::yield();
+    }
+    EXPECT_EQ(rounds.load(), round);
+    EXPECT_EQ(open.load(), 0u);
+  }
   ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &saved), 0);
+  EXPECT_GE(capture.Count("ERROR http: accept: Too many open files (0 connections open); "
+                          "accepting again in 100 ms"),
+            1u);
   for (int fd : fds) {
     timeval tv{10, 0};
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
@@ -662,6 +682,7 @@ TEST_F(ServerTest, PipelinedLargeAndSmallResponses) {
 }
 
 TEST_F(ServerTest, ConnectionLimitDefersAccepting) {
+  LogCapture capture;
   ServerOptions options;
   options.max_connections = 1;
   Start(options);
@@ -670,10 +691,46 @@ TEST_F(ServerTest, ConnectionLimitDefersAccepting) {
   ASSERT_TRUE(first->Read().has_value());
   Client second(port_);  // queued in the kernel's backlog
   ASSERT_TRUE(second.Send(Get("/2")));
+  EXPECT_TRUE(WaitUntil([&] {
+    return capture.Count(
+               "WARN http: connection limit reached: 1 open, the limit is 1 (max_connections); "
+               "new connections wait in the listen backlog until one closes") == 1;
+  }));
   first.reset();
   auto r = second.Read();
   ASSERT_TRUE(r.has_value());
   EXPECT_EQ(r->body, "GET /2\n");
+}
+
+TEST_F(ServerTest, LimitConnectionsLowersAndRaisesTheCap) {
+  LogCapture capture;
+  Start();
+  OnLoop([this] {
+    server_->LimitConnections(1, "what the open-file limit of 99 leaves for clients");
+    return 0;
+  });
+  Client first(port_);
+  ASSERT_TRUE(first.Send(Get("/1")));
+  ASSERT_TRUE(first.Read().has_value());
+  Client second(port_);
+  ASSERT_TRUE(second.Send(Get("/2")));
+  EXPECT_TRUE(WaitUntil([&] {
+    return capture.Count(
+               "http: connection limit reached: 1 open, the limit is 1 (what the "
+               "open-file limit of 99 leaves for clients; max_connections 100000)") == 1;
+  }));
+  EXPECT_EQ(Open(), 1u);
+  // A higher cap takes the waiting client in while the first is still open.
+  OnLoop([this] {
+    server_->LimitConnections(2, "more room");
+    return 0;
+  });
+  auto r = second.Read();
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->body, "GET /2\n");
+  EXPECT_EQ(Open(), 2u);
+  ASSERT_TRUE(first.Send(Get("/1again")));
+  ASSERT_TRUE(first.Read().has_value());
 }
 
 TEST_F(ServerTest, ListenErrors) {

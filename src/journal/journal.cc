@@ -35,6 +35,7 @@
 #include <optional>
 #include <vector>
 
+#include "common/log.h"
 #include "journal/recovery.h"
 #include "journal/segment_format.h"
 
@@ -645,11 +646,16 @@ Status Journal::Impl::SyncUnsynced() {
 }
 
 void Journal::Impl::Fail(const Status& s) {
+  std::string why = s.detail().empty() ? s.ToString() : s.detail();
   {
     std::lock_guard<std::mutex> lock(mu);
-    failure = s.detail().empty() ? s.ToString() : s.detail();
+    failure = why;
     failed.store(true);
   }
+  // Said at once, and once (the writer stops at its first failure): clients are
+  // told only that storage failed, so this line is where the operator learns why.
+  CMQ_LOG_ERROR("journal failed, writes are refused until a restart (fail-stop): %s",
+                why.c_str());
   if (wakeup) wakeup();
 }
 

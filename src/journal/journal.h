@@ -28,6 +28,7 @@
 //
 // Failure: if a write or fdatasync fails, the journal stops for good (fail-stop): the
 // pending and all later WhenDurable callbacks get kStorageFailed, and Append fails.
+// The failure is logged once, at error level, with the file and the error.
 //
 // Recovery: Recover() reads the segments in order and hands every record to the
 // callback. A torn tail is only what a crash can leave: damage at the very end of the

@@ -412,7 +412,10 @@ dashes) or as "key = value" in the config file; flags win.
   max_header_bytes = 65536         larger request heads get HTTP 431
   idle_timeout_seconds = 120       idle keep-alive connections are closed after this
   request_timeout_seconds = 30     a request must arrive completely within this
-  max_connections = 100000
+  max_connections = 100000         open client connections; lowered to what the
+                                   open-file limit leaves after the journal and push
+                                   (soft limit raised to the hard one; both logged at
+                                   start); more clients wait in the listen backlog
   shutdown_grace_seconds = 35      on SIGTERM: longest wait for in-flight requests
   min_max_msg_heap_num = 1000000   lowest maxMsgHeapNum a queue may set
   max_queues_per_account = 1000

@@ -20,6 +20,7 @@
 #include "journal/journal.h"
 #include "server/credentials.h"
 #include "server/startup_error.h"
+#include "server/open_file_limit.h"
 
 namespace cmq::server {
 
@@ -39,6 +40,8 @@ struct Daemon::Impl : public http::Handler {
   int64_t tick_at = INT64_MAX;
   std::atomic<bool> completions_posted{false};
   int signal_fd = -1;
+  OpenFileLimit open_files;
+  uint64_t fitted_journal_files = 0;  // what the connection cap was computed for
   bool stopping = false;
   int64_t stop_deadline_ms = 0;
 
@@ -63,6 +66,9 @@ struct Daemon::Impl : public http::Handler {
     if (config.log_level == "debug") MinLogLevel() = LogLevel::kDebug;
     if (config.log_level == "warn") MinLogLevel() = LogLevel::kWarn;
     if (config.log_level == "error") MinLogLevel() = LogLevel::kError;
+    auto limit = RaiseOpenFileLimit();
+    if (!limit.ok()) return StartupError("cannot read the open-file limit", limit.status());
+    open_files = *limit;
     // The listener first: a taken port must stop the start before anything is
     // created or a key pair printed. Nothing is accepted before Run(): connections
     // made during recovery wait in the listen backlog.
@@ -119,6 +125,7 @@ struct Daemon::Impl : public http::Handler {
         loop.Post([this] {
           completions_posted.store(false);
           journal->RunCompletions();
+          FitConnectionsToOpenFileLimit();
           ScheduleTick();
         });
       }
@@ -127,6 +134,10 @@ struct Daemon::Impl : public http::Handler {
 
     StartPushing();
     api = std::make_unique<api::Api>(broker.get(), &keys, env->clock(), config.api);
+    CMQ_RETURN_IF_ERROR(StartupError("too low an open-file limit",
+                                     CheckOpenFileLimit(open_files.soft, JournalFiles())));
+    FitConnectionsToOpenFileLimit();
+    LogOpenFileLimit();
     CMQ_RETURN_IF_ERROR(StartupError("cannot set up signal handling", InstallSignalHandlers()));
     ScheduleTick();
     printf("cmqd: listening on http://%s:%u (data dir %s, durability %s)\n",
@@ -156,6 +167,32 @@ struct Daemon::Impl : public http::Handler {
           break;
       }
     }
+  }
+
+  // Segments kept plus the spares kept ready (more may exist for a while: see
+  // kJournalGrowthDescriptors).
+  uint64_t JournalFiles() const {
+    return uint64_t{journal->CurrentSegment()} - journal->OldestSegment() + 1 +
+           static_cast<uint64_t>(config.prepared_segments);
+  }
+
+  // Client connections get what the open-file limit leaves after the journal, push
+  // and the process (open_file_limit.h); the journal's share moves as it rolls into
+  // new segments and drops old ones.
+  void FitConnectionsToOpenFileLimit() {
+    uint64_t files = JournalFiles();
+    if (files == fitted_journal_files) return;
+    fitted_journal_files = files;
+    server->LimitConnections(
+        ConnectionCap(open_files.soft, files, config.http.max_connections),
+        "what the open-file limit of " + std::to_string(open_files.soft) + " leaves for clients");
+  }
+
+  void LogOpenFileLimit() {
+    std::string text =
+        DescribeConnectionBudget(open_files, JournalFiles(), config.http.max_connections);
+    LogMessage(open_files.raise_error.empty() ? LogLevel::kInfo : LogLevel::kWarn, "%s",
+               text.c_str());
   }
 
   // HTTP deliveries the broker finds due go to the pusher; each outcome is recorded

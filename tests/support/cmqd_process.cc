@@ -49,6 +49,7 @@ bool CmqdProcess::Start() {
     program.argv.insert(program.argv.end(), {"--secret-id", kSecretId, "--secret-key", kSecretKey});
   }
   program.argv.insert(program.argv.end(), extra_args_.begin(), extra_args_.end());
+  program.argv.insert(program.argv.begin(), launcher_.begin(), launcher_.end());
   program.environment = environment_;
   StdStreams streams;
   streams.out = log_path_;

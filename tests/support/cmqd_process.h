@@ -50,6 +50,11 @@ class CmqdProcess {
   std::string output() const;
   // Resident set size of the running process in bytes (from /proc), 0 if unknown.
   uint64_t RssBytes() const;
+  // Programs (absolute paths, with their arguments) that run cmqd from the next
+  // Start() on: the command line becomes launcher + cmqd + arguments. Each must exec
+  // what follows it in its own process, as prlimit and env do, e.g.
+  // {"/usr/bin/prlimit", "--nofile=256:256"}.
+  void set_launcher(std::vector<std::string> launcher) { launcher_ = std::move(launcher); }
 
  private:
   // Appends a line of the harness's own to the log, so output() explains a failure.
@@ -63,6 +68,7 @@ class CmqdProcess {
   ChildProcess child_;
   uint16_t port_ = 0;
   int start_exit_status_ = -1;
+  std::vector<std::string> launcher_;
 };
 
 }  // namespace cmq::testing
