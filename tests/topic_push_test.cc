@@ -60,7 +60,8 @@ class TopicPushTest : public ::testing::Test {
 
   HttpSink sink_;
   TestServer server_{{"--min-max-msg-heap-num", "1", "--backoff-retry-min-seconds", "1",
-                      "--backoff-retry-max-seconds", "1", "--push-timeout-seconds", "3600"}};
+                      "--backoff-retry-max-seconds", "1", "--push-timeout-seconds", "3600",
+                      "--push-allow-networks", "127.0.0.0/8"}};
   std::unique_ptr<Caller> caller_;
   std::string topic_;
 };

@@ -79,7 +79,7 @@ class TopicRestartTest : public ::testing::Test {
   }
 
   HttpSink sink_;
-  TestServer server_{{"--min-max-msg-heap-num", "1"}};
+  TestServer server_{{"--min-max-msg-heap-num", "1", "--push-allow-networks", "127.0.0.0/8"}};
   std::unique_ptr<Caller> caller_;
 };
 

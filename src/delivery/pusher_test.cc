@@ -312,11 +312,77 @@ TEST_F(PusherTest, LocalhostNameIsResolved) {
   EXPECT_EQ(sink.requests()[0].Header("host"), "localhost:" + std::to_string(sink.port()));
 }
 
+// Defect 7: the policy is applied to every resolved address before connecting.
+TEST_F(PusherTest, DefaultPolicyRefusesLoopbackLiteralsAndNamesWithoutConnecting) {
+  HttpSink sink(Ok);
+  PusherOptions options;
+  options.policy = std::make_shared<const PushNetworkPolicy>();
+  MakePusher(options);
+  std::string port = std::to_string(sink.port());
+  EXPECT_EQ(PushAndWait(MakeTask("http://127.0.0.1:" + port + "/")), false);
+  EXPECT_EQ(errors_.back(), "refused: 127.0.0.1 is in a network pushes may not reach (loopback)");
+  // The endpoint parser reads these as 127.0.0.1 too; none may reach the sink.
+  for (const char* host :
+       {"2130706433", "0x7f000001", "0177.0.0.1", "127.1", "[::ffff:127.0.0.1]"}) {
+    EXPECT_EQ(PushAndWait(MakeTask(std::string("http://") + host + ":" + port + "/")), false);
+    EXPECT_NE(errors_.back().find("(loopback)"), std::string::npos)
+        << host << ": " << errors_.back();
+  }
+  // A name is judged by what it resolves to (localhost: 127.0.0.1 and ::1), and the
+  // owner's error does not show the addresses.
+  EXPECT_EQ(PushAndWait(MakeTask("http://localhost:" + port + "/")), false);
+  EXPECT_EQ(errors_.back(), "refused: localhost is in a network pushes may not reach (loopback)");
+  EXPECT_EQ(sink.request_count(), 0u);
+  EXPECT_EQ(sink.connections_accepted(), 0);
+  EXPECT_EQ(pusher_->stats().connections_opened, 0u);
+}
+
+TEST_F(PusherTest, OnlyAllowedAddressesOfANameAreConnectedTo) {
+  // localhost resolves to 127.0.0.1 (where the sink is) and ::1; only ::1 is allowed,
+  // so the push must not reach the sink (it fails connecting to [::1]).
+  HttpSink sink(Ok);
+  PushNetworkPolicy::Lists lists;
+  lists.allow.push_back(*IpNetwork::Parse("::1"));
+  PusherOptions options;
+  options.policy = std::make_shared<const PushNetworkPolicy>(lists);
+  MakePusher(options);
+  EXPECT_EQ(PushAndWait(MakeTask("http://localhost:" + std::to_string(sink.port()) + "/")), false);
+  EXPECT_EQ(errors_.back().rfind("connect to [::1]:", 0), 0u) << errors_.back();
+  EXPECT_EQ(sink.request_count(), 0u);
+  EXPECT_EQ(sink.connections_accepted(), 0);
+}
+
+TEST_F(PusherTest, OwnListenerIsRefusedEvenWhenLoopbackIsAllowed) {
+  HttpSink sink(Ok);
+  PushNetworkPolicy::Lists lists;
+  lists.allow.push_back(*IpNetwork::Parse("127.0.0.0/8"));
+  auto policy = std::make_shared<PushNetworkPolicy>(lists);
+  policy->AddOwnPort(sink.port());  // as if the sink were cmqd's API
+  PusherOptions options;
+  options.policy = policy;
+  MakePusher(options);
+  EXPECT_EQ(PushAndWait(MakeTask(sink.Url())), false);
+  EXPECT_EQ(errors_.back(),
+            "refused: 127.0.0.1 is in a network pushes may not reach (cmqd's own listener)");
+  EXPECT_EQ(sink.request_count(), 0u);
+}
+
+TEST_F(PusherTest, FailuresSayWhy) {
+  HttpSink sink([](const SinkRequest&) { return SinkReply{SinkResponse(503)}; });
+  MakePusher();
+  EXPECT_EQ(PushAndWait(MakeTask(sink.Url())), false);
+  EXPECT_EQ(errors_.back(), "HTTP status 503");
+  EXPECT_EQ(PushAndWait(MakeTask("http://127.0.0.1:" + std::to_string(ClosedPort()) + "/")), false);
+  EXPECT_NE(errors_.back().find("Connection refused"), std::string::npos) << errors_.back();
+  EXPECT_EQ(PushAndWait(MakeTask("ftp://h/")), false);
+  EXPECT_NE(errors_.back().find("must start with http:// or https://"), std::string::npos);
+}
+
 TEST_F(PusherTest, DoneMayPushAgain) {
   HttpSink sink(Ok);
   MakePusher();
   int chain = 0;
-  std::function<void(bool)> next = [&](bool ok) {
+  Pusher::Done next = [&](bool ok, std::string_view) {
     EXPECT_TRUE(ok);
     if (++chain < 5) pusher_->Push(MakeTask(sink.Url()), next);
   };

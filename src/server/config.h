@@ -8,6 +8,7 @@
 
 #include "api/api.h"
 #include "auth/verifier.h"
+#include "common/push_network_policy.h"
 #include "common/status.h"
 #include "delivery/pusher.h"
 #include "http/server.h"
@@ -42,6 +43,9 @@ struct Config {
   api::ApiOptions api;
   http::ServerOptions http;
   delivery::PusherOptions push;  // HTTP push to subscription endpoints
+  // push_deny_networks / push_allow_networks; the daemon makes the policy that the api
+  // (at Subscribe) and the pusher (at connect) share.
+  PushNetworkPolicy::Lists push_networks;
 };
 
 // Parses argv. `help` is set when --help was given (then nothing else is checked).

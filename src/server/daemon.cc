@@ -168,10 +168,16 @@ struct Daemon::Impl : public http::Handler {
       }
     }));
 
+    // One push network policy for Subscribe (api) and connect (pusher); it learns
+    // cmqd's own port once the listener has it.
+    auto push_policy = std::make_shared<PushNetworkPolicy>(config.push_networks);
+    config.api.push_policy = push_policy;
+    config.push.policy = push_policy;
     StartPushing();
     api = std::make_unique<api::Api>(broker.get(), &keys, env->clock(), config.api);
     server = std::make_unique<http::Server>(&loop, this, config.http);
     CMQ_RETURN_IF_ERROR(server->Listen(config.listen_host, config.listen_port));
+    push_policy->AddOwnPort(server->port());
     CMQ_RETURN_IF_ERROR(InstallSignalHandlers());
     ScheduleTick();
     printf("cmqd: listening on http://%s:%u (data dir %s, durability %s)\n",
@@ -187,8 +193,8 @@ struct Daemon::Impl : public http::Handler {
     pusher = std::make_unique<delivery::Pusher>(&loop, env, config.push);
     broker->SetPushSink([this](broker::PushTask task) {
       uint64_t id = task.delivery_id;
-      pusher->Push(task, [this, id](bool delivered) {
-        broker->CompletePush(id, delivered);
+      pusher->Push(task, [this, id](bool delivered, std::string_view error) {
+        broker->CompletePush(id, delivered, error);
         ScheduleTick();
       });
     });

@@ -300,7 +300,9 @@ std::unique_ptr<TestServer> SharedServerTest::server_;
 
 void SharedServerTest::SetUpTestSuite() {
   if (server_ && server_->process().running()) return;
-  server_ = std::make_unique<TestServer>(std::vector<std::string>{"--min-max-msg-heap-num", "1"});
+  // The suites' push endpoints are sinks on 127.0.0.1, which cmqd refuses by default.
+  server_ = std::make_unique<TestServer>(std::vector<std::string>{
+      "--min-max-msg-heap-num", "1", "--push-allow-networks", "127.0.0.0/8"});
   if (!server_->Start()) {
     fprintf(stderr, "cmqd did not start:\n%s\n", server_->process().output().c_str());
   }

@@ -121,7 +121,8 @@ std::string UniqueName(std::string_view prefix);
 int64_t NowSeconds();
 
 // Fixture: one cmqd per test suite (started by the first test of the suite, with
-// --min-max-msg-heap-num 1) and a Caller for it in `caller_`.
+// --min-max-msg-heap-num 1 and --push-allow-networks 127.0.0.0/8) and a Caller for it
+// in `caller_`.
 class SharedServerTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite();

@@ -1,8 +1,8 @@
-#include "delivery/endpoint_url.h"
+#include "common/endpoint_url.h"
 
 #include <gtest/gtest.h>
 
-namespace cmq::delivery {
+namespace cmq {
 namespace {
 
 TEST(EndpointUrlTest, SplitsHostPortAndTarget) {
@@ -56,4 +56,4 @@ TEST(EndpointUrlTest, RejectsWhatCannotBeUsed) {
 }
 
 }  // namespace
-}  // namespace cmq::delivery
+}  // namespace cmq
