@@ -16,8 +16,9 @@ if [[ "${CMQ_QUICK:-0}" != "1" ]]; then
   echo "== fuzz targets (${fuzz_seconds}s each)"
   CC=clang CXX=clang++ cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DCMQ_FUZZ=ON -DCMQ_BUILD_TESTS=OFF -DCMQ_SANITIZE=address,undefined >/dev/null
-  cmake --build build/fuzz --target http_parser_fuzz form_decode_fuzz journal_record_fuzz
-  for f in http_parser form_decode journal_record; do
+  cmake --build build/fuzz --target http_parser_fuzz http_response_fuzz form_decode_fuzz \
+    journal_record_fuzz
+  for f in http_parser http_response form_decode journal_record; do
     corpus=$(mktemp -d)
     cp -r "fuzz/corpus/$f/." "$corpus/" 2>/dev/null || true
     echo "-- $f"

@@ -35,9 +35,9 @@
 #include <memory>
 
 #include "broker/topic_types.h"
+#include "common/http_response_parser.h"
 #include "common/push_network_policy.h"
 #include "delivery/host_resolver.h"
-#include "delivery/response_parser.h"
 #include "env/env.h"
 #include "http/event_loop.h"
 
@@ -54,7 +54,9 @@ struct PusherOptions {
   bool verify_tls = true;  // https: check the certificate against the system CA store
   // Which addresses pushes may connect to. Null: the built-in defaults.
   std::shared_ptr<const PushNetworkPolicy> policy;
-  ResponseLimits response;
+  // Responses are parsed with bodies discarded: a body longer than this ends the
+  // response early (its connection is not reused).
+  HttpResponseLimits response{.max_header_bytes = 64 << 10, .max_body_bytes = 1 << 20};
   ResolverOptions resolver;
 };
 

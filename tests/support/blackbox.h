@@ -16,8 +16,8 @@
 
 #include "client/caller.h"
 #include "client/client_error.h"
-#include "client/http_response_parser.h"
 #include "common/form.h"
+#include "common/http_response_parser.h"
 #include "common/json.h"
 #include "support/cmqd_process.h"
 
@@ -26,7 +26,6 @@ namespace cmq::testing {
 using client::Caller;
 using client::CallerOptions;
 using client::ClientResult;
-using client::HttpResponse;
 
 // A cmqd on a fresh temporary data directory that outlives restarts of the process.
 class TestServer {
