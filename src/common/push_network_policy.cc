@@ -105,8 +105,6 @@ Status PushNetworkPolicy::CheckEndpoint(const EndpointUrl& url) const {
 
 std::span<const DeniedNetwork> PushNetworkPolicy::BuiltInDenied() { return kBuiltInDenied; }
 
-std::span<const std::string_view> PushNetworkPolicy::DeniedHostNames() { return kDeniedHostNames; }
-
 bool PushNetworkPolicy::IsOwnAddress(const IpAddress& address) {
   static const IpNetwork kThisHost[] = {IpNetwork(IpAddress::V4(0), 8),
                                         IpNetwork(IpAddress::V4(0x7f000000), 8),

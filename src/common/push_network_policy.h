@@ -4,8 +4,8 @@
 // from the subscription's counters whether they answered (server-side request
 // forgery).
 //
-// Decision for one address (IPv4-mapped and NAT64 IPv6 addresses are judged as the
-// IPv4 address they reach):
+// Decision for one address (an IPv4-mapped or NAT64 IPv6 address is judged as itself
+// and as the IPv4 address it reaches, and refused if either is):
 //   1. cmqd's own listening ports (AddOwnPort) on any address of this host are
 //      refused, whatever the lists say: a push must never reach cmqd itself.
 //   2. Otherwise the most specific network containing the address decides, among the
@@ -62,7 +62,6 @@ class PushNetworkPolicy {
   Status CheckEndpoint(const EndpointUrl& url) const;
 
   static std::span<const DeniedNetwork> BuiltInDenied();
-  static std::span<const std::string_view> DeniedHostNames();
 
  private:
   struct Rule {
