@@ -199,6 +199,11 @@ bool ScriptedServer::WaitClosed(int n, std::chrono::milliseconds limit) const {
   return changed_.wait_for(lock, limit, [&] { return closed_ >= n; });
 }
 
+bool ScriptedServer::WaitHeldOpen(int n, std::chrono::milliseconds limit) const {
+  std::unique_lock<std::mutex> lock(mu_);
+  return changed_.wait_for(lock, limit, [&] { return held_open_ >= n; });
+}
+
 void ScriptedServer::ReapLocked(std::vector<std::thread>* finished) {
   for (auto it = workers_.begin(); it != workers_.end();) {
     if (!it->done) {
@@ -297,6 +302,7 @@ void ScriptedServer::ServeRequests(ServerStream* stream, int connection) {
           std::lock_guard<std::mutex> lock(mu_);
           ++held_open_;
         }
+        changed_.notify_all();
         while (stream->Read(buf, sizeof(buf)) > 0) {
         }
         {

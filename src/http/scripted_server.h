@@ -110,6 +110,9 @@ class ScriptedServer {
                std::chrono::milliseconds limit = std::chrono::seconds(60)) const;
   // Waits until `n` connections were closed (true) or `limit` passes.
   bool WaitClosed(int n, std::chrono::milliseconds limit = std::chrono::seconds(60)) const;
+  // Waits until `n` requests are held open (true) or `limit` passes. A request is
+  // recorded before its handler runs, so it may be seen before it is held.
+  bool WaitHeldOpen(int n, std::chrono::milliseconds limit = std::chrono::seconds(60)) const;
 
  private:
   struct Worker {

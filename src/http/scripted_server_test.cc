@@ -173,7 +173,7 @@ TEST(ScriptedServerTest, HeldConnectionsStayOpenUntilThePeerOrTheServerGoes) {
   Client b(server->port());
   ASSERT_TRUE(a.Send("GET / HTTP/1.1\r\n\r\n"));
   ASSERT_TRUE(b.Send("GET / HTTP/1.1\r\n\r\n"));
-  ASSERT_TRUE(server->WaitFor([](const auto& r) { return r.size() == 2; }));
+  ASSERT_TRUE(server->WaitHeldOpen(2));
   ASSERT_TRUE(a.Send("GET /ignored HTTP/1.1\r\n\r\n"));
   a.Close();
   ASSERT_TRUE(server->WaitClosed(1));

@@ -6,6 +6,7 @@
 // then changes the script never changes that request's answer. Thread-safe.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <map>
@@ -39,8 +40,11 @@ class HttpSink {
   std::vector<SinkRequest> Requests(const std::string& path) const;
   // Waits until at least `n` requests for `path` arrived (true) or `timeout_ms` passed.
   bool WaitForRequests(const std::string& path, size_t n, int64_t timeout_ms = 60000) const;
-  // Requests held without an answer whose connection is still open.
-  int HeldOpen() const { return server_.held_open(); }
+  // Waits until `n` requests are held without an answer, their connections open
+  // (true), or `timeout_ms` passes.
+  bool WaitHeldOpen(int n, int64_t timeout_ms = 60000) const {
+    return server_.WaitHeldOpen(n, std::chrono::milliseconds(timeout_ms));
+  }
 
  private:
   struct PathState {
