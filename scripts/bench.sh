@@ -29,7 +29,7 @@ start_server() {
   : >"$data.log"
   build/release/cmqd --listen 127.0.0.1:$port --data-dir "$data" \
     --secret-id "$CMQ_SECRET_ID" --secret-key "$CMQ_SECRET_KEY" --min-max-msg-heap-num 1 \
-    --log-level warn >>"$data.log" 2>&1 &
+    --push-allow-networks 127.0.0.0/8 --log-level warn >>"$data.log" 2>&1 &
   pid=$!
   for _ in $(seq 6000); do
     grep -q "listening on" "$data.log" 2>/dev/null && return 0

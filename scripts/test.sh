@@ -37,10 +37,11 @@ run_ctest() {
 stage_fuzz() {
   CC=clang CXX=clang++ cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DCMQ_FUZZ=ON -DCMQ_BUILD_TESTS=OFF -DCMQ_SANITIZE=address,undefined >/dev/null || return 1
-  cmake --build build/fuzz --target http_parser_fuzz form_decode_fuzz journal_record_fuzz ||
+  cmake --build build/fuzz --target http_parser_fuzz http_response_fuzz form_decode_fuzz \
+    journal_record_fuzz ||
     return 1
   local failed=0 f corpus
-  for f in http_parser form_decode journal_record; do
+  for f in http_parser http_response form_decode journal_record; do
     corpus=$(mktemp -d)
     cp -r "fuzz/corpus/$f/." "$corpus/" 2>/dev/null
     echo "-- $f (${fuzz_seconds}s)"

@@ -117,7 +117,8 @@ TEST(TopicCrashTest, AcknowledgedPublishesReachEverySubscriptionAcrossKill9) {
   // EXPONENTIAL_DECAY_RETRY starts at 1 s; BACKOFF_RETRY would wait 1 s too.
   CmqdProcess server(dir.path(), {"--backoff-retry-min-seconds", "1",
                                   "--backoff-retry-max-seconds", "1",
-                                  "--publish-qps-per-topic", "0"});
+                                  "--publish-qps-per-topic", "0",
+                                  "--push-allow-networks", "127.0.0.0/8"});
   ASSERT_TRUE(server.Start()) << server.output();
   SetUpTopic(server.endpoint(), sink.Url("/hook"));
   if (HasFatalFailure()) return;

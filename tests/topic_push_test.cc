@@ -60,7 +60,8 @@ class TopicPushTest : public ::testing::Test {
 
   HttpSink sink_;
   TestServer server_{{"--min-max-msg-heap-num", "1", "--backoff-retry-min-seconds", "1",
-                      "--backoff-retry-max-seconds", "1", "--push-timeout-seconds", "3600"}};
+                      "--backoff-retry-max-seconds", "1", "--push-timeout-seconds", "3600",
+                      "--push-allow-networks", "127.0.0.0/8"}};
   std::unique_ptr<Caller> caller_;
   std::string topic_;
 };
@@ -73,12 +74,12 @@ TEST_F(TopicPushTest, JsonNotificationBodyAndHeaders) {
   SinkRequest r = sink_.Requests("/json")[0];
   EXPECT_EQ(r.method, "POST");
   EXPECT_EQ(r.target, "/json?token=abc") << "the endpoint exactly as stored";
-  EXPECT_EQ(r.Header("Host").value_or(""), "127.0.0.1:" + std::to_string(sink_.port()));
-  EXPECT_EQ(r.Header("Content-Type").value_or("").rfind("text/plain", 0), 0u);
-  EXPECT_EQ(r.Header("User-Agent").value_or(""), "Qcloud Notification Service Agent");
-  EXPECT_FALSE(r.Header("x-cmq-request-id").value_or("").empty());
-  EXPECT_EQ(r.Header("x-cmq-message-id").value_or(""), msg_id);
-  EXPECT_EQ(r.Header("x-cmq-message-tag").value_or(""), "a, b");
+  EXPECT_EQ(r.HeaderOr("host"), "127.0.0.1:" + std::to_string(sink_.port()));
+  EXPECT_EQ(r.HeaderOr("content-type").rfind("text/plain", 0), 0u);
+  EXPECT_EQ(r.HeaderOr("user-agent"), "Qcloud Notification Service Agent");
+  EXPECT_FALSE(r.HeaderOr("x-cmq-request-id").empty());
+  EXPECT_EQ(r.HeaderOr("x-cmq-message-id"), msg_id);
+  EXPECT_EQ(r.HeaderOr("x-cmq-message-tag"), "a, b");
 
   Result<JsonValue> body = ParseJson(r.body);
   ASSERT_TRUE(body.ok()) << r.body;
@@ -98,9 +99,9 @@ TEST_F(TopicPushTest, JsonNotificationBodyAndHeaders) {
   std::string untagged = Publish("no tags");
   ASSERT_TRUE(sink_.WaitForRequests("/json", 2));
   SinkRequest second = sink_.Requests("/json")[1];
-  EXPECT_EQ(second.Header("x-cmq-message-id").value_or(""), untagged);
-  EXPECT_FALSE(second.Header("x-cmq-message-tag").has_value());
-  EXPECT_NE(second.Header("x-cmq-request-id"), r.Header("x-cmq-request-id"));
+  EXPECT_EQ(second.HeaderOr("x-cmq-message-id"), untagged);
+  EXPECT_EQ(second.Header("x-cmq-message-tag"), nullptr);
+  EXPECT_NE(second.HeaderOr("x-cmq-request-id"), r.HeaderOr("x-cmq-request-id"));
   // Both were answered 200: nothing stays pending.
   EXPECT_TRUE(Eventually([&] { return PendingFor("json-sub") == 0; }));
 }
@@ -112,10 +113,10 @@ TEST_F(TopicPushTest, SimplifiedNotificationIsTheRawBody) {
   ASSERT_TRUE(sink_.WaitForRequests("/plain", 1));
   SinkRequest r = sink_.Requests("/plain")[0];
   EXPECT_EQ(r.body, body);
-  EXPECT_EQ(r.Header("x-cmq-message-id").value_or(""), msg_id);
-  EXPECT_EQ(r.Header("x-cmq-message-tag").value_or(""), "only");
-  EXPECT_EQ(r.Header("User-Agent").value_or(""), "Qcloud Notification Service Agent");
-  EXPECT_EQ(r.Header("Content-Type").value_or("").rfind("text/plain", 0), 0u);
+  EXPECT_EQ(r.HeaderOr("x-cmq-message-id"), msg_id);
+  EXPECT_EQ(r.HeaderOr("x-cmq-message-tag"), "only");
+  EXPECT_EQ(r.HeaderOr("user-agent"), "Qcloud Notification Service Agent");
+  EXPECT_EQ(r.HeaderOr("content-type").rfind("text/plain", 0), 0u);
 
   // A batch publish pushes every message.
   JsonValue batch =
@@ -134,8 +135,8 @@ TEST_F(TopicPushTest, FailingEndpointIsRetriedUntilItSucceeds) {
   std::vector<SinkRequest> attempts = sink_.Requests("/flaky");
   std::set<std::string> request_ids;
   for (const SinkRequest& a : attempts) {
-    EXPECT_EQ(a.Header("x-cmq-message-id").value_or(""), msg_id);
-    request_ids.insert(a.Header("x-cmq-request-id").value_or(""));
+    EXPECT_EQ(a.HeaderOr("x-cmq-message-id"), msg_id);
+    request_ids.insert(a.HeaderOr("x-cmq-request-id"));
     Result<JsonValue> body = ParseJson(a.body);
     ASSERT_TRUE(body.ok());
     EXPECT_EQ(StrField(*body, "msgBody"), "try again");
@@ -153,7 +154,7 @@ TEST_F(TopicPushTest, BackoffRetryGivesUpAfterThreeRetries) {
   ASSERT_TRUE(sink_.WaitForRequests("/broken", 4));
   EXPECT_TRUE(Eventually([&] { return PendingFor("broken") == 0; }));
   for (const SinkRequest& a : sink_.Requests("/broken")) {
-    EXPECT_EQ(a.Header("x-cmq-message-id").value_or(""), msg_id);
+    EXPECT_EQ(a.HeaderOr("x-cmq-message-id"), msg_id);
   }
 }
 
@@ -168,13 +169,13 @@ TEST_F(TopicPushTest, HangingEndpointDoesNotHoldUpAnotherSubscription) {
   ASSERT_TRUE(sink_.WaitForRequests("/fine", 5));
   std::set<std::string> delivered;
   for (const SinkRequest& r : sink_.Requests("/fine")) {
-    delivered.insert(r.Header("x-cmq-message-id").value_or(""));
+    delivered.insert(r.HeaderOr("x-cmq-message-id"));
   }
   EXPECT_EQ(delivered, published);
   // Meanwhile the other endpoint holds at least one push unanswered (cmqd's push
   // timeout is an hour), and nothing was delivered to it.
   EXPECT_GE(hanging.Requests("/hang").size(), 1u);
-  EXPECT_GE(hanging.HeldOpen("/hang"), 1u);
+  EXPECT_TRUE(hanging.WaitHeldOpen(1));
   EXPECT_TRUE(Eventually([&] { return PendingFor("healthy") == 0; }));
   EXPECT_EQ(PendingFor("stuck"), 5);
 }
@@ -193,7 +194,7 @@ TEST_F(TopicPushTest, QueueAndHttpSubscriptionsOnOneTopic) {
   ASSERT_TRUE(sink_.WaitForRequests("/mixed", 1));
   std::vector<SinkRequest> pushed = sink_.Requests("/mixed");
   ASSERT_EQ(pushed.size(), 1u);
-  EXPECT_EQ(pushed[0].Header("x-cmq-message-id").value_or(""), both);
+  EXPECT_EQ(pushed[0].HeaderOr("x-cmq-message-id"), both);
   std::vector<std::string> received;
   for (int i = 0; i < 2; ++i) {
     ClientResult<JsonValue> r =

@@ -79,7 +79,7 @@ class TopicRestartTest : public ::testing::Test {
   }
 
   HttpSink sink_;
-  TestServer server_{{"--min-max-msg-heap-num", "1"}};
+  TestServer server_{{"--min-max-msg-heap-num", "1", "--push-allow-networks", "127.0.0.0/8"}};
   std::unique_ptr<Caller> caller_;
 };
 
@@ -185,7 +185,7 @@ TEST_F(TopicRestartTest, PendingHttpDeliveryResumesAfterRestart) {
   seen = sink_.Requests("/later").size();
   ASSERT_TRUE(sink_.WaitForRequests("/later", seen + 1));
   SinkRequest last = sink_.Requests("/later").back();
-  EXPECT_EQ(last.Header("x-cmq-message-id").value_or(""), msg_id);
+  EXPECT_EQ(last.HeaderOr("x-cmq-message-id"), msg_id);
   Result<JsonValue> body = ParseJson(last.body);
   ASSERT_TRUE(body.ok());
   EXPECT_EQ(StrField(*body, "msgBody"), "eventually");

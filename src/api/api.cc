@@ -94,6 +94,9 @@ struct Api::Impl {
 Api::Api(broker::Broker* broker, const auth::KeyStore* keys, env::Clock* clock, ApiOptions options)
     : impl_(std::make_unique<Impl>(Impl{broker, keys, clock, std::move(options), {}, 0,
                                                 std::make_shared<FailureLog>()})) {
+  if (!impl_->options.push_policy) {
+    impl_->options.push_policy = std::make_shared<const PushNetworkPolicy>();
+  }
   impl_->AddActions(QueueActions());
   impl_->AddActions(MessageActions());
   impl_->AddActions(TopicActions());

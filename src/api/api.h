@@ -15,6 +15,7 @@
 
 #include "auth/verifier.h"
 #include "broker/broker.h"
+#include "common/push_network_policy.h"
 #include "env/env.h"
 
 namespace cmq::api {
@@ -23,6 +24,9 @@ struct ApiOptions {
   auth::VerifyOptions verify;
   broker::Limits limits;
   bool https = false;  // the listener is behind TLS (affects default-port candidates)
+  // Subscribe refuses an http endpoint this policy refuses (4000/10630). Null: the
+  // built-in defaults.
+  std::shared_ptr<const PushNetworkPolicy> push_policy;
 };
 
 struct ApiRequest {

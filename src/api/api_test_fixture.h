@@ -65,8 +65,8 @@ class ApiTest : public ::testing::Test {
 
   ApiTest() { Reset(TestLimits()); }
 
-  // Rebuilds broker and api with `limits` (empty state).
-  void Reset(broker::Limits limits) {
+  // Rebuilds broker and api with `limits` and `push_policy` (empty state).
+  void Reset(broker::Limits limits, std::shared_ptr<const PushNetworkPolicy> push_policy = {}) {
     api_.reset();
     broker_.reset();
     log_ = std::make_unique<journal::MemRecordLog>();
@@ -76,6 +76,7 @@ class ApiTest : public ::testing::Test {
     EXPECT_TRUE(keys_->Add({kSecretId, kSecretKey, kAccount, true}).ok());
     ApiOptions options;
     options.limits = limits;
+    options.push_policy = std::move(push_policy);
     api_ = std::make_unique<Api>(broker_.get(), keys_.get(), &clock_, options);
   }
 

@@ -5,6 +5,7 @@
 #include <map>
 #include <utility>
 
+#include "common/endpoint_url.h"
 #include "common/json.h"
 #include "common/signing.h"
 #include "common/strings.h"
@@ -53,34 +54,6 @@ Status CheckKey(std::string_view name, std::string_view key) {
   return Status::Ok();
 }
 
-// host[:port] of an http(s) URL: a name or IPv4 of [A-Za-z0-9._~-], or a bracketed
-// IPv6 literal, and a port 1-65535; no user info.
-bool IsValidAuthority(std::string_view authority) {
-  std::string_view host = authority;
-  size_t colon = authority.rfind(':');
-  size_t bracket = authority.rfind(']');
-  if (colon != std::string_view::npos && (bracket == std::string_view::npos || colon > bracket)) {
-    host = authority.substr(0, colon);
-    std::string_view port = authority.substr(colon + 1);
-    if (port.empty() || port.size() > 5 || !std::all_of(port.begin(), port.end(), IsDigit)) {
-      return false;
-    }
-    uint64_t n = *ParseUint64(port);
-    if (n == 0 || n > 65535) return false;
-  }
-  auto is_ipv6_char = [](char c) {
-    return IsDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == ':' || c == '.';
-  };
-  auto is_name_char = [](char c) {
-    return IsAlpha(c) || IsDigit(c) || c == '.' || c == '-' || c == '_' || c == '~';
-  };
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
-    std::string_view literal = host.substr(1, host.size() - 2);
-    return std::all_of(literal.begin(), literal.end(), is_ipv6_char);
-  }
-  return !host.empty() && std::all_of(host.begin(), host.end(), is_name_char);
-}
-
 bool IsDigitString(std::string_view s) {
   if (!s.empty() && s[0] == '-') s.remove_prefix(1);
   return !s.empty() && std::all_of(s.begin(), s.end(), IsDigit);
@@ -93,22 +66,10 @@ bool HasPrefix(std::string_view key, std::string_view prefix, bool ignore_case) 
   return ignore_case ? EqualsIgnoreCase(head, prefix) : head == prefix;
 }
 
-// An absolute "http://" or "https://" URL (8.1; scheme in any case): printable ASCII,
-// a valid authority, then an optional path, query or fragment.
+// An http(s) URL the pusher can use (common/endpoint_url.h), of at most 500
+// characters (8.1).
 bool IsValidHttpUrl(std::string_view url) {
-  if (url.size() > kMaxEndpointChars) return false;
-  std::string_view rest;
-  if (HasPrefix(url, "http://", /*ignore_case=*/true)) {
-    rest = url.substr(7);
-  } else if (HasPrefix(url, "https://", /*ignore_case=*/true)) {
-    rest = url.substr(8);
-  } else {
-    return false;
-  }
-  if (!std::all_of(rest.begin(), rest.end(), [](char c) { return c > 0x20 && c < 0x7f; })) {
-    return false;
-  }
-  return IsValidAuthority(rest.substr(0, rest.find_first_of("/?#")));
+  return url.size() <= kMaxEndpointChars && ParseEndpointUrl(url).ok();
 }
 
 // An integer member of the policy: a JSON number, or a string holding an integer.

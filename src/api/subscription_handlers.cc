@@ -60,6 +60,10 @@ void Subscribe(Call& call) {
   if (!protocol.ok()) return call.reply.Error(protocol.status());
   Result<std::string_view> endpoint = call.params.Endpoint(*protocol);
   if (!endpoint.ok()) return call.reply.Error(endpoint.status());
+  if (*protocol == Protocol::kHttp) {
+    Status reachable = call.options->push_policy->CheckEndpoint(*ParseEndpointUrl(*endpoint));
+    if (!reachable.ok()) return call.reply.Error(reachable);
+  }
   Result<std::optional<broker::NotifyStrategy>> strategy = call.params.OptionalNotifyStrategy();
   if (!strategy.ok()) return call.reply.Error(strategy.status());
   Result<std::optional<ContentFormat>> format = call.params.OptionalContentFormat();
@@ -168,7 +172,10 @@ void GetSubscriptionAttributes(Call& call) {
     WriteStrings(w, "bindingKey", s.spec.binding_keys);
     w.Field("subscriptionId", s.subscription_id)
         .Field("subscriptionName", s.name)
-        .Field("topicName", s.topic_name);
+        .Field("topicName", s.topic_name)
+        // Our extension: why the latest push failed (cmqd's own diagnostic).
+        .Field("lastPushError", s.last_push_error)
+        .Field("lastPushErrorTime", s.last_push_error_time);
   });
 }
 

@@ -45,13 +45,13 @@ ParamList Join(ParamList a, const ParamList& b) {
 // --- Subscribe / GetSubscriptionAttributes --------------------------------------------
 
 TEST_F(SubscriptionActionsTest, SubscribeAnswersSubscriptionId) {
-  JsonValue v = Call("Subscribe", Sub("s", "http", "http://127.0.0.1:8080/cb"));
+  JsonValue v = Call("Subscribe", Sub("s", "http", "http://192.0.2.1:8080/cb"));
   ExpectOk(v);
   EXPECT_EQ(Str(v, "subscriptionId").rfind("subsc-", 0), 0u) << Str(v, "subscriptionId");
 }
 
 TEST_F(SubscriptionActionsTest, GetSubscriptionAttributesShapeHttpDefaults) {
-  ExpectOk(Call("Subscribe", Sub("s", "http", "http://127.0.0.1:8080/cb")));
+  ExpectOk(Call("Subscribe", Sub("s", "http", "http://192.0.2.1:8080/cb")));
   JsonValue v = Get("s");
   ExpectOk(v);
   int64_t now = clock_.NowMs() / 1000;
@@ -59,7 +59,7 @@ TEST_F(SubscriptionActionsTest, GetSubscriptionAttributesShapeHttpDefaults) {
   EXPECT_EQ(Int(v, "msgCount"), 0);
   EXPECT_EQ(Str(v, "protocol"), "http");
   EXPECT_EQ(Str(v, "protocal"), "http");
-  EXPECT_EQ(Str(v, "endpoint"), "http://127.0.0.1:8080/cb");
+  EXPECT_EQ(Str(v, "endpoint"), "http://192.0.2.1:8080/cb");
   EXPECT_EQ(Str(v, "notifyStrategy"), "EXPONENTIAL_DECAY_RETRY");
   EXPECT_EQ(Str(v, "notifyContentFormat"), "JSON");
   EXPECT_EQ(Int(v, "createTime"), now);
@@ -187,11 +187,71 @@ TEST_F(SubscriptionActionsTest, EndpointErrors) {
   ExpectError(Call("Subscribe", Sub("s", "queue", "missing")), 4000, 10630);
   // Accepted forms.
   int n = 0;
-  for (const char* good : {"http://h", "HTTP://H/", "https://h:443", "http://127.0.0.1:1/x?y=1#f",
-                           "http://[::1]:8080/p", "http://a-b.c_d~e/"}) {
+  for (const char* good : {"http://h", "HTTP://H/", "https://h:443", "http://192.0.2.1:1/x?y=1#f",
+                           "http://[2001:db8::1]:8080/p", "http://a-b.c_d~e/"}) {
     SCOPED_TRACE(good);
     ExpectOk(Call("Subscribe", Sub("ok" + std::to_string(n++), "http", good)));
   }
+}
+
+// Defect 7: endpoints in networks pushes may not reach are refused at Subscribe with
+// 4000/10630 and the reason, whatever form the address is written in.
+TEST_F(SubscriptionActionsTest, EndpointsPushesMayNotReachAreRefused) {
+  struct Case {
+    const char* endpoint;
+    const char* message;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"http://127.0.0.1:9/cb", "pushes may not reach 127.0.0.1 port 9 (loopback)"},
+           {"http://2130706433/", "pushes may not reach 127.0.0.1 port 80 (loopback)"},
+           {"http://0x7f000001:8080/", "pushes may not reach 127.0.0.1 port 8080 (loopback)"},
+           {"http://0177.0.0.1/", "pushes may not reach 127.0.0.1 port 80 (loopback)"},
+           {"https://127.1/", "pushes may not reach 127.0.0.1 port 443 (loopback)"},
+           {"http://[::1]:80/", "pushes may not reach ::1 port 80 (loopback)"},
+           {"http://[::ffff:127.0.0.1]/",
+            "pushes may not reach ::ffff:127.0.0.1 port 80 (loopback)"},
+           {"http://169.254.169.254/latest/meta-data/",
+            "pushes may not reach 169.254.169.254 port 80 (link-local)"},
+           {"http://[fe80::1]/", "pushes may not reach fe80::1 port 80 (link-local)"},
+           {"http://0.0.0.0:8080/", "pushes may not reach 0.0.0.0 port 8080 (unspecified)"},
+           {"http://metadata.google.internal/computeMetadata/v1/",
+            "pushes may not reach metadata.google.internal (cloud metadata service)"},
+           {"http://metadata.tencentyun.com/",
+            "pushes may not reach metadata.tencentyun.com (cloud metadata service)"},
+       }) {
+    SCOPED_TRACE(c.endpoint);
+    JsonValue v = Call("Subscribe", Sub("s", "http", c.endpoint));
+    ExpectError(v, 4000, 10630);
+    EXPECT_EQ(Str(v, "message"), std::string("(10630)illegal endpoint: ") + c.message);
+  }
+  ExpectError(Get("s"), 4000, 10560);  // nothing was subscribed
+  // Private ranges and names are accepted (names are judged when resolved).
+  int n = 0;
+  for (const char* ok : {"http://10.0.0.1/", "http://192.168.1.1:8080/", "http://172.16.0.1/",
+                         "http://[fd00::1]/", "http://localhost:9/", "http://hooks.example.com/"}) {
+    SCOPED_TRACE(ok);
+    ExpectOk(Call("Subscribe", Sub("ok" + std::to_string(n++), "http", ok)));
+  }
+}
+
+TEST_F(SubscriptionActionsTest, PushNetworkPolicyOfTheOptionsDecides) {
+  PushNetworkPolicy::Lists lists;
+  lists.allow.push_back(*IpNetwork::Parse("127.0.0.0/8"));
+  lists.deny.push_back(*IpNetwork::Parse("10.0.0.0/8"));
+  auto policy = std::make_shared<PushNetworkPolicy>(lists);
+  policy->AddOwnPort(8080);
+  Reset(TestLimits(), policy);
+  CreateTopic("t");
+  ExpectOk(Call("Subscribe", Sub("loop", "http", "http://127.0.0.1:9/cb")));
+  JsonValue own = Call("Subscribe", Sub("own", "http", "http://127.0.0.1:8080/"));
+  ExpectError(own, 4000, 10630);
+  EXPECT_EQ(
+      Str(own, "message"),
+      "(10630)illegal endpoint: pushes may not reach 127.0.0.1 port 8080 (cmqd's own listener)");
+  JsonValue denied = Call("Subscribe", Sub("ten", "http", "http://10.1.2.3/"));
+  ExpectError(denied, 4000, 10630);
+  EXPECT_EQ(Str(denied, "message"),
+            "(10630)illegal endpoint: pushes may not reach 10.1.2.3 port 80 (push_deny_networks)");
 }
 
 TEST_F(SubscriptionActionsTest, StrategyAndFormatErrors) {

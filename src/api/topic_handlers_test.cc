@@ -426,7 +426,7 @@ TEST_F(TopicActionsTest, HttpSubscriptionGetsAPushTask) {
   std::vector<broker::PushTask> tasks;
   broker_->SetPushSink([&](broker::PushTask task) { tasks.push_back(std::move(task)); });
   CreateTopic("t");
-  Subscribe("t", "json", "http://127.0.0.1:9/json");
+  Subscribe("t", "json", "http://192.0.2.1:9/json");
   Subscribe("t", "plain", "https://example.com/p?x=1",
             {{"notifyContentFormat", "SIMPLIFIED"}, {"notifyStrategy", "BACKOFF_RETRY"}});
   JsonValue v = Publish("t", "pushed", Indexed("msgTag", 1, {"a", "b"}));
@@ -441,7 +441,7 @@ TEST_F(TopicActionsTest, HttpSubscriptionGetsAPushTask) {
     EXPECT_EQ(task.tags, (std::vector<std::string>{"a", "b"}));
     EXPECT_EQ(task.attempt, 0);
     if (task.subscription_name == "json") {
-      EXPECT_EQ(task.endpoint, "http://127.0.0.1:9/json");
+      EXPECT_EQ(task.endpoint, "http://192.0.2.1:9/json");
       EXPECT_EQ(task.format, broker::ContentFormat::kJson);
     } else {
       EXPECT_EQ(task.subscription_name, "plain");

@@ -127,7 +127,8 @@ Topic (--mode publish and --mode push):
   --binding-key K          bindingKey of the subscriptions cmq-bench creates (default
                            on a filterType 2 topic: #)
   Verification assumes every subscription accepts every message. In mode push
-  the sink listens on 127.0.0.1 (a free port), so cmqd must run on this host; it
+  the sink listens on 127.0.0.1 (a free port), so cmqd must run on this host and
+  allow pushes to loopback (cmqd --push-allow-networks 127.0.0.0/8); it
   answers 200 at once on keep-alive connections and reads the sequence number
   and send time from the SIMPLIFIED body or the JSON body's msgBody.
 

@@ -24,7 +24,7 @@
 #include "bench/bench_message.h"
 #include "bench/bench_setup.h"
 #include "bench/latency_histogram.h"
-#include "client/http_response_parser.h"
+#include "common/http_response_parser.h"
 #include "common/json.h"
 
 namespace cmq::bench {
@@ -47,7 +47,7 @@ struct Probe {
   int64_t sent_ns = 0;     // request fully written
   std::string out;
   size_t out_off = 0;
-  client::HttpResponseParser parser;
+  HttpResponseParser parser;
 };
 
 // VmRSS of `pid` in KiB, -1 if unreadable.
@@ -109,7 +109,7 @@ void LongPollProbe::Finish(size_t i, const std::string& outcome) {
   p.fd = -1;
   p.state = ProbeState::kDone;
   p.out = std::string();
-  p.parser = client::HttpResponseParser();
+  p.parser = HttpResponseParser();
   --unfinished_;
   if (outcome.empty()) {
     ++on_time_;
@@ -171,7 +171,7 @@ void LongPollProbe::TryRead(size_t i) {
   char buf[4096];
   while (true) {
     ssize_t n = ::recv(p.fd, buf, sizeof(buf), 0);
-    client::HttpResponseParser::State s;
+    HttpResponseParser::State s;
     if (n > 0) {
       s = p.parser.Feed(std::string_view(buf, static_cast<size_t>(n)));
     } else if (n == 0) {
@@ -184,11 +184,11 @@ void LongPollProbe::TryRead(size_t i) {
       Finish(i, std::string("recv: ") + strerror(errno));
       return;
     }
-    if (s == client::HttpResponseParser::State::kError) {
+    if (s == HttpResponseParser::State::kError) {
       Finish(i, p.parser.started() ? "bad http response" : "closed without answer");
       return;
     }
-    if (s == client::HttpResponseParser::State::kDone) {
+    if (s == HttpResponseParser::State::kDone) {
       int64_t took = SteadyNowNs() - p.sent_ns;
       answer_time_.Record(took);
       ClientResult<JsonValue> r = Caller::ParseResponse(p.parser.response());

@@ -68,7 +68,7 @@ class TopicLoad {
   bool Setup(Caller* admin);
   void Cleanup(Caller* admin);
   void Consumer(int index, ConsumerResult* out);
-  // Runs on the sink thread.
+  // Runs on a sink connection thread, one call at a time.
   void OnPush(const PushRequest& request, int64_t now_ns);
   // Tallies one body delivered to `target`.
   void OnDelivered(Target* target, std::string_view body, int64_t now_ns, RoleStats* stats,
@@ -90,7 +90,7 @@ class TopicLoad {
   std::vector<std::unique_ptr<Target>> targets_;
   std::vector<std::string> http_subscribed_;
   std::unique_ptr<PushSink> sink_;
-  // Sink thread only, until sink_->Stop().
+  // Touched only by OnPush until sink_->Stop().
   RoleStats sink_stats_;
   LatencyHistogram sink_latency_;
   uint64_t sink_without_message_id_ = 0;

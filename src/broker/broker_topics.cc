@@ -84,6 +84,8 @@ SubscriptionView Broker::Impl::View(const Subscription& s) const {
   v.msg_count = s.pending;
   v.create_time = s.meta.create_ms / 1000;
   v.last_modify_time = s.meta.modify_ms / 1000;
+  v.last_push_error = s.last_push_error;
+  v.last_push_error_time = s.last_push_error_ms / 1000;
   return v;
 }
 
@@ -524,7 +526,7 @@ Status Broker::ClearSubscriptionFilterTags(AccountId account, std::string_view t
 
 void Broker::SetPushSink(std::function<void(PushTask)> sink) { impl_->push_sink = std::move(sink); }
 
-void Broker::CompletePush(uint64_t delivery_id, bool delivered) {
+void Broker::CompletePush(uint64_t delivery_id, bool delivered, std::string_view error) {
   Impl& m = *impl_;
   OnExit run_ready([&m] { m.RunReady(); });
   auto it = m.pushes.find(delivery_id);
@@ -535,6 +537,13 @@ void Broker::CompletePush(uint64_t delivery_id, bool delivered) {
   if (ref.delivery == nullptr || ref.delivery->push_id != delivery_id) {
     m.pushes.erase(delivery_id);
     return;
+  }
+  if (!delivered) {
+    Subscription* s = m.SubscriptionByUid(push.subscription);
+    if (s != nullptr) {
+      s->last_push_error = std::string(error.substr(0, kMaxPushErrorChars));
+      s->last_push_error_ms = now;
+    }
   }
   m.RecordPushOutcome(push.msg_id, push.subscription, ref.delivery->attempts, delivered, now);
   m.PruneDeliveryHeaps(now);

@@ -47,6 +47,10 @@ struct Subscription {
   explicit Subscription(SubscriptionMeta m) : meta(std::move(m)) {}
   SubscriptionMeta meta;
   int64_t pending = 0;  // deliveries pending (msgCount)
+  // Why the latest failed push attempt failed, and when (CompletePush). Not recorded:
+  // a diagnostic for GetSubscriptionAttributes, empty again after a restart.
+  std::string last_push_error;
+  int64_t last_push_error_ms = 0;
 };
 
 // Publish rate limit of one topic: a token bucket refilled by the clock, in

@@ -72,6 +72,8 @@ struct SubscriptionView {
   int64_t create_time = 0;
   int64_t last_modify_time = 0;
   AccountId topic_owner = 0;
+  std::string last_push_error;       // of the latest failed push; "" if none since start
+  int64_t last_push_error_time = 0;  // its time in seconds; 0 if none
 };
 
 struct SubscriptionPage {

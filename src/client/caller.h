@@ -30,7 +30,7 @@ struct CallerOptions {
   // Per call, from sending to the last response byte; Call() adds its extra timeout.
   int64_t read_timeout_ms = 10000;
   std::string request_client = "cmq-cpp/0.1";  // the RequestClient parameter
-  HttpParserLimits limits;
+  HttpResponseLimits limits;
 };
 
 // A signed request, ready to send. Exposed so that tests, tools and the many-socket

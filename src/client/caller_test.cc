@@ -2,17 +2,17 @@
 
 #include <gtest/gtest.h>
 
-#include "client/scripted_http_server_for_test.h"
 #include "common/form.h"
 #include "common/signing.h"
+#include "http/scripted_server.h"
 
 namespace cmq::client {
 namespace {
 
-using testing::OkResponse;
-using testing::ReceivedRequest;
-using testing::ScriptedHttpServer;
-using testing::ScriptedReply;
+using http::HttpReply;
+using http::ReceivedRequest;
+using http::ScriptedReply;
+using http::ScriptedServer;
 
 constexpr char kSecretId[] = "AKIDPcYDclDJCn8D0Xypa4f3pKYUCVYLn3zT";
 constexpr char kSecretKey[] = "pPgfLipfEXZ7VcRzhAMIyPaU7UbQyFFx";
@@ -136,7 +136,7 @@ ScriptedReply VerifyAndAnswer(const ReceivedRequest& req, std::string_view answe
   std::string path(target.substr(0, target.find('?')));
   std::string form = req.method == "GET" ? std::string(target.substr(path.size() + 1)) : req.body;
   Result<ParamList> params = DecodeForm(form);
-  if (!params.ok()) return ScriptedReply{OkResponse(R"({"code":4000,"message":"bad form"})")};
+  if (!params.ok()) return ScriptedReply{HttpReply(200, R"({"code":4000,"message":"bad form"})")};
   ParamList signed_params;
   std::string signature;
   SignatureMethod method = SignatureMethod::kHmacSHA1;
@@ -149,16 +149,16 @@ ScriptedReply VerifyAndAnswer(const ReceivedRequest& req, std::string_view answe
     if (p.first == "SignatureMethod") method = ParseSignatureMethod(p.second);
   }
   std::string expected =
-      Sign(StringToSign(req.method, req.Header("Host"), path, signed_params), kSecretKey, method);
+      Sign(StringToSign(req.method, req.HeaderOr("host"), path, signed_params), kSecretKey, method);
   if (expected != signature) {
-    return ScriptedReply{OkResponse(
-        R"({"code":4100,"message":"(10030)authentication failed","requestId":"9"})")};
+    return ScriptedReply{HttpReply(
+        200, R"({"code":4100,"message":"(10030)authentication failed","requestId":"9"})")};
   }
-  return ScriptedReply{OkResponse(answer)};
+  return ScriptedReply{HttpReply(200, answer)};
 }
 
 TEST(CallerTest, SignedPostCallSucceeds) {
-  ScriptedHttpServer server([](const ReceivedRequest& req) {
+  ScriptedServer server([](const ReceivedRequest& req) {
     return VerifyAndAnswer(
         req, R"({"code":0,"message":"","codeDesc":"Success","requestId":"1","msgId":"m1"})");
   });
@@ -182,11 +182,11 @@ TEST(CallerTest, SignedPostCallSucceeds) {
   EXPECT_EQ(Get(*params, "RequestClient"), "cmq-cpp/0.1");
   EXPECT_NE(Get(*params, "Nonce"), "<absent>");
   EXPECT_NE(Get(*params, "Timestamp"), "<absent>");
-  EXPECT_EQ(reqs[0].Header("Content-Type"), "application/x-www-form-urlencoded");
+  EXPECT_EQ(reqs[0].HeaderOr("content-type"), "application/x-www-form-urlencoded");
 }
 
 TEST(CallerTest, SignedGetCallSucceeds) {
-  ScriptedHttpServer server([](const ReceivedRequest& req) {
+  ScriptedServer server([](const ReceivedRequest& req) {
     return VerifyAndAnswer(req, R"({"code":0,"message":"","requestId":"1","queueList":[]})");
   });
   Caller c = MakeCaller("http://localhost:" + std::to_string(server.port()),
@@ -198,7 +198,7 @@ TEST(CallerTest, SignedGetCallSucceeds) {
 }
 
 TEST(CallerTest, ServerErrorCarriesCodeMessageAndRequestId) {
-  ScriptedHttpServer server([](const ReceivedRequest& req) {
+  ScriptedServer server([](const ReceivedRequest& req) {
     return VerifyAndAnswer(
         req, R"({"code":4440,"message":"(10100)queue is not existed, or deleted","requestId":"17"})");
   });
@@ -220,7 +220,7 @@ TEST(CallerTest, ServerErrorCarriesCodeMessageAndRequestId) {
 }
 
 TEST(CallerTest, WrongKeyIsRejectedByVerifyingServer) {
-  ScriptedHttpServer server(
+  ScriptedServer server(
       [](const ReceivedRequest& req) { return VerifyAndAnswer(req, R"({"code":0})"); });
   CallerOptions o;
   o.endpoint = "http://127.0.0.1:" + std::to_string(server.port());

@@ -265,8 +265,9 @@ ClientResult<HttpResponse> HttpConnection::RoundTrip(const HttpRequest& request,
     if (request.method == "HEAD") parser_.set_no_body();
     Exchange(head, request.body, deadline, &attempt);
     if (!attempt.error) {
+      bool reusable = parser_.reusable();
       HttpResponse response = std::move(parser_.response());
-      if (!response.keep_alive || !parser_.remainder().empty()) Close();
+      if (!reusable) Close();
       return response;
     }
     Close();

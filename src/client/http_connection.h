@@ -26,7 +26,7 @@
 #include <vector>
 
 #include "client/client_error.h"
-#include "client/http_response_parser.h"
+#include "common/http_response_parser.h"
 
 namespace cmq::client {
 
@@ -45,7 +45,7 @@ std::string FormatRequestHead(const HttpRequest& request, std::string_view host_
 
 struct HttpConnectionOptions {
   int64_t connect_timeout_ms = 10000;
-  HttpParserLimits limits;
+  HttpResponseLimits limits;
 };
 
 class HttpConnection {

@@ -8,15 +8,15 @@
 
 #include <atomic>
 
-#include "client/scripted_http_server_for_test.h"
+#include "http/scripted_server.h"
 
 namespace cmq::client {
 namespace {
 
-using testing::OkResponse;
-using testing::ReceivedRequest;
-using testing::ScriptedHttpServer;
-using testing::ScriptedReply;
+using http::HttpReply;
+using http::ReceivedRequest;
+using http::ScriptedReply;
+using http::ScriptedServer;
 using Then = ScriptedReply::Then;
 
 constexpr int64_t kTimeoutMs = 10000;
@@ -31,9 +31,8 @@ HttpRequest Post(std::string body) {
 }
 
 TEST(HttpConnectionTest, KeepAliveReusesOneConnection) {
-  ScriptedHttpServer server([](const ReceivedRequest& req) {
-    return ScriptedReply{OkResponse("echo:" + req.body)};
-  });
+  ScriptedServer server(
+      [](const ReceivedRequest& req) { return ScriptedReply{HttpReply(200, "echo:" + req.body)}; });
   HttpConnection conn("127.0.0.1", server.port(), "myhost:1234");
   for (int i = 0; i < 3; ++i) {
     ClientResult<HttpResponse> r = conn.RoundTrip(Post("n=" + std::to_string(i)), kTimeoutMs);
@@ -46,24 +45,24 @@ TEST(HttpConnectionTest, KeepAliveReusesOneConnection) {
   EXPECT_TRUE(conn.is_open());
   std::vector<ReceivedRequest> reqs = server.requests();
   ASSERT_EQ(reqs.size(), 3u);
-  EXPECT_EQ(server.connections(), 1);
+  EXPECT_EQ(server.connections_accepted(), 1);
   EXPECT_EQ(reqs[0].method, "POST");
   EXPECT_EQ(reqs[0].target, "/v2/index.php");
-  EXPECT_EQ(reqs[0].Header("Host"), "myhost:1234");
-  EXPECT_EQ(reqs[0].Header("Content-Length"), "3");
-  EXPECT_EQ(reqs[0].Header("Content-Type"), "application/x-www-form-urlencoded");
+  EXPECT_EQ(reqs[0].HeaderOr("host"), "myhost:1234");
+  EXPECT_EQ(reqs[0].HeaderOr("content-length"), "3");
+  EXPECT_EQ(reqs[0].HeaderOr("content-type"), "application/x-www-form-urlencoded");
   EXPECT_EQ(reqs[2].body, "n=2");
 }
 
 TEST(HttpConnectionTest, ChunkedResponseAndLargeBodies) {
   std::string big(3 << 20, 'x');
-  ScriptedHttpServer server([&](const ReceivedRequest& req) {
+  ScriptedServer server([&](const ReceivedRequest& req) {
     if (req.body == "chunked") {
       return ScriptedReply{
           "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
           "4\r\n{\"a\"\r\n3\r\n:1}\r\n0\r\n\r\n"};
     }
-    return ScriptedReply{OkResponse(std::to_string(req.body.size()) + big)};
+    return ScriptedReply{HttpReply(200, std::to_string(req.body.size()) + big)};
   });
   HttpConnection conn("localhost", server.port(), "localhost");
   ClientResult<HttpResponse> r = conn.RoundTrip(Post("chunked"), kTimeoutMs);
@@ -76,8 +75,8 @@ TEST(HttpConnectionTest, ChunkedResponseAndLargeBodies) {
 }
 
 TEST(HttpConnectionTest, ConnectionCloseClosesAfterReading) {
-  ScriptedHttpServer server([](const ReceivedRequest&) {
-    return ScriptedReply{OkResponse("bye", "Connection: close\r\n"), Then::kClose};
+  ScriptedServer server([](const ReceivedRequest&) {
+    return ScriptedReply{HttpReply(200, "bye", "Connection: close\r\n"), Then::kClose};
   });
   HttpConnection conn("127.0.0.1", server.port(), "h");
   ClientResult<HttpResponse> r = conn.RoundTrip(Post("a"), kTimeoutMs);
@@ -93,7 +92,7 @@ TEST(HttpConnectionTest, ConnectionCloseClosesAfterReading) {
 }
 
 TEST(HttpConnectionTest, BodyDelimitedByClose) {
-  ScriptedHttpServer server([](const ReceivedRequest&) {
+  ScriptedServer server([](const ReceivedRequest&) {
     return ScriptedReply{"HTTP/1.1 200 OK\r\n\r\nuntil close", Then::kClose};
   });
   HttpConnection conn("127.0.0.1", server.port(), "h");
@@ -107,10 +106,10 @@ TEST(HttpConnectionTest, BodyDelimitedByClose) {
 // request is sent again, once, on a new connection.
 TEST(HttpConnectionTest, ReusedConnectionClosedBeforeResponseIsRetriedOnce) {
   std::atomic<int> seen{0};
-  ScriptedHttpServer server([&](const ReceivedRequest& req) {
+  ScriptedServer server([&](const ReceivedRequest& req) {
     int n = ++seen;
     if (n == 2) return ScriptedReply{"", Then::kClose};
-    return ScriptedReply{OkResponse("r" + std::to_string(n) + ":" + req.body)};
+    return ScriptedReply{HttpReply(200, "r" + std::to_string(n) + ":" + req.body)};
   });
   HttpConnection conn("127.0.0.1", server.port(), "h");
   ASSERT_TRUE(conn.RoundTrip(Post("first"), kTimeoutMs).ok());
@@ -130,8 +129,8 @@ TEST(HttpConnectionTest, ReusedConnectionClosedBeforeResponseIsRetriedOnce) {
 // An idle connection the server closed earlier is replaced before sending, or retried;
 // either way the call succeeds on a second connection.
 TEST(HttpConnectionTest, IdleConnectionClosedByServerIsReplaced) {
-  ScriptedHttpServer server([](const ReceivedRequest&) {
-    return ScriptedReply{OkResponse("ok"), Then::kClose};  // closes without saying so
+  ScriptedServer server([](const ReceivedRequest&) {
+    return ScriptedReply{HttpReply(200, "ok"), Then::kClose};  // closes without saying so
   });
   HttpConnection conn("127.0.0.1", server.port(), "h");
   ASSERT_TRUE(conn.RoundTrip(Post("a"), kTimeoutMs).ok());
@@ -143,7 +142,7 @@ TEST(HttpConnectionTest, IdleConnectionClosedByServerIsReplaced) {
 }
 
 TEST(HttpConnectionTest, FreshConnectionClosedIsNotRetried) {
-  ScriptedHttpServer server([](const ReceivedRequest&) { return ScriptedReply{"", Then::kClose}; });
+  ScriptedServer server([](const ReceivedRequest&) { return ScriptedReply{"", Then::kClose}; });
   HttpConnection conn("127.0.0.1", server.port(), "h");
   ClientResult<HttpResponse> r = conn.RoundTrip(Post("a"), kTimeoutMs);
   ASSERT_FALSE(r.ok());
@@ -157,8 +156,8 @@ TEST(HttpConnectionTest, FreshConnectionClosedIsNotRetried) {
 
 TEST(HttpConnectionTest, ResponseCutShortIsNotRetried) {
   std::atomic<int> seen{0};
-  ScriptedHttpServer server([&](const ReceivedRequest&) {
-    if (++seen == 1) return ScriptedReply{OkResponse("ok")};
+  ScriptedServer server([&](const ReceivedRequest&) {
+    if (++seen == 1) return ScriptedReply{HttpReply(200, "ok")};
     return ScriptedReply{"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc", Then::kClose};
   });
   HttpConnection conn("127.0.0.1", server.port(), "h");
@@ -173,8 +172,8 @@ TEST(HttpConnectionTest, ResponseCutShortIsNotRetried) {
 
 TEST(HttpConnectionTest, RetryHappensAtMostOnce) {
   std::atomic<int> seen{0};
-  ScriptedHttpServer server([&](const ReceivedRequest&) {
-    if (++seen == 1) return ScriptedReply{OkResponse("ok")};
+  ScriptedServer server([&](const ReceivedRequest&) {
+    if (++seen == 1) return ScriptedReply{HttpReply(200, "ok")};
     return ScriptedReply{"", Then::kClose};
   });
   HttpConnection conn("127.0.0.1", server.port(), "h");
@@ -187,7 +186,7 @@ TEST(HttpConnectionTest, RetryHappensAtMostOnce) {
 }
 
 TEST(HttpConnectionTest, ResponseTimeout) {
-  ScriptedHttpServer server([](const ReceivedRequest&) {
+  ScriptedServer server([](const ReceivedRequest&) {
     return ScriptedReply{"HTTP/1.1 200 OK\r\n", Then::kHoldSilent};
   });
   HttpConnection conn("127.0.0.1", server.port(), "h");
@@ -200,7 +199,7 @@ TEST(HttpConnectionTest, ResponseTimeout) {
 }
 
 TEST(HttpConnectionTest, GarbageIsAProtocolError) {
-  ScriptedHttpServer server([](const ReceivedRequest&) {
+  ScriptedServer server([](const ReceivedRequest&) {
     return ScriptedReply{"220 smtp.example.com ESMTP\r\n\r\n", Then::kClose};
   });
   HttpConnection conn("127.0.0.1", server.port(), "h");

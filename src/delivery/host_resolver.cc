@@ -12,35 +12,31 @@
 
 namespace cmq::delivery {
 
-std::optional<SocketAddress> ParseIpLiteral(const std::string& host, uint16_t port) {
+SocketAddress ToSocketAddress(const IpAddress& address, uint16_t port) {
   SocketAddress a;
-  auto* v4 = reinterpret_cast<sockaddr_in*>(&a.storage);
-  if (inet_pton(AF_INET, host.c_str(), &v4->sin_addr) == 1) {
+  if (address.is_v4()) {
+    auto* v4 = reinterpret_cast<sockaddr_in*>(&a.storage);
     v4->sin_family = AF_INET;
     v4->sin_port = htons(port);
+    std::memcpy(&v4->sin_addr, address.bytes().data(), 4);
     a.length = sizeof(sockaddr_in);
-    return a;
-  }
-  auto* v6 = reinterpret_cast<sockaddr_in6*>(&a.storage);
-  if (inet_pton(AF_INET6, host.c_str(), &v6->sin6_addr) == 1) {
+  } else {
+    auto* v6 = reinterpret_cast<sockaddr_in6*>(&a.storage);
     v6->sin6_family = AF_INET6;
     v6->sin6_port = htons(port);
+    std::memcpy(&v6->sin6_addr, address.bytes().data(), 16);
     a.length = sizeof(sockaddr_in6);
-    return a;
   }
-  return std::nullopt;
+  return a;
 }
 
 std::string FormatAddress(const SocketAddress& address) {
-  char text[INET6_ADDRSTRLEN] = {0};
-  if (address.storage.ss_family == AF_INET) {
-    auto* v4 = reinterpret_cast<const sockaddr_in*>(&address.storage);
-    inet_ntop(AF_INET, &v4->sin_addr, text, sizeof(text));
-    return std::string(text) + ":" + std::to_string(ntohs(v4->sin_port));
-  }
-  auto* v6 = reinterpret_cast<const sockaddr_in6*>(&address.storage);
-  inet_ntop(AF_INET6, &v6->sin6_addr, text, sizeof(text));
-  return std::string("[").append(text).append("]:").append(std::to_string(ntohs(v6->sin6_port)));
+  std::optional<IpAddress> ip = IpAddress::FromSockaddr(address.get());
+  if (!ip) return "?";
+  in_port_t port = ip->is_v4() ? reinterpret_cast<const sockaddr_in*>(address.get())->sin_port
+                               : reinterpret_cast<const sockaddr_in6*>(address.get())->sin6_port;
+  std::string text = ip->ToString();
+  return (ip->is_v4() ? text : "[" + text + "]") + ":" + std::to_string(ntohs(port));
 }
 
 namespace {
@@ -157,13 +153,13 @@ struct HostResolver::Impl : std::enable_shared_from_this<Impl> {
   }
 
   void Resolve(const std::string& host, uint16_t port, Callback cb) {
-    if (auto literal = ParseIpLiteral(host, port)) {
-      cb(std::vector<SocketAddress>{*literal});
+    if (std::optional<IpAddress> address = IpAddress::ParseHost(host)) {
+      cb(std::vector<SocketAddress>{ToSocketAddress(*address, port)});
       return;
     }
     if (host == "localhost") {
-      cb(std::vector<SocketAddress>{*ParseIpLiteral("127.0.0.1", port),
-                                    *ParseIpLiteral("::1", port)});
+      cb(std::vector<SocketAddress>{ToSocketAddress(IpAddress::V4(INADDR_LOOPBACK), port),
+                                    ToSocketAddress(*IpAddress::Parse("::1"), port)});
       return;
     }
     auto cached = cache.find(host);

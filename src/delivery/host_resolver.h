@@ -1,5 +1,6 @@
 // HostResolver: turns endpoint host names into socket addresses without blocking the
-// event loop. IP literals and "localhost" resolve at once; other names go to one
+// event loop. Addresses (in every form IpAddress::ParseHost reads, the same rule the
+// endpoint's parser uses) and "localhost" resolve at once; other names go to one
 // resolver thread (getaddrinfo), whose answers come back through EventLoop::Post and
 // are cached for a TTL (failures for a shorter one). Concurrent lookups of one name
 // share a single getaddrinfo call.
@@ -18,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "common/ip_address.h"
 #include "common/status.h"
 #include "env/env.h"
 #include "http/event_loop.h"
@@ -30,8 +32,7 @@ struct SocketAddress {
   const sockaddr* get() const { return reinterpret_cast<const sockaddr*>(&storage); }
 };
 
-// An IPv4 or IPv6 literal (no brackets) with `port`; nullopt if `host` is not one.
-std::optional<SocketAddress> ParseIpLiteral(const std::string& host, uint16_t port);
+SocketAddress ToSocketAddress(const IpAddress& address, uint16_t port);
 std::string FormatAddress(const SocketAddress& address);
 
 struct ResolverOptions {

@@ -15,9 +15,9 @@
 
 namespace cmq::delivery {
 
-PushConnection::PushConnection(http::EventLoop* loop, const TlsClientContext* tls,
-                               std::string host, ResponseLimits limits)
-    : loop_(loop), tls_(tls), host_(std::move(host)), parser_(limits) {}
+PushConnection::PushConnection(http::EventLoop* loop, const TlsClientContext* tls, std::string host,
+                               HttpResponseLimits limits)
+    : loop_(loop), tls_(tls), host_(std::move(host)), parser_(limits, HttpBodyMode::kDiscard) {}
 
 PushConnection::~PushConnection() {
   if (watching_) loop_->RemoveFd(fd_);
@@ -187,16 +187,16 @@ void PushConnection::ReadSome() {
     std::string error;
     ssize_t n = Read(buf, sizeof(buf), &again, &error);
     if (n > 0) {
-      ResponseParser::State s = parser_.Feed(std::string_view(buf, static_cast<size_t>(n)));
-      if (s == ResponseParser::State::kDone) {
+      HttpResponseParser::State s = parser_.Feed(std::string_view(buf, static_cast<size_t>(n)));
+      if (s == HttpResponseParser::State::kDone) {
         PushResult r;
         r.kind = PushResult::Kind::kResponse;
-        r.status = parser_.status();
+        r.status = parser_.response().status;
         r.reusable = parser_.reusable();
         Finish(std::move(r));
         return;
       }
-      if (s == ResponseParser::State::kError) {
+      if (s == HttpResponseParser::State::kError) {
         Fail(PushResult::Kind::kFailed, "bad response from " + peer_ + ": " + parser_.error());
         return;
       }
@@ -212,10 +212,10 @@ void PushConnection::ReadSome() {
         Fail(PushResult::Kind::kStale, "kept-alive connection to " + peer_ + " was closed");
         return;
       }
-      if (parser_.FinishOnEof() == ResponseParser::State::kDone) {
+      if (parser_.FeedEof() == HttpResponseParser::State::kDone) {
         PushResult r;
         r.kind = PushResult::Kind::kResponse;
-        r.status = parser_.status();
+        r.status = parser_.response().status;
         Finish(std::move(r));
         return;
       }

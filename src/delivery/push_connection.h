@@ -14,8 +14,8 @@
 #include <functional>
 #include <string>
 
+#include "common/http_response_parser.h"
 #include "delivery/host_resolver.h"
-#include "delivery/response_parser.h"
 #include "delivery/tls_context.h"
 #include "http/event_loop.h"
 
@@ -38,7 +38,7 @@ class PushConnection {
  public:
   // `loop` is not owned. `tls` (not owned) is null for plain http.
   PushConnection(http::EventLoop* loop, const TlsClientContext* tls, std::string host,
-                 ResponseLimits limits);
+                 HttpResponseLimits limits);
   ~PushConnection();
   PushConnection(const PushConnection&) = delete;
   PushConnection& operator=(const PushConnection&) = delete;
@@ -92,7 +92,7 @@ class PushConnection {
   std::string out_;
   size_t out_off_ = 0;
   int requests_ = 0;
-  ResponseParser parser_;
+  HttpResponseParser parser_;  // bodies discarded
   Done done_;
   std::function<void()> on_close_;
 };

@@ -5,7 +5,7 @@
 #include <string_view>
 
 #include "broker/topic_types.h"
-#include "delivery/endpoint_url.h"
+#include "common/endpoint_url.h"
 
 namespace cmq::delivery {
 

@@ -8,9 +8,9 @@
 #include <utility>
 #include <vector>
 
+#include "common/endpoint_url.h"
 #include "common/log.h"
 #include "common/strings.h"
-#include "delivery/endpoint_url.h"
 #include "delivery/push_connection.h"
 #include "delivery/push_request.h"
 #include "delivery/tls_context.h"
@@ -31,7 +31,7 @@ struct Pusher::Impl : std::enable_shared_from_this<Impl> {
     std::string pool_key;
     EndpointUrl url;
     broker::PushTask task;  // body dropped once the request is formatted
-    std::function<void(bool)> done;
+    Done done;
     size_t queued_bytes = 0;
     std::string request;
     std::unique_ptr<PushConnection> conn;
@@ -76,6 +76,7 @@ struct Pusher::Impl : std::enable_shared_from_this<Impl> {
       : loop(l), env(e), options(std::move(o)), resolver(l, e, options.resolver) {
     // Zero would park every task forever.
     options.max_outstanding_per_endpoint = std::max(1, options.max_outstanding_per_endpoint);
+    if (!options.policy) options.policy = std::make_shared<const PushNetworkPolicy>();
   }
 
   void Shutdown() {
@@ -89,12 +90,12 @@ struct Pusher::Impl : std::enable_shared_from_this<Impl> {
     endpoints.clear();
   }
 
-  // Completion that must not run inside Push (the caller may be the broker).
-  void CompleteLater(std::function<void(bool)> done) {
+  // Failure that must not complete inside Push (the caller may be the broker).
+  void FailLater(Done done, std::string why) {
     ++counters.failed;
     std::weak_ptr<Impl> weak = weak_from_this();
-    loop->Post([weak, done = std::move(done)] {
-      if (weak.lock()) done(false);
+    loop->Post([weak, done = std::move(done), why = std::move(why)] {
+      if (weak.lock()) done(false, why);
     });
   }
 
@@ -125,12 +126,12 @@ struct Pusher::Impl : std::enable_shared_from_this<Impl> {
     ep->unlogged_failures = 0;
   }
 
-  void Push(const broker::PushTask& task, std::function<void(bool)> done) {
+  void Push(const broker::PushTask& task, Done done) {
     auto url = ParseEndpointUrl(task.endpoint);
     if (!url.ok()) {
       CMQ_LOG_WARN("push of msgId %s failed: %s", task.msg_id.c_str(),
                    url.status().detail().c_str());
-      CompleteLater(std::move(done));
+      FailLater(std::move(done), url.status().detail());
       return;
     }
     std::string key = url->PoolKey();
@@ -146,10 +147,10 @@ struct Pusher::Impl : std::enable_shared_from_this<Impl> {
     size_t bytes = task.body.size() + task.endpoint.size() + kTaskOverheadBytes;
     if (ep->queue.size() >= options.max_queued_per_endpoint ||
         queued_bytes + bytes > options.max_queued_bytes) {
-      LogFailure(ep, "too many pushes waiting (" + std::to_string(ep->queue.size()) +
-                         " for this endpoint, " + std::to_string(queued_bytes) +
-                         " bytes in all)", task);
-      CompleteLater(std::move(done));
+      std::string why = "too many pushes waiting (" + std::to_string(ep->queue.size()) +
+                        " for this endpoint, " + std::to_string(queued_bytes) + " bytes in all)";
+      LogFailure(ep, why, task);
+      FailLater(std::move(done), why);
       MarkDirty(key);  // lets the pump drop an endpoint created just now
       return;
     }
@@ -250,9 +251,34 @@ struct Pusher::Impl : std::enable_shared_from_this<Impl> {
       Finish(id, false, addresses.status().detail());
       return;
     }
-    it->second->addresses = std::move(addresses).value();
-    it->second->next_address = 0;
-    ConnectNext(it->second.get());
+    Attempt* a = it->second.get();
+    a->addresses.clear();
+    a->next_address = 0;
+    std::string refused;      // for the log: each refused address and why
+    std::string_view reason;  // for the owner: why, without addresses
+    for (const SocketAddress& address : *addresses) {
+      std::optional<IpAddress> ip = IpAddress::FromSockaddr(address.get());
+      std::optional<std::string_view> why = ip ? options.policy->Refusal(*ip, a->url.port)
+                                               : std::optional<std::string_view>("not IP");
+      if (!why) {
+        a->addresses.push_back(address);
+        continue;
+      }
+      reason = *why;
+      refused +=
+          (refused.empty() ? "" : ", ") + FormatAddress(address) + " (" + std::string(*why) + ")";
+    }
+    if (a->addresses.empty()) {
+      Finish(id, false,
+             "refused: " + a->url.host + " is in a network pushes may not reach (" +
+                 std::string(reason) + ")",
+             "resolved to " + refused);
+      return;
+    }
+    if (!refused.empty()) {
+      CMQ_LOG_DEBUG("push to %s: not connecting to %s", a->url.host.c_str(), refused.c_str());
+    }
+    ConnectNext(a);
   }
 
   void ConnectNext(Attempt* a) {
@@ -349,8 +375,10 @@ struct Pusher::Impl : std::enable_shared_from_this<Impl> {
     Finish(id, false, "no complete response within " + std::to_string(options.timeout_ms) + " ms");
   }
 
-  // Ends attempt `id`; its connection, unless parked already, is closed.
-  void Finish(uint64_t id, bool delivered, const std::string& why) {
+  // Ends attempt `id`; its connection, unless parked already, is closed. A failure's
+  // `why` goes to the log and to `done`; `log_detail`, to the log only.
+  void Finish(uint64_t id, bool delivered, const std::string& why,
+              const std::string& log_detail = "") {
     auto node = running.extract(id);
     if (node.empty()) return;
     std::unique_ptr<Attempt> a = std::move(node.mapped());
@@ -362,11 +390,11 @@ struct Pusher::Impl : std::enable_shared_from_this<Impl> {
       ++counters.delivered;
     } else {
       ++counters.failed;
-      LogFailure(ep, why, a->task);
+      LogFailure(ep, log_detail.empty() ? why : why + " [" + log_detail + "]", a->task);
     }
-    std::function<void(bool)> done = std::move(a->done);
+    Done done = std::move(a->done);
     a.reset();  // closes a connection that was not parked
-    done(delivered);
+    done(delivered, delivered ? std::string_view() : std::string_view(why));
   }
 
   Stats GetStats() const {
@@ -386,9 +414,7 @@ Pusher::Pusher(http::EventLoop* loop, env::Env* env, PusherOptions options)
 
 Pusher::~Pusher() { impl_->Shutdown(); }
 
-void Pusher::Push(const broker::PushTask& task, std::function<void(bool delivered)> done) {
-  impl_->Push(task, std::move(done));
-}
+void Pusher::Push(const broker::PushTask& task, Done done) { impl_->Push(task, std::move(done)); }
 
 Pusher::Stats Pusher::stats() const { return impl_->GetStats(); }
 

@@ -11,9 +11,17 @@
 // `timeout_ms` of the attempt starting (the time a task waits in its endpoint's FIFO
 // does not count). Everything else fails it: other statuses (redirects are not
 // followed), name resolution, connect or TLS errors, malformed or truncated
-// responses, the timeout. A kept-alive connection that turns out closed before any
-// byte of a response is retried once on a fresh connection. Response bodies are read
-// (up to a limit) and ignored.
+// responses, the timeout, and an endpoint the network policy refuses. A kept-alive
+// connection that turns out closed before any byte of a response is retried once on a
+// fresh connection. Response bodies are read (up to a limit) and ignored.
+//
+// Network policy (defect 7, server-side request forgery): the endpoint's host is
+// resolved once per new connection, every address is checked with
+// `PusherOptions::policy`, and only an allowed address is connected to (the very
+// socket address that was checked, so a DNS answer that changes between check and
+// connect cannot slip through). If none is allowed the attempt fails with an error
+// that names the reason but not the resolved addresses (it is shown to the
+// subscription's owner); the log line has them.
 //
 // Thread: the event loop's, for every call and every callback. `done` is called
 // exactly once per Push, never inside Push itself (it may call Push again), and never
@@ -27,8 +35,9 @@
 #include <memory>
 
 #include "broker/topic_types.h"
+#include "common/http_response_parser.h"
+#include "common/push_network_policy.h"
 #include "delivery/host_resolver.h"
-#include "delivery/response_parser.h"
 #include "env/env.h"
 #include "http/event_loop.h"
 
@@ -43,7 +52,11 @@ struct PusherOptions {
   // server keep-alive, so the common case closes on our side first.
   int64_t idle_timeout_ms = 4000;
   bool verify_tls = true;  // https: check the certificate against the system CA store
-  ResponseLimits response;
+  // Which addresses pushes may connect to. Null: the built-in defaults.
+  std::shared_ptr<const PushNetworkPolicy> policy;
+  // Responses are parsed with bodies discarded: a body longer than this ends the
+  // response early (its connection is not reused).
+  HttpResponseLimits response{.max_header_bytes = 64 << 10, .max_body_bytes = 1 << 20};
   ResolverOptions resolver;
 };
 
@@ -67,7 +80,10 @@ class Pusher {
   Pusher(const Pusher&) = delete;
   Pusher& operator=(const Pusher&) = delete;
 
-  void Push(const broker::PushTask& task, std::function<void(bool delivered)> done);
+  // `done` gets the outcome and, for a failure, why (for the subscription's owner:
+  // no resolved addresses in it).
+  using Done = std::function<void(bool delivered, std::string_view error)>;
+  void Push(const broker::PushTask& task, Done done);
 
   Stats stats() const;
 

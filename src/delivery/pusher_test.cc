@@ -9,21 +9,23 @@
 #include <condition_variable>
 #include <mutex>
 
-#include "delivery/http_sink_for_test.h"
 #include "delivery/pusher_test_util.h"
+#include "http/scripted_server.h"
 
 namespace cmq::delivery {
 namespace {
 
-using testing::HttpSink;
+using http::HttpReply;
+using http::ReceivedRequest;
+using http::ScriptedReply;
+using http::ScriptedServer;
 using testing::MakeTask;
-using testing::SinkReply;
-using testing::SinkRequest;
-using testing::SinkResponse;
 
 class PusherTest : public testing::PusherFixture {};
 
-SinkReply Ok(const SinkRequest&) { return {SinkResponse(200, "ok"), SinkReply::Then::kKeepOpen}; }
+ScriptedReply Ok(const ReceivedRequest&) {
+  return {HttpReply(200, "ok"), ScriptedReply::Then::kKeepOpen};
+}
 
 // A port on 127.0.0.1 with nothing listening.
 uint16_t ClosedPort() {
@@ -39,32 +41,31 @@ uint16_t ClosedPort() {
 }
 
 TEST_F(PusherTest, JsonPushCarriesEveryHeader) {
-  HttpSink sink(Ok);
+  ScriptedServer sink(Ok);
   MakePusher();
   broker::PushTask task = MakeTask(sink.Url("/cgi/notify?k=v"), "msg-42");
   task.tags = {"a", "b"};
   EXPECT_EQ(PushAndWait(task), true);
   auto reqs = sink.requests();
   ASSERT_EQ(reqs.size(), 1u);
-  const SinkRequest& r = reqs[0];
+  const ReceivedRequest& r = reqs[0];
   std::string body = R"({"TopicOwner":1300000001,"topicName":"orders","subscriptionName":"hook",)"
                      R"("msgId":"msg-42","msgBody":"hello","publishTime":1700000000})";
   EXPECT_EQ(r.method, "POST");
   EXPECT_EQ(r.target, "/cgi/notify?k=v");
-  EXPECT_EQ(r.head.rfind("POST /cgi/notify?k=v HTTP/1.1\r\n", 0), 0u);
-  EXPECT_EQ(r.Header("host"), "127.0.0.1:" + std::to_string(sink.port()));
-  EXPECT_EQ(r.Header("content-type"), "text/plain");
-  EXPECT_EQ(r.Header("user-agent"), "Qcloud Notification Service Agent");
-  EXPECT_EQ(r.Header("x-cmq-message-id"), "msg-42");
-  EXPECT_EQ(r.Header("x-cmq-message-tag"), "a, b");
-  EXPECT_EQ(r.Header("content-length"), std::to_string(body.size()));
-  ASSERT_TRUE(r.Header("x-cmq-request-id").has_value());
-  EXPECT_FALSE(r.Header("x-cmq-request-id")->empty());
+  EXPECT_EQ(r.version_minor, 1);
+  EXPECT_EQ(r.HeaderOr("host"), "127.0.0.1:" + std::to_string(sink.port()));
+  EXPECT_EQ(r.HeaderOr("content-type"), "text/plain");
+  EXPECT_EQ(r.HeaderOr("user-agent"), "Qcloud Notification Service Agent");
+  EXPECT_EQ(r.HeaderOr("x-cmq-message-id"), "msg-42");
+  EXPECT_EQ(r.HeaderOr("x-cmq-message-tag"), "a, b");
+  EXPECT_EQ(r.HeaderOr("content-length"), std::to_string(body.size()));
+  EXPECT_FALSE(r.HeaderOr("x-cmq-request-id").empty());
   EXPECT_EQ(r.body, body);
 }
 
 TEST_F(PusherTest, SimplifiedPushIsTheRawBodyWithoutTagHeader) {
-  HttpSink sink(Ok);
+  ScriptedServer sink(Ok);
   MakePusher();
   broker::PushTask task = MakeTask(sink.Url("/"));
   task.format = broker::ContentFormat::kSimplified;
@@ -74,16 +75,16 @@ TEST_F(PusherTest, SimplifiedPushIsTheRawBodyWithoutTagHeader) {
   auto reqs = sink.requests();
   ASSERT_EQ(reqs.size(), 2u);
   EXPECT_EQ(reqs[0].body, "{\"raw\":true}");
-  EXPECT_FALSE(reqs[0].Header("x-cmq-message-tag").has_value());
+  EXPECT_EQ(reqs[0].Header("x-cmq-message-tag"), nullptr);
   // Every attempt has its own request id.
-  EXPECT_NE(reqs[0].Header("x-cmq-request-id"), reqs[1].Header("x-cmq-request-id"));
+  EXPECT_NE(reqs[0].HeaderOr("x-cmq-request-id"), reqs[1].HeaderOr("x-cmq-request-id"));
 }
 
 TEST_F(PusherTest, OnlyTwoHundredsAreDelivered) {
   std::atomic<int> status{200};
-  HttpSink sink([&](const SinkRequest&) {
+  ScriptedServer sink([&](const ReceivedRequest&) {
     std::string extra = status == 302 ? "Location: /elsewhere\r\n" : "";
-    return SinkReply{SinkResponse(status, "body", extra), SinkReply::Then::kKeepOpen};
+    return ScriptedReply{HttpReply(status, "body", extra), ScriptedReply::Then::kKeepOpen};
   });
   MakePusher();
   for (int s : {200, 201, 204, 299, 302, 304, 400, 404, 500, 503}) {
@@ -91,7 +92,7 @@ TEST_F(PusherTest, OnlyTwoHundredsAreDelivered) {
     EXPECT_EQ(PushAndWait(MakeTask(sink.Url())), s >= 200 && s < 300) << s;
   }
   // The redirect was not followed.
-  for (const SinkRequest& r : sink.requests()) EXPECT_EQ(r.target, "/push");
+  for (const ReceivedRequest& r : sink.requests()) EXPECT_EQ(r.target, "/push");
   EXPECT_EQ(sink.request_count(), 10u);
 }
 
@@ -103,7 +104,9 @@ TEST_F(PusherTest, ConnectionRefusedFails) {
 }
 
 TEST_F(PusherTest, SilentEndpointTimesOut) {
-  HttpSink sink([](const SinkRequest&) { return SinkReply{"", SinkReply::Then::kHoldSilent}; });
+  ScriptedServer sink([](const ReceivedRequest&) {
+    return ScriptedReply{"", ScriptedReply::Then::kHoldSilent};
+  });
   PusherOptions options;
   options.timeout_ms = 300;
   MakePusher(options);
@@ -112,9 +115,9 @@ TEST_F(PusherTest, SilentEndpointTimesOut) {
 }
 
 TEST_F(PusherTest, PartialResponseTimesOut) {
-  HttpSink sink([](const SinkRequest&) {
-    return SinkReply{"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc",
-                     SinkReply::Then::kHoldSilent};
+  ScriptedServer sink([](const ReceivedRequest&) {
+    return ScriptedReply{"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc",
+                         ScriptedReply::Then::kHoldSilent};
   });
   PusherOptions options;
   options.timeout_ms = 300;
@@ -124,13 +127,17 @@ TEST_F(PusherTest, PartialResponseTimesOut) {
 
 TEST_F(PusherTest, MalformedAndTruncatedResponsesFail) {
   std::atomic<int> n{0};
-  HttpSink sink([&](const SinkRequest&) {
+  ScriptedServer sink([&](const ReceivedRequest&) {
     switch (n++) {
-      case 0: return SinkReply{"garbage\r\n\r\n", SinkReply::Then::kClose};
-      case 1: return SinkReply{"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc",
-                               SinkReply::Then::kClose};
-      case 2: return SinkReply{"", SinkReply::Then::kClose};
-      default: return SinkReply{"HTTP/1.1 200 OK\r\n\r\nuntil close", SinkReply::Then::kClose};
+      case 0:
+        return ScriptedReply{"garbage\r\n\r\n", ScriptedReply::Then::kClose};
+      case 1:
+        return ScriptedReply{"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc",
+                             ScriptedReply::Then::kClose};
+      case 2:
+        return ScriptedReply{"", ScriptedReply::Then::kClose};
+      default:
+        return ScriptedReply{"HTTP/1.1 200 OK\r\n\r\nuntil close", ScriptedReply::Then::kClose};
     }
   });
   MakePusher();
@@ -147,7 +154,7 @@ TEST_F(PusherTest, BadEndpointFailsOutsidePush) {
 }
 
 TEST_F(PusherTest, KeepAliveCarriesManyPushesOnOneConnection) {
-  HttpSink sink(Ok);
+  ScriptedServer sink(Ok);
   PusherOptions options;
   options.max_outstanding_per_endpoint = 1;
   MakePusher(options);
@@ -161,14 +168,15 @@ TEST_F(PusherTest, KeepAliveCarriesManyPushesOnOneConnection) {
   // FIFO per endpoint.
   auto reqs = sink.requests();
   for (int i = 0; i < 50; ++i)
-    EXPECT_EQ(reqs[i].Header("x-cmq-message-id"), std::string("m").append(std::to_string(i)));
+    EXPECT_EQ(reqs[i].HeaderOr("x-cmq-message-id"), std::string("m").append(std::to_string(i)));
 }
 
 TEST_F(PusherTest, ChunkedResponsesKeepTheConnection) {
-  HttpSink sink([](const SinkRequest&) {
-    return SinkReply{"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
-                     "5\r\nhello\r\n3;x=y\r\nabc\r\n0\r\n\r\n",
-                     SinkReply::Then::kKeepOpen};
+  ScriptedServer sink([](const ReceivedRequest&) {
+    return ScriptedReply{
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+        "5\r\nhello\r\n3;x=y\r\nabc\r\n0\r\n\r\n",
+        ScriptedReply::Then::kKeepOpen};
   });
   PusherOptions options;
   options.max_outstanding_per_endpoint = 1;
@@ -180,8 +188,10 @@ TEST_F(PusherTest, ChunkedResponsesKeepTheConnection) {
 }
 
 TEST_F(PusherTest, DeadEndpointDoesNotHoldUpOthers) {
-  HttpSink dead([](const SinkRequest&) { return SinkReply{"", SinkReply::Then::kHoldSilent}; });
-  HttpSink alive(Ok);
+  ScriptedServer dead([](const ReceivedRequest&) {
+    return ScriptedReply{"", ScriptedReply::Then::kHoldSilent};
+  });
+  ScriptedServer alive(Ok);
   PusherOptions options;
   options.timeout_ms = 60000;  // the dead endpoint's pushes stay outstanding throughout
   options.max_outstanding_per_endpoint = 4;
@@ -211,10 +221,10 @@ TEST_F(PusherTest, OutstandingPushesPerEndpointAreBounded) {
   std::mutex mu;
   std::condition_variable cv;
   bool released = false;
-  HttpSink sink([&](const SinkRequest&) {
+  ScriptedServer sink([&](const ReceivedRequest&) {
     std::unique_lock<std::mutex> lock(mu);
     cv.wait_for(lock, std::chrono::seconds(10), [&] { return released; });
-    return SinkReply{SinkResponse(200), SinkReply::Then::kKeepOpen};
+    return ScriptedReply{HttpReply(200), ScriptedReply::Then::kKeepOpen};
   });
   PusherOptions options;
   options.max_outstanding_per_endpoint = 3;
@@ -240,9 +250,10 @@ TEST_F(PusherTest, StaleKeptAliveConnectionIsRetriedOnceOnAFreshOne) {
   // Connection 1 answers its first request, then closes on the second without a byte
   // (as a server whose idle timer fired at that moment would).
   std::atomic<int> seen_on_first{0};
-  HttpSink sink([&](const SinkRequest& r) {
-    if (r.connection == 1 && ++seen_on_first == 2) return SinkReply{"", SinkReply::Then::kClose};
-    return SinkReply{SinkResponse(200), SinkReply::Then::kKeepOpen};
+  ScriptedServer sink([&](const ReceivedRequest& r) {
+    if (r.connection == 1 && ++seen_on_first == 2)
+      return ScriptedReply{"", ScriptedReply::Then::kClose};
+    return ScriptedReply{HttpReply(200), ScriptedReply::Then::kKeepOpen};
   });
   MakePusher();
   EXPECT_EQ(PushAndWait(MakeTask(sink.Url(), "first")), true);
@@ -251,7 +262,7 @@ TEST_F(PusherTest, StaleKeptAliveConnectionIsRetriedOnceOnAFreshOne) {
   ASSERT_EQ(reqs.size(), 3u);
   EXPECT_EQ(reqs[1].connection, 1);
   EXPECT_EQ(reqs[2].connection, 2);
-  EXPECT_EQ(reqs[2].Header("x-cmq-message-id"), "second");
+  EXPECT_EQ(reqs[2].HeaderOr("x-cmq-message-id"), "second");
   EXPECT_EQ(pusher_->stats().stale_retries, 1u);
 }
 
@@ -259,12 +270,12 @@ TEST_F(PusherTest, StaleRetryHappensOnlyOnce) {
   // Every reused connection is closed on its second request; the retry runs on a
   // fresh connection, which then fails too: no third try.
   std::atomic<int> fresh_fails{0};
-  HttpSink sink([&](const SinkRequest& r) {
-    if (r.connection == 1 && r.Header("x-cmq-message-id") == "first") {
-      return SinkReply{SinkResponse(200), SinkReply::Then::kKeepOpen};
+  ScriptedServer sink([&](const ReceivedRequest& r) {
+    if (r.connection == 1 && r.HeaderOr("x-cmq-message-id") == "first") {
+      return ScriptedReply{HttpReply(200), ScriptedReply::Then::kKeepOpen};
     }
     ++fresh_fails;
-    return SinkReply{"", SinkReply::Then::kClose};
+    return ScriptedReply{"", ScriptedReply::Then::kClose};
   });
   MakePusher();
   EXPECT_EQ(PushAndWait(MakeTask(sink.Url(), "first")), true);
@@ -274,7 +285,7 @@ TEST_F(PusherTest, StaleRetryHappensOnlyOnce) {
 }
 
 TEST_F(PusherTest, IdleConnectionsAreClosedAfterTheIdleTimeout) {
-  HttpSink sink(Ok);
+  ScriptedServer sink(Ok);
   PusherOptions options;
   options.idle_timeout_ms = 50;
   MakePusher(options);
@@ -285,7 +296,9 @@ TEST_F(PusherTest, IdleConnectionsAreClosedAfterTheIdleTimeout) {
 }
 
 TEST_F(PusherTest, ServerClosingAnIdleConnectionIsNoticed) {
-  HttpSink sink([](const SinkRequest&) { return SinkReply{SinkResponse(200), SinkReply::Then::kClose}; });
+  ScriptedServer sink([](const ReceivedRequest&) {
+    return ScriptedReply{HttpReply(200), ScriptedReply::Then::kClose};
+  });
   MakePusher();
   EXPECT_EQ(PushAndWait(MakeTask(sink.Url())), true);
   ASSERT_TRUE(RunUntil([&] { return pusher_->stats().open_connections == 0; }));
@@ -294,7 +307,9 @@ TEST_F(PusherTest, ServerClosingAnIdleConnectionIsNoticed) {
 }
 
 TEST_F(PusherTest, FullEndpointQueueFailsTheExcess) {
-  HttpSink dead([](const SinkRequest&) { return SinkReply{"", SinkReply::Then::kHoldSilent}; });
+  ScriptedServer dead([](const ReceivedRequest&) {
+    return ScriptedReply{"", ScriptedReply::Then::kHoldSilent};
+  });
   PusherOptions options;
   options.timeout_ms = 60000;
   options.max_outstanding_per_endpoint = 1;
@@ -308,17 +323,83 @@ TEST_F(PusherTest, FullEndpointQueueFailsTheExcess) {
 }
 
 TEST_F(PusherTest, LocalhostNameIsResolved) {
-  HttpSink sink(Ok);
+  ScriptedServer sink(Ok);
   MakePusher();
   EXPECT_EQ(PushAndWait(MakeTask("http://localhost:" + std::to_string(sink.port()) + "/x")), true);
-  EXPECT_EQ(sink.requests()[0].Header("host"), "localhost:" + std::to_string(sink.port()));
+  EXPECT_EQ(sink.requests()[0].HeaderOr("host"), "localhost:" + std::to_string(sink.port()));
+}
+
+// Defect 7: the policy is applied to every resolved address before connecting.
+TEST_F(PusherTest, DefaultPolicyRefusesLoopbackLiteralsAndNamesWithoutConnecting) {
+  ScriptedServer sink(Ok);
+  PusherOptions options;
+  options.policy = std::make_shared<const PushNetworkPolicy>();
+  MakePusher(options);
+  std::string port = std::to_string(sink.port());
+  EXPECT_EQ(PushAndWait(MakeTask("http://127.0.0.1:" + port + "/")), false);
+  EXPECT_EQ(errors_.back(), "refused: 127.0.0.1 is in a network pushes may not reach (loopback)");
+  // The endpoint parser reads these as 127.0.0.1 too; none may reach the sink.
+  for (const char* host :
+       {"2130706433", "0x7f000001", "0177.0.0.1", "127.1", "[::ffff:127.0.0.1]"}) {
+    EXPECT_EQ(PushAndWait(MakeTask(std::string("http://") + host + ":" + port + "/")), false);
+    EXPECT_NE(errors_.back().find("(loopback)"), std::string::npos)
+        << host << ": " << errors_.back();
+  }
+  // A name is judged by what it resolves to (localhost: 127.0.0.1 and ::1), and the
+  // owner's error does not show the addresses.
+  EXPECT_EQ(PushAndWait(MakeTask("http://localhost:" + port + "/")), false);
+  EXPECT_EQ(errors_.back(), "refused: localhost is in a network pushes may not reach (loopback)");
+  EXPECT_EQ(sink.request_count(), 0u);
+  EXPECT_EQ(sink.connections_accepted(), 0);
+  EXPECT_EQ(pusher_->stats().connections_opened, 0u);
+}
+
+TEST_F(PusherTest, OnlyAllowedAddressesOfANameAreConnectedTo) {
+  // localhost resolves to 127.0.0.1 (where the sink is) and ::1; only ::1 is allowed,
+  // so the push must not reach the sink (it fails connecting to [::1]).
+  ScriptedServer sink(Ok);
+  PushNetworkPolicy::Lists lists;
+  lists.allow.push_back(*IpNetwork::Parse("::1"));
+  PusherOptions options;
+  options.policy = std::make_shared<const PushNetworkPolicy>(lists);
+  MakePusher(options);
+  EXPECT_EQ(PushAndWait(MakeTask("http://localhost:" + std::to_string(sink.port()) + "/")), false);
+  EXPECT_EQ(errors_.back().rfind("connect to [::1]:", 0), 0u) << errors_.back();
+  EXPECT_EQ(sink.request_count(), 0u);
+  EXPECT_EQ(sink.connections_accepted(), 0);
+}
+
+TEST_F(PusherTest, OwnListenerIsRefusedEvenWhenLoopbackIsAllowed) {
+  ScriptedServer sink(Ok);
+  PushNetworkPolicy::Lists lists;
+  lists.allow.push_back(*IpNetwork::Parse("127.0.0.0/8"));
+  auto policy = std::make_shared<PushNetworkPolicy>(lists);
+  policy->AddOwnPort(sink.port());  // as if the sink were cmqd's API
+  PusherOptions options;
+  options.policy = policy;
+  MakePusher(options);
+  EXPECT_EQ(PushAndWait(MakeTask(sink.Url())), false);
+  EXPECT_EQ(errors_.back(),
+            "refused: 127.0.0.1 is in a network pushes may not reach (cmqd's own listener)");
+  EXPECT_EQ(sink.request_count(), 0u);
+}
+
+TEST_F(PusherTest, FailuresSayWhy) {
+  ScriptedServer sink([](const ReceivedRequest&) { return ScriptedReply{HttpReply(503)}; });
+  MakePusher();
+  EXPECT_EQ(PushAndWait(MakeTask(sink.Url())), false);
+  EXPECT_EQ(errors_.back(), "HTTP status 503");
+  EXPECT_EQ(PushAndWait(MakeTask("http://127.0.0.1:" + std::to_string(ClosedPort()) + "/")), false);
+  EXPECT_NE(errors_.back().find("Connection refused"), std::string::npos) << errors_.back();
+  EXPECT_EQ(PushAndWait(MakeTask("ftp://h/")), false);
+  EXPECT_NE(errors_.back().find("must start with http:// or https://"), std::string::npos);
 }
 
 TEST_F(PusherTest, DoneMayPushAgain) {
-  HttpSink sink(Ok);
+  ScriptedServer sink(Ok);
   MakePusher();
   int chain = 0;
-  std::function<void(bool)> next = [&](bool ok) {
+  Pusher::Done next = [&](bool ok, std::string_view) {
     EXPECT_TRUE(ok);
     if (++chain < 5) pusher_->Push(MakeTask(sink.Url()), next);
   };

@@ -54,7 +54,16 @@ class PusherFixture : public ::testing::Test {
     return held;
   }
 
+  // The test sinks listen on 127.0.0.1, which the default policy refuses: unless the
+  // test brings its own policy, this one allows IPv4 loopback.
+  static std::shared_ptr<const PushNetworkPolicy> LoopbackAllowed() {
+    PushNetworkPolicy::Lists lists;
+    lists.allow.push_back(*IpNetwork::Parse("127.0.0.0/8"));
+    return std::make_shared<const PushNetworkPolicy>(lists);
+  }
+
   Pusher* MakePusher(PusherOptions options = {}) {
+    if (!options.policy) options.policy = LoopbackAllowed();
     pusher_ = std::make_unique<Pusher>(&loop_, env::PosixEnv(), std::move(options));
     return pusher_.get();
   }
@@ -63,9 +72,12 @@ class PusherFixture : public ::testing::Test {
   size_t Push(const broker::PushTask& task) {
     size_t i = outcomes_.size();
     outcomes_.emplace_back();
-    pusher_->Push(task, [this, i](bool ok) {
+    errors_.emplace_back();
+    pusher_->Push(task, [this, i](bool ok, std::string_view error) {
       EXPECT_FALSE(outcomes_[i].has_value()) << "done called twice";
+      EXPECT_EQ(ok, error.empty()) << error;
       outcomes_[i] = ok;
+      errors_[i] = error;
     });
     return i;
   }
@@ -87,6 +99,7 @@ class PusherFixture : public ::testing::Test {
   http::EventLoop loop_;
   std::unique_ptr<Pusher> pusher_;
   std::vector<std::optional<bool>> outcomes_;
+  std::vector<std::string> errors_;  // of failed outcomes
 };
 
 }  // namespace cmq::delivery::testing

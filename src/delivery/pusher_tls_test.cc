@@ -4,24 +4,23 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
-#include "delivery/http_sink_for_test.h"
 #include "delivery/pusher.h"
 #include "delivery/pusher_test_util.h"
+#include "http/scripted_server.h"
 
 namespace cmq::delivery {
 namespace {
 
-using testing::HttpSink;
+using http::HttpReply;
+using http::ReceivedRequest;
+using http::ScriptedReply;
+using http::ScriptedServer;
 using testing::MakeTask;
-using testing::SinkReply;
-using testing::SinkRequest;
-using testing::SinkResponse;
-using testing::SinkStream;
 
-class TlsSinkStream : public SinkStream {
+class TlsServerStream : public http::ServerStream {
  public:
-  explicit TlsSinkStream(SSL* ssl) : ssl_(ssl) {}
-  ~TlsSinkStream() override { SSL_free(ssl_); }
+  explicit TlsServerStream(SSL* ssl) : ssl_(ssl) {}
+  ~TlsServerStream() override { SSL_free(ssl_); }
   int Read(char* buf, int n) override { return SSL_read(ssl_, buf, n); }
   int Write(const char* buf, int n) override { return SSL_write(ssl_, buf, n); }
 
@@ -30,16 +29,19 @@ class TlsSinkStream : public SinkStream {
 };
 
 // An HTTPS sink on `ctx` (not owned).
-testing::SinkStreamFactory TlsStreams(SSL_CTX* ctx) {
-  return [ctx](int fd) -> std::unique_ptr<SinkStream> {
+http::ScriptedServerOptions TlsOptions(SSL_CTX* ctx) {
+  http::ScriptedServerOptions options;
+  options.scheme = "https";
+  options.streams = [ctx](int fd) -> std::unique_ptr<http::ServerStream> {
     SSL* ssl = SSL_new(ctx);
     SSL_set_fd(ssl, fd);
     if (SSL_accept(ssl) != 1) {
       SSL_free(ssl);
       return nullptr;
     }
-    return std::make_unique<TlsSinkStream>(ssl);
+    return std::make_unique<TlsServerStream>(ssl);
   };
+  return options;
 }
 
 // A server context with a fresh self-signed P-256 certificate for "localhost".
@@ -74,10 +76,12 @@ class PusherTlsTest : public testing::PusherFixture {
   SSL_CTX* server_ctx_ = nullptr;
 };
 
-SinkReply Ok(const SinkRequest&) { return {SinkResponse(200, "ok"), SinkReply::Then::kKeepOpen}; }
+ScriptedReply Ok(const ReceivedRequest&) {
+  return {HttpReply(200, "ok"), ScriptedReply::Then::kKeepOpen};
+}
 
 TEST_F(PusherTlsTest, PushesOverTlsWithVerificationOffAndReusesTheConnection) {
-  HttpSink sink(Ok, TlsStreams(server_ctx_), "https");
+  ScriptedServer sink(Ok, TlsOptions(server_ctx_));
   PusherOptions options;
   options.verify_tls = false;
   options.max_outstanding_per_endpoint = 1;
@@ -90,14 +94,14 @@ TEST_F(PusherTlsTest, PushesOverTlsWithVerificationOffAndReusesTheConnection) {
   auto reqs = sink.requests();
   ASSERT_EQ(reqs.size(), 5u);
   EXPECT_EQ(reqs[0].target, "/secure?x=1");
-  EXPECT_EQ(reqs[0].Header("x-cmq-message-tag"), "t");
-  EXPECT_EQ(reqs[0].Header("user-agent"), "Qcloud Notification Service Agent");
+  EXPECT_EQ(reqs[0].HeaderOr("x-cmq-message-tag"), "t");
+  EXPECT_EQ(reqs[0].HeaderOr("user-agent"), "Qcloud Notification Service Agent");
   EXPECT_NE(reqs[0].body.find("\"msgId\":\"tls-1\""), std::string::npos);
   EXPECT_EQ(sink.connections_accepted(), 1);
 }
 
 TEST_F(PusherTlsTest, UntrustedCertificateFailsWhenVerifying) {
-  HttpSink sink(Ok, TlsStreams(server_ctx_), "https");
+  ScriptedServer sink(Ok, TlsOptions(server_ctx_));
   MakePusher();  // verify_tls defaults to true
   EXPECT_EQ(PushAndWait(MakeTask(sink.Url())), false);
   EXPECT_EQ(sink.request_count(), 0u);
@@ -105,12 +109,12 @@ TEST_F(PusherTlsTest, UntrustedCertificateFailsWhenVerifying) {
 
 TEST_F(PusherTlsTest, TlsServerStatusesAndTimeouts) {
   std::atomic<int> n{0};
-  HttpSink sink(
-      [&](const SinkRequest&) {
-        if (n++ == 0) return SinkReply{SinkResponse(500), SinkReply::Then::kKeepOpen};
-        return SinkReply{"", SinkReply::Then::kHoldSilent};
+  ScriptedServer sink(
+      [&](const ReceivedRequest&) {
+        if (n++ == 0) return ScriptedReply{HttpReply(500), ScriptedReply::Then::kKeepOpen};
+        return ScriptedReply{"", ScriptedReply::Then::kHoldSilent};
       },
-      TlsStreams(server_ctx_), "https");
+      TlsOptions(server_ctx_));
   PusherOptions options;
   options.verify_tls = false;
   options.timeout_ms = 300;
@@ -121,7 +125,7 @@ TEST_F(PusherTlsTest, TlsServerStatusesAndTimeouts) {
 }
 
 TEST_F(PusherTlsTest, PlainHttpServerOnAnHttpsEndpointFails) {
-  HttpSink plain(Ok);
+  ScriptedServer plain(Ok);
   PusherOptions options;
   options.verify_tls = false;
   options.timeout_ms = 300;

@@ -4,7 +4,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
-#include "delivery/host_resolver.h"
+#include "common/ip_address.h"
 
 namespace cmq::delivery {
 
@@ -44,12 +44,14 @@ TlsClientContext::~TlsClientContext() { SSL_CTX_free(ctx_); }
 Result<SSL*> TlsClientContext::NewSession(int fd, const std::string& host) const {
   SSL* ssl = SSL_new(ctx_);
   if (ssl == nullptr) return Status(ErrorCode::kIoError, DrainOpenSslErrors("SSL_new failed"));
-  bool ip = ParseIpLiteral(host, 0).has_value();
+  // An address host (in any form the endpoint's parser reads) is checked against the
+  // certificate's IP entries and sends no SNI.
+  std::optional<IpAddress> ip = IpAddress::ParseHost(host);
   bool ok = SSL_set_fd(ssl, fd) == 1;
   if (ok && !ip) ok = SSL_set_tlsext_host_name(ssl, host.c_str()) == 1;
   if (ok && verify_peer_) {
     if (ip) {
-      ok = X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), host.c_str()) == 1;
+      ok = X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), ip->ToString().c_str()) == 1;
     } else {
       ok = SSL_set1_host(ssl, host.c_str()) == 1;
     }

@@ -101,8 +101,7 @@ TEST(CMQClientTest, StaleKeepAliveConnectionIsReopened) {
   int calls = 0;
   FakeCmqServer server([&calls](const FakeRequest&) {
     ++calls;
-    return client::testing::ScriptedReply{Success(R"("msgId":"1")"),
-                                          client::testing::ScriptedReply::Then::kClose};
+    return http::ScriptedReply{Success(R"("msgId":"1")"), http::ScriptedReply::Then::kClose};
   });
   auto client = server.Client();
   Queue queue("q", client);

@@ -1,6 +1,7 @@
-// Test-only: a CMQ-speaking scripted HTTP server for the SDK's unit tests. Each request
-// body is decoded into its parameters and handed to the test's responder, which
-// returns the raw HTTP bytes to send (usually Json(...) of an envelope).
+// Test-only: a CMQ-speaking scripted HTTP server for the SDK's unit tests, on top of
+// http::ScriptedServer. Each request's form (body, or query for GET) is decoded into
+// its parameters and handed to the test's responder, which returns the raw HTTP bytes
+// to send (usually Json(...) of an envelope).
 #pragma once
 
 #include <functional>
@@ -9,14 +10,14 @@
 #include <string>
 #include <vector>
 
-#include "client/scripted_http_server_for_test.h"
 #include "cmq/cmq_client.h"
 #include "common/form.h"
+#include "http/scripted_server.h"
 
 namespace cmq::sdk::testing {
 
 struct FakeRequest {
-  client::testing::ReceivedRequest raw;
+  http::ReceivedRequest raw;
   ParamList params;  // decoded from the body (POST) or the query (GET)
   std::string Get(std::string_view name) const {
     for (const auto& [k, v] : params) {
@@ -28,7 +29,9 @@ struct FakeRequest {
 };
 
 // An HTTP 200 with this JSON body.
-inline std::string Json(std::string_view body) { return client::testing::OkResponse(body); }
+inline std::string Json(std::string_view body) {
+  return http::HttpReply(200, body, "Content-Type: application/json\r\n");
+}
 // A success envelope with extra members, e.g. Success(R"("msgId":"7")").
 inline std::string Success(std::string_view members = "") {
   std::string body = R"({"code":0,"message":"","codeDesc":"Success","requestId":"r1")";
@@ -38,16 +41,14 @@ inline std::string Success(std::string_view members = "") {
 
 class FakeCmqServer {
  public:
-  using Responder = std::function<client::testing::ScriptedReply(const FakeRequest&)>;
+  using Responder = std::function<http::ScriptedReply(const FakeRequest&)>;
 
   // Replies with `reply` to every request.
   explicit FakeCmqServer(std::string reply = Success())
-      : FakeCmqServer([reply](const FakeRequest&) {
-          return client::testing::ScriptedReply{reply};
-        }) {}
+      : FakeCmqServer([reply](const FakeRequest&) { return http::ScriptedReply{reply}; }) {}
   explicit FakeCmqServer(Responder responder)
       : responder_(std::move(responder)),
-        server_([this](const client::testing::ReceivedRequest& raw) { return Handle(raw); }) {}
+        server_([this](const http::ReceivedRequest& raw) { return Handle(raw); }) {}
 
   std::string endpoint() const { return "http://127.0.0.1:" + std::to_string(server_.port()); }
   std::vector<FakeRequest> requests() {
@@ -58,8 +59,8 @@ class FakeCmqServer {
     std::vector<FakeRequest> all = requests();
     return all.empty() ? FakeRequest{} : all.back();
   }
-  int connections() { return server_.connections(); }
-  client::testing::ScriptedHttpServer& scripted() { return server_; }
+  int connections() { return server_.connections_accepted(); }
+  http::ScriptedServer& scripted() { return server_; }
 
   // A client for this server with a short read timeout.
   std::shared_ptr<CMQClient> Client(CMQClientOptions options = {}) {
@@ -68,14 +69,10 @@ class FakeCmqServer {
   }
 
  private:
-  client::testing::ScriptedReply Handle(const client::testing::ReceivedRequest& raw) {
+  http::ScriptedReply Handle(const http::ReceivedRequest& raw) {
     FakeRequest request;
     request.raw = raw;
-    std::string_view form = raw.body;
-    if (raw.method == "GET") {
-      size_t q = raw.target.find('?');
-      form = q == std::string::npos ? std::string_view() : std::string_view(raw.target).substr(q + 1);
-    }
+    std::string_view form = raw.method == "GET" ? raw.query : raw.body;
     Result<ParamList> params = DecodeForm(form);
     if (params.ok()) request.params = std::move(params).value();
     {
@@ -88,7 +85,7 @@ class FakeCmqServer {
   Responder responder_;
   std::mutex mu_;
   std::vector<FakeRequest> requests_;
-  client::testing::ScriptedHttpServer server_;  // last: its thread stops first
+  http::ScriptedServer server_;  // last: its threads stop first
 };
 
 }  // namespace cmq::sdk::testing

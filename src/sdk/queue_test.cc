@@ -104,14 +104,13 @@ TEST(QueueTest, NoMessageIsItsOwnException) {
 TEST(QueueTest, LongPollOutlastsTheReadTimeout) {
   FakeCmqServer server([](const FakeRequest& r) {
     if (r.Get("Action") == "SendMessage") {
-      return client::testing::ScriptedReply{"", client::testing::ScriptedReply::Then::kHoldSilent};
+      return http::ScriptedReply{"", http::ScriptedReply::Then::kHoldSilent};
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(500));  // a slow server
     if (r.Get("Action") == "BatchReceiveMessage") {
-      return client::testing::ScriptedReply{
-          Success(std::string(R"("msgInfoList":[{)") + kMessageJson + "}]")};
+      return http::ScriptedReply{Success(std::string(R"("msgInfoList":[{)") + kMessageJson + "}]")};
     }
-    return client::testing::ScriptedReply{Success(kMessageJson)};
+    return http::ScriptedReply{Success(kMessageJson)};
   });
   CMQClientOptions options;
   options.readTimeoutMs = 100;

@@ -44,6 +44,29 @@ Status ParseNumber(std::string_view key, std::string_view value, int64_t min, in
   return Status::Ok();
 }
 
+// The non-empty items of a comma-separated list, trimmed.
+std::vector<std::string> SplitList(std::string_view value) {
+  std::vector<std::string> items;
+  std::stringstream ss{std::string(value)};
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    item = Trim(item);
+    if (!item.empty()) items.push_back(std::move(item));
+  }
+  return items;
+}
+
+// A comma-separated list of networks ("10.0.0.0/8, fd00::/8"); empty for none.
+Status ParseNetworks(std::string_view key, std::string_view value, std::vector<IpNetwork>* out) {
+  out->clear();
+  for (const std::string& item : SplitList(value)) {
+    Result<IpNetwork> network = IpNetwork::Parse(item);
+    if (!network.ok()) return Invalid(std::string(key) + ": " + network.status().detail());
+    out->push_back(*network);
+  }
+  return Status::Ok();
+}
+
 Status ParseBool(std::string_view key, std::string_view value, bool* out) {
   if (value == "true" || value == "1" || value == "yes" || value == "on") {
     *out = true;
@@ -114,13 +137,7 @@ Status ApplySetting(std::string_view key, std::string_view value, Config* c) {
     return Status::Ok();
   }
   if (key == "public_hosts") {
-    c->api.verify.public_hosts.clear();
-    std::stringstream ss{std::string(value)};
-    std::string item;
-    while (std::getline(ss, item, ',')) {
-      item = Trim(item);
-      if (!item.empty()) c->api.verify.public_hosts.push_back(item);
-    }
+    c->api.verify.public_hosts = SplitList(value);
     return Status::Ok();
   }
   if (key == "https") return ParseBool(key, value, &c->api.https);
@@ -216,6 +233,8 @@ Status ApplySetting(std::string_view key, std::string_view value, Config* c) {
     return Status::Ok();
   }
   if (key == "push_verify_tls") return ParseBool(key, value, &c->push.verify_tls);
+  if (key == "push_deny_networks") return ParseNetworks(key, value, &c->push_networks.deny);
+  if (key == "push_allow_networks") return ParseNetworks(key, value, &c->push_networks.allow);
   if (key == "log_level") {
     if (value != "debug" && value != "info" && value != "warn" && value != "error") {
       return Invalid("log_level must be debug, info, warn or error");
@@ -438,6 +457,21 @@ dashes) or as "key = value" in the config file; flags win.
                                    endpoint's queue
   push_verify_tls = true           check https endpoints' certificates against the
                                    system CA store
+  push_deny_networks =             comma-separated networks (10.0.0.0/8, fd00::/8, or
+                                   one address) pushes may not reach, besides those
+                                   always refused: loopback (127.0.0.0/8, ::1),
+                                   link-local (169.254.0.0/16, fe80::/10),
+                                   unspecified, multicast, broadcast and reserved,
+                                   cloud metadata addresses and names; private
+                                   ranges (10/8, 172.16/12, 192.168/16, fc00::/7)
+                                   are reachable unless listed here
+  push_allow_networks =            networks pushes may reach although denied: the
+                                   most specific listed network decides, allow
+                                   winning a tie (127.0.0.0/8 allows IPv4 loopback,
+                                   10.1.0.0/16 inside a denied 10.0.0.0/8). Checked
+                                   at Subscribe for address hosts (4000/10630) and
+                                   on every resolved address before connecting;
+                                   cmqd's own port on this host is never reachable
   log_level = info                 debug, info, warn or error
   salvage = false                  (flag: --salvage) for an operator who accepts
                                    losing damaged records: when start-up finds the

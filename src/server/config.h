@@ -8,6 +8,7 @@
 
 #include "api/api.h"
 #include "auth/verifier.h"
+#include "common/push_network_policy.h"
 #include "common/status.h"
 #include "delivery/pusher.h"
 #include "http/server.h"
@@ -47,6 +48,9 @@ struct Config {
   api::ApiOptions api;
   http::ServerOptions http;
   delivery::PusherOptions push;  // HTTP push to subscription endpoints
+  // push_deny_networks / push_allow_networks; the daemon makes the policy that the api
+  // (at Subscribe) and the pusher (at connect) share.
+  PushNetworkPolicy::Lists push_networks;
 };
 
 // Parses argv, and reads the default account's key pair from the environment

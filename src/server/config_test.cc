@@ -195,6 +195,48 @@ TEST(ConfigTest, TopicAndPushSettingsInTheFile) {
   std::remove(path.c_str());
 }
 
+TEST(ConfigTest, PushNetworks) {
+  Config defaults;
+  bool help;
+  ASSERT_TRUE(Parse({}, &defaults, &help).ok());
+  EXPECT_TRUE(defaults.push_networks.deny.empty());
+  EXPECT_TRUE(defaults.push_networks.allow.empty());
+  for (const char* key : {"push_deny_networks =", "push_allow_networks =", "127.0.0.0/8",
+                          "169.254.0.0/16", "fe80::/10", "cloud metadata"}) {
+    EXPECT_NE(ConfigHelp().find(key), std::string::npos) << key;
+  }
+
+  std::string path = WriteFile(
+      "push_deny_networks = 10.0.0.0/8, fd00::/8\n"
+      "push_allow_networks = 127.0.0.0/8\n");
+  Config file;
+  ASSERT_TRUE(LoadConfigFile(path, &file).ok());
+  EXPECT_EQ(file.push_networks.deny, (std::vector<IpNetwork>{*IpNetwork::Parse("10.0.0.0/8"),
+                                                             *IpNetwork::Parse("fd00::/8")}));
+  EXPECT_EQ(file.push_networks.allow, std::vector<IpNetwork>{*IpNetwork::Parse("127.0.0.0/8")});
+  // A flag replaces the file's list; an empty one clears it.
+  Config flags;
+  ASSERT_TRUE(Parse({"--config", path, "--push-allow-networks", "10.1.0.0/16,192.0.2.7",
+                     "--push-deny-networks="},
+                    &flags, &help)
+                  .ok());
+  EXPECT_TRUE(flags.push_networks.deny.empty());
+  EXPECT_EQ(flags.push_networks.allow, (std::vector<IpNetwork>{*IpNetwork::Parse("10.1.0.0/16"),
+                                                               *IpNetwork::Parse("192.0.2.7/32")}));
+  std::remove(path.c_str());
+
+  for (const char* bad : {"10.0.0.1/8", "localhost", "10.0.0.0/33", "::1/129", "10.0.0.0/8;"}) {
+    Config c;
+    Status s = Parse({"--push-deny-networks", bad}, &c, &help);
+    EXPECT_FALSE(s.ok()) << bad;
+    EXPECT_NE(s.detail().find("push_deny_networks"), std::string::npos) << s.detail();
+    EXPECT_NE(s.detail().find(bad), std::string::npos) << s.detail();
+  }
+  Config typo;
+  Status s = Parse({"--push-allow-networks", "127.0.0.1/8"}, &typo, &help);
+  EXPECT_NE(s.detail().find("did you mean 127.0.0.0/8"), std::string::npos) << s.detail();
+}
+
 TEST(ConfigTest, TopicAndPushBadValues) {
   bool help;
   for (std::vector<std::string> args : std::vector<std::vector<std::string>>{

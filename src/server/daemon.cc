@@ -132,6 +132,12 @@ struct Daemon::Impl : public http::Handler {
     });
     CMQ_RETURN_IF_ERROR(StartupError("cannot start the journal writer", writing));
 
+    // One push network policy for Subscribe (api) and connect (pusher); it learns
+    // cmqd's own port once the listener has it.
+    auto push_policy = std::make_shared<PushNetworkPolicy>(config.push_networks);
+    config.api.push_policy = push_policy;
+    config.push.policy = push_policy;
+    push_policy->AddOwnPort(server->port());
     StartPushing();
     api = std::make_unique<api::Api>(broker.get(), &keys, env->clock(), config.api);
     CMQ_RETURN_IF_ERROR(StartupError("too low an open-file limit",
@@ -201,8 +207,8 @@ struct Daemon::Impl : public http::Handler {
     pusher = std::make_unique<delivery::Pusher>(&loop, env, config.push);
     broker->SetPushSink([this](broker::PushTask task) {
       uint64_t id = task.delivery_id;
-      pusher->Push(task, [this, id](bool delivered) {
-        broker->CompletePush(id, delivered);
+      pusher->Push(task, [this, id](bool delivered, std::string_view error) {
+        broker->CompletePush(id, delivered, error);
         ScheduleTick();
       });
     });

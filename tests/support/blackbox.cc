@@ -99,19 +99,19 @@ bool RawConnection::Readable(int64_t timeout_ms) {
 }
 
 ClientResult<HttpResponse> RawConnection::ReadResponse(int64_t timeout_ms) {
-  client::HttpResponseParser parser;
+  HttpResponseParser parser;
   int64_t deadline = SteadyMs() + timeout_ms;
   std::string data = std::move(pending_);
   pending_.clear();
   char buf[65536];
   while (true) {
     if (!data.empty()) {
-      client::HttpResponseParser::State s = parser.Feed(data);
+      HttpResponseParser::State s = parser.Feed(data);
       data.clear();
-      if (s == client::HttpResponseParser::State::kError) {
+      if (s == HttpResponseParser::State::kError) {
         return client::MakeError(client::ErrorKind::kProtocol, parser.error());
       }
-      if (s == client::HttpResponseParser::State::kDone) {
+      if (s == HttpResponseParser::State::kDone) {
         pending_ = std::string(parser.remainder());
         return std::move(parser.response());
       }
@@ -126,7 +126,7 @@ ClientResult<HttpResponse> RawConnection::ReadResponse(int64_t timeout_ms) {
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return client::MakeError(client::ErrorKind::kNetwork, "recv failed");
     if (n == 0) {
-      if (parser.FeedEof() == client::HttpResponseParser::State::kDone) {
+      if (parser.FeedEof() == HttpResponseParser::State::kDone) {
         return std::move(parser.response());
       }
       return client::MakeError(client::ErrorKind::kNetwork, "connection closed by the server");
@@ -299,7 +299,9 @@ std::unique_ptr<TestServer> SharedServerTest::server_;
 
 void SharedServerTest::SetUpTestSuite() {
   if (server_ && server_->process().running()) return;
-  server_ = std::make_unique<TestServer>(std::vector<std::string>{"--min-max-msg-heap-num", "1"});
+  // The suites' push endpoints are sinks on 127.0.0.1, which cmqd refuses by default.
+  server_ = std::make_unique<TestServer>(std::vector<std::string>{
+      "--min-max-msg-heap-num", "1", "--push-allow-networks", "127.0.0.0/8"});
   if (!server_->Start()) {
     fprintf(stderr, "cmqd did not start:\n%s\n", server_->process().output().c_str());
   }

@@ -16,8 +16,8 @@
 
 #include "client/caller.h"
 #include "client/client_error.h"
-#include "client/http_response_parser.h"
 #include "common/form.h"
+#include "common/http_response_parser.h"
 #include "common/json.h"
 #include "support/cmqd_process.h"
 
@@ -26,7 +26,6 @@ namespace cmq::testing {
 using client::Caller;
 using client::CallerOptions;
 using client::ClientResult;
-using client::HttpResponse;
 
 // A cmqd on a fresh temporary data directory that outlives restarts of the process.
 class TestServer {
@@ -121,7 +120,8 @@ std::string UniqueName(std::string_view prefix);
 int64_t NowSeconds();
 
 // Fixture: one cmqd per test suite (started by the first test of the suite, with
-// --min-max-msg-heap-num 1) and a Caller for it in `caller_`.
+// --min-max-msg-heap-num 1 and --push-allow-networks 127.0.0.0/8) and a Caller for it
+// in `caller_`.
 class SharedServerTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite();

@@ -1,8 +1,8 @@
-#include "delivery/endpoint_url.h"
+#include "common/endpoint_url.h"
 
 #include <gtest/gtest.h>
 
-namespace cmq::delivery {
+namespace cmq {
 namespace {
 
 TEST(EndpointUrlTest, SplitsHostPortAndTarget) {
@@ -43,6 +43,20 @@ TEST(EndpointUrlTest, Ipv6Literal) {
   EXPECT_EQ(u->port, 443);
 }
 
+TEST(EndpointUrlTest, AddressHostsInEveryFormAreReadOnce) {
+  EXPECT_EQ(ParseEndpointUrl("http://10.0.0.1/")->address->ToString(), "10.0.0.1");
+  EXPECT_EQ(ParseEndpointUrl("http://2130706433:81/")->address->ToString(), "127.0.0.1");
+  EXPECT_EQ(ParseEndpointUrl("http://0x7F000001/")->address->ToString(), "127.0.0.1");
+  EXPECT_EQ(ParseEndpointUrl("http://[::FFFF:127.0.0.1]/")->address->ToString(),
+            "::ffff:127.0.0.1");
+  EXPECT_FALSE(ParseEndpointUrl("http://hooks.example.com/")->address.has_value());
+  EXPECT_FALSE(ParseEndpointUrl("http://1.2.3.4.5/")->address.has_value()) << "a name";
+  EXPECT_TRUE(ParseEndpointUrl("http://a-b.c_d~e/").ok());
+  for (const char* bad : {"http://[1.2.3.4]/", "http://[::1%25eth0]/", "http://[fe80::zz]/"}) {
+    EXPECT_FALSE(ParseEndpointUrl(bad).ok()) << bad;
+  }
+}
+
 TEST(EndpointUrlTest, RejectsWhatCannotBeUsed) {
   for (const char* bad :
        {"", "ftp://h/", "http://", "http:///x", "http://h:/", "http://h:0/", "http://h:65536/",
@@ -56,4 +70,4 @@ TEST(EndpointUrlTest, RejectsWhatCannotBeUsed) {
 }
 
 }  // namespace
-}  // namespace cmq::delivery
+}  // namespace cmq

@@ -1,12 +1,15 @@
-#include "client/http_response_parser.h"
+#include "common/http_response_parser.h"
 
 #include <algorithm>
 #include <optional>
 
 #include "common/strings.h"
 
-namespace cmq::client {
+namespace cmq {
 namespace {
+
+// A chunk-size line (size, extensions) longer than this is an error.
+constexpr size_t kMaxChunkLine = 1024;
 
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -37,6 +40,10 @@ int HexDigit(char c) {
   return -1;
 }
 
+std::string Exceeds(const char* what, size_t limit) {
+  return std::string(what) + " exceed " + std::to_string(limit) + " bytes";
+}
+
 }  // namespace
 
 const std::string* HttpResponse::Header(std::string_view lower_name) const {
@@ -47,30 +54,35 @@ const std::string* HttpResponse::Header(std::string_view lower_name) const {
   return found;
 }
 
-HttpResponseParser::HttpResponseParser(HttpParserLimits limits) : limits_(limits) {}
+HttpResponseParser::HttpResponseParser(HttpResponseLimits limits, HttpBodyMode mode)
+    : limits_(limits), mode_(mode) {}
 
-void HttpResponseParser::Reset() {
-  no_body_ = false;
-  state_ = State::kNeedMore;
-  phase_ = Phase::kHead;
-  started_ = false;
-  error_.clear();
-  buf_.clear();
-  pos_ = 0;
-  remaining_ = 0;
-  trailer_bytes_ = 0;
-  response_ = HttpResponse();
-}
+void HttpResponseParser::Reset() { *this = HttpResponseParser(limits_, mode_); }
 
 std::string_view HttpResponseParser::remainder() const {
   if (state_ != State::kDone) return {};
   return std::string_view(buf_).substr(pos_);
 }
 
+bool HttpResponseParser::reusable() const {
+  return state_ == State::kDone && response_.keep_alive && remainder().empty();
+}
+
 HttpResponseParser::State HttpResponseParser::Fail(std::string message) {
   state_ = State::kError;
   error_ = std::move(message);
   return state_;
+}
+
+HttpResponseParser::State HttpResponseParser::Finish() {
+  phase_ = Phase::kDone;
+  state_ = State::kDone;
+  return state_;
+}
+
+HttpResponseParser::State HttpResponseParser::CutShort() {
+  response_.keep_alive = false;
+  return Finish();
 }
 
 HttpResponseParser::State HttpResponseParser::Feed(std::string_view data) {
@@ -91,18 +103,9 @@ HttpResponseParser::State HttpResponseParser::Feed(std::string_view data) {
 
 HttpResponseParser::State HttpResponseParser::FeedEof() {
   if (state_ != State::kNeedMore) return state_;
-  if (phase_ == Phase::kUntilClose) {
-    response_.keep_alive = false;
-    Finish();
-    return state_;
-  }
+  if (phase_ == Phase::kUntilClose) return CutShort();
   if (!started_) return Fail("connection closed before any response byte");
   return Fail("connection closed in the middle of the response");
-}
-
-void HttpResponseParser::Finish() {
-  phase_ = Phase::kDone;
-  state_ = State::kDone;
 }
 
 bool HttpResponseParser::NextLine(std::string_view* line) {
@@ -115,13 +118,20 @@ bool HttpResponseParser::NextLine(std::string_view* line) {
   return true;
 }
 
+void HttpResponseParser::TakeBody(uint64_t limit) {
+  size_t take = static_cast<size_t>(std::min<uint64_t>(limit, buf_.size() - pos_));
+  if (mode_ == HttpBodyMode::kKeep) response_.body.append(buf_, pos_, take);
+  pos_ += take;
+  body_bytes_ += take;
+}
+
 bool HttpResponseParser::ParseHead(std::string_view head) {
   // Status line: HTTP/1.x SP 3DIGIT [SP reason]
   size_t eol = head.find('\n');
   std::string_view status_line = head.substr(0, eol);
   if (!status_line.empty() && status_line.back() == '\r') status_line.remove_suffix(1);
-  if (status_line.size() < 12 || status_line.substr(0, 7) != "HTTP/1." ||
-      status_line[7] < '0' || status_line[7] > '9' || status_line[8] != ' ') {
+  if (status_line.size() < 12 || status_line.substr(0, 7) != "HTTP/1." || status_line[7] < '0' ||
+      status_line[7] > '9' || status_line[8] != ' ') {
     Fail("malformed status line");
     return false;
   }
@@ -150,8 +160,15 @@ bool HttpResponseParser::ParseHead(std::string_view head) {
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.empty()) break;
     if (line.front() == ' ' || line.front() == '\t') {
-      Fail("obsolete header line folding");
-      return false;
+      // Obsolete folding continues the previous field's value (RFC 9112 5.2).
+      if (response_.headers.empty()) {
+        Fail("folded line without a header to continue");
+        return false;
+      }
+      std::string& value = response_.headers.back().second;
+      std::string_view more = Trim(line);
+      if (!more.empty()) value.append(value.empty() ? "" : " ").append(more);
+      continue;
     }
     size_t colon = line.find(':');
     if (colon == std::string_view::npos || colon == 0) {
@@ -168,8 +185,61 @@ bool HttpResponseParser::ParseHead(std::string_view head) {
   return true;
 }
 
+HttpResponseParser::State HttpResponseParser::StartBody() {
+  const std::string* connection = response_.Header("connection");
+  if (response_.version_minor == 0) {
+    response_.keep_alive = connection && HasToken(*connection, "keep-alive");
+  } else {
+    response_.keep_alive = !(connection && HasToken(*connection, "close"));
+  }
+  std::optional<uint64_t> length;
+  for (const auto& [name, value] : response_.headers) {
+    if (name != "content-length") continue;
+    std::optional<uint64_t> v = ParseUint64(Trim(value));
+    if (!v || (length && *length != *v)) return Fail("invalid content-length");
+    length = v;
+  }
+  if (no_body_ || response_.status == 204 || response_.status == 304) return Finish();
+  bool keep = mode_ == HttpBodyMode::kKeep;
+  if (const std::string* te = response_.Header("transfer-encoding")) {
+    // A length next to a transfer coding is a smuggling hint: never reuse.
+    if (length) response_.keep_alive = false;
+    std::string_view codings = Trim(*te);
+    size_t comma = codings.rfind(',');
+    std::string_view last =
+        Trim(comma == std::string_view::npos ? codings : codings.substr(comma + 1));
+    bool chunked = EqualsIgnoreCase(last, "chunked");
+    // Only chunked alone frames a body that can be handed over as sent.
+    if (keep && (!chunked || comma != std::string_view::npos)) {
+      return Fail("unsupported transfer-encoding: " + *te);
+    }
+    if (chunked) {
+      phase_ = Phase::kChunkSize;
+      return state_;
+    }
+    response_.keep_alive = false;
+    phase_ = Phase::kUntilClose;
+    return state_;
+  }
+  if (length) {
+    if (*length > limits_.max_body_bytes) {
+      if (keep) return Fail(Exceeds("response body", limits_.max_body_bytes));
+      return CutShort();
+    }
+    if (*length == 0) return Finish();
+    remaining_ = *length;
+    if (keep) response_.body.reserve(*length);
+    phase_ = Phase::kFixedBody;
+    return state_;
+  }
+  response_.keep_alive = false;
+  phase_ = Phase::kUntilClose;
+  return state_;
+}
+
 HttpResponseParser::State HttpResponseParser::Advance() {
-  while (true) {
+  bool keep = mode_ == HttpBodyMode::kKeep;
+  while (state_ == State::kNeedMore) {
     switch (phase_) {
       case Phase::kHead: {
         size_t end = buf_.find("\n\r\n", pos_);
@@ -179,97 +249,47 @@ HttpResponseParser::State HttpResponseParser::Advance() {
           end = bare;
           end_len = 2;
         }
-        if (end == std::string::npos) {
-          if (buf_.size() - pos_ > limits_.max_header_bytes) {
-            return Fail("response headers exceed " + std::to_string(limits_.max_header_bytes) +
-                        " bytes");
-          }
-          return state_;
+        size_t head_bytes = end == std::string::npos ? buf_.size() - pos_ : end + end_len - pos_;
+        if (head_bytes > limits_.max_header_bytes) {
+          return Fail(Exceeds("response headers", limits_.max_header_bytes));
         }
-        if (end + end_len - pos_ > limits_.max_header_bytes) {
-          return Fail("response headers exceed " + std::to_string(limits_.max_header_bytes) +
-                      " bytes");
-        }
+        if (end == std::string::npos) return state_;
         std::string_view head(buf_.data() + pos_, end + 1 - pos_);
         pos_ = end + end_len;
         if (!ParseHead(head)) return state_;
-        int status = response_.status;
-        if (status < 200) {
-          if (status == 101) return Fail("unexpected protocol switch (101)");
+        if (response_.status < 200) {
+          if (response_.status == 101) return Fail("unexpected protocol switch (101)");
           continue;  // interim response such as 100 Continue: the real one follows
         }
-        const std::string* connection = response_.Header("connection");
-        if (response_.version_minor == 0) {
-          response_.keep_alive = connection && HasToken(*connection, "keep-alive");
-        } else {
-          response_.keep_alive = !(connection && HasToken(*connection, "close"));
-        }
-        if (no_body_ || status == 204 || status == 304) {
-          Finish();
-          return state_;
-        }
-        const std::string* te = response_.Header("transfer-encoding");
-        if (te != nullptr) {
-          // Only chunked (as the last coding) frames a body we can read.
-          std::string_view codings = Trim(*te);
-          size_t comma = codings.rfind(',');
-          std::string_view last =
-              Trim(comma == std::string_view::npos ? codings : codings.substr(comma + 1));
-          if (!EqualsIgnoreCase(last, "chunked")) {
-            return Fail("unsupported transfer-encoding: " + *te);
-          }
-          if (codings.find(',') != std::string_view::npos) {
-            return Fail("unsupported transfer-encoding: " + *te);
-          }
-          phase_ = Phase::kChunkSize;
-          continue;
-        }
-        std::optional<uint64_t> length;
-        for (const auto& [name, value] : response_.headers) {
-          if (name != "content-length") continue;
-          std::optional<uint64_t> v = ParseUint64(Trim(value));
-          if (!v || (length && *length != *v)) return Fail("invalid content-length");
-          length = v;
-        }
-        if (length) {
-          if (*length > limits_.max_body_bytes) {
-            return Fail("response body exceeds " + std::to_string(limits_.max_body_bytes) +
-                        " bytes");
-          }
-          remaining_ = *length;
-          response_.body.reserve(*length);
-          phase_ = Phase::kFixedBody;
-        } else {
-          phase_ = Phase::kUntilClose;
-        }
+        StartBody();
         continue;
       }
       case Phase::kFixedBody: {
-        size_t take = std::min<uint64_t>(remaining_, buf_.size() - pos_);
-        response_.body.append(buf_, pos_, take);
-        pos_ += take;
-        remaining_ -= take;
-        if (remaining_ == 0) {
-          Finish();
-          return state_;
-        }
+        uint64_t before = body_bytes_;
+        TakeBody(remaining_);
+        remaining_ -= body_bytes_ - before;
+        if (remaining_ == 0) return Finish();
         return state_;
       }
       case Phase::kUntilClose: {
-        if (buf_.size() - pos_ > limits_.max_body_bytes - response_.body.size()) {
-          return Fail("response body exceeds " + std::to_string(limits_.max_body_bytes) +
-                      " bytes");
+        uint64_t room = limits_.max_body_bytes - body_bytes_;
+        if (buf_.size() - pos_ > room) {
+          if (keep) return Fail(Exceeds("response body", limits_.max_body_bytes));
+          TakeBody(room);  // up to the limit exactly, however the bytes arrived
+          return CutShort();
         }
-        response_.body.append(buf_, pos_, std::string::npos);
-        pos_ = buf_.size();
+        TakeBody(UINT64_MAX);
         return state_;
       }
       case Phase::kChunkSize: {
         std::string_view line;
+        size_t start = pos_;
         if (!NextLine(&line)) {
-          if (buf_.size() - pos_ > 1024) return Fail("chunk size line too long");
+          if (buf_.size() - pos_ > kMaxChunkLine) return Fail("chunk size line too long");
           return state_;
         }
+        // Measured like an incomplete line: every byte before the '\n'.
+        if (pos_ - start - 1 > kMaxChunkLine) return Fail("chunk size line too long");
         std::string_view digits = Trim(line.substr(0, line.find(';')));
         if (digits.empty() || digits.size() > 15) return Fail("invalid chunk size");
         uint64_t size = 0;
@@ -278,19 +298,18 @@ HttpResponseParser::State HttpResponseParser::Advance() {
           if (d < 0) return Fail("invalid chunk size");
           size = size * 16 + static_cast<uint64_t>(d);
         }
-        if (size > limits_.max_body_bytes - response_.body.size()) {
-          return Fail("response body exceeds " + std::to_string(limits_.max_body_bytes) +
-                      " bytes");
+        if (size > limits_.max_body_bytes - body_bytes_) {
+          if (keep) return Fail(Exceeds("response body", limits_.max_body_bytes));
+          return CutShort();
         }
         remaining_ = size;
         phase_ = size == 0 ? Phase::kTrailers : Phase::kChunkData;
         continue;
       }
       case Phase::kChunkData: {
-        size_t take = std::min<uint64_t>(remaining_, buf_.size() - pos_);
-        response_.body.append(buf_, pos_, take);
-        pos_ += take;
-        remaining_ -= take;
+        uint64_t before = body_bytes_;
+        TakeBody(remaining_);
+        remaining_ -= body_bytes_ - before;
         if (remaining_ > 0) return state_;
         phase_ = Phase::kChunkDataEnd;
         continue;
@@ -316,16 +335,14 @@ HttpResponseParser::State HttpResponseParser::Advance() {
         }
         trailer_bytes_ += pos_ - before;
         if (trailer_bytes_ > limits_.max_header_bytes) return Fail("response trailers too long");
-        if (line.empty()) {
-          Finish();
-          return state_;
-        }
+        if (line.empty()) return Finish();
         continue;  // trailer fields are ignored
       }
       case Phase::kDone:
         return state_;
     }
   }
+  return state_;
 }
 
-}  // namespace cmq::client
+}  // namespace cmq

@@ -1,8 +1,8 @@
-#include "delivery/endpoint_url.h"
+#include "common/endpoint_url.h"
 
 #include "common/strings.h"
 
-namespace cmq::delivery {
+namespace cmq {
 namespace {
 
 Status Bad(std::string_view url, const char* why) {
@@ -11,8 +11,8 @@ Status Bad(std::string_view url, const char* why) {
 }
 
 bool IsHostChar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-         c == '-' || c == '.' || c == '_';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '.' || c == '_' || c == '~';
 }
 
 }  // namespace
@@ -56,11 +56,8 @@ Result<EndpointUrl> ParseEndpointUrl(std::string_view url) {
       if (port_text.empty()) return Bad(url, "empty port");
     }
     if (host.empty()) return Bad(url, "empty host");
-    for (char c : host) {
-      if (!(isxdigit(static_cast<unsigned char>(c)) || c == ':' || c == '.')) {
-        return Bad(url, "bad IPv6 literal");
-      }
-    }
+    out.address = IpAddress::Parse(host);
+    if (!out.address || out.address->is_v4()) return Bad(url, "bad IPv6 literal");
   } else {
     size_t colon = authority.find(':');
     host = authority.substr(0, colon);
@@ -84,6 +81,7 @@ Result<EndpointUrl> ParseEndpointUrl(std::string_view url) {
     out.port = static_cast<uint16_t>(*port);
   }
   out.host = AsciiLower(host);
+  if (!out.address) out.address = IpAddress::ParseHost(out.host);
   out.host_header = std::string(authority);
   size_t fragment = tail.find('#');
   if (fragment != std::string_view::npos) tail = tail.substr(0, fragment);
@@ -97,4 +95,4 @@ Result<EndpointUrl> ParseEndpointUrl(std::string_view url) {
   return out;
 }
 
-}  // namespace cmq::delivery
+}  // namespace cmq
