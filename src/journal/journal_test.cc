@@ -12,6 +12,7 @@
 
 #include "common/coding.h"
 #include "env/fault_env.h"
+#include "journal/fake_loop_for_test.h"
 #include "journal/segment_format.h"
 
 namespace cmq::journal {
@@ -19,48 +20,13 @@ namespace {
 
 using env::OpenMode;
 
-constexpr auto kWaitLimit = std::chrono::seconds(20);
+constexpr auto kWaitLimit = FakeLoop::kWaitLimit;
 
 struct Rec {
   RecordType type;
   std::string payload;
   Location loc;
   bool operator==(const Rec&) const = default;
-};
-
-// Stands in for the event loop: the writer's wakeup hook signals it, and tests wait
-// here (bounded) for a condition, running completions like the loop would.
-class FakeLoop {
- public:
-  std::function<void()> Hook() {
-    return [this] {
-      std::lock_guard<std::mutex> lock(mu_);
-      ++wakeups_;
-      cv_.notify_all();
-    };
-  }
-  // Runs j->RunCompletions() until `done()` holds; false after the time limit.
-  bool RunUntil(Journal* j, const std::function<bool()>& done) {
-    auto deadline = std::chrono::steady_clock::now() + kWaitLimit;
-    std::unique_lock<std::mutex> lock(mu_);
-    while (true) {
-      uint64_t seen = wakeups_;
-      lock.unlock();
-      j->RunCompletions();
-      bool ok = done();
-      lock.lock();
-      if (ok) return true;
-      if (!cv_.wait_until(lock, deadline, [&] { return wakeups_ != seen; })) return false;
-    }
-  }
-  bool WaitDurable(Journal* j, Lsn lsn) {
-    return RunUntil(j, [&] { return j->Stats().durable_lsn >= lsn || j->Stats().failed; });
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  uint64_t wakeups_ = 0;
 };
 
 std::string Payload(int i, size_t size) {
