@@ -579,6 +579,7 @@ Broker::Stats Broker::GetStats() const {
   s.parked_receives = static_cast<int64_t>(m.waiters.size());
   s.topics = static_cast<int64_t>(m.topics.size());
   s.pending_deliveries = m.pending_deliveries;
+  s.reclaim_stopped = m.reclaim_stopped;
   size_t bytes = m.waiters.MemoryBytes();
   for (const auto& [uid, q] : m.queues) bytes += q->MemoryBytes();
   // Topic messages: a map node and the deliveries vector each (an estimate).

@@ -173,6 +173,7 @@ class Broker {
     int64_t topics = 0;
     int64_t pending_deliveries = 0;  // (topic message, subscription) pairs, all topics
     int64_t memory_bytes = 0;        // estimate of the broker's own memory (bodies excluded)
+    bool reclaim_stopped = false;    // the log refused to drop segments (it failed)
   };
   Stats GetStats() const;
 

@@ -104,6 +104,7 @@ struct Broker::Impl {
     int64_t finished_ms = INT64_MIN / 2;
   };
   ReclaimScan scan;
+  bool reclaim_stopped = false;  // the log refused a drop: no more reclamation
 
   // Callbacks to run once the current call's state changes are complete.
   std::vector<std::function<void()>> ready;

@@ -2,7 +2,8 @@
 // dropped (every segment starts with a snapshot of the metadata, so nothing else in
 // them is needed). A sealed segment that is mostly dead but still holds a few live
 // bodies is emptied by copying those messages forward (a relocate record with the
-// message's full state and body), a bounded amount of work per Tick.
+// message's full state and body), a bounded amount of work per Tick. The log performs
+// a drop only once the copies are durable (RecordLog::DropSegmentsBefore).
 #include <algorithm>
 
 #include "broker/broker_impl.h"
@@ -17,10 +18,19 @@ constexpr int64_t kRescanDelayMs = 1000;
 }  // namespace
 
 void Broker::Impl::DropDeadSegments() {
+  if (reclaim_stopped) return;
   uint32_t current = log->CurrentSegment();
   auto first = usage.FirstLive();
   uint32_t target = first ? std::min(*first, current) : current;
-  if (target > log->OldestSegment()) (void)log->DropSegmentsBefore(target);
+  if (target <= log->OldestSegment()) return;
+  Status s = log->DropSegmentsBefore(target);
+  if (!s.ok()) {
+    // Only a failed log, or a broken promise about `target`, refuses a drop. Either way
+    // no segment may go any more; what the log holds stays readable.
+    if (s.error() == ErrorCode::kStorageFailed) storage_failed = true;
+    reclaim_stopped = true;
+    scan.active = false;
+  }
 }
 
 bool Broker::Impl::Relocate(Queue* q, uint64_t pos, int64_t now) {
@@ -46,8 +56,9 @@ bool Broker::Impl::Relocate(Queue* q, uint64_t pos, int64_t now) {
 }
 
 void Broker::Impl::Reclaim(int64_t now) {
+  if (storage_failed || reclaim_stopped) return;
   DropDeadSegments();
-  if (storage_failed) return;
+  if (storage_failed || reclaim_stopped) return;
   if (!scan.active) {
     auto first = usage.FirstLive();
     if (!first || *first >= log->CurrentSegment() || !usage.IsSparse(*first)) return;

@@ -70,7 +70,7 @@ TEST(MemRecordLogTest, SegmentsPreamblesAndDropping) {
   auto b = AppendStr(&log, 5, "b");
   EXPECT_EQ(SegmentOf(*b), 2u);
   EXPECT_EQ(log.CurrentSegment(), 2u);
-  EXPECT_FALSE(log.DropSegmentsBefore(3).ok());
+  EXPECT_EQ(log.DropSegmentsBefore(3).error(), ErrorCode::kInternal);
   ASSERT_TRUE(log.DropSegmentsBefore(2).ok());
   EXPECT_EQ(log.OldestSegment(), 2u);
   auto records = log.Records();
@@ -82,6 +82,28 @@ TEST(MemRecordLogTest, SegmentsPreamblesAndDropping) {
   log.SetSegmentCapacity(64);
   for (int i = 0; i < 10; ++i) ASSERT_TRUE(AppendStr(&log, 5, std::string(30, 'x')).ok());
   EXPECT_GT(log.CurrentSegment(), 4u);
+}
+
+// A drop waits for the records appended before it; CloneDurable shows what a power
+// cut leaves meanwhile.
+TEST(MemRecordLogTest, DropsWaitForDurabilityAsInTheJournal) {
+  MemRecordLog log;
+  log.SetAutoDurable(false);
+  ASSERT_TRUE(AppendStr(&log, 5, "a").ok());
+  log.Roll();
+  ASSERT_TRUE(AppendStr(&log, 5, "b").ok());
+  log.MakeDurableUpTo(1);
+  ASSERT_TRUE(log.DropSegmentsBefore(2).ok());
+  EXPECT_EQ(log.OldestSegment(), 1u);
+  auto cut = log.CloneDurable();
+  ASSERT_EQ(cut->Records().size(), 1u);
+  EXPECT_EQ(cut->Records()[0].payload, "a");
+  EXPECT_EQ(cut->CurrentSegment(), 1u);
+  log.MakeDurableUpTo(2);
+  EXPECT_EQ(log.OldestSegment(), 2u);
+  cut = log.CloneDurable();
+  ASSERT_EQ(cut->Records().size(), 1u);
+  EXPECT_EQ(cut->Records()[0].payload, "b");
 }
 
 TEST(MemRecordLogTest, DiskFullSwitch) {

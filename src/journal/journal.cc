@@ -28,6 +28,7 @@
 #include <optional>
 #include <vector>
 
+#include "journal/drop_marker.h"
 #include "journal/segment_format.h"
 
 namespace cmq::journal {
@@ -91,6 +92,16 @@ struct Journal::Impl {
   std::unique_ptr<env::Env::Thread> writer;
   uint64_t recovered_records = 0;
   bool truncated_tail = false;
+  // Drops asked for and not done yet, in order: segments below `keep_from` go once
+  // `after` (the last record appended when it was asked for) is durable; `after`
+  // lies in segment `after_segment`.
+  struct PendingDrop {
+    uint32_t keep_from = 0;
+    Lsn after = 0;
+    uint32_t after_segment = 0;
+  };
+  std::deque<PendingDrop> drops;
+  uint32_t drop_asked = 0;  // the highest keep_from asked for
 
   // ---- shared, guarded by mu ----
   mutable std::mutex mu;
@@ -161,6 +172,9 @@ struct Journal::Impl {
   // Queues raw bytes at the append position of the current segment. False if the
   // journal has failed (nothing queued).
   bool Queue(std::string_view frame_header, std::span<const std::string_view> parts, bool new_lsn);
+  // Performs the drops whose records are durable now; fails the journal on an I/O error.
+  void RunDueDrops();
+  Status RemoveSegmentsBefore(const PendingDrop& drop);
   uint64_t UsableSpare(uint64_t capacity) const {
     uint64_t overhead = kHeaderSize + preamble_bytes + max_record;
     return capacity > overhead ? capacity - overhead : 0;
@@ -461,6 +475,43 @@ bool Journal::Impl::Queue(std::string_view frame_header, std::span<const std::st
   return true;
 }
 
+// ================================================================== dropping
+
+void Journal::Impl::RunDueDrops() {
+  if (drops.empty() || failed.load()) return;
+  const Lsn done = durable.load();
+  std::optional<PendingDrop> due;
+  while (!drops.empty() && drops.front().after <= done) {
+    due = drops.front();
+    drops.pop_front();
+  }
+  if (!due) return;
+  Status s = RemoveSegmentsBefore(*due);
+  if (!s.ok()) Fail(s);
+}
+
+Status Journal::Impl::RemoveSegmentsBefore(const PendingDrop& drop) {
+  if (opt.relaxed) {
+    // Relaxed mode calls written records durable before they are synced; what replaces
+    // the old segments must really be on disk before they go. Older segments were
+    // synced before anything was written after them.
+    auto it = segments.find(drop.after_segment);
+    if (it != segments.end()) CMQ_RETURN_IF_ERROR(it->second.file->DataSync());
+  }
+  if (drop.keep_from - segments.begin()->first > 1) {
+    CMQ_RETURN_IF_ERROR(WriteDropMarker(env, opt.dir, drop.keep_from));
+  }
+  while (segments.begin()->first < drop.keep_from) {
+    // Oldest first, each removal durable before the next: a crash in between leaves a
+    // shorter but gap-free run of segments (and the marker finishes the drop).
+    CMQ_RETURN_IF_ERROR(env->Remove(SegmentPath(segments.begin()->first)));
+    segments.erase(segments.begin());
+    oldest_segment.store(segments.begin()->first);
+    CMQ_RETURN_IF_ERROR(env->SyncDir(opt.dir));
+  }
+  return Status::Ok();
+}
+
 // ================================================================== preparer
 
 void Journal::Impl::CollectPrepared(bool wait) {
@@ -632,6 +683,7 @@ Result<std::unique_ptr<Journal>> Journal::Open(env::Env* env, JournalOptions opt
 
 Status Journal::Recover(const RecoverFn& fn) {
   if (impl_->recovered) return Status(ErrorCode::kInternal, "journal: Recover() called twice");
+  CMQ_RETURN_IF_ERROR(FinishInterruptedDrop(impl_->env, impl_->opt.dir));
   return impl_->Recover(fn);
 }
 
@@ -654,6 +706,7 @@ void Journal::RunCompletions() {
   Impl& m = *impl_;
   if (m.running_completions) return;  // a callback called WhenDurable: the loop below sees it
   m.running_completions = true;
+  m.RunDueDrops();
   std::optional<Status> failure;
   while (!m.waiters.empty()) {
     Waiter& w = m.waiters.front();
@@ -906,16 +959,12 @@ Status Journal::DropSegmentsBefore(uint32_t segment) {
                                             std::to_string(segment) + ", current is " +
                                             std::to_string(m.current));
   }
-  while (m.segments.begin()->first < segment) {
-    // Oldest first, each removal durable before the next: a crash in between leaves a
-    // shorter but gap-free run of segments. A pending write into the removed file
-    // still has its handle and lands harmlessly.
-    CMQ_RETURN_IF_ERROR(m.env->Remove(m.SegmentPath(m.segments.begin()->first)));
-    m.segments.erase(m.segments.begin());
-    m.oldest_segment.store(m.segments.begin()->first);
-    CMQ_RETURN_IF_ERROR(m.env->SyncDir(m.opt.dir));
-  }
-  return Status::Ok();
+  if (m.failed.load()) return m.FailureStatus();
+  if (segment <= std::max(m.drop_asked, m.segments.begin()->first)) return Status::Ok();
+  m.drops.push_back({segment, m.last_lsn, m.current});
+  m.drop_asked = segment;
+  m.RunDueDrops();  // at once if nothing new is waiting to be written
+  return m.failed.load() ? m.FailureStatus() : Status::Ok();
 }
 
 void Journal::SetSegmentPreamble(Preamble preamble) { impl_->preamble = std::move(preamble); }

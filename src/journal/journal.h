@@ -36,6 +36,14 @@
 // last preamble and the largest record seen (tail space a record that does not fit
 // leaves unused). A record larger than segment_size gets a segment of its own size.
 //
+// Dropping (DropSegmentsBefore): a drop waits until the records appended before it was
+// asked for are durable, then runs on the broker thread from RunCompletions (or at once
+// if they already are): in relaxed mode it first syncs the segment holding them, it
+// writes a drop marker (drop_marker.h) when it removes more than one segment, and it
+// removes the segments oldest first with a directory sync after each. An I/O error
+// there fails the journal like a failed fdatasync. Recover() first finishes a drop a
+// marker names, so recovery never starts from a segment that was meant to go.
+//
 // Prepared spares: with `prepared_spares` > 0 a preparer thread makes the next spares
 // in the background (zero-filled, synced, directory synced), one at a time; a roll
 // that finds the next spare still being made waits for it rather than make it twice.
@@ -110,7 +118,8 @@ class Journal : public RecordLog {
   // to be called on the broker thread soon (e.g. by posting to the event loop).
   Status Start(std::function<void()> wakeup);
 
-  // Broker thread: fires WhenDurable callbacks whose LSN is now durable (or failed).
+  // Broker thread: performs the drops whose records are now durable (see Dropping
+  // above), then fires WhenDurable callbacks whose LSN is now durable (or failed).
   void RunCompletions();
 
   // Writes and syncs everything appended so far, stops the writer thread and fires

@@ -12,6 +12,8 @@
 
 #include "common/coding.h"
 #include "env/fault_env.h"
+#include "env/power_cut_env_for_test.h"
+#include "journal/drop_marker.h"
 #include "journal/fake_loop_for_test.h"
 #include "journal/segment_format.h"
 
@@ -854,6 +856,121 @@ TEST_F(JournalTest, DropSegmentsBefore) {
   EXPECT_EQ(recovered.back().loc, locs.back());
   ASSERT_TRUE(j->DropSegmentsBefore(j->CurrentSegment()).ok());
   EXPECT_EQ(j->OldestSegment(), j->CurrentSegment());
+}
+
+// A drop waits for the records appended before it was asked for: they are what
+// replaces the old segments. Until they are durable a power cut keeps the old ones.
+TEST_F(JournalTest, DropWaitsUntilTheRecordsBeforeItAreDurable) {
+  auto j = OpenJournal();
+  for (int i = 0; i < 40; ++i) ASSERT_TRUE(AppendOne(j.get(), 1, Payload(i, 60)).ok());
+  const uint32_t current = j->CurrentSegment();
+  ASSERT_GT(current, 3u);
+  ASSERT_TRUE(j->DropSegmentsBefore(current).ok());  // nothing is written yet
+  EXPECT_EQ(j->OldestSegment(), 1u);
+  EXPECT_TRUE(fault_->Exists(SegPath(1)));
+  std::string out;
+  ASSERT_TRUE(j->ReadAt(MakeLocation(1, format::kHeaderSize + kRecordOverhead), 4, &out).ok());
+  EXPECT_EQ(out, "rec0");
+  ASSERT_TRUE(j->Start(loop_.Hook()).ok());
+  j->WhenDurable(40, [](const Status&) {});
+  ASSERT_TRUE(loop_.RunUntil(j.get(), [&] { return j->OldestSegment() == current; }));
+  EXPECT_FALSE(fault_->Exists(SegPath(current - 1)));
+  ASSERT_TRUE(j->DropSegmentsBefore(2).ok());  // below what was dropped: nothing to do
+  ASSERT_TRUE(j->Close().ok());
+  fault_->DropUnsyncedData();
+  std::vector<Rec> recovered;
+  OpenJournal(&recovered);
+  ASSERT_FALSE(recovered.empty());
+  EXPECT_EQ(SegmentOf(recovered.front().loc), current);
+  EXPECT_EQ(recovered.back().payload, Payload(39, 60));
+}
+
+TEST_F(JournalTest, PowerCutBeforeADropIsDurableKeepsTheOldSegments) {
+  auto j = OpenJournal();
+  ASSERT_TRUE(j->Start(loop_.Hook()).ok());
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(AppendOne(j.get(), 1, Payload(i, 60)).ok());
+  ASSERT_TRUE(loop_.WaitDurable(j.get(), 20));
+  for (int i = 20; i < 40; ++i) ASSERT_TRUE(AppendOne(j.get(), 1, Payload(i, 60)).ok());
+  ASSERT_TRUE(j->DropSegmentsBefore(j->CurrentSegment()).ok());
+  fault_->DropUnsyncedData();  // before anybody waited for records 21..40
+  (void)j->Close();  // fails: its files are gone with the power
+  std::vector<Rec> recovered;
+  OpenJournal(&recovered);
+  ASSERT_GE(recovered.size(), 20u);
+  EXPECT_EQ(recovered.front().payload, Payload(0, 60));
+}
+
+// Relaxed mode calls records durable once written; a drop syncs them first.
+TEST_F(JournalTest, DropInRelaxedModeSyncsWhatReplacesTheSegments) {
+  opts_.relaxed = true;
+  opts_.relaxed_sync_interval_ms = 60000;
+  auto j = OpenJournal();
+  ASSERT_TRUE(j->Start(loop_.Hook()).ok());
+  for (int i = 0; i < 40; ++i) ASSERT_TRUE(AppendOne(j.get(), 1, Payload(i, 60)).ok());
+  ASSERT_TRUE(loop_.WaitDurable(j.get(), 40));
+  const uint32_t current = j->CurrentSegment();
+  ASSERT_TRUE(j->DropSegmentsBefore(current).ok());
+  EXPECT_EQ(j->OldestSegment(), current);
+  fault_->DropUnsyncedData();
+  (void)j->Close();  // fails: its files are gone with the power
+  std::vector<Rec> recovered;
+  OpenJournal(&recovered);
+  ASSERT_FALSE(recovered.empty());
+  EXPECT_EQ(SegmentOf(recovered.front().loc), current);
+  EXPECT_EQ(recovered.back().payload, Payload(39, 60));
+}
+
+// A crash between the removals of one drop: recovery removes the rest before it reads
+// anything, so it never starts from a segment the drop meant to remove.
+TEST_F(JournalTest, RecoveryFinishesAnInterruptedDrop) {
+  auto j = OpenJournal();
+  ASSERT_TRUE(j->Start(loop_.Hook()).ok());
+  for (int i = 0; i < 40; ++i) ASSERT_TRUE(AppendOne(j.get(), 1, Payload(i, 60)).ok());
+  ASSERT_TRUE(loop_.WaitDurable(j.get(), 40));
+  ASSERT_TRUE(j->Close().ok());
+  j.reset();
+  // What a drop to segment 4 leaves when the power goes after its first removal.
+  ASSERT_TRUE(WriteDropMarker(fault_.get(), opts_.dir, 4).ok());
+  ASSERT_TRUE(fault_->Remove(SegPath(1)).ok());
+  ASSERT_TRUE(fault_->SyncDir(opts_.dir).ok());
+  std::vector<Rec> recovered;
+  j = OpenJournal(&recovered);
+  EXPECT_EQ(j->OldestSegment(), 4u);
+  EXPECT_FALSE(fault_->Exists(SegPath(2)));
+  EXPECT_FALSE(fault_->Exists(SegPath(3)));
+  ASSERT_FALSE(recovered.empty());
+  EXPECT_EQ(SegmentOf(recovered.front().loc), 4u);
+  ASSERT_TRUE(j->Close().ok());
+  j.reset();
+  // The marker stays; its segments are gone, so it asks for nothing more.
+  recovered.clear();
+  j = OpenJournal(&recovered);
+  EXPECT_EQ(j->OldestSegment(), 4u);
+  ASSERT_TRUE(j->Close().ok());
+  j.reset();
+  // A damaged marker stops recovery rather than guess what to remove.
+  auto marker = fault_->Open(opts_.dir + "/DROP_BEFORE", OpenMode::kReadWrite);
+  ASSERT_TRUE(marker.ok());
+  ASSERT_TRUE((*marker)->PWrite(8, "\x09").ok());
+  Status s = RecoverStatus();
+  EXPECT_EQ(s.error(), ErrorCode::kCorruption);
+  EXPECT_NE(s.detail().find("DROP_BEFORE"), std::string::npos) << s.ToString();
+}
+
+TEST_F(JournalTest, FailedRemovalStopsTheJournal) {
+  env::testing::PowerCutEnv cut(mem_.get());
+  auto j = OpenJournal(nullptr, &cut);
+  ASSERT_TRUE(j->Start(loop_.Hook()).ok());
+  for (int i = 0; i < 40; ++i) ASSERT_TRUE(AppendOne(j.get(), 1, Payload(i, 60)).ok());
+  ASSERT_TRUE(loop_.WaitDurable(j.get(), 40));
+  cut.FailRemoves(true);
+  Status s = j->DropSegmentsBefore(3);
+  EXPECT_EQ(s.error(), ErrorCode::kStorageFailed);
+  EXPECT_NE(s.detail().find("injected"), std::string::npos) << s.ToString();
+  EXPECT_TRUE(j->Stats().failed);
+  EXPECT_EQ(AppendOne(j.get(), 1, "late").status().error(), ErrorCode::kStorageFailed);
+  EXPECT_EQ(j->DropSegmentsBefore(3).error(), ErrorCode::kStorageFailed);
+  EXPECT_EQ(j->Close().error(), ErrorCode::kStorageFailed);
 }
 
 TEST_F(JournalTest, PreambleStartsEverySegmentAfterTheFirst) {

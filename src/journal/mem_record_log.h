@@ -3,12 +3,15 @@
 //
 // Segments are simulated: Roll() (or an optional per-segment capacity) starts a new
 // segment whose first record is the installed preamble, and DropSegmentsBefore()
-// forgets whole segments, as the Journal does. Locations follow the Journal's layout
-// (a 16-byte segment header, then each record's 9 framing bytes before its payload).
+// forgets whole segments once the records appended before it are durable, as the
+// Journal does. Locations follow the Journal's layout (a 16-byte segment header, then
+// each record's 9 framing bytes before its payload).
 //
 // Test switches:
-// * SetAutoDurable(false): appended records stay non-durable until MakeDurable(), so
-//   WhenDurable callbacks can be held back. By default every record is durable at once.
+// * SetAutoDurable(false): appended records stay non-durable until MakeDurable() (or
+//   MakeDurableUpTo()), so WhenDurable callbacks and drops can be held back.
+//   CloneDurable() then shows what a power cut would leave. By default every record
+//   is durable at once.
 // * FailSync(): simulates an fdatasync error (fail-stop): pending and later callbacks
 //   get kStorageFailed and Append fails from then on.
 // * SetDiskFull(true): EnsureHeadroom fails with kDiskFull.
@@ -40,6 +43,7 @@ class MemRecordLog : public RecordLog {
     RecordType type = 0;
     std::string payload;
     Location location = 0;  // of the first payload byte
+    Lsn lsn = 0;            // preambles get one too
   };
 
   MemRecordLog() { segments_.push_back(Segment{1, kSegmentHeader, {}}); }
@@ -53,6 +57,21 @@ class MemRecordLog : public RecordLog {
     copy->durable_lsn_ = last_lsn_;
     return copy;
   }
+  // What a power cut would leave: a Clone of the durable records only (segments past
+  // the last durable record are gone, as never-written spares are to recovery).
+  std::unique_ptr<MemRecordLog> CloneDurable() const {
+    auto copy = Clone();
+    auto& segs = copy->segments_;
+    for (Segment& s : segs) {
+      while (!s.records.empty() && s.records.back().lsn > durable_lsn_) s.records.pop_back();
+      s.end = s.records.empty() ? kSegmentHeader
+                                : OffsetOf(s.records.back().location) +
+                                      static_cast<uint32_t>(s.records.back().payload.size());
+    }
+    while (segs.size() > 1 && segs.back().records.empty()) segs.pop_back();
+    copy->last_lsn_ = copy->durable_lsn_ = durable_lsn_;
+    return copy;
+  }
 
   // --- test switches ----------------------------------------------------------------
   void SetAutoDurable(bool on) {
@@ -60,11 +79,15 @@ class MemRecordLog : public RecordLog {
     if (on) MakeDurable();
   }
   // Marks everything appended so far durable and runs the callbacks now due, in order.
-  void MakeDurable() {
+  void MakeDurable() { MakeDurableUpTo(last_lsn_); }
+  // Marks the records up to `lsn` durable (never fewer than before).
+  void MakeDurableUpTo(Lsn lsn) {
     if (failed_) return;
-    durable_lsn_ = last_lsn_;
+    durable_lsn_ = std::max(durable_lsn_, std::min(lsn, last_lsn_));
+    RunDueDrops();
     RunDue();
   }
+  Lsn durable_lsn() const { return durable_lsn_; }
   void FailSync() {
     failed_ = true;
     auto pending = std::move(pending_);
@@ -157,9 +180,13 @@ class MemRecordLog : public RecordLog {
 
   Status DropSegmentsBefore(uint32_t segment) override {
     if (segment > CurrentSegment()) {
-      return Status(ErrorCode::kInvalidParameters, "segment beyond the current one");
+      return Status(ErrorCode::kInternal, "segment beyond the current one");
     }
-    while (segments_.front().number < segment) segments_.pop_front();
+    if (failed_) return Status(ErrorCode::kStorageFailed, "log failed");
+    if (segment <= std::max(drop_asked_, OldestSegment())) return Status::Ok();
+    drops_.push_back({segment, last_lsn_});
+    drop_asked_ = segment;
+    RunDueDrops();
     return Status::Ok();
   }
 
@@ -176,8 +203,7 @@ class MemRecordLog : public RecordLog {
     Segment& seg = segments_.back();
     Location loc = MakeLocation(seg.number, seg.end + static_cast<uint32_t>(kRecordOverhead));
     seg.end += static_cast<uint32_t>(kRecordOverhead + payload.size());
-    seg.records.push_back(Record{type, std::move(payload), loc});
-    ++last_lsn_;
+    seg.records.push_back(Record{type, std::move(payload), loc, ++last_lsn_});
     if (auto_durable_) durable_lsn_ = last_lsn_;
     return loc;
   }
@@ -188,6 +214,16 @@ class MemRecordLog : public RecordLog {
     std::string payload;
     preamble_(&type, &payload);
     Put(type, std::move(payload));
+  }
+
+  // Forgets the segments of the drops whose records are all durable.
+  void RunDueDrops() {
+    uint32_t keep_from = 0;
+    while (!drops_.empty() && drops_.front().second <= durable_lsn_) {
+      keep_from = drops_.front().first;
+      drops_.pop_front();
+    }
+    while (segments_.front().number < keep_from) segments_.pop_front();
   }
 
   void RunDue() {
@@ -214,6 +250,8 @@ class MemRecordLog : public RecordLog {
   uint64_t last_headroom_request_ = 0;
   uint32_t capacity_ = 0;
   Preamble preamble_;
+  std::deque<std::pair<uint32_t, Lsn>> drops_;  // (keep from, after), as in the Journal
+  uint32_t drop_asked_ = 0;
   std::vector<std::pair<Lsn, std::function<void(const Status&)>>> pending_;
 };
 

@@ -88,10 +88,22 @@ class RecordLog {
   // Space reclamation. The oldest segment still kept, and the one being appended to.
   virtual uint32_t OldestSegment() const = 0;
   virtual uint32_t CurrentSegment() const = 0;
-  // Deletes every sealed segment numbered below `segment` (which must be <=
-  // CurrentSegment()). The caller guarantees nothing live remains in them, and that
-  // the segment `segment` starts with a preamble (see SetSegmentPreamble) describing
-  // all state older records established.
+  // Asks for every segment numbered below `segment` (which must be <= CurrentSegment())
+  // to be deleted. The caller guarantees that nothing live remains in them once the
+  // records appended so far are durable, and that segment `segment` starts with a
+  // preamble (see SetSegmentPreamble) describing all state older records established.
+  //
+  // The deletion waits until every record appended before this call is durable (the
+  // records that copy live data forward, and the preamble of `segment`), then removes
+  // the segments oldest first, each removal made durable before the next: whenever
+  // the power goes, the log holds either the old segments or everything that replaces
+  // them, and its segments stay a gap-free run. Until then OldestSegment() is
+  // unchanged and the old segments stay readable. A request for a segment at or below
+  // one already asked for changes nothing.
+  //
+  // Errors: kStorageFailed once the log has failed; kInternal for a segment beyond the
+  // current one. An I/O error while removing fails the log (fail-stop, like a failed
+  // sync): from then on appends fail with kStorageFailed.
   virtual Status DropSegmentsBefore(uint32_t segment) = 0;
 
   // The log calls `preamble` whenever it starts a new segment, and writes the record

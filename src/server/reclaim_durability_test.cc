@@ -1,0 +1,286 @@
+// Space reclamation on the real Journal under power cuts, with the broker the server
+// wires onto it: every acknowledged send and delete and every queue survive a cut at
+// any step of a reclamation run (MemEnv under a PowerCutEnv). Also: an I/O error
+// while removing segments stops the journal.
+//
+// Nothing here depends on timing: the writer's ride-along bound is long, so it writes
+// only what a WhenDurable waits for, and power cuts are placed by counting steps.
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "broker/broker.h"
+#include "env/power_cut_env_for_test.h"
+#include "journal/fake_loop_for_test.h"
+#include "journal/journal.h"
+
+namespace cmq::server {
+namespace {
+
+using broker::Broker;
+using broker::PushTask;
+using broker::ReceivedMessage;
+using journal::Journal;
+
+constexpr broker::AccountId kAccount = 1251000001;
+constexpr int kVisibilitySeconds = 30;
+
+// What clients were told, by bodies (unique per test).
+struct Acks {
+  std::set<std::string> sent;       // sends and publishes answered
+  std::set<std::string> published;  // publishes answered (also in `sent`: queue "tq")
+  std::set<std::string> deleted;    // deletes answered
+  // Deletes and HTTP deliveries that succeeded, asked for: a delete is durable once
+  // answered, but one made durable just before a power cut stays done unanswered.
+  std::set<std::string> maybe_deleted;
+  std::set<std::string> pushed;
+};
+
+std::string Body(std::string_view tag, int i, size_t size) {
+  std::string s = std::string(tag) + "-" + std::to_string(i) + ":";
+  while (s.size() < size) s.push_back(static_cast<char>('a' + s.size() % 26));
+  return s;
+}
+
+class ReclaimDurabilityTest : public ::testing::Test {
+ protected:
+  ReclaimDurabilityTest() {
+    opts_.dir = "/data/journal";
+    opts_.segment_size = 4096;
+    opts_.ride_along_ms = 60000;  // only what somebody waits for is written
+    limits_.min_max_msg_heap_num = 1;
+    limits_.topics.publish_qps_per_topic = 0;
+    Reset();
+  }
+  ~ReclaimDurabilityTest() override { Close(); }
+
+  // A fresh machine: empty disk, nothing acknowledged.
+  void Reset() {
+    Close();
+    env_.reset();
+    mem_ = env::NewMemEnv(&clock_);
+    env_ = std::make_unique<env::testing::PowerCutEnv>(mem_.get());
+    acks_ = Acks{};
+  }
+
+  // Starts a "process": recovers the journal into a new broker. Without the writer,
+  // nothing this process appends ever reaches the disk.
+  void Open(bool start_writer = true) {
+    auto j = Journal::Open(env_.get(), opts_);
+    ASSERT_TRUE(j.ok()) << j.status().ToString();
+    journal_ = std::move(*j);
+    broker_ = std::make_unique<Broker>(&clock_, journal_.get(), limits_);
+    Status s = journal_->Recover(
+        [this](journal::RecordType t, std::string_view p, journal::Location l) {
+          return broker_->Replay(t, p, l);
+        });
+    ASSERT_TRUE(s.ok()) << s.ToString();
+    broker_->FinishRecovery();
+    broker_->SetPushSink([this](PushTask t) { pushes_.push_back(std::move(t)); });
+    alive_ = std::make_shared<bool>(true);
+    if (start_writer) {
+      ASSERT_TRUE(journal_->Start(loop_.Hook()).ok());
+    }
+  }
+
+  // The process ends (after a power cut: dies). What it says afterwards counts for
+  // nobody, and the power is back for the next one.
+  void Close() {
+    if (!journal_) return;
+    *alive_ = false;
+    // After a power cut the journal's files are gone and closing fails: expected, and
+    // nothing of this process is looked at any more.
+    (void)journal_->Close();
+    broker_.reset();  // before the journal: it uninstalls its preamble there
+    journal_.reset();
+    pushes_.clear();
+    env_->Restore();
+  }
+
+  // Runs `done` once everything appended so far is durable, if this process lives.
+  void OnDurable(std::function<void()> done) {
+    broker_->WhenDurable([alive = alive_, done = std::move(done)](const Status& s) {
+      if (*alive && s.ok()) done();
+    });
+  }
+  // Waits until everything appended so far is durable (or the journal failed). The
+  // waiter is what makes the writer write at once.
+  bool WaitDurable() {
+    journal::Lsn lsn = journal_->LastAppended();
+    journal_->WhenDurable(lsn, [](const Status&) {});
+    bool ok = loop_.WaitDurable(journal_.get(), lsn);
+    // The writer's wakeup may have come after the last completions run: the loop runs
+    // them once more for it (drops that just became due happen there).
+    journal_->RunCompletions();
+    return ok;
+  }
+
+  void CreateQueue(const std::string& name) {
+    broker::QueueAttributeUpdate u;
+    u.visibility_timeout = kVisibilitySeconds;
+    ASSERT_TRUE(broker_->CreateQueue(kAccount, name, u).ok());
+  }
+  void Send(const std::string& queue, const std::string& body) {
+    if (broker_->SendMessages(kAccount, queue, {body}, 0).ok()) {
+      OnDurable([this, body] { acks_.sent.insert(body); });
+    }
+  }
+  void Publish(const std::string& topic, const std::string& body) {
+    if (broker_->PublishMessages(kAccount, topic, {body}, {}, {}).ok()) {
+      OnDurable([this, body] {
+        acks_.sent.insert(body);
+        acks_.published.insert(body);
+      });
+    }
+  }
+  std::vector<ReceivedMessage> Receive(const std::string& queue, int n) {
+    std::vector<ReceivedMessage> out;
+    broker_->ReceiveMessages(kAccount, queue, n, 0,
+                             [&out](Result<std::vector<ReceivedMessage>> r) {
+                               if (r.ok()) out = std::move(*r);
+                             });
+    return out;
+  }
+  // Receives up to `n` messages and deletes those `keep` does not want kept.
+  void ReceiveAndDelete(const std::string& queue, int n,
+                        const std::function<bool(const std::string&)>& keep = nullptr) {
+    for (const ReceivedMessage& m : Receive(queue, n)) {
+      if (keep && keep(m.body)) continue;
+      auto r = broker_->DeleteMessages(kAccount, queue, {m.receipt_handle});
+      if (r.ok() && (*r)[0].status.ok()) {
+        acks_.maybe_deleted.insert(m.body);
+        OnDurable([this, body = m.body] { acks_.deleted.insert(body); });
+      }
+    }
+  }
+
+  // What the daemon's loop does until nothing is due: Tick once the broker's next
+  // deadline has come, and run completions once the log is durable.
+  void Settle() {
+    for (int round = 0; round < 10000; ++round) {
+      if (broker_->NextDeadlineMs() <= clock_.NowMs()) broker_->Tick();
+      ASSERT_TRUE(WaitDurable());
+      if (journal_->Stats().failed || broker_->NextDeadlineMs() > clock_.NowMs()) return;
+    }
+    FAIL() << "the broker never stops being due";
+  }
+
+  // Queue "q" with many messages and "keep" with a few spread over several segments;
+  // everything in "q" is received and deleted, so the old segments hold little that
+  // is live. All of it is acknowledged, and no Tick ran: nothing is reclaimed yet.
+  void FillSparseSegments() {
+    CreateQueue("q");
+    CreateQueue("keep");
+    for (int i = 0; i < 40; ++i) {
+      Send("q", Body("q", i, 300));
+      if (i % 10 == 0) Send("keep", Body("keep", i, 100));
+    }
+    ASSERT_TRUE(WaitDurable());
+    for (int i = 0; i < 10; ++i) ReceiveAndDelete("q", 16);
+    ASSERT_TRUE(WaitDurable());
+    ASSERT_EQ(acks_.sent.size(), 44u);
+    ASSERT_EQ(acks_.deleted.size(), 40u);
+    ASSERT_GE(journal_->CurrentSegment(), 4u);
+    ASSERT_EQ(journal_->OldestSegment(), 1u);
+  }
+
+  // Every acknowledged send is there unless its delete was acknowledged, and no
+  // acknowledged delete is undone. Receives everything (visibility ends first).
+  void ExpectAcknowledgedMessages(const std::vector<std::string>& queues) {
+    clock_.Advance((kVisibilitySeconds + 1) * 1000);
+    broker_->Tick();
+    std::set<std::string> received;
+    for (const std::string& q : queues) {
+      ASSERT_TRUE(broker_->GetQueue(kAccount, q).ok()) << "queue " << q << " is gone";
+      for (auto batch = Receive(q, 16); !batch.empty(); batch = Receive(q, 16)) {
+        for (const auto& m : batch) received.insert(m.body);
+      }
+    }
+    int lost = 0;
+    for (const std::string& body : acks_.sent) {
+      if (!acks_.maybe_deleted.count(body) && !received.count(body) && ++lost <= 5) {
+        ADD_FAILURE() << "acknowledged message lost: " << body.substr(0, 20);
+      }
+    }
+    EXPECT_EQ(lost, 0) << "of " << acks_.sent.size() << " acknowledged";
+    for (const std::string& body : received) {
+      EXPECT_EQ(acks_.deleted.count(body), 0u) << "delete undone: " << body.substr(0, 20);
+    }
+  }
+
+  env::FakeClock clock_;
+  std::unique_ptr<env::Env> mem_;
+  std::unique_ptr<env::testing::PowerCutEnv> env_;
+  journal::JournalOptions opts_;
+  broker::Limits limits_;
+  journal::FakeLoop loop_;
+  std::unique_ptr<Journal> journal_;
+  std::unique_ptr<Broker> broker_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(false);
+  std::vector<PushTask> pushes_;
+  Acks acks_;
+};
+
+// The restarted process copies the live messages of the old segments forward and
+// asks for them to be dropped; none of what it appends is durable when the power goes.
+TEST_F(ReclaimDurabilityTest, PowerCutRightAfterReclamationLosesNothing) {
+  Open();
+  FillSparseSegments();
+  Close();
+  Open(/*start_writer=*/false);
+  broker_->Tick();  // reclamation
+  env_->DropUnsyncedData();  // the power cut
+  Close();
+  Open();
+  ExpectAcknowledgedMessages({"q", "keep"});
+}
+
+TEST_F(ReclaimDurabilityTest, PowerCutAtEveryStepOfAReclamationRun) {
+  int64_t cut_after = 0;
+  for (;; ++cut_after) {
+    SCOPED_TRACE("power cut after step " + std::to_string(cut_after));
+    Reset();
+    Open();
+    FillSparseSegments();
+    env_->CutAfter(cut_after);
+    broker_->Tick();
+    Settle();
+    const bool finished = !env_->cut();
+    const uint32_t oldest = journal_->OldestSegment();
+    Close();
+    Open();
+    ExpectAcknowledgedMessages({"q", "keep"});
+    if (HasFailure()) return;
+    if (finished) {
+      EXPECT_GT(oldest, 1u) << "the run reclaimed nothing";
+      break;
+    }
+    ASSERT_LT(cut_after, 1000);
+  }
+  EXPECT_GT(cut_after, 3) << "the run had no steps to cut at";
+}
+
+TEST_F(ReclaimDurabilityTest, FailedRemovalStopsTheJournal) {
+  Open();
+  FillSparseSegments();
+  env_->FailRemoves(true);
+  broker_->Tick();
+  Settle();
+  EXPECT_TRUE(journal_->Stats().failed);
+  EXPECT_EQ(broker_->CreateQueue(kAccount, "after", {}).status().error(),
+            ErrorCode::kStorageFailed);
+  env_->FailRemoves(false);
+  Close();
+  Open();
+  ExpectAcknowledgedMessages({"q", "keep"});
+  // The next process reclaims what the failed one could not.
+  broker_->Tick();
+  Settle();
+  EXPECT_GT(journal_->OldestSegment(), 1u);
+}
+
+}  // namespace
+}  // namespace cmq::server
