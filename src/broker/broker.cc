@@ -108,11 +108,13 @@ Result<journal::Location> Broker::Impl::Append(journal::RecordType type,
   Result<journal::Location> loc = log->Append(type, parts);
   if (!loc.ok()) {
     if (loc.status().error() == ErrorCode::kStorageFailed) storage_failed = true;
+    snapshots.AppendFailed();
     return loc;
   }
   size_t size = 0;
   for (auto p : parts) size += p.size();
   usage.NoteWrite(*loc, size);
+  snapshots.Appended(*loc, size);
   return loc;
 }
 
@@ -233,8 +235,10 @@ void Broker::Impl::RunReady() {
 
 Broker::Broker(env::Clock* clock, journal::RecordLog* log, Limits limits)
     : impl_(std::make_unique<Impl>(clock, log, limits)) {
-  log->SetSegmentPreamble(
-      [this](journal::RecordType* type, std::string* payload) { WriteSnapshot(type, payload); });
+  log->SetSegmentPreamble([impl = impl_.get()](uint32_t segment, journal::RecordType* type,
+                                               std::string* payload) {
+    impl->SegmentPreamble(segment, type, payload);
+  });
 }
 
 Broker::~Broker() { impl_->log->SetSegmentPreamble(nullptr); }

@@ -35,7 +35,9 @@ namespace cmq::broker {
 
 class Broker {
  public:
-  // `clock` and `log` are not owned and must outlive the broker.
+  // `clock` and `log` are not owned and must outlive the broker. The broker installs
+  // its segment preamble on `log` (a snapshot of all metadata where one is due, see
+  // snapshot_policy.h) and removes it when destroyed.
   Broker(env::Clock* clock, journal::RecordLog* log, Limits limits);
   ~Broker();
   Broker(const Broker&) = delete;
@@ -48,9 +50,6 @@ class Broker {
   // Ends recovery: rebuilds timers against the current clock. Call once, before any
   // other call but Replay.
   void FinishRecovery();
-  // Writes a snapshot of all metadata (queues, topics, subscriptions, their attributes, id
-  // counters) as one record. Installed as the log's segment preamble.
-  void WriteSnapshot(journal::RecordType* type, std::string* payload);
 
   // --- durability ---------------------------------------------------------------
   // Runs `done` once everything appended so far is durable (OK) or storage failed.

@@ -25,6 +25,7 @@
 #include "broker/queue.h"
 #include "broker/records.h"
 #include "broker/segment_usage.h"
+#include "broker/snapshot_policy.h"
 #include "broker/topic_state.h"
 #include "broker/waiters.h"
 
@@ -105,6 +106,8 @@ struct Broker::Impl {
   };
   ReclaimScan scan;
   bool reclaim_stopped = false;  // the log refused a drop: no more reclamation
+  SnapshotPolicy snapshots;
+  uint32_t drop_asked = 0;  // the highest segment the log was asked to keep from
 
   // Callbacks to run once the current call's state changes are complete.
   std::vector<std::function<void()>> ready;
@@ -235,7 +238,11 @@ struct Broker::Impl {
   void RescheduleTopic(Topic* t);
 
   // --- reclamation (broker_reclaim.cc) ------------------------------------------------
+  // The log's segment preamble: a snapshot when SnapshotPolicy says one is due.
+  void SegmentPreamble(uint32_t segment, journal::RecordType* type, std::string* payload);
   void Reclaim(int64_t now);
+  // The segment the log could keep from now (0: none beyond what it keeps).
+  uint32_t DropTarget() const;
   void DropDeadSegments();
   bool Relocate(Queue* q, uint64_t pos, int64_t now);
 };

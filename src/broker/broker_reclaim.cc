@@ -1,6 +1,6 @@
 // Space reclamation. Segments older than the oldest one holding a live body are
-// dropped (every segment starts with a snapshot of the metadata, so nothing else in
-// them is needed). A sealed segment that is mostly dead but still holds a few live
+// dropped, up to a segment that starts with a snapshot of the metadata (nothing else
+// in them is needed then; SnapshotPolicy decides which segments get one). A sealed segment that is mostly dead but still holds a few live
 // bodies is emptied by copying those messages forward (a relocate record with the
 // message's full state and body), a bounded amount of work per Tick. The log performs
 // a drop only once the copies are durable (RecordLog::DropSegmentsBefore).
@@ -17,12 +17,26 @@ constexpr int64_t kRescanDelayMs = 1000;
 
 }  // namespace
 
-void Broker::Impl::DropDeadSegments() {
-  if (reclaim_stopped) return;
+void Broker::Impl::SegmentPreamble(uint32_t segment, journal::RecordType* type,
+                                   std::string* payload) {
+  if (!snapshots.Due()) return;
+  *type = kRecSnapshot;
+  *payload = EncodeSnapshot(MakeSnapshot());
+  snapshots.Offered(segment, payload->size());
+}
+
+uint32_t Broker::Impl::DropTarget() const {
   uint32_t current = log->CurrentSegment();
   auto first = usage.FirstLive();
-  uint32_t target = first ? std::min(*first, current) : current;
-  if (target <= log->OldestSegment()) return;
+  auto target = snapshots.LastAtOrBefore(first ? std::min(*first, current) : current);
+  if (!target || *target <= std::max(drop_asked, log->OldestSegment())) return 0;
+  return *target;
+}
+
+void Broker::Impl::DropDeadSegments() {
+  if (reclaim_stopped) return;
+  uint32_t target = DropTarget();
+  if (target == 0) return;
   Status s = log->DropSegmentsBefore(target);
   if (!s.ok()) {
     // Only a failed log, or a broken promise about `target`, refuses a drop. Either way
@@ -30,7 +44,10 @@ void Broker::Impl::DropDeadSegments() {
     if (s.error() == ErrorCode::kStorageFailed) storage_failed = true;
     reclaim_stopped = true;
     scan.active = false;
+    return;
   }
+  drop_asked = target;
+  snapshots.ForgetBefore(target);
 }
 
 bool Broker::Impl::Relocate(Queue* q, uint64_t pos, int64_t now) {

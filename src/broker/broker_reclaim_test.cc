@@ -1,4 +1,5 @@
-// Space reclamation: a log that refuses a drop stops it.
+// Space reclamation: a log that refuses a drop stops it, and snapshots are written
+// only where they are worth it.
 #include <map>
 #include <memory>
 #include <set>
@@ -65,6 +66,30 @@ TEST_F(ReclaimTest, RefusedDropStopsReclamation) {
   EXPECT_TRUE(broker_->GetStats().reclaim_stopped);
   EXPECT_EQ(log_.OldestSegment(), 1u);
   EXPECT_GT(broker_->NextDeadlineMs(), clock_.NowMs());  // no tight loop of retries
+}
+
+// With many queues a snapshot is big: it is written only once four times its size
+// was appended since the last one, so it adds at most a quarter to what is written.
+TEST_F(ReclaimTest, SnapshotsAreWrittenOnlyWhereWorthIt) {
+  limits_.max_queues_per_account = 1000;
+  Reset(limits_);
+  log_.SetSegmentCapacity(kSegment);
+  for (int i = 0; i < 1000; ++i) Create("a-queue-with-a-long-name-" + std::to_string(i));
+  const uint64_t before = log_.AppendedBytes();
+  const auto snapshots_before = log_.AppendedByType().at(kRecSnapshot);
+  uint64_t sent = 0;
+  for (int i = 0; i < 3000; ++i) {
+    SendOne("a-queue-with-a-long-name-7", std::string(200, 'b'));
+    sent += 200;
+  }
+  const uint64_t written = log_.AppendedBytes() - before;
+  EXPECT_LE(written, sent * 2);  // the records' own headers add ~10%
+  EXPECT_GT(log_.CurrentSegment(), 100u);
+  EXPECT_LT(log_.AppendedByType().at(kRecSnapshot) - snapshots_before, 10u);
+  // A restart finds them all.
+  std::unique_ptr<Broker> other = Recover();
+  EXPECT_EQ(other->ListQueues(kAccount, "", 0, 1)->total_count, 1000);
+  EXPECT_EQ(Counters("a-queue-with-a-long-name-7").active, 3000);
 }
 
 }  // namespace

@@ -385,17 +385,17 @@ Result<SegmentFile> Journal::Impl::CreateSegmentFile(uint32_t n, uint64_t capaci
 Status Journal::Impl::Roll(uint64_t record_size) {
   if (current == UINT32_MAX)
     return Status(ErrorCode::kIoError, "journal: segment numbers exhausted");
+  uint32_t next = current + 1;
   RecordType pre_type = 0;
   std::string pre_payload;
-  if (preamble) preamble(&pre_type, &pre_payload);
+  if (preamble) preamble(next, &pre_type, &pre_payload);
   uint64_t pre_size = pre_type != 0 ? kRecordOverhead + pre_payload.size() : 0;
-  uint64_t need = kHeaderSize + pre_size + record_size;
-  if (need > kMaxSegmentBytes) {
+  if (kHeaderSize + pre_size + record_size > kMaxSegmentBytes) {
     return Status(ErrorCode::kIoError, "journal: record of " + std::to_string(record_size) +
                                            " bytes (plus preamble) does not fit in a segment");
   }
-  uint64_t capacity = std::max(opt.segment_size, need);
-  uint32_t next = current + 1;
+  uint64_t capacity = std::min<uint64_t>(
+      kMaxSegmentBytes, NewSegmentCapacity(opt.segment_size, kHeaderSize, pre_size, record_size));
   // The spare may be just being made: waiting for it beats making it twice.
   CollectPrepared(/*wait=*/spares.empty());
   SegmentFile seg;

@@ -34,7 +34,9 @@
 //
 // Headroom is estimated conservatively: each spare counts its size minus a header, the
 // last preamble and the largest record seen (tail space a record that does not fit
-// leaves unused). A record larger than segment_size gets a segment of its own size.
+// leaves unused). A record larger than segment_size gets a segment of its own size; a
+// segment whose preamble is big gets room for the preamble plus segment_size
+// (NewSegmentCapacity in record_log.h).
 //
 // Dropping (DropSegmentsBefore): a drop waits until the records appended before it was
 // asked for are durable, then runs on the broker thread from RunCompletions (or at once
@@ -143,8 +145,6 @@ class Journal : public RecordLog {
   uint32_t OldestSegment() const override;
   uint32_t CurrentSegment() const override;
   Status DropSegmentsBefore(uint32_t segment) override;
-  // The preamble runs inside the Append that rolls; it must not call Append. Leaving
-  // `*type` at 0 writes no preamble.
   void SetSegmentPreamble(Preamble preamble) override;
 
  private:

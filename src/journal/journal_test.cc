@@ -973,10 +973,43 @@ TEST_F(JournalTest, FailedRemovalStopsTheJournal) {
   EXPECT_EQ(j->Close().error(), ErrorCode::kStorageFailed);
 }
 
+// A preamble bigger than a quarter of a segment gets a normal segment's worth of room
+// after it; one left empty writes nothing.
+TEST_F(JournalTest, BigPreambleGetsASegmentOfRoomAfterIt) {
+  opts_.segment_size = 1024;
+  auto j = OpenJournal();
+  bool big = true;
+  j->SetSegmentPreamble([&](uint32_t, RecordType* type, std::string* payload) {
+    if (!big) return;
+    *type = 99;
+    *payload = std::string(900, 's');
+  });
+  ASSERT_TRUE(j->Start(loop_.Hook()).ok());
+  // 100 bytes framed each: ten fill segment 1, the 11th starts segment 2.
+  for (int i = 0; i < 12; ++i) ASSERT_TRUE(AppendOne(j.get(), 1, Payload(i, 91)).ok());
+  EXPECT_EQ(j->CurrentSegment(), 2u);
+  big = false;
+  for (int i = 12; i < 20; ++i) ASSERT_TRUE(AppendOne(j.get(), 1, Payload(i, 91)).ok());
+  EXPECT_EQ(j->CurrentSegment(), 2u);  // room for ten after the preamble
+  for (int i = 20; i < 22; ++i) ASSERT_TRUE(AppendOne(j.get(), 1, Payload(i, 91)).ok());
+  EXPECT_EQ(j->CurrentSegment(), 3u);
+  ASSERT_TRUE(j->Close().ok());
+  std::vector<Rec> recovered;
+  OpenJournal(&recovered);
+  ASSERT_EQ(recovered.size(), 23u);
+  EXPECT_EQ(recovered[10].type, 99);  // segment 2 starts with the preamble
+  EXPECT_EQ(SegmentOf(recovered[10].loc), 2u);
+  EXPECT_EQ(recovered[20].payload, Payload(19, 91));
+  EXPECT_EQ(SegmentOf(recovered[20].loc), 2u);
+  EXPECT_EQ(recovered[21].type, 1);  // segment 3 starts with the record: no preamble
+  EXPECT_EQ(SegmentOf(recovered[21].loc), 3u);
+}
+
 TEST_F(JournalTest, PreambleStartsEverySegmentAfterTheFirst) {
   auto j = OpenJournal();
   int preambles = 0;
-  j->SetSegmentPreamble([&](RecordType* type, std::string* payload) {
+  j->SetSegmentPreamble([&](uint32_t segment, RecordType* type, std::string* payload) {
+    EXPECT_EQ(segment, j->CurrentSegment() + 1);  // the segment it starts
     *type = 99;
     *payload = "snapshot-" + std::to_string(++preambles);
   });

@@ -10,6 +10,7 @@
 // RunCompletions().
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <span>
@@ -39,6 +40,18 @@ using Lsn = uint64_t;
 
 // Bytes a framed record adds to its payload (length + CRC32C + type).
 inline constexpr size_t kRecordOverhead = 9;
+
+// The room a log gives a new segment: `segment_size`, or what its header, preamble and
+// first record need if that is more. A preamble that takes more than a quarter of
+// `segment_size` comes on top of it, so that a segment starting with a big snapshot
+// still holds a normal segment's worth of records (otherwise every append could start
+// a segment, and a snapshot, of its own).
+inline uint64_t NewSegmentCapacity(uint64_t segment_size, uint64_t header, uint64_t preamble,
+                                   uint64_t first_record) {
+  uint64_t room = std::max(segment_size, header + preamble + first_record);
+  if (preamble * 4 > segment_size) room = std::max(room, header + preamble + segment_size);
+  return room;
+}
 
 class RecordLog {
  public:
@@ -106,11 +119,15 @@ class RecordLog {
   // sync): from then on appends fail with kStorageFailed.
   virtual Status DropSegmentsBefore(uint32_t segment) = 0;
 
-  // The log calls `preamble` whenever it starts a new segment, and writes the record
-  // it returns as that segment's first record, before the record whose Append caused
-  // the roll. The broker uses it to write a snapshot of its metadata, so that older
-  // segments can be dropped once they hold no live message.
-  using Preamble = std::function<void(RecordType* type, std::string* payload)>;
+  // The log calls `preamble` whenever it starts a new segment, with that segment's
+  // number, and writes the record it returns as the segment's first record, before
+  // the record whose Append caused the roll; leaving `*type` at 0 writes none. The
+  // broker uses it to write a snapshot of its metadata where one is worth it, so that
+  // older segments can be dropped once they hold no live message. A preamble can be
+  // called and then not written (the segment could not be created): the caller learns
+  // that a segment starts with its preamble only from an Append that lands in it. The
+  // preamble runs inside that Append and must not call Append.
+  using Preamble = std::function<void(uint32_t segment, RecordType* type, std::string* payload)>;
   virtual void SetSegmentPreamble(Preamble preamble) = 0;
 };
 

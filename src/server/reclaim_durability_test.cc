@@ -1,7 +1,8 @@
 // Space reclamation on the real Journal under power cuts, with the broker the server
 // wires onto it: every acknowledged send and delete and every queue survive a cut at
 // any step of a reclamation run (MemEnv under a PowerCutEnv). Also: an I/O error
-// while removing segments stops the journal.
+// while removing segments stops the journal, and metadata snapshots do not multiply
+// the bytes written when there are many queues.
 //
 // Nothing here depends on timing: the writer's ride-along bound is long, so it writes
 // only what a WhenDurable waits for, and power cuts are placed by counting steps.
@@ -280,6 +281,41 @@ TEST_F(ReclaimDurabilityTest, FailedRemovalStopsTheJournal) {
   broker_->Tick();
   Settle();
   EXPECT_GT(journal_->OldestSegment(), 1u);
+}
+
+// With 10,000 queues the snapshot is larger than a segment; writing one at every roll
+// made every append start a segment of its own.
+TEST_F(ReclaimDurabilityTest, SnapshotsDoNotMultiplyWritesWithManyQueues) {
+  opts_.segment_size = 1 << 20;
+  limits_.max_queues_per_account = 10000;
+  Open();
+  const std::string prefix = "queue-name-long-enough-for-a-snapshot-larger-than-a-segment-";
+  for (int i = 0; i < 10000; ++i) {
+    ASSERT_TRUE(broker_->CreateQueue(kAccount, prefix + std::to_string(i), {}).ok());
+    // About 1.5 MB of create records and a snapshot or two.
+    ASSERT_LE(journal_->CurrentSegment(), 8u) << "after " << i + 1 << " queues";
+  }
+  ASSERT_TRUE(WaitDurable());
+  const uint32_t first = journal_->CurrentSegment();
+  const std::string body(10 << 10, 'b');
+  uint64_t sent = 0;
+  for (int i = 0; i < 300; ++i) {
+    ASSERT_TRUE(broker_->SendMessages(kAccount, prefix + "0", {body}, 0).ok());
+    sent += body.size();
+    // Segments started while sending: what the bodies fill, a snapshot's, and one.
+    ASSERT_LE(journal_->CurrentSegment() - first, sent / opts_.segment_size + 2)
+        << "after " << i + 1 << " sends";
+  }
+  ASSERT_TRUE(WaitDurable());
+  uint64_t disk = 0;
+  auto names = env_->ListDir(opts_.dir);
+  ASSERT_TRUE(names.ok());
+  for (const std::string& name : *names) {
+    auto f = env_->Open(opts_.dir + "/" + name, env::OpenMode::kReadOnly);
+    ASSERT_TRUE(f.ok());
+    disk += *(*f)->Size();
+  }
+  EXPECT_LE(disk, 3 * sent + 8 * opts_.segment_size);
 }
 
 }  // namespace
