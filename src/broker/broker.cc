@@ -235,10 +235,10 @@ void Broker::Impl::RunReady() {
 
 Broker::Broker(env::Clock* clock, journal::RecordLog* log, Limits limits)
     : impl_(std::make_unique<Impl>(clock, log, limits)) {
-  log->SetSegmentPreamble([impl = impl_.get()](uint32_t segment, journal::RecordType* type,
-                                               std::string* payload) {
-    impl->SegmentPreamble(segment, type, payload);
-  });
+  log->SetSegmentPreamble(
+      [impl = impl_.get()](uint32_t segment, journal::RecordType* type, std::string* payload) {
+        impl->SegmentPreamble(segment, type, payload);
+      });
 }
 
 Broker::~Broker() { impl_->log->SetSegmentPreamble(nullptr); }
@@ -567,7 +567,7 @@ int64_t Broker::NextDeadlineMs() const {
   const Impl& m = *impl_;
   int64_t next = m.waiters.NextDeadline();
   if (!m.schedule.empty()) next = std::min(next, m.schedule.begin()->first);
-  if (m.scan.active) next = std::min(next, m.now_ms);
+  if (m.ReclaimDue()) next = std::min(next, m.now_ms);
   if (!m.topic_schedule.empty()) next = std::min(next, m.topic_schedule.begin()->first);
   if (!m.queue_due.empty()) next = std::min(next, m.queue_due.Top().due);
   // Without a sink nobody takes HTTP deliveries: they wait for SetPushSink.

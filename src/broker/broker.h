@@ -160,9 +160,12 @@ class Broker {
   // Processes everything due at the clock's now: delays ending, visibility expiring,
   // retention and rewind windows, dead-letter moves, parked receives to serve or time
   // out, topic retention, delivery retries to queue endpoints, due HTTP pushes (to the
-  // sink), space reclamation.
+  // sink), a bounded step of space reclamation.
   void Tick();
   // The earliest time (Unix ms) at which Tick() has something to do; INT64_MAX if none.
+  // Space reclamation waits for no time: when a call made some possible (a segment
+  // rolled, the oldest live segment emptied), this is already due. Call it after every
+  // call into the broker, as the server does.
   int64_t NextDeadlineMs() const;
 
   struct Stats {

@@ -14,11 +14,11 @@
 
 namespace cmq::broker::testing {
 
-// Every queue's attributes that matter and counters, every topic's and subscription's
-// message counts; then, an hour later on `clock` (visibility timeouts and delays
-// over): every message of every queue as received (all of them, in order, with their
-// receipt handles; queues with a rewind window rewound first) and every push then due. Receives and moves the clock; afterwards
-// the broker's pushes go nowhere.
+// Every queue's counters, every topic's and subscription's message counts; then, an
+// hour later on `clock` (visibility timeouts and delays over): every message of every
+// queue as received (all of them, in order, with their receipt handles; queues with a
+// rewind window rewound first) and every push then due. Receives and moves the clock;
+// afterwards the broker's pushes go nowhere.
 inline std::string DescribeObservable(Broker* b, env::FakeClock* clock, AccountId account) {
   std::ostringstream out;
   std::vector<PushTask> pushes;
@@ -28,8 +28,8 @@ inline std::string DescribeObservable(Broker* b, env::FakeClock* clock, AccountI
     auto v = b->GetQueue(account, ref.name);
     const QueueCounters& c = v->counters;
     out << "queue " << v->name << " " << v->queue_id << " created " << v->create_time
-        << " counters " << c.active << "/" << c.inactive << "/" << c.delayed << "/"
-        << c.rewindable << " oldest " << c.min_msg_time << "\n";
+        << " counters " << c.active << "/" << c.inactive << "/" << c.delayed << "/" << c.rewindable
+        << " oldest " << c.min_msg_time << "\n";
   }
   auto topics = b->ListTopics(account, "", 0, 1000);
   for (const TopicRef& ref : topics->topics) {
@@ -68,8 +68,8 @@ inline std::string DescribeObservable(Broker* b, env::FakeClock* clock, AccountI
     std::string tags;
     for (const std::string& tag : t.tags) tags += " tag " + tag;
     pushed.push_back("push " + t.subscription_name + " " + t.msg_id + " " + t.body + " attempt " +
-                     std::to_string(t.attempt) + " published " +
-                     std::to_string(t.publish_time) + tags + "\n");
+                     std::to_string(t.attempt) + " published " + std::to_string(t.publish_time) +
+                     tags + "\n");
   }
   std::sort(pushed.begin(), pushed.end());
   for (const std::string& p : pushed) out << p;

@@ -73,7 +73,8 @@ class SnapshotPolicy {
   std::set<uint32_t> segments_;  // starting with a snapshot
   uint64_t last_bytes_ = 0;      // size of the last snapshot (0: none yet)
   uint64_t since_bytes_ = 0;     // appended after it
-  std::optional<std::pair<uint32_t, uint64_t>> offer_;  // (segment, bytes)
+  // The snapshot offered as a preamble and not yet seen in its segment: (segment, bytes).
+  std::optional<std::pair<uint32_t, uint64_t>> offer_;
 };
 
 }  // namespace cmq::broker

@@ -58,7 +58,9 @@ class PowerCutEnv : public FaultEnv {
   }
   Status Remove(const std::string& path) override {
     return Step([&] {
-      if (fail_removes_) return Status(ErrorCode::kIoError, "remove " + path + ": injected failure");
+      if (fail_removes_) {
+        return Status(ErrorCode::kIoError, "remove " + path + ": injected failure");
+      }
       return FaultEnv::Remove(path);
     });
   }

@@ -40,10 +40,10 @@ Status FinishInterruptedDrop(env::Env* env, const std::string& dir) {
   if (!file.ok()) return file.status();
   std::string bytes;
   CMQ_RETURN_IF_ERROR((*file)->PRead(0, kMarkerSize + 1, &bytes));
-  if (bytes.size() != kMarkerSize || std::string_view(bytes).substr(0, kMagic.size()) != kMagic ||
-      UnmaskCrc(DecodeFixed32(bytes.data() + 12)) != Crc32c(std::string_view(bytes).substr(0, 12))) {
-    return Status(ErrorCode::kCorruption, path + ": damaged drop marker");
-  }
+  const std::string_view view(bytes);
+  const bool intact = view.size() == kMarkerSize && view.substr(0, kMagic.size()) == kMagic &&
+                      UnmaskCrc(DecodeFixed32(view.data() + 12)) == Crc32c(view.substr(0, 12));
+  if (!intact) return Status(ErrorCode::kCorruption, path + ": damaged drop marker");
   const uint32_t keep_from = DecodeFixed32(bytes.data() + 8);
   auto names = env->ListDir(dir);
   if (!names.ok()) return names.status();

@@ -240,8 +240,8 @@ class MemRecordLog : public RecordLog {
     std::string payload;
     if (preamble_) preamble_(number, &type, &payload);
     uint64_t preamble_size = type != 0 ? kRecordOverhead + payload.size() : 0;
-    seg.capacity = NewSegmentCapacity(capacity_, kSegmentHeader, preamble_size,
-                                      kRecordOverhead + record_size);
+    seg.capacity =
+        NewSegmentCapacity(capacity_, kSegmentHeader, preamble_size, kRecordOverhead + record_size);
     if (type != 0) Put(type, std::move(payload));
   }
 
