@@ -78,6 +78,26 @@ class JournalTest : public ::testing::Test {
     return std::move(*j);
   }
 
+  // Opens a journal, starts its writer, appends records 0..n-1 of 60 bytes and waits
+  // until they are durable.
+  std::unique_ptr<Journal> OpenWithDurableRecords(int n, env::Env* e = nullptr) {
+    auto j = OpenJournal(nullptr, e);
+    EXPECT_TRUE(j->Start(loop_.Hook()).ok());
+    for (int i = 0; i < n; ++i) EXPECT_TRUE(AppendOne(j.get(), 1, Payload(i, 60)).ok());
+    EXPECT_TRUE(loop_.WaitDurable(j.get(), n));
+    return j;
+  }
+
+  // Recovers the journal and expects its records to run from segment `first` to
+  // record `last` (of 60 bytes, as OpenWithDurableRecords appends them).
+  void ExpectRecoveredFrom(uint32_t first, int last) {
+    std::vector<Rec> recovered;
+    OpenJournal(&recovered);
+    ASSERT_FALSE(recovered.empty());
+    EXPECT_EQ(SegmentOf(recovered.front().loc), first);
+    EXPECT_EQ(recovered.back().payload, Payload(last, 60));
+  }
+
   Status RecoverStatus() {
     auto j = Journal::Open(fault_.get(), opts_);
     if (!j.ok()) return j.status();
@@ -878,11 +898,7 @@ TEST_F(JournalTest, DropWaitsUntilTheRecordsBeforeItAreDurable) {
   ASSERT_TRUE(j->DropSegmentsBefore(2).ok());  // below what was dropped: nothing to do
   ASSERT_TRUE(j->Close().ok());
   fault_->DropUnsyncedData();
-  std::vector<Rec> recovered;
-  OpenJournal(&recovered);
-  ASSERT_FALSE(recovered.empty());
-  EXPECT_EQ(SegmentOf(recovered.front().loc), current);
-  EXPECT_EQ(recovered.back().payload, Payload(39, 60));
+  ExpectRecoveredFrom(current, 39);
 }
 
 TEST_F(JournalTest, PowerCutBeforeADropIsDurableKeepsTheOldSegments) {
@@ -904,29 +920,19 @@ TEST_F(JournalTest, PowerCutBeforeADropIsDurableKeepsTheOldSegments) {
 TEST_F(JournalTest, DropInRelaxedModeSyncsWhatReplacesTheSegments) {
   opts_.relaxed = true;
   opts_.relaxed_sync_interval_ms = 60000;
-  auto j = OpenJournal();
-  ASSERT_TRUE(j->Start(loop_.Hook()).ok());
-  for (int i = 0; i < 40; ++i) ASSERT_TRUE(AppendOne(j.get(), 1, Payload(i, 60)).ok());
-  ASSERT_TRUE(loop_.WaitDurable(j.get(), 40));
+  auto j = OpenWithDurableRecords(40);
   const uint32_t current = j->CurrentSegment();
   ASSERT_TRUE(j->DropSegmentsBefore(current).ok());
   EXPECT_EQ(j->OldestSegment(), current);
   fault_->DropUnsyncedData();
   (void)j->Close();  // fails: its files are gone with the power
-  std::vector<Rec> recovered;
-  OpenJournal(&recovered);
-  ASSERT_FALSE(recovered.empty());
-  EXPECT_EQ(SegmentOf(recovered.front().loc), current);
-  EXPECT_EQ(recovered.back().payload, Payload(39, 60));
+  ExpectRecoveredFrom(current, 39);
 }
 
 // A crash between the removals of one drop: recovery removes the rest before it reads
 // anything, so it never starts from a segment the drop meant to remove.
 TEST_F(JournalTest, RecoveryFinishesAnInterruptedDrop) {
-  auto j = OpenJournal();
-  ASSERT_TRUE(j->Start(loop_.Hook()).ok());
-  for (int i = 0; i < 40; ++i) ASSERT_TRUE(AppendOne(j.get(), 1, Payload(i, 60)).ok());
-  ASSERT_TRUE(loop_.WaitDurable(j.get(), 40));
+  auto j = OpenWithDurableRecords(40);
   ASSERT_TRUE(j->Close().ok());
   j.reset();
   // What a drop to segment 4 leaves when the power goes after its first removal.
@@ -959,10 +965,7 @@ TEST_F(JournalTest, RecoveryFinishesAnInterruptedDrop) {
 
 TEST_F(JournalTest, FailedRemovalStopsTheJournal) {
   env::testing::PowerCutEnv cut(mem_.get());
-  auto j = OpenJournal(nullptr, &cut);
-  ASSERT_TRUE(j->Start(loop_.Hook()).ok());
-  for (int i = 0; i < 40; ++i) ASSERT_TRUE(AppendOne(j.get(), 1, Payload(i, 60)).ok());
-  ASSERT_TRUE(loop_.WaitDurable(j.get(), 40));
+  auto j = OpenWithDurableRecords(40, &cut);
   cut.FailRemoves(true);
   Status s = j->DropSegmentsBefore(3);
   EXPECT_EQ(s.error(), ErrorCode::kStorageFailed);
