@@ -25,6 +25,7 @@ using client::Caller;
 using testing::CmqdProcess;
 using testing::ConnectCaller;
 using testing::DrainQueue;
+using testing::AckCounter;
 using testing::AfterFailure;
 using testing::ClientThreads;
 using testing::KillAndRestart;
@@ -33,29 +34,6 @@ using testing::Step;
 using testing::TempDir;
 
 constexpr int kKills = 5;
-
-// Counts acknowledged operations and lets the test wait for a number of them.
-class AckCounter {
- public:
-  void Add(int64_t n) {
-    std::lock_guard<std::mutex> lock(mu_);
-    count_ += n;
-    cv_.notify_all();
-  }
-  bool WaitFor(int64_t target) {
-    std::unique_lock<std::mutex> lock(mu_);
-    return cv_.wait_for(lock, std::chrono::seconds(120), [&] { return count_ >= target; });
-  }
-  int64_t count() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return count_;
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  int64_t count_ = 0;
-};
 
 void CreateQueue(const std::string& endpoint, const std::string& name) {
   Caller caller = ConnectCaller(endpoint);

@@ -108,11 +108,13 @@ Result<journal::Location> Broker::Impl::Append(journal::RecordType type,
   Result<journal::Location> loc = log->Append(type, parts);
   if (!loc.ok()) {
     if (loc.status().error() == ErrorCode::kStorageFailed) storage_failed = true;
+    snapshots.AppendFailed();
     return loc;
   }
   size_t size = 0;
   for (auto p : parts) size += p.size();
   usage.NoteWrite(*loc, size);
+  snapshots.Appended(*loc, size);
   return loc;
 }
 
@@ -234,7 +236,9 @@ void Broker::Impl::RunReady() {
 Broker::Broker(env::Clock* clock, journal::RecordLog* log, Limits limits)
     : impl_(std::make_unique<Impl>(clock, log, limits)) {
   log->SetSegmentPreamble(
-      [this](journal::RecordType* type, std::string* payload) { WriteSnapshot(type, payload); });
+      [impl = impl_.get()](uint32_t segment, journal::RecordType* type, std::string* payload) {
+        impl->SegmentPreamble(segment, type, payload);
+      });
 }
 
 Broker::~Broker() { impl_->log->SetSegmentPreamble(nullptr); }
@@ -562,7 +566,7 @@ int64_t Broker::NextDeadlineMs() const {
   const Impl& m = *impl_;
   int64_t next = m.waiters.NextDeadline();
   if (!m.schedule.empty()) next = std::min(next, m.schedule.begin()->first);
-  if (m.scan.active) next = std::min(next, m.now_ms);
+  if (m.ReclaimDue()) next = std::min(next, m.now_ms);
   if (!m.topic_schedule.empty()) next = std::min(next, m.topic_schedule.begin()->first);
   if (!m.queue_due.empty()) next = std::min(next, m.queue_due.Top().due);
   // Without a sink nobody takes HTTP deliveries: they wait for SetPushSink.
@@ -578,6 +582,7 @@ Broker::Stats Broker::GetStats() const {
   s.parked_receives = static_cast<int64_t>(m.waiters.size());
   s.topics = static_cast<int64_t>(m.topics.size());
   s.pending_deliveries = m.pending_deliveries;
+  s.reclaim_stopped = m.reclaim_stopped;
   size_t bytes = m.waiters.MemoryBytes();
   for (const auto& [uid, q] : m.queues) bytes += q->MemoryBytes();
   // Topic messages: a map node and the deliveries vector each (an estimate).

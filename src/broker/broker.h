@@ -35,7 +35,9 @@ namespace cmq::broker {
 
 class Broker {
  public:
-  // `clock` and `log` are not owned and must outlive the broker.
+  // `clock` and `log` are not owned and must outlive the broker. The broker installs
+  // its segment preamble on `log` (a snapshot of all metadata where one is due, see
+  // snapshot_policy.h) and removes it when destroyed.
   Broker(env::Clock* clock, journal::RecordLog* log, Limits limits);
   ~Broker();
   Broker(const Broker&) = delete;
@@ -48,9 +50,6 @@ class Broker {
   // Ends recovery: rebuilds timers against the current clock. Call once, before any
   // other call but Replay.
   void FinishRecovery();
-  // Writes a snapshot of all metadata (queues, topics, subscriptions, their attributes, id
-  // counters) as one record. Installed as the log's segment preamble.
-  void WriteSnapshot(journal::RecordType* type, std::string* payload);
 
   // --- durability ---------------------------------------------------------------
   // Runs `done` once everything appended so far is durable (OK) or storage failed.
@@ -164,9 +163,12 @@ class Broker {
   // Processes everything due at the clock's now: delays ending, visibility expiring,
   // retention and rewind windows, dead-letter moves, parked receives to serve or time
   // out, topic retention, delivery retries to queue endpoints, due HTTP pushes (to the
-  // sink), space reclamation.
+  // sink), a bounded step of space reclamation.
   void Tick();
   // The earliest time (Unix ms) at which Tick() has something to do; INT64_MAX if none.
+  // Space reclamation waits for no time: when a call made some possible (a segment
+  // rolled, the oldest live segment emptied), this is already due. Call it after every
+  // call into the broker, as the server does.
   int64_t NextDeadlineMs() const;
 
   struct Stats {
@@ -176,6 +178,7 @@ class Broker {
     int64_t topics = 0;
     int64_t pending_deliveries = 0;  // (topic message, subscription) pairs, all topics
     int64_t memory_bytes = 0;        // estimate of the broker's own memory (bodies excluded)
+    bool reclaim_stopped = false;    // the log refused to drop segments (it failed)
   };
   Stats GetStats() const;
 

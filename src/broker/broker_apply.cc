@@ -196,6 +196,7 @@ Status Broker::Impl::ApplyRelocate(const RelocateRecord& r, journal::Location bo
 Status Broker::Impl::ReplayRecord(journal::RecordType type, std::string_view payload,
                                   journal::Location loc) {
   usage.NoteWrite(loc, payload.size());
+  snapshots.Replayed(type == kRecSnapshot, loc, payload.size());
   switch (type) {
     case kRecSnapshot: {
       SnapshotRecord r;
@@ -300,11 +301,6 @@ void Broker::FinishRecovery() {
   // recorded next-attempt time, HTTP ones that were in flight included.
   for (auto& [uid, t] : m.topics) m.ExpireTopicTo(t.get(), now);
   m.RebuildDeliveryHeaps();
-}
-
-void Broker::WriteSnapshot(journal::RecordType* type, std::string* payload) {
-  *type = kRecSnapshot;
-  *payload = EncodeSnapshot(impl_->MakeSnapshot());
 }
 
 }  // namespace cmq::broker

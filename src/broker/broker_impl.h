@@ -25,6 +25,7 @@
 #include "broker/queue.h"
 #include "broker/records.h"
 #include "broker/segment_usage.h"
+#include "broker/snapshot_policy.h"
 #include "broker/topic_state.h"
 #include "broker/waiters.h"
 
@@ -95,15 +96,23 @@ struct Broker::Impl {
   std::set<std::pair<int64_t, uint64_t>> schedule;  // (queue's next deadline, uid)
   bool storage_failed = false;
 
+  // Space reclamation (broker_reclaim.cc).
+  SnapshotPolicy snapshots;
+  uint32_t drop_asked = 0;       // the highest segment the log was asked to keep from
+  bool reclaim_stopped = false;  // the log refused a drop: no more reclamation
+  // Copying the live messages of one segment forward: queues (by uid), then topics.
   struct ReclaimScan {
     bool active = false;
     uint32_t segment = 0;
-    std::vector<uint64_t> uids;
-    size_t next_queue = 0;
-    uint64_t next_pos = 0;
-    int64_t finished_ms = INT64_MIN / 2;
+    std::vector<uint64_t> queue_uids;
+    std::vector<uint64_t> topic_uids;
+    size_t next = 0;        // index into queue_uids, then topic_uids
+    uint64_t next_pos = 0;  // queue position, or topic msgId, to look at next
   };
   ReclaimScan scan;
+  // (first live segment, current segment) when a scan was last considered: another
+  // is considered only once either changed.
+  std::pair<uint32_t, uint32_t> scan_considered{0, 0};
 
   // Callbacks to run once the current call's state changes are complete.
   std::vector<std::function<void()>> ready;
@@ -120,9 +129,6 @@ struct Broker::Impl {
   std::unordered_map<uint64_t, std::unique_ptr<Subscription>> subscriptions;  // by uid
   std::unordered_set<std::string> topic_ids;
   std::unordered_set<std::string> subscription_ids;
-  // Bodies of topic messages with pending deliveries (also counted in `usage`): their
-  // segments cannot be emptied by copying queue messages forward.
-  SegmentUsage topic_usage;
   std::set<std::pair<int64_t, uint64_t>> topic_schedule;  // (oldest retention end, uid)
   DeliveryHeap queue_due;  // deliveries to queue endpoints, attempted in Tick
   DeliveryHeap http_due;   // deliveries to HTTP endpoints, handed to the push sink
@@ -201,10 +207,16 @@ struct Broker::Impl {
   Status ApplyQueueDelivery(const QueueDeliveryRecord& r);
   void ApplyPushOutcome(const PushOutcomeRecord& r);
   Status ApplyTopicSnapshot(const SnapshotRecord& r);
+  Status ApplyTopicRelocate(const TopicRelocateRecord& r, journal::Location body,
+                            uint32_t body_len);
   Status ReplayTopicRecord(journal::RecordType type, std::string_view payload,
                            journal::Location loc);
   Topic* AddTopic(const TopicMeta& meta);
   Subscription* AddSubscription(const SubscriptionMeta& meta);
+  // Stores a topic message with its pending deliveries (to `targets`, in order) and
+  // schedules them. The caller reschedules the topic.
+  void AddTopicMessage(Topic* t, uint64_t msg_id, TopicMessage m,
+                       const std::vector<Subscription*>& targets);
   // Ends the deliveries of messages whose retention is over at `t`.
   void ExpireTopicTo(Topic* t, int64_t time);
   // The pending delivery (message, subscription) after expiring its topic to `time`;
@@ -234,9 +246,17 @@ struct Broker::Impl {
   void RescheduleTopic(Topic* t);
 
   // --- reclamation (broker_reclaim.cc) ------------------------------------------------
+  // The log's segment preamble: a snapshot when SnapshotPolicy says one is due.
+  void SegmentPreamble(uint32_t segment, journal::RecordType* type, std::string* payload);
+  // Bounded reclamation work; ReclaimDue() says whether there is any.
   void Reclaim(int64_t now);
+  bool ReclaimDue() const;
+  // The segment the log could keep from now (0: none beyond what it keeps).
+  uint32_t DropTarget() const;
   void DropDeadSegments();
+  bool StartScan();
   bool Relocate(Queue* q, uint64_t pos, int64_t now);
+  bool RelocateTopicMessage(Topic* t, uint64_t msg_id, int64_t now);
 };
 
 }  // namespace cmq::broker

@@ -249,16 +249,58 @@ Status Broker::Impl::ApplyPublish(const PublishRecord& r, journal::Location firs
       m.deliveries.push_back(d);
       targets.push_back(s);
     }
-    if (m.deliveries.empty()) continue;
-    usage.Add(m.body, m.body_len);
-    topic_usage.Add(m.body, m.body_len);
-    const TopicMessage& stored = t->messages.emplace(msg_id, std::move(m)).first->second;
-    for (size_t k = 0; k < targets.size(); ++k) {
-      ++targets[k]->pending;
-      ++pending_deliveries;
-      ScheduleDelivery(*targets[k], msg_id, stored.deliveries[k].next_ms);
-    }
+    if (!m.deliveries.empty()) AddTopicMessage(t, msg_id, std::move(m), targets);
   }
+  RescheduleTopic(t);
+  return Status::Ok();
+}
+
+void Broker::Impl::AddTopicMessage(Topic* t, uint64_t msg_id, TopicMessage m,
+                                   const std::vector<Subscription*>& targets) {
+  usage.Add(m.body, m.body_len);
+  const TopicMessage& stored = t->messages.emplace(msg_id, std::move(m)).first->second;
+  for (size_t k = 0; k < targets.size(); ++k) {
+    ++targets[k]->pending;
+    ++pending_deliveries;
+    ScheduleDelivery(*targets[k], msg_id, stored.deliveries[k].next_ms);
+  }
+}
+
+Status Broker::Impl::ApplyTopicRelocate(const TopicRelocateRecord& r, journal::Location body,
+                                        uint32_t body_len) {
+  NoteTime(r.time_ms);
+  next_msg_id = std::max(next_msg_id, r.msg_id + 1);
+  Topic* t = TopicByUid(r.topic_uid);
+  if (t == nullptr) return Status::Ok();
+  ExpireTopicTo(t, r.time_ms);
+  auto it = t->messages.find(r.msg_id);
+  if (it != t->messages.end()) {
+    TopicMessage& m = it->second;
+    usage.Remove(m.body, m.body_len);
+    m.body = body;
+    usage.Add(m.body, m.body_len);
+    return Status::Ok();
+  }
+  // The message's earlier records were in dropped segments: this record recreates it
+  // with the deliveries still pending then (those of subscriptions still there).
+  if (r.publish_ms + t->retention_ms() <= r.time_ms) return Status::Ok();
+  TopicMessage m;
+  m.publish_ms = r.publish_ms;
+  m.body = body;
+  m.body_len = body_len;
+  if (!r.tags.empty()) m.tags = std::make_shared<const std::vector<std::string>>(r.tags);
+  std::vector<Subscription*> targets;
+  for (const auto& p : r.deliveries) {
+    auto s = t->subscriptions.find(p.subscription);
+    if (s == t->subscriptions.end() || m.Find(p.subscription) != nullptr) continue;
+    Delivery& d = m.deliveries.emplace_back();
+    d.subscription = p.subscription;
+    d.next_ms = p.next_ms;
+    d.attempts = p.attempts;
+    targets.push_back(s->second);
+  }
+  if (m.deliveries.empty()) return Status::Ok();
+  AddTopicMessage(t, r.msg_id, std::move(m), targets);
   RescheduleTopic(t);
   return Status::Ok();
 }
@@ -369,7 +411,6 @@ void Broker::Impl::RemoveTopicMessage(Topic* t, std::map<uint64_t, TopicMessage>
     --pending_deliveries;
   }
   usage.Remove(m.body, m.body_len);
-  topic_usage.Remove(m.body, m.body_len);
   t->messages.erase(it);
 }
 
@@ -476,6 +517,12 @@ Status Broker::Impl::ReplayTopicRecord(journal::RecordType type, std::string_vie
       if (!DecodePushOutcome(payload, &r)) return Corrupt("push-outcome", loc);
       ApplyPushOutcome(r);
       return Status::Ok();
+    }
+    case kRecTopicRelocate: {
+      TopicRelocateRecord r;
+      size_t header = 0;
+      if (!DecodeTopicRelocate(payload, &r, &header)) return Corrupt("topic relocate", loc);
+      return ApplyTopicRelocate(r, loc + header, static_cast<uint32_t>(payload.size() - header));
     }
     default:
       return Corrupt("unknown type " + std::to_string(type), loc);

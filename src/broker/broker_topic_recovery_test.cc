@@ -197,11 +197,11 @@ TEST_P(RandomTopicReplayTest, RandomOperationsReplayToTheSameStateAndFuture) {
   broker_->Tick();
   ASSERT_TRUE(in_flight.empty());
 
-  std::map<int, int> kinds;
-  for (const auto& r : log_.Records()) ++kinds[r.type];
-  EXPECT_GT(kinds[kRecPublish], 0);
-  EXPECT_GT(kinds[kRecQueueDelivery], 0);
-  EXPECT_GT(kinds[kRecPushOutcome], 0);
+  std::map<journal::RecordType, uint64_t> kinds = log_.AppendedByType();
+  EXPECT_GT(kinds[kRecPublish], 0u);
+  EXPECT_GT(kinds[kRecQueueDelivery], 0u);
+  EXPECT_GT(kinds[kRecPushOutcome], 0u);
+  EXPECT_GT(kinds[kRecTopicRelocate], 0u);
   EXPECT_GT(log_.OldestSegment(), 1u);  // reclamation ran along the way
 
   std::unique_ptr<Broker> other = Recover();
@@ -306,27 +306,42 @@ TEST_F(TopicRecoveryTest, RestartAfterRetentionDropsMessages) {
   EXPECT_EQ(tasks[0].body, "young");
 }
 
-TEST_F(TopicRecoveryTest, TopicMessagesKeepTheirSegmentUntilDelivered) {
+// A topic message whose HTTP endpoint keeps failing stays pending for up to the topic
+// retention; it is copied forward with its retry state rather than hold its segment.
+TEST_F(TopicRecoveryTest, PendingTopicMessagesAreCopiedForwardWithTheirRetryState) {
   InstallSink();
   Create("q");
   CreateTopic("t");
   SubscribeQueue("t", "s", "q");
   SubscribeHttp("t", "h");
-  PublishOne("t", "pinned");
-  PushTask task = TakeTasks().at(0);
+  const int64_t t0 = clock_.NowMs();
+  std::string id = PublishOne("t", "pinned", {"tag"});
+  broker_->CompletePush(TakeTasks().at(0).delivery_id, false);  // next attempt at t0 + 1 s
   log_.Roll();
   // The queue copy is consumed; only the pending HTTP delivery holds segment 1 now.
   ASSERT_TRUE(Delete("q", ReceiveOne("q").receipt_handle).ok());
-  for (int i = 0; i < 5; ++i) Advance(1000);
-  EXPECT_EQ(log_.OldestSegment(), 1u);
-  broker_->CompletePush(task.delivery_id, true);
-  broker_->Tick();
+  while (broker_->NextDeadlineMs() <= clock_.NowMs()) broker_->Tick();
   EXPECT_EQ(log_.OldestSegment(), 2u);
+  EXPECT_GT(log_.AppendedByType().at(kRecTopicRelocate), 0u);
+  EXPECT_EQ(TopicCount("t"), 1);
 
-  // Topics and subscriptions come back from the snapshot that starts segment 2.
+  // After a restart the message comes back from its relocate record alone.
   std::unique_ptr<Broker> other = Recover();
   ExpectSameState(broker_.get(), other.get());
-  EXPECT_TRUE(other->GetSubscription(kAccount, "t", "h").ok());
+  EXPECT_EQ(SubscriptionCount("t", "h", other.get()), 1);
+  InstallSink(other.get());
+  other->Tick();
+  EXPECT_TRUE(TakeTasks().empty());  // not before its recorded next attempt
+  clock_.Set(t0 + 1000);
+  other->Tick();
+  std::vector<PushTask> again = TakeTasks();
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].msg_id, id);
+  EXPECT_EQ(again[0].body, "pinned");
+  EXPECT_EQ(again[0].tags, std::vector<std::string>{"tag"});
+  EXPECT_EQ(again[0].attempt, 1);
+  other->CompletePush(again[0].delivery_id, true);
+  EXPECT_EQ(TopicCount("t", other.get()), 0);
   auto mine = Publish("t", {"next"});
   auto theirs = Publish("t", {"next"}, {}, {}, other.get());
   ASSERT_TRUE(mine.ok() && theirs.ok());
@@ -370,7 +385,7 @@ TEST_F(TopicRecoveryTest, DeliveredQueueMessagesSurviveReclamation) {
   EXPECT_EQ(Send("q", {"x"}), other->SendMessages(kAccount, "q", {"x"}, 0).value());
 }
 
-TEST_F(TopicRecoveryTest, SparseSegmentHeldByATopicMessageIsNotScanned) {
+TEST_F(TopicRecoveryTest, SparseSegmentHeldByATopicMessageIsEmptied) {
   InstallSink();
   Create("q");
   CreateTopic("t");
@@ -379,7 +394,7 @@ TEST_F(TopicRecoveryTest, SparseSegmentHeldByATopicMessageIsNotScanned) {
   for (int i = 0; i < 10; ++i) Send("q", filler);
   PublishOne("t", "pinned");
   SendOne("q", "keep");
-  PushTask task = TakeTasks().at(0);
+  PushTask task = TakeTasks().at(0);  // stays in flight
   while (true) {
     Received r = Receive("q", 16);
     if (!r.status.ok()) break;
@@ -390,16 +405,18 @@ TEST_F(TopicRecoveryTest, SparseSegmentHeldByATopicMessageIsNotScanned) {
     }
   }
   log_.Roll();
-  size_t records = log_.Records().size();
-  for (int i = 0; i < 5; ++i) Advance(1000);
-  // No relocate records: copying "keep" forward would not free the segment.
-  EXPECT_EQ(log_.Records().size(), records);
-  EXPECT_EQ(log_.OldestSegment(), 1u);
-  broker_->CompletePush(task.delivery_id, true);
-  for (int i = 0; i < 5 && log_.OldestSegment() == 1; ++i) Advance(1000);
-  EXPECT_EQ(log_.OldestSegment(), 2u);  // now "keep" was copied forward
+  while (broker_->NextDeadlineMs() <= clock_.NowMs()) broker_->Tick();
+  EXPECT_EQ(log_.OldestSegment(), 2u);  // "keep" and "pinned" were copied forward
   std::unique_ptr<Broker> other = Recover();
   ExpectSameState(broker_.get(), other.get());
+  // The push in flight completes in the original; the restarted one pushes again.
+  broker_->CompletePush(task.delivery_id, true);
+  EXPECT_EQ(TopicCount("t"), 0);
+  InstallSink(other.get());
+  other->Tick();
+  std::vector<PushTask> again = TakeTasks();
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].body, "pinned");
 }
 
 TEST_F(TopicRecoveryTest, BadTopicRecordsAreCorruptionNotCrashes) {

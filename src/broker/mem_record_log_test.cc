@@ -58,7 +58,8 @@ TEST(MemRecordLogTest, DurabilityGating) {
 TEST(MemRecordLogTest, SegmentsPreamblesAndDropping) {
   MemRecordLog log;
   int preambles = 0;
-  log.SetSegmentPreamble([&](RecordType* t, std::string* p) {
+  log.SetSegmentPreamble([&](uint32_t segment, RecordType* t, std::string* p) {
+    EXPECT_EQ(segment, log.CurrentSegment());
     *t = 1;
     *p = "snap" + std::to_string(++preambles);
   });
@@ -70,7 +71,7 @@ TEST(MemRecordLogTest, SegmentsPreamblesAndDropping) {
   auto b = AppendStr(&log, 5, "b");
   EXPECT_EQ(SegmentOf(*b), 2u);
   EXPECT_EQ(log.CurrentSegment(), 2u);
-  EXPECT_FALSE(log.DropSegmentsBefore(3).ok());
+  EXPECT_EQ(log.DropSegmentsBefore(3).error(), ErrorCode::kInternal);
   ASSERT_TRUE(log.DropSegmentsBefore(2).ok());
   EXPECT_EQ(log.OldestSegment(), 2u);
   auto records = log.Records();
@@ -82,6 +83,59 @@ TEST(MemRecordLogTest, SegmentsPreamblesAndDropping) {
   log.SetSegmentCapacity(64);
   for (int i = 0; i < 10; ++i) ASSERT_TRUE(AppendStr(&log, 5, std::string(30, 'x')).ok());
   EXPECT_GT(log.CurrentSegment(), 4u);
+  EXPECT_EQ(log.AppendedBytes(), log.StoredBytes() + 1 + 5);  // "a" and "snap1" dropped
+}
+
+TEST(MemRecordLogTest, PreambleMayWriteNothingAndBigOnesGetRoom) {
+  MemRecordLog log;
+  std::string preamble;
+  log.SetSegmentPreamble([&](uint32_t, RecordType* t, std::string* p) {
+    if (preamble.empty()) return;
+    *t = 1;
+    *p = preamble;
+  });
+  log.SetSegmentCapacity(1016);  // a header and ten records of 100 bytes framed
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(AppendStr(&log, 5, std::string(91, 'x')).ok());
+  EXPECT_EQ(log.CurrentSegment(), 1u);
+  EXPECT_EQ(log.Records().size(), 10u);  // no preamble written
+  preamble = std::string(591, 'p');      // 600 bytes framed: more than a quarter
+  ASSERT_TRUE(AppendStr(&log, 5, std::string(91, 'x')).ok());
+  EXPECT_EQ(log.CurrentSegment(), 2u);
+  for (int i = 0; i < 9; ++i) ASSERT_TRUE(AppendStr(&log, 5, std::string(91, 'x')).ok());
+  EXPECT_EQ(log.CurrentSegment(), 2u);  // a normal segment's worth after the preamble
+  ASSERT_TRUE(AppendStr(&log, 5, std::string(91, 'x')).ok());
+  EXPECT_EQ(log.CurrentSegment(), 3u);
+}
+
+// A drop waits for the records appended before it; CloneDurable shows what a power
+// cut leaves meanwhile.
+TEST(MemRecordLogTest, DropsWaitForDurabilityAsInTheJournal) {
+  MemRecordLog log;
+  log.SetAutoDurable(false);
+  ASSERT_TRUE(AppendStr(&log, 5, "a").ok());
+  log.Roll();
+  ASSERT_TRUE(AppendStr(&log, 5, "b").ok());
+  log.MakeDurableUpTo(1);
+  ASSERT_TRUE(log.DropSegmentsBefore(2).ok());
+  EXPECT_EQ(log.OldestSegment(), 1u);
+  auto cut = log.CloneDurable();
+  ASSERT_EQ(cut->Records().size(), 1u);
+  EXPECT_EQ(cut->Records()[0].payload, "a");
+  EXPECT_EQ(cut->CurrentSegment(), 1u);
+  log.MakeDurableUpTo(2);
+  EXPECT_EQ(log.OldestSegment(), 2u);
+  cut = log.CloneDurable();
+  ASSERT_EQ(cut->Records().size(), 1u);
+  EXPECT_EQ(cut->Records()[0].payload, "b");
+
+  auto copy = MemRecordLog::FromRecords(log.Records());
+  std::string out;
+  ASSERT_TRUE(copy->ReadAt(log.Records()[0].location, 1, &out).ok());
+  EXPECT_EQ(out, "b");
+  EXPECT_EQ(copy->OldestSegment(), 2u);
+  auto next = AppendStr(copy.get(), 5, "c");
+  ASSERT_TRUE(next.ok());
+  EXPECT_GT(*next, log.Records()[0].location);
 }
 
 TEST(MemRecordLogTest, DiskFullSwitch) {

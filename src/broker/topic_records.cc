@@ -253,4 +253,35 @@ bool DecodePushOutcome(std::string_view in, PushOutcomeRecord* r) {
   return d.done();
 }
 
+std::string EncodeTopicRelocateHeader(const TopicRelocateRecord& r) {
+  std::string out;
+  PutVarint64(&out, r.topic_uid);
+  PutI64(&out, r.time_ms);
+  PutVarint64(&out, r.msg_id);
+  PutI64(&out, r.publish_ms);
+  PutStrings(&out, r.tags);
+  PutVarint64(&out, r.deliveries.size());
+  for (const auto& d : r.deliveries) {
+    PutVarint64(&out, d.subscription);
+    PutI64(&out, d.next_ms);
+    PutVarint64(&out, d.attempts);
+  }
+  return out;
+}
+
+bool DecodeTopicRelocate(std::string_view in, TopicRelocateRecord* r, size_t* header_size) {
+  Reader d(in);
+  uint64_t n = 0;
+  if (!(d.U64(&r->topic_uid) && d.I64(&r->time_ms) && d.U64(&r->msg_id) && d.I64(&r->publish_ms) &&
+        d.Strings(&r->tags) && d.Count(&n))) {
+    return false;
+  }
+  r->deliveries.resize(n);
+  for (auto& p : r->deliveries) {
+    if (!(d.U64(&p.subscription) && d.I64(&p.next_ms) && d.U32(&p.attempts))) return false;
+  }
+  *header_size = d.consumed();
+  return true;
+}
+
 }  // namespace cmq::broker

@@ -33,6 +33,7 @@ enum TopicRecordKind : journal::RecordType {
   kRecPublish = 70,
   kRecQueueDelivery = 71,
   kRecPushOutcome = 72,
+  kRecTopicRelocate = 73,
 };
 
 // The metadata of one topic, as created and as kept in snapshots.
@@ -144,6 +145,25 @@ struct PushOutcomeRecord {
   bool delivered = false;
 };
 
+// A topic message with pending deliveries copied forward, with its body as the
+// payload's tail, so that the segment of its publish record can be dropped: the
+// message's whole remaining state, its tags and every pending delivery with its
+// retry state (attempts made, next attempt). Replay recreates the message from it when
+// the publish record was dropped, and otherwise only moves the body.
+struct TopicRelocateRecord {
+  uint64_t topic_uid = 0;
+  int64_t time_ms = 0;
+  uint64_t msg_id = 0;
+  int64_t publish_ms = 0;
+  std::vector<std::string> tags;
+  struct Pending {
+    uint64_t subscription = 0;
+    int64_t next_ms = 0;
+    uint32_t attempts = 0;
+  };
+  std::vector<Pending> deliveries;
+};
+
 std::string EncodeCreateTopic(const CreateTopicRecord& r);
 std::string EncodeSetTopic(const SetTopicRecord& r);
 std::string EncodeDeleteTopic(const DeleteTopicRecord& r);
@@ -153,6 +173,7 @@ std::string EncodeUnsubscribe(const UnsubscribeRecord& r);
 std::string EncodePublishHeader(const PublishRecord& r);
 std::string EncodeQueueDelivery(const QueueDeliveryRecord& r);
 std::string EncodePushOutcome(const PushOutcomeRecord& r);
+std::string EncodeTopicRelocateHeader(const TopicRelocateRecord& r);
 
 // Decoders return false on any malformed input (never read out of bounds).
 bool DecodeCreateTopic(std::string_view in, CreateTopicRecord* r);
@@ -165,6 +186,8 @@ bool DecodeUnsubscribe(std::string_view in, UnsubscribeRecord* r);
 bool DecodePublish(std::string_view in, PublishRecord* r, size_t* header_size);
 bool DecodeQueueDelivery(std::string_view in, QueueDeliveryRecord* r);
 bool DecodePushOutcome(std::string_view in, PushOutcomeRecord* r);
+// `header_size` gets the offset of the body, which is the rest of the payload.
+bool DecodeTopicRelocate(std::string_view in, TopicRelocateRecord* r, size_t* header_size);
 
 // Metadata encoding shared with the snapshot (records.cc).
 void PutTopicMeta(std::string* out, const TopicMeta& m);

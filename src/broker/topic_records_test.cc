@@ -154,6 +154,22 @@ TEST(TopicRecordsTest, DeliveryRecordsRoundTrip) {
   EXPECT_EQ(o2.subscription, 12u);
   EXPECT_EQ(o2.attempt, 4u);
   EXPECT_TRUE(o2.delivered);
+
+  TopicRelocateRecord t{3, 1700000000008, 500, 1700000000001, {"a", "b"}, {{12, 1700000001000, 2}}};
+  TopicRelocateRecord t2;
+  size_t t_header = 0;
+  std::string t_payload = EncodeTopicRelocateHeader(t) + "body";
+  ASSERT_TRUE(DecodeTopicRelocate(t_payload, &t2, &t_header));
+  EXPECT_EQ(t_payload.substr(t_header), "body");
+  EXPECT_EQ(t2.topic_uid, 3u);
+  EXPECT_EQ(t2.time_ms, 1700000000008);
+  EXPECT_EQ(t2.msg_id, 500u);
+  EXPECT_EQ(t2.publish_ms, 1700000000001);
+  EXPECT_EQ(t2.tags, t.tags);
+  ASSERT_EQ(t2.deliveries.size(), 1u);
+  EXPECT_EQ(t2.deliveries[0].subscription, 12u);
+  EXPECT_EQ(t2.deliveries[0].next_ms, 1700000001000);
+  EXPECT_EQ(t2.deliveries[0].attempts, 2u);
 }
 
 TEST(TopicRecordsTest, SnapshotCarriesTopicsAndReadsVersionOne) {
@@ -243,6 +259,12 @@ TEST(TopicRecordsTest, TruncatedInputIsRejected) {
        [](std::string_view in) {
          PushOutcomeRecord r;
          return DecodePushOutcome(in, &r);
+       }},
+      {EncodeTopicRelocateHeader({1, 2, 3, 4, {"t"}, {{5, 6, 7}, {8, 9, 10}}}),
+       [](std::string_view in) {
+         TopicRelocateRecord r;
+         size_t h;
+         return DecodeTopicRelocate(in, &r, &h);
        }},
   };
   for (size_t k = 0; k < cases.size(); ++k) {

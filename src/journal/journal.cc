@@ -37,6 +37,7 @@
 
 #include "common/log.h"
 #include "journal/recovery.h"
+#include "journal/drop_marker.h"
 #include "journal/segment_format.h"
 
 namespace cmq::journal {
@@ -107,6 +108,16 @@ struct Journal::Impl {
   std::vector<RecoveryNote> recovery_notes;
   uint64_t next_batch_seq = 1;  // taken by Queue() for each new chunk (under mu)
   std::string segment_header;   // of `current`, written by the chunk at its offset 0
+  // Drops asked for and not done yet, in order: segments below `keep_from` go once
+  // `after` (the last record appended when it was asked for) is durable; `after`
+  // lies in segment `after_segment`.
+  struct PendingDrop {
+    uint32_t keep_from = 0;
+    Lsn after = 0;
+    uint32_t after_segment = 0;
+  };
+  std::deque<PendingDrop> drops;
+  uint32_t drop_asked = 0;  // the highest keep_from asked for
 
   // ---- shared, guarded by mu ----
   mutable std::mutex mu;
@@ -188,6 +199,9 @@ struct Journal::Impl {
   uint64_t SegmentOverhead() const {
     return kHeaderSize + 2 * kBatchHeaderSize + preamble_bytes + max_record;
   }
+  // Performs the drops whose records are durable now; fails the journal on an I/O error.
+  void RunDueDrops();
+  Status RemoveSegmentsBefore(const PendingDrop& drop);
   uint64_t UsableSpare(uint64_t capacity) const {
     uint64_t overhead = SegmentOverhead();
     return capacity > overhead ? capacity - overhead : 0;
@@ -383,9 +397,10 @@ Result<SegmentFile> Journal::Impl::CreateSegmentFile(uint32_t n, uint64_t capaci
 Status Journal::Impl::Roll(uint64_t record_size) {
   if (current == UINT32_MAX)
     return Status(ErrorCode::kIoError, "journal: segment numbers exhausted");
+  uint32_t next = current + 1;
   RecordType pre_type = 0;
   std::string pre_payload;
-  if (preamble) preamble(&pre_type, &pre_payload);
+  if (preamble) preamble(next, &pre_type, &pre_payload);
   uint64_t pre_size = pre_type != 0 ? kRecordOverhead + pre_payload.size() : 0;
   // The preamble and the record may each start a batch (the writer may take the
   // preamble's before the record is queued).
@@ -394,8 +409,8 @@ Status Journal::Impl::Roll(uint64_t record_size) {
     return Status(ErrorCode::kIoError, "journal: record of " + std::to_string(record_size) +
                                            " bytes (plus preamble) does not fit in a segment");
   }
-  uint64_t capacity = std::max(opt.segment_size, need);
-  uint32_t next = current + 1;
+  uint64_t capacity = std::min<uint64_t>(
+      kMaxSegmentBytes, NewSegmentCapacity(opt.segment_size, kHeaderSize, pre_size, record_size));
   // The spare may be just being made: waiting for it beats making it twice.
   CollectPrepared(/*wait=*/spares.empty());
   SegmentFile seg;
@@ -487,6 +502,43 @@ std::optional<uint64_t> Journal::Impl::Queue(std::string_view frame_header,
   // record somebody waits for wakes it from WhenDurable.
   if (wake) cv.notify_one();
   return frame_at;
+}
+
+// ================================================================== dropping
+
+void Journal::Impl::RunDueDrops() {
+  if (drops.empty() || failed.load()) return;
+  const Lsn done = durable.load();
+  std::optional<PendingDrop> due;
+  while (!drops.empty() && drops.front().after <= done) {
+    due = drops.front();
+    drops.pop_front();
+  }
+  if (!due) return;
+  Status s = RemoveSegmentsBefore(*due);
+  if (!s.ok()) Fail(s);
+}
+
+Status Journal::Impl::RemoveSegmentsBefore(const PendingDrop& drop) {
+  if (opt.relaxed) {
+    // Relaxed mode calls written records durable before they are synced; what replaces
+    // the old segments must really be on disk before they go. Older segments were
+    // synced before anything was written after them.
+    auto it = segments.find(drop.after_segment);
+    if (it != segments.end()) CMQ_RETURN_IF_ERROR(it->second.file->DataSync());
+  }
+  if (drop.keep_from - segments.begin()->first > 1) {
+    CMQ_RETURN_IF_ERROR(WriteDropMarker(env, opt.dir, drop.keep_from));
+  }
+  while (segments.begin()->first < drop.keep_from) {
+    // Oldest first, each removal durable before the next: a crash in between leaves a
+    // shorter but gap-free run of segments (and the marker finishes the drop).
+    CMQ_RETURN_IF_ERROR(env->Remove(SegmentPath(segments.begin()->first)));
+    segments.erase(segments.begin());
+    oldest_segment.store(segments.begin()->first);
+    CMQ_RETURN_IF_ERROR(env->SyncDir(opt.dir));
+  }
+  return Status::Ok();
 }
 
 // ================================================================== preparer
@@ -684,6 +736,7 @@ Result<std::unique_ptr<Journal>> Journal::Open(env::Env* env, JournalOptions opt
 
 Status Journal::Recover(const RecoverFn& fn) {
   if (impl_->recovered) return Status(ErrorCode::kInternal, "journal: Recover() called twice");
+  CMQ_RETURN_IF_ERROR(FinishInterruptedDrop(impl_->env, impl_->opt.dir));
   return impl_->Recover(fn);
 }
 
@@ -706,6 +759,7 @@ void Journal::RunCompletions() {
   Impl& m = *impl_;
   if (m.running_completions) return;  // a callback called WhenDurable: the loop below sees it
   m.running_completions = true;
+  m.RunDueDrops();
   std::optional<Status> failure;
   while (!m.waiters.empty()) {
     Waiter& w = m.waiters.front();
@@ -963,16 +1017,12 @@ Status Journal::DropSegmentsBefore(uint32_t segment) {
                                             std::to_string(segment) + ", current is " +
                                             std::to_string(m.current));
   }
-  while (m.segments.begin()->first < segment) {
-    // Oldest first, each removal durable before the next: a crash in between leaves a
-    // shorter but gap-free run of segments. A pending write into the removed file
-    // still has its handle and lands harmlessly.
-    CMQ_RETURN_IF_ERROR(m.env->Remove(m.SegmentPath(m.segments.begin()->first)));
-    m.segments.erase(m.segments.begin());
-    m.oldest_segment.store(m.segments.begin()->first);
-    CMQ_RETURN_IF_ERROR(m.env->SyncDir(m.opt.dir));
-  }
-  return Status::Ok();
+  if (m.failed.load()) return m.FailureStatus();
+  if (segment <= std::max(m.drop_asked, m.segments.begin()->first)) return Status::Ok();
+  m.drops.push_back({segment, m.last_lsn, m.current});
+  m.drop_asked = segment;
+  m.RunDueDrops();  // at once if nothing new is waiting to be written
+  return m.failed.load() ? m.FailureStatus() : Status::Ok();
 }
 
 void Journal::SetSegmentPreamble(Preamble preamble) { impl_->preamble = std::move(preamble); }

@@ -78,6 +78,16 @@
 // leaves unused), and two batch headers. A record larger than segment_size gets a
 // segment of its own size. Every record may end up in a batch of its own, so a caller
 // reserving room for future records counts kCommitOverhead for each (record_log.h).
+// A segment whose preamble is big gets room for the preamble plus segment_size
+// (NewSegmentCapacity in record_log.h).
+//
+// Dropping (DropSegmentsBefore): a drop waits until the records appended before it was
+// asked for are durable, then runs on the broker thread from RunCompletions (or at once
+// if they already are): in relaxed mode it first syncs the segment holding them, it
+// writes a drop marker (drop_marker.h) when it removes more than one segment, and it
+// removes the segments oldest first with a directory sync after each. An I/O error
+// there fails the journal like a failed fdatasync. Recover() first finishes a drop a
+// marker names, so recovery never starts from a segment that was meant to go.
 //
 // Prepared spares: with `prepared_spares` > 0 a preparer thread makes the next spares
 // in the background (zero-filled, synced, directory synced), one at a time; a roll
@@ -172,7 +182,8 @@ class Journal : public RecordLog {
   // to be called on the broker thread soon (e.g. by posting to the event loop).
   Status Start(std::function<void()> wakeup);
 
-  // Broker thread: fires WhenDurable callbacks whose LSN is now durable (or failed).
+  // Broker thread: performs the drops whose records are now durable (see Dropping
+  // above), then fires WhenDurable callbacks whose LSN is now durable (or failed).
   void RunCompletions();
 
   // Writes and syncs everything appended so far, stops the writer thread and fires
@@ -198,8 +209,6 @@ class Journal : public RecordLog {
   uint32_t OldestSegment() const override;
   uint32_t CurrentSegment() const override;
   Status DropSegmentsBefore(uint32_t segment) override;
-  // The preamble runs inside the Append that rolls; it must not call Append. Leaving
-  // `*type` at 0 writes no preamble.
   void SetSegmentPreamble(Preamble preamble) override;
 
  private:

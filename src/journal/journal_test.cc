@@ -14,6 +14,9 @@
 
 #include "common/coding.h"
 #include "env/fault_env.h"
+#include "env/power_cut_env_for_test.h"
+#include "journal/drop_marker.h"
+#include "journal/fake_loop_for_test.h"
 #include "journal/segment_format.h"
 
 namespace cmq::journal {
@@ -21,48 +24,13 @@ namespace {
 
 using env::OpenMode;
 
-constexpr auto kWaitLimit = std::chrono::seconds(20);
+constexpr auto kWaitLimit = FakeLoop::kWaitLimit;
 
 struct Rec {
   RecordType type;
   std::string payload;
   Location loc;
   bool operator==(const Rec&) const = default;
-};
-
-// Stands in for the event loop: the writer's wakeup hook signals it, and tests wait
-// here (bounded) for a condition, running completions like the loop would.
-class FakeLoop {
- public:
-  std::function<void()> Hook() {
-    return [this] {
-      std::lock_guard<std::mutex> lock(mu_);
-      ++wakeups_;
-      cv_.notify_all();
-    };
-  }
-  // Runs j->RunCompletions() until `done()` holds; false after the time limit.
-  bool RunUntil(Journal* j, const std::function<bool()>& done) {
-    auto deadline = std::chrono::steady_clock::now() + kWaitLimit;
-    std::unique_lock<std::mutex> lock(mu_);
-    while (true) {
-      uint64_t seen = wakeups_;
-      lock.unlock();
-      j->RunCompletions();
-      bool ok = done();
-      lock.lock();
-      if (ok) return true;
-      if (!cv_.wait_until(lock, deadline, [&] { return wakeups_ != seen; })) return false;
-    }
-  }
-  bool WaitDurable(Journal* j, Lsn lsn) {
-    return RunUntil(j, [&] { return j->Stats().durable_lsn >= lsn || j->Stats().failed; });
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  uint64_t wakeups_ = 0;
 };
 
 std::string Payload(int i, size_t size) {
@@ -124,6 +92,26 @@ class JournalTest : public ::testing::Test {
     });
     EXPECT_TRUE(s.ok()) << s.ToString();
     return std::move(*j);
+  }
+
+  // Opens a journal, starts its writer, appends records 0..n-1 of 60 bytes and waits
+  // until they are durable.
+  std::unique_ptr<Journal> OpenWithDurableRecords(int n, env::Env* e = nullptr) {
+    auto j = OpenJournal(nullptr, e);
+    EXPECT_TRUE(j->Start(loop_.Hook()).ok());
+    for (int i = 0; i < n; ++i) EXPECT_TRUE(AppendOne(j.get(), 1, Payload(i, 60)).ok());
+    EXPECT_TRUE(loop_.WaitDurable(j.get(), n));
+    return j;
+  }
+
+  // Recovers the journal and expects its records to run from segment `first` to
+  // record `last` (of 60 bytes, as OpenWithDurableRecords appends them).
+  void ExpectRecoveredFrom(uint32_t first, int last) {
+    std::vector<Rec> recovered;
+    OpenJournal(&recovered);
+    ASSERT_FALSE(recovered.empty());
+    EXPECT_EQ(SegmentOf(recovered.front().loc), first);
+    EXPECT_EQ(recovered.back().payload, Payload(last, 60));
   }
 
   Status RecoverStatus() {
@@ -1049,10 +1037,141 @@ TEST_F(JournalTest, DropSegmentsBefore) {
   EXPECT_EQ(j->OldestSegment(), j->CurrentSegment());
 }
 
+// A drop waits for the records appended before it was asked for: they are what
+// replaces the old segments. Until they are durable a power cut keeps the old ones.
+TEST_F(JournalTest, DropWaitsUntilTheRecordsBeforeItAreDurable) {
+  auto j = OpenJournal();
+  for (int i = 0; i < 40; ++i) ASSERT_TRUE(AppendOne(j.get(), 1, Payload(i, 60)).ok());
+  const uint32_t current = j->CurrentSegment();
+  ASSERT_GT(current, 3u);
+  ASSERT_TRUE(j->DropSegmentsBefore(current).ok());  // nothing is written yet
+  EXPECT_EQ(j->OldestSegment(), 1u);
+  EXPECT_TRUE(fault_->Exists(SegPath(1)));
+  std::string out;
+  ASSERT_TRUE(j->ReadAt(MakeLocation(1, format::kHeaderSize + kRecordOverhead), 4, &out).ok());
+  EXPECT_EQ(out, "rec0");
+  ASSERT_TRUE(j->Start(loop_.Hook()).ok());
+  j->WhenDurable(40, [](const Status&) {});
+  ASSERT_TRUE(loop_.RunUntil(j.get(), [&] { return j->OldestSegment() == current; }));
+  EXPECT_FALSE(fault_->Exists(SegPath(current - 1)));
+  ASSERT_TRUE(j->DropSegmentsBefore(2).ok());  // below what was dropped: nothing to do
+  ASSERT_TRUE(j->Close().ok());
+  fault_->DropUnsyncedData();
+  ExpectRecoveredFrom(current, 39);
+}
+
+TEST_F(JournalTest, PowerCutBeforeADropIsDurableKeepsTheOldSegments) {
+  auto j = OpenJournal();
+  ASSERT_TRUE(j->Start(loop_.Hook()).ok());
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(AppendOne(j.get(), 1, Payload(i, 60)).ok());
+  ASSERT_TRUE(loop_.WaitDurable(j.get(), 20));
+  for (int i = 20; i < 40; ++i) ASSERT_TRUE(AppendOne(j.get(), 1, Payload(i, 60)).ok());
+  ASSERT_TRUE(j->DropSegmentsBefore(j->CurrentSegment()).ok());
+  fault_->DropUnsyncedData();  // before anybody waited for records 21..40
+  (void)j->Close();  // fails: its files are gone with the power
+  std::vector<Rec> recovered;
+  OpenJournal(&recovered);
+  ASSERT_GE(recovered.size(), 20u);
+  EXPECT_EQ(recovered.front().payload, Payload(0, 60));
+}
+
+// Relaxed mode calls records durable once written; a drop syncs them first.
+TEST_F(JournalTest, DropInRelaxedModeSyncsWhatReplacesTheSegments) {
+  opts_.relaxed = true;
+  opts_.relaxed_sync_interval_ms = 60000;
+  auto j = OpenWithDurableRecords(40);
+  const uint32_t current = j->CurrentSegment();
+  ASSERT_TRUE(j->DropSegmentsBefore(current).ok());
+  EXPECT_EQ(j->OldestSegment(), current);
+  fault_->DropUnsyncedData();
+  (void)j->Close();  // fails: its files are gone with the power
+  ExpectRecoveredFrom(current, 39);
+}
+
+// A crash between the removals of one drop: recovery removes the rest before it reads
+// anything, so it never starts from a segment the drop meant to remove.
+TEST_F(JournalTest, RecoveryFinishesAnInterruptedDrop) {
+  auto j = OpenWithDurableRecords(40);
+  ASSERT_TRUE(j->Close().ok());
+  j.reset();
+  // What a drop to segment 4 leaves when the power goes after its first removal.
+  ASSERT_TRUE(WriteDropMarker(fault_.get(), opts_.dir, 4).ok());
+  ASSERT_TRUE(fault_->Remove(SegPath(1)).ok());
+  ASSERT_TRUE(fault_->SyncDir(opts_.dir).ok());
+  std::vector<Rec> recovered;
+  j = OpenJournal(&recovered);
+  EXPECT_EQ(j->OldestSegment(), 4u);
+  EXPECT_FALSE(fault_->Exists(SegPath(2)));
+  EXPECT_FALSE(fault_->Exists(SegPath(3)));
+  ASSERT_FALSE(recovered.empty());
+  EXPECT_EQ(SegmentOf(recovered.front().loc), 4u);
+  ASSERT_TRUE(j->Close().ok());
+  j.reset();
+  // The marker stays; its segments are gone, so it asks for nothing more.
+  recovered.clear();
+  j = OpenJournal(&recovered);
+  EXPECT_EQ(j->OldestSegment(), 4u);
+  ASSERT_TRUE(j->Close().ok());
+  j.reset();
+  // A damaged marker stops recovery rather than guess what to remove.
+  auto marker = fault_->Open(opts_.dir + "/DROP_BEFORE", OpenMode::kReadWrite);
+  ASSERT_TRUE(marker.ok());
+  ASSERT_TRUE((*marker)->PWrite(8, "\x09").ok());
+  Status s = RecoverStatus();
+  EXPECT_EQ(s.error(), ErrorCode::kCorruption);
+  EXPECT_NE(s.detail().find("DROP_BEFORE"), std::string::npos) << s.ToString();
+}
+
+TEST_F(JournalTest, FailedRemovalStopsTheJournal) {
+  env::testing::PowerCutEnv cut(mem_.get());
+  auto j = OpenWithDurableRecords(40, &cut);
+  cut.FailRemoves(true);
+  Status s = j->DropSegmentsBefore(3);
+  EXPECT_EQ(s.error(), ErrorCode::kStorageFailed);
+  EXPECT_NE(s.detail().find("injected"), std::string::npos) << s.ToString();
+  EXPECT_TRUE(j->Stats().failed);
+  EXPECT_EQ(AppendOne(j.get(), 1, "late").status().error(), ErrorCode::kStorageFailed);
+  EXPECT_EQ(j->DropSegmentsBefore(3).error(), ErrorCode::kStorageFailed);
+  EXPECT_EQ(j->Close().error(), ErrorCode::kStorageFailed);
+}
+
+// A preamble bigger than a quarter of a segment gets a normal segment's worth of room
+// after it; one left empty writes nothing.
+TEST_F(JournalTest, BigPreambleGetsASegmentOfRoomAfterIt) {
+  opts_.segment_size = 1024;
+  auto j = OpenJournal();
+  bool big = true;
+  j->SetSegmentPreamble([&](uint32_t, RecordType* type, std::string* payload) {
+    if (!big) return;
+    *type = 99;
+    *payload = std::string(900, 's');
+  });
+  ASSERT_TRUE(j->Start(loop_.Hook()).ok());
+  // 100 bytes framed each: ten fill segment 1, the 11th starts segment 2.
+  for (int i = 0; i < 12; ++i) ASSERT_TRUE(AppendOne(j.get(), 1, Payload(i, 91)).ok());
+  EXPECT_EQ(j->CurrentSegment(), 2u);
+  big = false;
+  for (int i = 12; i < 20; ++i) ASSERT_TRUE(AppendOne(j.get(), 1, Payload(i, 91)).ok());
+  EXPECT_EQ(j->CurrentSegment(), 2u);  // room for ten after the preamble
+  for (int i = 20; i < 22; ++i) ASSERT_TRUE(AppendOne(j.get(), 1, Payload(i, 91)).ok());
+  EXPECT_EQ(j->CurrentSegment(), 3u);
+  ASSERT_TRUE(j->Close().ok());
+  std::vector<Rec> recovered;
+  OpenJournal(&recovered);
+  ASSERT_EQ(recovered.size(), 23u);
+  EXPECT_EQ(recovered[10].type, 99);  // segment 2 starts with the preamble
+  EXPECT_EQ(SegmentOf(recovered[10].loc), 2u);
+  EXPECT_EQ(recovered[20].payload, Payload(19, 91));
+  EXPECT_EQ(SegmentOf(recovered[20].loc), 2u);
+  EXPECT_EQ(recovered[21].type, 1);  // segment 3 starts with the record: no preamble
+  EXPECT_EQ(SegmentOf(recovered[21].loc), 3u);
+}
+
 TEST_F(JournalTest, PreambleStartsEverySegmentAfterTheFirst) {
   auto j = OpenJournal();
   int preambles = 0;
-  j->SetSegmentPreamble([&](RecordType* type, std::string* payload) {
+  j->SetSegmentPreamble([&](uint32_t segment, RecordType* type, std::string* payload) {
+    EXPECT_EQ(segment, j->CurrentSegment() + 1);  // the segment it starts
     *type = 99;
     *payload = "snapshot-" + std::to_string(++preambles);
   });

@@ -10,6 +10,7 @@
 // RunCompletions().
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <span>
@@ -43,6 +44,18 @@ inline constexpr size_t kRecordOverhead = 9;
 // (the Journal's batch header). Room reserved with EnsureHeadroom for records that may
 // each be committed alone (deletes) must count this for each.
 inline constexpr size_t kCommitOverhead = 28;
+
+// The room a log gives a new segment: `segment_size`, or what its header, preamble and
+// first record need if that is more. A preamble that takes more than a quarter of
+// `segment_size` comes on top of it, so that a segment starting with a big snapshot
+// still holds a normal segment's worth of records (otherwise every append could start
+// a segment, and a snapshot, of its own).
+inline uint64_t NewSegmentCapacity(uint64_t segment_size, uint64_t header, uint64_t preamble,
+                                   uint64_t first_record) {
+  uint64_t room = std::max(segment_size, header + preamble + first_record);
+  if (preamble * 4 > segment_size) room = std::max(room, header + preamble + segment_size);
+  return room;
+}
 
 class RecordLog {
  public:
@@ -92,17 +105,33 @@ class RecordLog {
   // Space reclamation. The oldest segment still kept, and the one being appended to.
   virtual uint32_t OldestSegment() const = 0;
   virtual uint32_t CurrentSegment() const = 0;
-  // Deletes every sealed segment numbered below `segment` (which must be <=
-  // CurrentSegment()). The caller guarantees nothing live remains in them, and that
-  // the segment `segment` starts with a preamble (see SetSegmentPreamble) describing
-  // all state older records established.
+  // Asks for every segment numbered below `segment` (which must be <= CurrentSegment())
+  // to be deleted. The caller guarantees that nothing live remains in them once the
+  // records appended so far are durable, and that segment `segment` starts with a
+  // preamble (see SetSegmentPreamble) describing all state older records established.
+  //
+  // The deletion waits until every record appended before this call is durable (the
+  // records that copy live data forward, and the preamble of `segment`), then removes
+  // the segments oldest first, each removal made durable before the next: whenever
+  // the power goes, the log holds either the old segments or everything that replaces
+  // them, and its segments stay a gap-free run. Until then OldestSegment() is
+  // unchanged and the old segments stay readable. A request for a segment at or below
+  // one already asked for changes nothing.
+  //
+  // Errors: kStorageFailed once the log has failed; kInternal for a segment beyond the
+  // current one. An I/O error while removing fails the log (fail-stop, like a failed
+  // sync): from then on appends fail with kStorageFailed.
   virtual Status DropSegmentsBefore(uint32_t segment) = 0;
 
-  // The log calls `preamble` whenever it starts a new segment, and writes the record
-  // it returns as that segment's first record, before the record whose Append caused
-  // the roll. The broker uses it to write a snapshot of its metadata, so that older
-  // segments can be dropped once they hold no live message.
-  using Preamble = std::function<void(RecordType* type, std::string* payload)>;
+  // The log calls `preamble` whenever it starts a new segment, with that segment's
+  // number, and writes the record it returns as the segment's first record, before
+  // the record whose Append caused the roll; leaving `*type` at 0 writes none. The
+  // broker uses it to write a snapshot of its metadata where one is worth it, so that
+  // older segments can be dropped once they hold no live message. A preamble can be
+  // called and then not written (the segment could not be created): the caller learns
+  // that a segment starts with its preamble only from an Append that lands in it. The
+  // preamble runs inside that Append and must not call Append.
+  using Preamble = std::function<void(uint32_t segment, RecordType* type, std::string* payload)>;
   virtual void SetSegmentPreamble(Preamble preamble) = 0;
 };
 

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <cstdint>
 #include <condition_variable>
 #include <functional>
 #include <map>
@@ -51,6 +53,30 @@ enum class Step {
   kNext,        // go on with the next step
   kServerDown,  // a network error: wait for the next incarnation, then go on
   kFailed,      // an unexpected error (already reported): this thread stops
+};
+
+// Counts acknowledged operations and lets the test wait for a number of them (at most
+// 120 s: only a hung server takes that long).
+class AckCounter {
+ public:
+  void Add(int64_t n) {
+    std::lock_guard<std::mutex> lock(mu_);
+    count_ += n;
+    cv_.notify_all();
+  }
+  bool WaitFor(int64_t target) {
+    std::unique_lock<std::mutex> lock(mu_);
+    return cv_.wait_for(lock, std::chrono::seconds(120), [&] { return count_ >= target; });
+  }
+  int64_t count() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return count_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int64_t count_ = 0;
 };
 
 // The step after a failed call: a server error is unexpected in these tests (reported
