@@ -457,13 +457,7 @@ TEST_F(QueueActionsTest, IndexedParametersZeroAndOneBased) {
 // SignatureMethod absent or unknown means SHA-1; Nonce may be 0 or up to 2^64-1 (2.1).
 TEST_F(QueueActionsTest, CommonParameterQuirks) {
   auto post = [&](const ParamList& params) {
-    client::HttpRequest http;
-    http.method = "POST";
-    http.target = "/";
-    http.body = EncodeForm(params);
-    ClientResult<HttpResponse> resp = caller_->connection().RoundTrip(http, 10000);
-    if (!resp.ok()) return ClientResult<JsonValue>(resp.take_error());
-    return ParseEnvelope(*resp);
+    return SendRaw(*caller_, "POST", "/", EncodeForm(params));
   };
   CallerOptions o = server().Options();
   o.signature_method = SignatureMethod::kHmacSHA1;

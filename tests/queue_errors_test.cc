@@ -16,17 +16,9 @@ class QueueErrorsTest : public SharedServerTest {
   ClientResult<JsonValue> Call(std::string_view action, ParamList params) {
     return caller_->Call(action, std::move(params));
   }
-  // Sends hand-made parameters (already complete, Signature included) as a POST body.
+  // Sends hand-made parameters (already complete, Signature included) as a body.
   ClientResult<JsonValue> PostRaw(const std::string& body, const std::string& method = "POST") {
-    client::HttpRequest http;
-    http.method = method;
-    http.target = "/";
-    http.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
-    http.body = body;
-    ClientResult<HttpResponse> resp = caller_->connection().RoundTrip(http, 10000);
-    if (!resp.ok()) return resp.take_error();
-    EXPECT_EQ(resp->status, 200) << "API errors are HTTP 200 (1.4)";
-    return ParseEnvelope(*resp);
+    return SendRaw(*caller_, method, "/", body);
   }
   std::string Policy(const std::string& dlq, int max_receive = 3) {
     return R"({"deadLetterQueue":")" + dlq + R"(","policy":0,"maxReceiveCount":)" +

@@ -13,9 +13,8 @@
 // Nothing asserts on timing: kills are placed by counts of acknowledged
 // operations and by what the data directory shows; waits are bounded only to
 // turn a hang into a failure.
-#include <gtest/gtest.h>
-
 #include <dirent.h>
+#include <gtest/gtest.h>
 
 #include <atomic>
 #include <condition_variable>
@@ -50,23 +49,20 @@ using testing::Step;
 using testing::TempDir;
 
 constexpr int kKills = 6;
-constexpr int kSendsPerRound = 250; // about 2.5 segments of bodies
+constexpr int kSendsPerRound = 250;  // about 2.5 segments of bodies
 const char kWork[] = "reclaim-work";
 const char kKeep[] = "reclaim-keep";
 
 // The oldest journal segment in the data directory (0 if none).
-uint32_t OldestSegment(const std::string &journal_dir) {
+uint32_t OldestSegment(const std::string& journal_dir) {
   uint32_t oldest = 0;
-  DIR *d = opendir(journal_dir.c_str());
-  if (d == nullptr)
-    return 0;
-  while (dirent *e = readdir(d)) {
+  DIR* d = opendir(journal_dir.c_str());
+  if (d == nullptr) return 0;
+  while (dirent* e = readdir(d)) {
     std::string name = e->d_name;
-    if (name.size() != 14 || name.substr(10) != ".seg")
-      continue;
+    if (name.size() != 14 || name.substr(10) != ".seg") continue;
     uint32_t n = static_cast<uint32_t>(std::stoul(name.substr(0, 10)));
-    if (oldest == 0 || n < oldest)
-      oldest = n;
+    if (oldest == 0 || n < oldest) oldest = n;
   }
   closedir(d);
   return oldest;
@@ -74,7 +70,7 @@ uint32_t OldestSegment(const std::string &journal_dir) {
 
 // Lets the producers run or holds them between two sends.
 class Pause {
-public:
+ public:
   void Set(bool paused) {
     std::lock_guard<std::mutex> lock(mu_);
     paused_ = paused;
@@ -84,28 +80,24 @@ public:
   // notices).
   bool Running() {
     std::unique_lock<std::mutex> lock(mu_);
-    return cv_.wait_for(lock, std::chrono::milliseconds(200),
-                        [&] { return !paused_; });
+    return cv_.wait_for(lock, std::chrono::milliseconds(200), [&] { return !paused_; });
   }
 
-private:
+ private:
   std::mutex mu_;
   std::condition_variable cv_;
   bool paused_ = false;
 };
 
-TEST(ReclaimCrashTest,
-     AcknowledgedMessagesSurviveKill9WhileSegmentsAreReclaimed) {
+TEST(ReclaimCrashTest, AcknowledgedMessagesSurviveKill9WhileSegmentsAreReclaimed) {
   TempDir dir;
   const std::string journal_dir = dir.path() + "/data/journal";
-  CmqdProcess server(dir.path(),
-                     {"--segment-size-mb", "1", "--ride-along-ms", "1000"});
+  CmqdProcess server(dir.path(), {"--segment-size-mb", "1", "--ride-along-ms", "1000"});
   ASSERT_TRUE(server.Start()) << server.output();
   {
     Caller caller = ConnectCaller(server.endpoint());
-    for (const char *q : {kWork, kKeep}) {
-      auto created = caller.Call(
-          "CreateQueue", {{"queueName", q}, {"visibilityTimeout", "1"}});
+    for (const char* q : {kWork, kKeep}) {
+      auto created = caller.Call("CreateQueue", {{"queueName", q}, {"visibilityTimeout", "1"}});
       ASSERT_TRUE(created.ok()) << created.error().ToString();
     }
   }
@@ -115,26 +107,26 @@ TEST(ReclaimCrashTest,
   AckCounter sends;
   Pause pause;
   std::mutex mu;
-  std::map<std::string, std::string> acked; // body -> msgId
-  std::set<std::string> deleted;            // acknowledged deletes
-  std::set<std::string> maybe_deleted;      // delete sent, outcome unknown
+  std::map<std::string, std::string> acked;  // body -> msgId
+  std::set<std::string> deleted;             // acknowledged deletes
+  std::set<std::string> maybe_deleted;       // delete sent, outcome unknown
   constexpr int kProducers = 2;
   std::vector<int64_t> seqs(kProducers, 0);
 
-  auto produce = [&](int id, Caller &caller) {
-    if (!pause.Running())
-      return Step::kNext;
+  auto produce = [&](int id, Caller& caller) {
+    if (!pause.Running()) return Step::kNext;
     int64_t seq = seqs[id]++;
     // Every 40th message is never consumed: it keeps old segments live until
     // copied.
-    const char *queue = seq % 40 == 0 ? kKeep : kWork;
-    std::string body =
-        "p" + std::to_string(id) + "-" + std::to_string(seq) + ":";
+    const char* queue = seq % 40 == 0 ? kKeep : kWork;
+    std::string body = std::string("p")
+                           .append(std::to_string(id))
+                           .append("-")
+                           .append(std::to_string(seq))
+                           .append(":");
     body.resize(10 << 10, static_cast<char>('a' + seq % 26));
-    auto sent =
-        caller.Call("SendMessage", {{"queueName", queue}, {"msgBody", body}});
-    if (!sent.ok())
-      return AfterFailure(sent.error());
+    auto sent = caller.Call("SendMessage", {{"queueName", queue}, {"msgBody", body}});
+    if (!sent.ok()) return AfterFailure(sent.error());
     {
       std::lock_guard<std::mutex> lock(mu);
       acked[body] = sent->Find("msgId")->as_string();
@@ -142,17 +134,14 @@ TEST(ReclaimCrashTest,
     sends.Add(1);
     return Step::kNext;
   };
-  auto consume = [&](int, Caller &caller) {
-    auto got = caller.Call(
-        "BatchReceiveMessage",
-        {{"queueName", kWork}, {"numOfMsg", "8"}, {"pollingWaitSeconds", "1"}},
-        1000);
-    if (!got.ok())
-      return got.error().is_no_message() ? Step::kNext
-                                         : AfterFailure(got.error());
+  auto consume = [&](int, Caller& caller) {
+    auto got =
+        caller.Call("BatchReceiveMessage",
+                    {{"queueName", kWork}, {"numOfMsg", "8"}, {"pollingWaitSeconds", "1"}}, 1000);
+    if (!got.ok()) return got.error().is_no_message() ? Step::kNext : AfterFailure(got.error());
     ParamList params = {{"queueName", kWork}};
     std::vector<std::string> bodies;
-    for (const JsonValue &m : got->Find("msgInfoList")->items()) {
+    for (const JsonValue& m : got->Find("msgInfoList")->items()) {
       bodies.push_back(m.Find("msgBody")->as_string());
       params.emplace_back("receiptHandle." + std::to_string(bodies.size()),
                           m.Find("receiptHandle")->as_string());
@@ -167,18 +156,15 @@ TEST(ReclaimCrashTest,
       deleted.insert(bodies.begin(), bodies.end());
       return Step::kNext;
     }
-    if (!del.error().is_server())
-      return Step::kServerDown;
+    if (!del.error().is_server()) return Step::kServerDown;
     // 6010/6020: some handles expired (visibilityTimeout is 1 s) and those
     // messages come again; the entries without an error were deleted.
     std::set<std::string> failed;
-    if (const JsonValue *list = del.error().response.Find("errorList")) {
-      for (const JsonValue &e : list->items())
-        failed.insert(e.Find("receiptHandle")->as_string());
+    if (const JsonValue* list = del.error().response.Find("errorList")) {
+      for (const JsonValue& e : list->items()) failed.insert(e.Find("receiptHandle")->as_string());
     }
     for (size_t k = 0; k < bodies.size(); ++k) {
-      if (!failed.count(params[k + 1].second))
-        deleted.insert(bodies[k]);
+      if (!failed.count(params[k + 1].second)) deleted.insert(bodies[k]);
     }
     return Step::kNext;
   };
@@ -186,19 +172,15 @@ TEST(ReclaimCrashTest,
   ClientThreads consumers(handle, 2, consume);
 
   int drops_seen = 0;
-  for (int kill = 1;
-       kill <= kKills && producers.failed() + consumers.failed() == 0; ++kill) {
+  for (int kill = 1; kill <= kKills && producers.failed() + consumers.failed() == 0; ++kill) {
     SCOPED_TRACE("kill " + std::to_string(kill));
     const uint32_t oldest = OldestSegment(journal_dir);
-    ASSERT_TRUE(sends.WaitFor(sends.count() + kSendsPerRound))
-        << server.output();
+    ASSERT_TRUE(sends.WaitFor(sends.count() + kSendsPerRound)) << server.output();
     if (kill % 2 == 0) {
       // Quiet: the consumers empty the work queue, reclamation drops what it
       // can, and the kill follows the drop at once.
       pause.Set(true);
-      if (Eventually([&] { return OldestSegment(journal_dir) > oldest; },
-                     30000))
-        ++drops_seen;
+      if (Eventually([&] { return OldestSegment(journal_dir) > oldest; }, 30000)) ++drops_seen;
     }
     ASSERT_TRUE(KillAndRestart(server, handle));
     pause.Set(false);
@@ -210,13 +192,11 @@ TEST(ReclaimCrashTest,
 
   server.Kill9();
   ASSERT_TRUE(server.Start()) << server.output();
-  std::map<std::string, std::string> received =
-      DrainQueue(server.endpoint(), kWork);
-  for (auto &[body, id] : DrainQueue(server.endpoint(), kKeep))
-    received[body] = id;
+  std::map<std::string, std::string> received = DrainQueue(server.endpoint(), kWork);
+  for (auto& [body, id] : DrainQueue(server.endpoint(), kKeep)) received[body] = id;
 
   int lost = 0;
-  for (const auto &[body, msg_id] : acked) {
+  for (const auto& [body, msg_id] : acked) {
     auto it = received.find(body);
     if (it != received.end()) {
       EXPECT_EQ(it->second, msg_id) << body.substr(0, 12);
@@ -225,14 +205,13 @@ TEST(ReclaimCrashTest,
     }
   }
   EXPECT_EQ(lost, 0) << "of " << acked.size() << " acknowledged";
-  for (const auto &[body, id] : received) {
-    EXPECT_EQ(deleted.count(body), 0u)
-        << "acknowledged delete undone: " << body.substr(0, 12);
+  for (const auto& [body, id] : received) {
+    EXPECT_EQ(deleted.count(body), 0u) << "acknowledged delete undone: " << body.substr(0, 12);
   }
   EXPECT_GE(acked.size(), static_cast<size_t>(kKills * kSendsPerRound));
   EXPECT_GT(OldestSegment(journal_dir), 1u);
   EXPECT_EQ(server.Terminate(), 0);
 }
 
-} // namespace
-} // namespace cmq
+}  // namespace
+}  // namespace cmq

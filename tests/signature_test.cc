@@ -15,22 +15,8 @@ namespace {
 
 class SignatureTest : public SharedServerTest {
  protected:
-  // Sends `params` (signed already, or deliberately not) as it stands.
-  ClientResult<JsonValue> Send(const std::string& method, const std::string& target,
-                               const std::string& body) {
-    client::HttpRequest http;
-    http.method = method;
-    http.target = target;
-    if (!body.empty())
-      http.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
-    http.body = body;
-    ClientResult<HttpResponse> resp = caller_->connection().RoundTrip(http, 10000);
-    if (!resp.ok()) return resp.take_error();
-    EXPECT_EQ(resp->status, 200) << "API errors are HTTP 200 (1.4)";
-    return ParseEnvelope(*resp);
-  }
   ClientResult<JsonValue> Post(const ParamList& params) {
-    return Send("POST", "/", EncodeForm(params));
+    return SendRaw(*caller_, "POST", "/", EncodeForm(params));
   }
   // A request signed over every parameter (Java, C++, Go, Node), as captured on the wire.
   ParamList Captured(std::string_view action, ParamList params) {
@@ -219,7 +205,7 @@ TEST_F(SignatureTest, PhpGetDoubledPath) {
       Join(Common("CreateQueue", "HmacSHA1"), {{"RequestClient", "SDK_PHP_1.3"}, {"queueName", q}});
   params.emplace_back("Signature",
                       SignatureFor("GET", "/v2/index.php", params, SignatureMethod::kHmacSHA1));
-  ASSERT_TRUE(IsSuccess(Send("GET", "/v2/index.php/v2/index.php?" + EncodeForm(params), "")));
+  ASSERT_TRUE(IsSuccess(SendRaw(*caller_, "GET", "/v2/index.php/v2/index.php?" + EncodeForm(params), "")));
   EXPECT_TRUE(HasInt(Attributes(q), "activeMsgNum"));
 }
 
@@ -234,7 +220,7 @@ TEST_F(SignatureTest, PythonGetRetryWithParametersInTheBody) {
                                                               {"queueName", q}});
   params.emplace_back("Signature",
                       SignatureFor("GET", "/v2/index.php", params, SignatureMethod::kHmacSHA1));
-  ASSERT_TRUE(IsSuccess(Send("GET", "/v2/index.php", EncodeForm(params))));
+  ASSERT_TRUE(IsSuccess(SendRaw(*caller_, "GET", "/v2/index.php", EncodeForm(params))));
   ExpectReceived(q, "@retried body");
 }
 

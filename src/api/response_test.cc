@@ -29,7 +29,9 @@ TEST(RenderResponseTest, ServerFailuresShowClientsTheFixedTextOnly) {
         RenderResponse({"1", std::nullopt, nullptr}, Status(static_cast<ErrorCode>(i), kDetail));
     EXPECT_EQ(json.find("/var/lib"), std::string::npos) << info.name << ": " << json;
     EXPECT_EQ(json.find("Input/output"), std::string::npos) << info.name << ": " << json;
-    EXPECT_EQ(Message(json), "(" + std::to_string(info.module_code) + ")" + info.text) << info.name;
+    EXPECT_EQ(Message(json),
+              std::string("(").append(std::to_string(info.module_code)).append(")").append(info.text))
+        << info.name;
   }
   EXPECT_GE(checked, 8);
 }

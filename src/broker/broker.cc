@@ -147,6 +147,8 @@ void Broker::Impl::MoveToDeadLetter(Queue* q, const std::vector<uint64_t>& posit
     for (uint64_t pos : positions) q->Activate(pos);
     return;
   }
+  // Built from the live state just now, so it applies; its Status speaks only of
+  // records met in replay.
   (void)ApplyMove(rec);
   ServeWaiters(dlq, now);
   Reschedule(dlq);

@@ -122,7 +122,7 @@ TEST_P(RandomTopicReplayTest, RandomOperationsReplayToTheSameStateAndFuture) {
       case 1: {
         std::vector<std::string> bodies;
         for (int i = 0, n = 1 + pick(3); i < n; ++i)
-          bodies.push_back("t" + std::to_string(step * 10 + i));
+          bodies.push_back(std::string("t").append(std::to_string(step * 10 + i)));
         std::vector<std::string> tags;
         for (const auto& t : tag_pool) {
           if (pick(3) == 0) tags.push_back(t);

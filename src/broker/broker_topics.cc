@@ -174,6 +174,8 @@ void Broker::Impl::RunQueueDeliveries(int64_t now) {
       payload = EncodeQueueDelivery(rec);
     }
     if (!Append(kRecQueueDelivery, payload).ok()) return;
+    // Built from the live state just now, so it applies; its Status speaks only of
+    // records met in replay.
     (void)ApplyQueueDelivery(rec);
     for (Queue* q : queues_hit) {
       ServeWaiters(q, now);

@@ -85,13 +85,11 @@ Result<EndpointUrl> ParseEndpointUrl(std::string_view url) {
   out.host_header = std::string(authority);
   size_t fragment = tail.find('#');
   if (fragment != std::string_view::npos) tail = tail.substr(0, fragment);
-  if (tail.empty()) {
-    out.target = "/";
-  } else if (tail.front() == '?') {
-    out.target = "/" + std::string(tail);
-  } else {
-    out.target = std::string(tail);
-  }
+  // An empty path is "/", and so is the path of a query alone. (Built by appending:
+  // GCC 12 warns falsely on assigning a literal here, PR105329.)
+  out.target.clear();
+  if (tail.empty() || tail.front() == '?') out.target.push_back('/');
+  out.target.append(tail);
   return out;
 }
 

@@ -158,7 +158,7 @@ Result<IpNetwork> IpNetwork::Parse(std::string_view text) {
   std::optional<IpAddress> address = IpAddress::Parse(text.substr(0, slash));
   auto bad = [&](const std::string& why) {
     return Status(ErrorCode::kInvalidParameters,
-                  "'" + std::string(text) + "' is not a network: " + why);
+                  std::string("'").append(text).append("' is not a network: ").append(why));
   };
   if (!address) return bad("expected an IPv4 or IPv6 address, optionally with /prefix");
   int prefix = address->bit_length();

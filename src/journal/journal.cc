@@ -410,7 +410,8 @@ Status Journal::Impl::Roll(uint64_t record_size) {
                                            " bytes (plus preamble) does not fit in a segment");
   }
   uint64_t capacity = std::min<uint64_t>(
-      kMaxSegmentBytes, NewSegmentCapacity(opt.segment_size, kHeaderSize, pre_size, record_size));
+      kMaxSegmentBytes, NewSegmentCapacity(opt.segment_size, kHeaderSize + 2 * kBatchHeaderSize,
+                                            pre_size, record_size));
   // The spare may be just being made: waiting for it beats making it twice.
   CollectPrepared(/*wait=*/spares.empty());
   SegmentFile seg;
@@ -801,6 +802,7 @@ Status Journal::Close() {
     m.writer->Join();
     m.writer.reset();
   } else if (m.recovered && !m.failed.load()) {
+    // A failure fails the journal, and close_status below reports it.
     (void)m.WriteRound(/*force_sync=*/true);
   }
   RunCompletions();

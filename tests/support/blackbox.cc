@@ -196,24 +196,37 @@ ClientResult<JsonValue> ParseEnvelope(const HttpResponse& response) {
   return Caller::ParseResponse(response);
 }
 
+ClientResult<JsonValue> SendRaw(Caller& caller, const std::string& method,
+                                const std::string& target, const std::string& body) {
+  client::HttpRequest http;
+  http.method = method;
+  http.target = target;
+  if (!body.empty()) http.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
+  http.body = body;
+  ClientResult<HttpResponse> resp = caller.connection().RoundTrip(http, 10000);
+  if (!resp.ok()) return resp.take_error();
+  EXPECT_EQ(resp->status, 200) << "API errors are HTTP 200 (docs/cmq-api.md 1.4)";
+  return ParseEnvelope(*resp);
+}
+
 // ------------------------------------------------------------ gtest checks
 
 ::testing::AssertionResult IsServerError(const ClientResult<JsonValue>& r, int code,
                                          int module_code) {
   if (r.ok()) {
-    return ::testing::AssertionFailure() << "expected error " << code << "/" << module_code
-                                         << ", got success";
+    return ::testing::AssertionFailure()
+           << "expected error " << code << "/" << module_code << ", got success";
   }
   const client::Error& e = r.error();
   if (!e.is_server()) {
-    return ::testing::AssertionFailure() << "expected error " << code << "/" << module_code
-                                         << ", got " << e.ToString();
+    return ::testing::AssertionFailure()
+           << "expected error " << code << "/" << module_code << ", got " << e.ToString();
   }
   std::string prefix = "(" + std::to_string(module_code) + ")";
   if (e.code != code || e.message.rfind(prefix, 0) != 0) {
-    return ::testing::AssertionFailure() << "expected error " << code << "/" << module_code
-                                         << ", got " << e.code << " message \"" << e.message
-                                         << "\"";
+    return ::testing::AssertionFailure()
+           << "expected error " << code << "/" << module_code << ", got " << e.code << " message \""
+           << e.message << "\"";
   }
   const JsonValue* rid = e.response.Find("requestId");
   if (rid == nullptr || !rid->is_string()) {
@@ -256,14 +269,16 @@ ClientResult<JsonValue> ParseEnvelope(const HttpResponse& response) {
 ::testing::AssertionResult HasString(const JsonValue& object, std::string_view key) {
   const JsonValue* v = object.Find(key);
   if (v == nullptr) return ::testing::AssertionFailure() << "missing member " << key;
-  if (!v->is_string()) return ::testing::AssertionFailure() << "member " << key << " is not a string";
+  if (!v->is_string())
+    return ::testing::AssertionFailure() << "member " << key << " is not a string";
   return ::testing::AssertionSuccess();
 }
 
 ::testing::AssertionResult HasArray(const JsonValue& object, std::string_view key) {
   const JsonValue* v = object.Find(key);
   if (v == nullptr) return ::testing::AssertionFailure() << "missing member " << key;
-  if (!v->is_array()) return ::testing::AssertionFailure() << "member " << key << " is not an array";
+  if (!v->is_array())
+    return ::testing::AssertionFailure() << "member " << key << " is not an array";
   return ::testing::AssertionSuccess();
 }
 
@@ -321,8 +336,7 @@ void SharedServerTest::TearDown() {
   if (r.ok() || r.error().is_server()) return;
   std::string out = server_->process().output();
   if (out.size() > 4000) out = "..." + out.substr(out.size() - 4000);
-  ADD_FAILURE() << "cmqd stopped answering (" << r.error().ToString() << "); its output:\n"
-                << out;
+  ADD_FAILURE() << "cmqd stopped answering (" << r.error().ToString() << "); its output:\n" << out;
   server_.reset();
   SetUpTestSuite();
 }

@@ -95,6 +95,13 @@ std::string RawSignedPost(const Caller& caller, std::string_view action, ParamLi
 // Parses an HTTP response body as a CMQ envelope (like Caller::Call does).
 ClientResult<JsonValue> ParseEnvelope(const HttpResponse& response);
 
+// Sends a hand-made request as it stands (its parameters complete: signed, or
+// deliberately not) on `caller`'s connection, `body` as a form (Content-Type is set
+// when it is not empty), and parses the envelope of the answer. Expects HTTP 200:
+// API errors are (docs/cmq-api.md 1.4).
+ClientResult<JsonValue> SendRaw(Caller& caller, const std::string& method,
+                                const std::string& target, const std::string& body);
+
 // ---- gtest checks ----
 
 // r is a server error with this code and module code, the message starts with
