@@ -255,10 +255,18 @@ ClientResult<HttpResponse> HttpConnection::RoundTrip(const HttpRequest& request,
     reused = false;
   }
   int64_t deadline = NowMs() + timeout_ms;
+  // Set once a retry follows an attempt that wrote bytes: the server may have applied
+  // that attempt before the connection broke, so whatever the retry ends in, its
+  // outcome is unknown (it never "certainly had no effect").
+  bool earlier_attempt_sent = false;
+  auto fail = [&earlier_attempt_sent](Error e) {
+    e.request_sent = e.request_sent || earlier_attempt_sent;
+    return e;
+  };
   for (int round = 0;; ++round) {
     if (fd_ < 0) {
       ClientResult<bool> connected = Connect();
-      if (!connected.ok()) return connected.take_error();
+      if (!connected.ok()) return fail(connected.take_error());
     }
     Attempt attempt;
     parser_.Reset();
@@ -272,10 +280,14 @@ ClientResult<HttpResponse> HttpConnection::RoundTrip(const HttpRequest& request,
     }
     Close();
     if (round == 0 && reused && attempt.closed_before_response) {
+      // The stale keep-alive case: the server closed the idle connection as we reused
+      // it. Retried once; if the server had in fact applied the request before closing,
+      // the retry duplicates it (at-least-once, like any retry after a lost answer).
+      earlier_attempt_sent = attempt.sent_any;
       ++retries_;
       continue;
     }
-    return *std::move(attempt.error);
+    return fail(*std::move(attempt.error));
   }
 }
 

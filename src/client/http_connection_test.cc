@@ -185,6 +185,29 @@ TEST(HttpConnectionTest, RetryHappensAtMostOnce) {
   EXPECT_EQ(server.requests().size(), 3u);
 }
 
+// The retry of a request the server may have applied (it read it, then closed the
+// kept-alive connection) fails before sending anything: the call's outcome is still
+// unknown, since the first attempt may have taken effect.
+TEST(HttpConnectionTest, RetryThatSendsNothingKeepsTheOutcomeUnknown) {
+  std::atomic<int> seen{0};
+  ScriptedServer* self = nullptr;
+  ScriptedServer server([&](const ReceivedRequest&) {
+    if (++seen == 1) return ScriptedReply{HttpReply(200, "ok")};
+    self->StopAccepting();  // the retry's connect is refused
+    return ScriptedReply{"", Then::kClose};
+  });
+  self = &server;
+  HttpConnection conn("127.0.0.1", server.port(), "h");
+  ASSERT_TRUE(conn.RoundTrip(Post("a"), kTimeoutMs).ok());
+  ClientResult<HttpResponse> r = conn.RoundTrip(Post("b"), kTimeoutMs);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, ErrorKind::kNetwork);
+  EXPECT_EQ(conn.retries(), 1u);
+  EXPECT_EQ(server.requests().size(), 2u);
+  EXPECT_TRUE(r.error().request_sent) << r.error().ToString();
+  EXPECT_TRUE(r.error().outcome_unknown()) << r.error().ToString();
+}
+
 TEST(HttpConnectionTest, ResponseTimeout) {
   ScriptedServer server([](const ReceivedRequest&) {
     return ScriptedReply{"HTTP/1.1 200 OK\r\n", Then::kHoldSilent};

@@ -149,6 +149,15 @@ void ScriptedServer::Stop() {
   listen_fd_ = -1;
 }
 
+void ScriptedServer::StopAccepting() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (not_accepting_ || listen_fd_ < 0) return;
+  not_accepting_ = true;
+  // Wakes the blocked accept(); a listening socket shut down leaves the LISTEN state, so
+  // the kernel refuses later connects. Stop() still closes it.
+  ::shutdown(listen_fd_, SHUT_RDWR);
+}
+
 std::string ScriptedServer::Url(std::string_view path) const {
   return options_.scheme + "://127.0.0.1:" + std::to_string(port_) + std::string(path);
 }
@@ -221,7 +230,7 @@ void ScriptedServer::Accept() {
     std::vector<std::thread> finished;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      if (stopping_) {
+      if (stopping_ || not_accepting_) {
         if (fd >= 0) ::close(fd);
         return;
       }

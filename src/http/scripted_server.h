@@ -105,6 +105,10 @@ class ScriptedServer {
   // Requests held silent whose connection is still open.
   int held_open() const;
 
+  // Stops accepting: connects from now on are refused, connections already accepted
+  // are still served. A handler may call it.
+  void StopAccepting();
+
   // Waits until `pred` holds over the recorded requests (true) or `limit` passes.
   bool WaitFor(const std::function<bool(const std::vector<ReceivedRequest>&)>& pred,
                std::chrono::milliseconds limit = std::chrono::seconds(60)) const;
@@ -135,6 +139,7 @@ class ScriptedServer {
   mutable std::mutex mu_;
   mutable std::condition_variable changed_;
   bool stopping_ = false;                  // guarded by mu_
+  bool not_accepting_ = false;             // guarded by mu_
   std::list<Worker> workers_;              // guarded by mu_
   std::vector<int> open_fds_;              // guarded by mu_
   std::vector<ReceivedRequest> requests_;  // guarded by mu_
