@@ -342,6 +342,11 @@ Status Journal::Impl::Recover(const RecoverFn& fn) {
     }
     CMQ_RETURN_IF_ERROR(BeginSegmentAtRecovery(number, std::move(seg), 0));
   }
+  // The previous run may have died between creating or removing a file and syncing
+  // the directory (kill -9 leaves the entry in the page cache only). What recovery
+  // keeps, spares included, is written into and acknowledged from now on: its entries
+  // must be durable first, and so must the removals above.
+  CMQ_RETURN_IF_ERROR(env->SyncDir(opt.dir));
   oldest_segment.store(segments.begin()->first);
   current_segment.store(current);
   recovered = true;

@@ -1037,6 +1037,33 @@ TEST_F(JournalTest, DropSegmentsBefore) {
   EXPECT_EQ(j->OldestSegment(), j->CurrentSegment());
 }
 
+// The previous run created segment 2 and was killed before its directory sync, so the
+// file's entry is not durable. Recovery keeps the file as a spare; the log later rolls
+// into it, and a power cut must not take it (with the acknowledged records) away.
+TEST_F(JournalTest, RecoveryMakesTheFilesItKeepsDurable) {
+  ASSERT_TRUE(OpenWithDurableRecords(3)->Close().ok());
+  {
+    auto f = fault_->Open(SegPath(2), OpenMode::kCreateOrOpen);  // no SyncDir follows
+    ASSERT_TRUE(f.ok());
+  }
+  auto j = OpenJournal();
+  ASSERT_TRUE(j->Start(loop_.Hook()).ok());
+  int n = 0;
+  // Into segment 2 and no further: creating segment 3 would sync the directory.
+  while (j->CurrentSegment() < 2 && n < 100) {
+    ASSERT_TRUE(AppendOne(j.get(), 1, Payload(n++, 60)).ok());
+    ASSERT_TRUE(loop_.WaitDurable(j.get(), j->LastAppended()));
+  }
+  ASSERT_EQ(j->CurrentSegment(), 2u);
+  ASSERT_TRUE(j->Close().ok());
+  j.reset();
+  fault_->DropUnsyncedData();
+  std::vector<Rec> recovered;
+  OpenJournal(&recovered);
+  ASSERT_EQ(recovered.size(), 3u + n);
+  EXPECT_EQ(recovered.back().payload, Payload(n - 1, 60));
+}
+
 // A drop waits for the records appended before it was asked for: they are what
 // replaces the old segments. Until they are durable a power cut keeps the old ones.
 TEST_F(JournalTest, DropWaitsUntilTheRecordsBeforeItAreDurable) {

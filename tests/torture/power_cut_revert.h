@@ -26,6 +26,7 @@ struct PowerCutReport {
   int sizes_reverted = 0;
   int entries_undone = 0;  // creations, unlinks, renames, mkdirs taken back
   int entries_kept = 0;
+  std::vector<std::string> undone;  // each entry change taken back: "op path..."
   std::string ToString() const;
 };
 

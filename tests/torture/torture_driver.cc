@@ -188,8 +188,9 @@ class TortureRun {
       int failures = FailureCount();
       Cycle(cycle);
       if (FailureCount() > failures) {
-        printf("torture: seed %llu cycle %d FAILED; the directory is dropped\n",
-               static_cast<unsigned long long>(seed_), cycle);
+        printf("torture: seed %llu cycle %d FAILED; the directory is dropped; what cmqd "
+               "printed last:\n%s\n",
+               static_cast<unsigned long long>(seed_), cycle, (epoch_ && epoch_->server ? Tail(epoch_->server->output()) : std::string("(no cmqd)")).c_str());
         EndEpoch();
       }
     }
