@@ -132,8 +132,8 @@ struct Daemon::Impl : public http::Handler {
     });
     CMQ_RETURN_IF_ERROR(StartupError("cannot start the journal writer", writing));
 
-    // One push network policy for Subscribe (api) and connect (pusher); it learns
-    // cmqd's own port once the listener has it.
+    // One push network policy for Subscribe (api) and connect (pusher), which also
+    // refuses cmqd's own port (the listener is bound already).
     auto push_policy = std::make_shared<PushNetworkPolicy>(config.push_networks);
     config.api.push_policy = push_policy;
     config.push.policy = push_policy;
