@@ -27,7 +27,7 @@ fuzz_seconds=${CMQ_FUZZ_SECONDS:-15}
 run_ctest() {
   local dir=$1
   if (cd "$dir" && ctest -j"$jobs" --output-on-failure >ctest.log 2>&1); then
-    tail -n 3 "$dir/ctest.log"
+    grep -E '^[0-9]+% tests passed|^Total Test time' "$dir/ctest.log"
     return 0
   fi
   grep -v ' Passed ' "$dir/ctest.log"
