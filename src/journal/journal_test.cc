@@ -1068,20 +1068,17 @@ TEST_F(JournalTest, RecoveryMakesTheFilesItKeepsDurable) {
 // replaces the old segments. Until they are durable a power cut keeps the old ones.
 TEST_F(JournalTest, DropWaitsUntilTheRecordsBeforeItAreDurable) {
   auto j = OpenJournal();
-  std::vector<Location> locs;
-  for (int i = 0; i < 40; ++i) {
-    auto loc = AppendOne(j.get(), 1, Payload(i, 60));
-    ASSERT_TRUE(loc.ok());
-    locs.push_back(*loc);
-  }
+  std::vector<Rec> written;
+  AppendRecords(j.get(), 1, 0, 40, 60, &written);
+  ASSERT_EQ(written.size(), 40u);
   const uint32_t current = j->CurrentSegment();
   ASSERT_GT(current, 3u);
   ASSERT_TRUE(j->DropSegmentsBefore(current).ok());  // nothing is written yet
   EXPECT_EQ(j->OldestSegment(), 1u);
   EXPECT_TRUE(fault_->Exists(SegPath(1)));
   std::string out;
-  ASSERT_EQ(SegmentOf(locs[0]), 1u);
-  ASSERT_TRUE(j->ReadAt(locs[0], 4, &out).ok());
+  ASSERT_EQ(SegmentOf(written[0].loc), 1u);
+  ASSERT_TRUE(j->ReadAt(written[0].loc, 4, &out).ok());
   EXPECT_EQ(out, "rec0");
   ASSERT_TRUE(j->Start(loop_.Hook()).ok());
   j->WhenDurable(40, [](const Status&) {});

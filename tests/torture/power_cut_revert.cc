@@ -202,15 +202,14 @@ Status ResetUndoDir(const std::string& undo_dir) {
 }  // namespace
 
 std::string PowerCutReport::ToString() const {
-  return std::to_string(files) + " files: " + std::to_string(pages_reverted) + " pages reverted, " +
-         std::to_string(pages_kept) + " kept, " + std::to_string(sizes_reverted) +
-         " sizes reverted; " + std::to_string(entries_undone) + " entry changes undone, " +
-         std::to_string(entries_kept) + " kept" +
-         (undone.empty() ? std::string() : std::string(": undone ")) + [this] {
-           std::string list;
-           for (const std::string& u : undone) list += (list.empty() ? "" : ", ") + u;
-           return list;
-         }();
+  std::string out = std::to_string(files) + " files: " + std::to_string(pages_reverted) +
+                    " pages reverted, " + std::to_string(pages_kept) + " kept, " +
+                    std::to_string(sizes_reverted) + " sizes reverted; " +
+                    std::to_string(entries_undone) + " entry changes undone, " +
+                    std::to_string(entries_kept) + " kept";
+  for (size_t i = 0; i < undone.size(); ++i)
+    out.append(i == 0 ? ": undone " : ", ").append(undone[i]);
+  return out;
 }
 
 Result<std::vector<std::string>> PreparePowerCut(const std::string& library,
@@ -253,8 +252,9 @@ Status SimulatePowerCut(const std::string& root, const std::string& undo_dir, Cu
     CMQ_RETURN_IF_ERROR(UndoEntryChange((*changes)[i - 1], undo_dir));
     ++report->entries_undone;
     std::string what;
-    for (const std::string& f : (*changes)[i - 1].fields) what += (what.empty() ? "" : " ") + f;
-    report->undone.push_back(what);
+    for (const std::string& f : (*changes)[i - 1].fields)
+      what.append(what.empty() ? "" : " ").append(f);
+    report->undone.push_back(std::move(what));
   }
   return ResetUndoDir(undo_dir);
 }
