@@ -1,4 +1,4 @@
-// Test-only: stands in for the event loop of a Journal. The writer's wakeup hook
+// Test-only: stands in for the event loop of a Journal (or a PgRecordLog). The writer's wakeup hook
 // signals it, and tests wait here (bounded, never sleeping) for a condition, running
 // the journal's completions the way the loop would.
 #pragma once
@@ -25,8 +25,11 @@ class FakeLoop {
       cv_.notify_all();
     };
   }
-  // Runs j->RunCompletions() until `done()` holds; false after the time limit.
-  bool RunUntil(Journal* j, const std::function<bool()>& done) {
+  // Runs j->RunCompletions() until `done()` holds; false after the time limit. `Log` is
+  // a Journal or another log with the same Start/RunCompletions/Stats shape
+  // (pglog::PgRecordLog).
+  template <class Log>
+  bool RunUntil(Log* j, const std::function<bool()>& done) {
     auto deadline = std::chrono::steady_clock::now() + kWaitLimit;
     std::unique_lock<std::mutex> lock(mu_);
     while (true) {
@@ -40,7 +43,8 @@ class FakeLoop {
     }
   }
   // Until every record up to `lsn` is durable or the journal failed.
-  bool WaitDurable(Journal* j, Lsn lsn) {
+  template <class Log>
+  bool WaitDurable(Log* j, Lsn lsn) {
     return RunUntil(j, [&] { return j->Stats().durable_lsn >= lsn || j->Stats().failed; });
   }
 

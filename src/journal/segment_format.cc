@@ -12,13 +12,6 @@ namespace {
 
 constexpr uint64_t kReadBlock = 1 << 20;
 
-void StoreFixed32(char* p, uint32_t v) {
-  for (int i = 0; i < 4; ++i) p[i] = static_cast<char>(v >> (8 * i));
-}
-void StoreFixed64(char* p, uint64_t v) {
-  for (int i = 0; i < 8; ++i) p[i] = static_cast<char>(v >> (8 * i));
-}
-
 bool AllZero(std::string_view bytes) {
   return bytes.find_first_not_of('\0') == std::string_view::npos;
 }
@@ -99,19 +92,6 @@ bool DecodeBatchHeader(std::string_view bytes, BatchHeader* header) {
   header->seq = DecodeFixed64(bytes.data() + 8);
   header->synced_through = DecodeFixed64(bytes.data() + 16);
   return true;
-}
-
-void EncodeRecordHeader(RecordType type, std::span<const std::string_view> parts, char out[9]) {
-  char type_byte = static_cast<char>(type);
-  uint32_t crc = Crc32c(std::string_view(&type_byte, 1));
-  uint64_t length = 1;
-  for (std::string_view p : parts) {
-    crc = Crc32c(p, crc);
-    length += p.size();
-  }
-  StoreFixed32(out, static_cast<uint32_t>(length));
-  StoreFixed32(out + 4, MaskCrc(crc));
-  out[8] = type_byte;
 }
 
 // ================================================================== scanner
@@ -214,20 +194,13 @@ Result<SegmentScanner::Outcome> SegmentScanner::LoadBatch(Damage* damage) {
     uint64_t pos = 0;
     while (pos < h.length) {
       uint64_t at = offset_ + kBatchHeaderSize + pos;
-      std::string_view rest = batch->substr(pos);
-      if (rest.size() < 9) return bad(at, end, "truncated record header");
-      uint32_t length = DecodeFixed32(rest.data());
-      if (length == 0) return bad(at, end, "record of length 0");
-      if (length > rest.size() - 8) {
-        return bad(at, end, "record length " + std::to_string(length) + " runs past its batch");
-      }
-      std::string_view body = rest.substr(8, length);
-      if (UnmaskCrc(DecodeFixed32(rest.data() + 4)) != Crc32c(body)) {
-        return bad(at, end, "record checksum mismatch");
-      }
-      if (body[0] == 0) return bad(at, end, "record of reserved type 0");
+      RecordType type;
+      std::string_view payload;
+      size_t size = 0;
+      std::string problem = DecodeRecord(batch->substr(pos), &type, &payload, &size);
+      if (!problem.empty()) return bad(at, end, std::move(problem));
       records_.push_back(at);
-      pos += 8 + uint64_t{length};
+      pos += size;
     }
     last_seq_ = h.seq;
     batch_end_ = end;

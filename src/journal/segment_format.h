@@ -13,6 +13,7 @@
 
 #include "common/status.h"
 #include "env/env.h"
+#include "journal/record_frame.h"
 #include "journal/record_log.h"
 
 namespace cmq::journal::format {
@@ -80,9 +81,8 @@ void EncodeBatchHeader(const BatchHeader& header, char out[kBatchHeaderSize]);
 // False if the checksum does not match (or fewer than kBatchHeaderSize bytes).
 bool DecodeBatchHeader(std::string_view bytes, BatchHeader* header);
 
-// The 9-byte frame header (length, masked CRC32C, type) of a record whose payload is
-// the concatenation of `parts`.
-void EncodeRecordHeader(RecordType type, std::span<const std::string_view> parts, char out[9]);
+// Records are framed as record_frame.h says.
+using journal::EncodeRecordHeader;
 
 // Why the scan of a segment stopped early, and what it knows about the damage.
 struct Damage {
