@@ -30,9 +30,10 @@ declare -A ALLOWED=(
 )
 # Test doubles that are not named like test helpers.
 TEST_DOUBLES="journal/mem_record_log.h env/fault_env.h"
-# The one scripted HTTP server, which the tests of every layer may use (client and sdk
-# tests fake cmqd with it, though http is not below them).
-TEST_SERVERS="http/scripted_server.h"
+# Servers that the tests of every layer may use: the one scripted HTTP server (client
+# and sdk tests fake cmqd with it, though http is not below them), and the tests' real
+# PostgreSQL (tests/support, linked as cmq_test_postgres).
+TEST_SERVERS="http/scripted_server.h support/postgres_server.h"
 
 is_test_file() {
   [[ $1 =~ (_test\.cc|_for_test\.h|_test_util\.h|_test_fixture\.h)$ ]]
@@ -101,6 +102,7 @@ self_test() {
   printf '#include "broker/broker.h"\n#include "api/api.h"\n#include "common/status.h"\n' \
     >"$tmp/api/api.cc"
   printf '#include "env/env.h"\n' >"$tmp/journal/journal.h"
+  printf '#include "support/postgres_server.h"\n' >"$tmp/journal/journal_test.cc"
   if ! check "$tmp" >/dev/null; then
     echo "self-test: allowed includes were reported"
     return 1

@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
 # Installs the Debian packages cmq needs (see DEPENDENCIES.md), only those missing;
 # does nothing when everything is installed.
-#   scripts/install-deps.sh               build and run: compiler, CMake, Ninja, OpenSSL
-#   scripts/install-deps.sh --test        also GoogleTest, for the tests
+#   scripts/install-deps.sh               build and run: compiler, CMake, Ninja, OpenSSL,
+#                                         libpq
+#   scripts/install-deps.sh --test        also GoogleTest and PostgreSQL 15, for the tests
 #   scripts/install-deps.sh --test --fuzz also clang, for the libFuzzer targets
 # As root it runs apt-get, otherwise sudo apt-get. Where neither works (no sudo, or
 # sudo refuses) it prints the apt-get command to run as root and exits 1.
 set -euo pipefail
 
-packages=(g++ cmake ninja-build pkg-config libssl-dev)
+packages=(g++ cmake ninja-build pkg-config libssl-dev libpq-dev)
 for option in "$@"; do
   case "$option" in
-    --test) packages+=(libgtest-dev libgmock-dev) ;;
+    --test) packages+=(libgtest-dev libgmock-dev postgresql-15) ;;
     --fuzz) packages+=(clang libclang-rt-dev) ;;
     *) echo "install-deps.sh: unknown option $option (known: --test, --fuzz)" >&2; exit 2 ;;
   esac

@@ -1,10 +1,7 @@
 // libcmq against the real cmqd: every SDK method, long-poll timeouts, a restart of the
 // server under a kept-alive connection, and the thread-safety contract (many threads
 // sharing one Account and Queue; this binary also runs under ThreadSanitizer).
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -19,11 +16,13 @@
 
 #include "cmq/cmq.h"
 #include "support/cmqd_process.h"
+#include "support/free_port.h"
 
 namespace cmq {
 namespace {
 
 using testing::CmqdProcess;
+using testing::FreeLoopbackPort;
 using testing::TempDir;
 
 std::string Unique(const std::string& prefix) {
@@ -356,24 +355,11 @@ TEST_F(SdkTest, RoutingKeys) {
   account_->deleteTopic(topic_name);
 }
 
-// A port that was free a moment ago.
-uint16_t FreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) return 0;
-  socklen_t len = sizeof(addr);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
 // The server restarts while the client holds an idle kept-alive connection: the next
 // call reopens it transparently, and nothing acknowledged is lost.
 TEST(SdkRestartTest, ServerRestartUnderAKeptAliveConnection) {
   TempDir dir;
-  uint16_t port = FreePort();
+  uint16_t port = FreeLoopbackPort();
   ASSERT_NE(port, 0);
   // A later --listen wins over CmqdProcess's own "127.0.0.1:0", so both runs use one port.
   CmqdProcess server(dir.path(), {"--listen", "127.0.0.1:" + std::to_string(port)});

@@ -8,9 +8,10 @@
 
 namespace cmq::testing {
 
-TempDir::TempDir() {
+TempDir::TempDir(const std::string& parent) {
   const char* base = getenv("TMPDIR");
-  std::string tmpl = std::string(base && *base ? base : "/tmp") + "/cmq-test-XXXXXX";
+  std::string tmpl = !parent.empty() ? parent : std::string(base && *base ? base : "/tmp");
+  tmpl += "/cmq-test-XXXXXX";
   std::vector<char> buf(tmpl.begin(), tmpl.end());
   buf.push_back('\0');
   char* made = mkdtemp(buf.data());

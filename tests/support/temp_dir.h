@@ -5,11 +5,11 @@
 
 namespace cmq::testing {
 
-// A fresh empty directory under $TMPDIR (or /tmp), removed by the destructor. path()
-// is empty if it could not be made.
+// A fresh empty directory under `parent` (default: $TMPDIR, or /tmp), removed by the
+// destructor. path() is empty if it could not be made.
 class TempDir {
  public:
-  TempDir();
+  explicit TempDir(const std::string& parent = "");
   ~TempDir();
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;
