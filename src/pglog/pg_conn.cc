@@ -85,6 +85,9 @@ Result<std::unique_ptr<PgConn>> PgConn::Connect(const std::string& dsn,
     }
     state = PQconnectPoll(raw);
   }
+  // Server notices ("relation already exists, skipping") are not errors; libpq would
+  // print them on stderr.
+  PQsetNoticeProcessor(raw, [](void*, const char*) {}, nullptr);
   if (PQsetnonblocking(raw, 1) != 0) {
     return Status(ErrorCode::kStorageUnavailable,
                   "PostgreSQL: cannot make the connection non-blocking");

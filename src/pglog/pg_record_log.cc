@@ -114,7 +114,11 @@ struct PgRecordLog::Impl {
 
   void Queue(Job job, bool urgent) {
     std::lock_guard<std::mutex> lock(mu);
-    if (jobs.empty()) first_queued = SteadyClock::now();
+    if (jobs.empty()) {
+      // The writer sleeps until there is work; from now it times the ride-along.
+      first_queued = SteadyClock::now();
+      urgent = true;
+    }
     if (job.kind == Job::Kind::kInsert && !jobs.empty() &&
         jobs.back().kind == Job::Kind::kInsert && jobs.back().segment == job.segment) {
       jobs.back().bytes.append(job.bytes);

@@ -1,0 +1,63 @@
+// PostgresPartition: the life of a partition on one node of the distributed mode
+// (docs/architecture.md, "Distributed mode"): claim it when its lease is free, replay
+// its log into a fresh broker and serve, renew the lease, and give the broker up when
+// the log fails, the lease runs out by the local clock or another node took over;
+// then claim again (a new epoch, a fresh replay of what was committed).
+//
+// Threads: everything but the keeper runs on the event loop. The keeper thread, with
+// a PostgreSQL connection of its own, heartbeats the node, renews the lease every
+// lease_ms / 3, and claims the partition when nobody holds it; it reports to the loop
+// through `post`. Recovery runs on the loop (requests wait meanwhile).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "broker/broker.h"
+#include "common/status.h"
+#include "env/env.h"
+#include "server/config.h"
+
+namespace cmq::server {
+
+class PostgresPartition {
+ public:
+  struct Hooks {
+    // Thread-safe: runs `fn` on the loop thread soon.
+    std::function<void(std::function<void()>)> post;
+    // Loop: `broker` serves the partition from now on, or (nullptr) none does.
+    std::function<void(broker::Broker* broker)> serving;
+    // Loop: after the log ran its completions (answers went out, timers may move).
+    std::function<void()> after_completions;
+  };
+
+  PostgresPartition(env::Env* env, const Config& config, std::string node_id,
+                    std::string advertise, Hooks hooks);
+  ~PostgresPartition();
+
+  // Creates or migrates the schema, registers the node, and claims and recovers the
+  // partition if its lease is free (so a lone node serves as soon as it listens); then
+  // starts the keeper. Errors (fatal at start-up): PostgreSQL unreachable, a schema
+  // newer than this cmqd, a cluster of more partitions than this release serves.
+  Status Start();
+
+  // Loop: whether a broker serves the partition here and the lease is live by the
+  // local clock. A lease that ran out drops the broker first (answers nothing more).
+  bool Serving();
+
+  // Loop, at shutdown once requests have drained: commits what was appended, stops
+  // the keeper and ends the lease so a standby claims at once. Returns the log's
+  // failure, if it failed.
+  Status Stop();
+
+  // The epoch served now (0: none).
+  uint64_t epoch() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace cmq::server
