@@ -83,6 +83,7 @@ struct Api::Impl {
     auto it = actions.find(AsciiLower(**action));
     if (it == actions.end()) return answer_error(Status(ErrorCode::kUnknownAction, Echo(**action)));
 
+    if (broker == nullptr) return answer_error(Status(ErrorCode::kNotServing));
     Call call{
         broker, &options, verified->account, params, Reply(std::move(envelope), std::move(done)),
         {}};
@@ -104,6 +105,8 @@ Api::Api(broker::Broker* broker, const auth::KeyStore* keys, env::Clock* clock, 
 }
 
 Api::~Api() = default;
+
+void Api::SetBroker(broker::Broker* broker) { impl_->broker = broker; }
 
 std::function<void()> Api::Handle(const ApiRequest& request, Done done) {
   return impl_->Handle(request, std::move(done));

@@ -39,9 +39,14 @@ struct ApiRequest {
 
 class Api {
  public:
-  // Not owned; must outlive the Api.
+  // Not owned; must outlive the Api (or be replaced first, SetBroker).
   Api(broker::Broker* broker, const auth::KeyStore* keys, env::Clock* clock, ApiOptions options);
   ~Api();
+
+  // The broker requests go to from now on. Null: this node is not serving (the
+  // distributed mode's standby, or an owner between two lives of its partition);
+  // every authenticated request is then answered kNotServing (a retryable 6000).
+  void SetBroker(broker::Broker* broker);
 
   // Handles one request. `done` gets the JSON body exactly once, possibly before
   // Handle returns; for requests that changed state, only after the change is

@@ -4,7 +4,9 @@ namespace cmq::api {
 
 void FailureLog::Note(const Status& status) {
   if (status.cmq_code() != 6000 || status == ErrorCode::kShuttingDown) return;
-  LogRateLimited(limits_[static_cast<int>(status.error())], LogLevel::kError, "request failed: %s",
+  // A standby's refusal is how a distributed cluster works, not a failure.
+  LogLevel level = status == ErrorCode::kNotServing ? LogLevel::kInfo : LogLevel::kError;
+  LogRateLimited(limits_[static_cast<int>(status.error())], level, "request failed: %s",
                  status.ToString().c_str());
 }
 

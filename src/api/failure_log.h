@@ -13,7 +13,8 @@ namespace cmq::api {
 class FailureLog {
  public:
   // Logs `status` (ToString(), detail included) if it is a server-side failure;
-  // anything else, including OK and a refusal during shutdown, is not logged.
+  // anything else, including OK and a refusal during shutdown, is not logged. A
+  // refusal by a node not serving the partition is logged at info level.
   void Note(const Status& status);
 
  private:

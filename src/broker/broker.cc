@@ -502,6 +502,10 @@ uint64_t Broker::ReceiveMessages(AccountId account, std::string_view queue, int 
 
 void Broker::CancelReceive(uint64_t waiter_id) { impl_->waiters.Remove(waiter_id); }
 
+void Broker::AbandonWaiters(const Status& why) {
+  for (WaiterTable::Waiter& w : impl_->waiters.PopExpired(INT64_MAX)) w.done(why);
+}
+
 Result<std::vector<DeleteOutcome>> Broker::DeleteMessages(
     AccountId account, std::string_view queue, const std::vector<std::string_view>& handles) {
   Impl& m = *impl_;

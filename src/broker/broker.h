@@ -97,6 +97,10 @@ class Broker {
                            int wait_seconds, ReceiveDone done);
   // Forgets a parked receive (its client went away); `done` is never called.
   void CancelReceive(uint64_t waiter_id);
+  // Answers every parked receive with `why` at once: the broker is about to be
+  // discarded (the distributed mode drops a partition's broker when its log fails or
+  // the partition is taken over).
+  void AbandonWaiters(const Status& why);
 
   // Each handle is checked on its own. The Status is kQueueNotExist etc. for the
   // request as a whole; per-handle failures are in the outcomes.

@@ -142,6 +142,53 @@ Status ApplySetting(std::string_view key, std::string_view value, Config* c) {
   }
   if (key == "https") return ParseBool(key, value, &c->api.https);
   if (key == "salvage") return ParseBool(key, value, &c->salvage);
+  if (key == "storage") {
+    if (value == "embedded") {
+      c->storage = Config::Storage::kEmbedded;
+    } else if (value == "postgres") {
+      c->storage = Config::Storage::kPostgres;
+    } else {
+      return Invalid("storage must be embedded or postgres, got '" + std::string(value) + "'");
+    }
+    return Status::Ok();
+  }
+  if (key == "postgres_dsn") {
+    c->postgres.dsn = std::string(value);
+    return Status::Ok();
+  }
+  if (key == "node_id") {
+    c->postgres.node_id = std::string(value);
+    return Status::Ok();
+  }
+  if (key == "advertise") {
+    c->postgres.advertise = std::string(value);
+    return Status::Ok();
+  }
+  if (key == "lease_ms") {
+    CMQ_RETURN_IF_ERROR(num(300, 600000));
+    c->postgres.lease_ms = static_cast<int>(n);
+    return Status::Ok();
+  }
+  if (key == "postgres_timeout_ms") {
+    CMQ_RETURN_IF_ERROR(num(100, 600000));
+    c->postgres.timeout_ms = static_cast<int>(n);
+    return Status::Ok();
+  }
+  if (key == "postgres_max_log_mb") {
+    CMQ_RETURN_IF_ERROR(num(0, 1LL << 30));
+    c->postgres.max_log_bytes = static_cast<uint64_t>(n) << 20;
+    return Status::Ok();
+  }
+  if (key == "postgres_cache_mb") {
+    CMQ_RETURN_IF_ERROR(num(1, 1LL << 20));
+    c->postgres.cache_bytes = static_cast<uint64_t>(n) << 20;
+    return Status::Ok();
+  }
+  if (key == "partitions") {
+    CMQ_RETURN_IF_ERROR(num(1, 1));
+    c->postgres.partitions = static_cast<int>(n);
+    return Status::Ok();
+  }
   if (key == "max_body_bytes") {
     CMQ_RETURN_IF_ERROR(num(1024, 1LL << 30));
     c->http.max_body_bytes = n;
@@ -252,6 +299,15 @@ Status CheckCombination(const Config& c) {
     return Invalid("backoff_retry_min_seconds (" + std::to_string(t.backoff_retry_min_seconds) +
                    ") must not exceed backoff_retry_max_seconds (" +
                    std::to_string(t.backoff_retry_max_seconds) + ")");
+  }
+  if (c.storage == Config::Storage::kPostgres) {
+    if (c.postgres.dsn.empty()) return Invalid("storage = postgres needs postgres_dsn");
+    if (c.postgres.timeout_ms * 2 > c.postgres.lease_ms) {
+      return Invalid("lease_ms (" + std::to_string(c.postgres.lease_ms) +
+                     ") must be at least twice postgres_timeout_ms (" +
+                     std::to_string(c.postgres.timeout_ms) +
+                     "): a renewal must be able to fail and be retried within a lease");
+    }
   }
   return Status::Ok();
 }
@@ -419,7 +475,8 @@ dashes) or as "key = value" in the config file; flags win.
   ride_along_ms = 5                a record nobody waits for (a receive, a push
                                    result) is written with the next answered
                                    mutation, or at most this long after it
-  segment_size_mb = 64             journal segment size (preallocated)
+  segment_size_mb = 64             log segment size (the journal preallocates it;
+                                   in PostgreSQL a segment is a table)
   prepared_segments = 2            spare segments kept written full of zeros ahead
                                    of the current one, in the background (fsyncs
                                    into them flush no file-system metadata); 0 off
@@ -482,6 +539,33 @@ dashes) or as "key = value" in the config file; flags win.
                                    Without it cmqd exits 1 on corruption. A torn
                                    tail left by a crash (never acknowledged) is cut
                                    off either way, with a log line
+
+Distributed mode (docs/architecture.md, "Distributed mode"; README "Highly available
+mode"): nodes share a PostgreSQL database, made highly available by Patroni.
+  storage = embedded               embedded: the journal in data_dir; postgres: the
+                                   log lives in PostgreSQL, one node owns the
+                                   partition at a time, others stand by and take
+                                   over when its lease runs out
+  postgres_dsn =                   libpq connection string or URI; list every
+                                   PostgreSQL host with target_session_attrs=
+                                   read-write so a Patroni failover is followed
+                                   (host=a,b,c port=5432,5432,5432 dbname=cmq
+                                   target_session_attrs=read-write). The schema is
+                                   created or migrated at start
+  node_id = HOSTNAME:PORT          unique name of this node in the cluster
+  advertise = LISTEN               HOST:PORT other nodes reach this node at
+  lease_ms = 8000                  an owner that stops renewing is replaced after
+                                   this long (judged by PostgreSQL's clock); it
+                                   stops answering itself once its own clock says
+                                   the lease ran out
+  postgres_timeout_ms = 3000       longest wait for any PostgreSQL statement or
+                                   connect; a commit that takes longer fails with a
+                                   retryable error (it may still have happened)
+  postgres_max_log_mb = 0          cap on the partition's log in PostgreSQL: sends
+                                   beyond it answer 6000/10090 while deletes go on
+                                   (keep it below the database's disk); 0: no cap
+  postgres_cache_mb = 256          log segments kept in memory for reads
+  partitions = 1                   partitions of a new cluster (this release: 1)
 
 Config file only: more accounts, each as a section
   [account]

@@ -43,6 +43,20 @@ struct Config {
   int prepared_segments = 2;   // see journal::JournalOptions::prepared_spares
   uint64_t segment_size = 64ull << 20;
   bool salvage = false;               // see journal::JournalOptions::salvage
+  // Where the log lives: the embedded journal in data_dir, or PostgreSQL (the
+  // distributed mode, docs/architecture.md "Distributed mode").
+  enum class Storage { kEmbedded, kPostgres };
+  Storage storage = Storage::kEmbedded;
+  struct Postgres {
+    std::string dsn;      // libpq connection string or URI
+    std::string node_id;  // unique per node; default HOSTNAME:PORT
+    std::string advertise;  // HOST:PORT peers reach this node at; default from listen
+    int lease_ms = 8000;
+    int timeout_ms = 3000;  // each PostgreSQL statement and connect
+    uint64_t max_log_bytes = 0;  // 0: no cap
+    uint64_t cache_bytes = 256ull << 20;
+    int partitions = 1;  // when the cluster's schema is created
+  } postgres;
   int64_t shutdown_grace_ms = 35000;  // longest wait for in-flight requests on SIGTERM
   std::string log_level = "info";
   api::ApiOptions api;

@@ -83,6 +83,43 @@ TEST(ConfigTest, JournalTunables) {
   EXPECT_NE(ConfigHelp().find("prepared_segments"), std::string::npos);
 }
 
+TEST(ConfigTest, DistributedModeSettings) {
+  Config c;
+  bool help;
+  EXPECT_EQ(c.storage, Config::Storage::kEmbedded);
+  ASSERT_TRUE(Parse({"--storage", "postgres", "--postgres-dsn", "host=a,b dbname=cmq",
+                     "--node-id", "n1", "--advertise", "10.0.0.1:8080", "--lease-ms", "9000",
+                     "--postgres-timeout-ms", "2000", "--postgres-max-log-mb", "512",
+                     "--postgres-cache-mb", "64"},
+                    &c, &help)
+                  .ok());
+  EXPECT_EQ(c.storage, Config::Storage::kPostgres);
+  EXPECT_EQ(c.postgres.dsn, "host=a,b dbname=cmq");
+  EXPECT_EQ(c.postgres.node_id, "n1");
+  EXPECT_EQ(c.postgres.advertise, "10.0.0.1:8080");
+  EXPECT_EQ(c.postgres.lease_ms, 9000);
+  EXPECT_EQ(c.postgres.timeout_ms, 2000);
+  EXPECT_EQ(c.postgres.max_log_bytes, 512ull << 20);
+  EXPECT_EQ(c.postgres.cache_bytes, 64ull << 20);
+  // Wrong or missing pieces are named.
+  Config d;
+  Status s = Parse({"--storage", "postgres"}, &d, &help);
+  EXPECT_NE(s.detail().find("postgres_dsn"), std::string::npos) << s.detail();
+  Config e;
+  s = Parse({"--storage", "postgres", "--postgres-dsn", "x", "--lease-ms", "1000"}, &e, &help);
+  EXPECT_NE(s.detail().find("at least twice postgres_timeout_ms"), std::string::npos)
+      << s.detail();
+  Config f;
+  s = Parse({"--storage", "etcd"}, &f, &help);
+  EXPECT_NE(s.detail().find("embedded or postgres"), std::string::npos) << s.detail();
+  Config g;
+  EXPECT_FALSE(Parse({"--partitions", "2"}, &g, &help).ok());  // one in this release
+  for (const char* key : {"storage", "postgres_dsn", "node_id", "advertise", "lease_ms",
+                          "postgres_timeout_ms", "postgres_max_log_mb", "postgres_cache_mb"}) {
+    EXPECT_NE(ConfigHelp().find(key), std::string::npos) << key;
+  }
+}
+
 TEST(ConfigTest, FileDefinesAccountsAndTunablesFlagsWin) {
   std::string path = WriteFile(
       "# comment\n"

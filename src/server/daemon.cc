@@ -19,6 +19,7 @@
 #include "http/server.h"
 #include "journal/journal.h"
 #include "server/credentials.h"
+#include "server/postgres_partition.h"
 #include "server/startup_error.h"
 #include "server/open_file_limit.h"
 
@@ -29,8 +30,13 @@ struct Daemon::Impl : public http::Handler {
   env::Env* env = env::PosixEnv();
   http::EventLoop loop;
   auth::KeyStore keys;
+  // Embedded mode: the journal and the one broker over it.
   std::unique_ptr<journal::Journal> journal;
   std::unique_ptr<broker::Broker> broker;
+  // Distributed mode: the partition's lives, each with its own log and broker.
+  std::unique_ptr<PostgresPartition> partition;
+  // The broker serving now (either mode); null while a distributed node stands by.
+  broker::Broker* active = nullptr;
   std::unique_ptr<api::Api> api;
   std::unique_ptr<http::Server> server;
   // Declared after the broker: destroyed first, so no push completes into a dead broker.
@@ -83,6 +89,38 @@ struct Daemon::Impl : public http::Handler {
         env->LockFile(config.data_dir + "/LOCK")));
     CMQ_RETURN_IF_ERROR(SetUpAccounts());
 
+    // One push network policy for Subscribe (api) and connect (pusher), which also
+    // refuses cmqd's own port (the listener is bound already).
+    auto push_policy = std::make_shared<PushNetworkPolicy>(config.push_networks);
+    config.api.push_policy = push_policy;
+    config.push.policy = push_policy;
+    push_policy->AddOwnPort(server->port());
+    api = std::make_unique<api::Api>(nullptr, &keys, env->clock(), config.api);
+    if (config.storage == Config::Storage::kPostgres) {
+      CMQ_RETURN_IF_ERROR(StartPostgres());
+    } else {
+      CMQ_RETURN_IF_ERROR(StartEmbedded());
+    }
+    CMQ_RETURN_IF_ERROR(StartupError("too low an open-file limit",
+                                     CheckOpenFileLimit(open_files.soft, JournalFiles())));
+    FitConnectionsToOpenFileLimit();
+    LogOpenFileLimit();
+    CMQ_RETURN_IF_ERROR(StartupError("cannot set up signal handling", InstallSignalHandlers()));
+    ScheduleTick();
+    if (partition) {
+      printf("cmqd: listening on http://%s:%u (storage postgres, %s)\n",
+             config.listen_host.c_str(), server->port(),
+             active != nullptr ? "serving" : "standing by");
+    } else {
+      printf("cmqd: listening on http://%s:%u (data dir %s, durability %s)\n",
+             config.listen_host.c_str(), server->port(), config.data_dir.c_str(),
+             config.relaxed_durability ? "relaxed" : "sync");
+    }
+    fflush(stdout);
+    return Status::Ok();
+  }
+
+  Status StartEmbedded() {
     journal::JournalOptions jopts;
     jopts.dir = config.data_dir + "/journal";
     jopts.segment_size = config.segment_size;
@@ -132,25 +170,40 @@ struct Daemon::Impl : public http::Handler {
     });
     CMQ_RETURN_IF_ERROR(StartupError("cannot start the journal writer", writing));
 
-    // One push network policy for Subscribe (api) and connect (pusher), which also
-    // refuses cmqd's own port (the listener is bound already).
-    auto push_policy = std::make_shared<PushNetworkPolicy>(config.push_networks);
-    config.api.push_policy = push_policy;
-    config.push.policy = push_policy;
-    push_policy->AddOwnPort(server->port());
-    StartPushing();
-    api = std::make_unique<api::Api>(broker.get(), &keys, env->clock(), config.api);
-    CMQ_RETURN_IF_ERROR(StartupError("too low an open-file limit",
-                                     CheckOpenFileLimit(open_files.soft, JournalFiles())));
-    FitConnectionsToOpenFileLimit();
-    LogOpenFileLimit();
-    CMQ_RETURN_IF_ERROR(StartupError("cannot set up signal handling", InstallSignalHandlers()));
-    ScheduleTick();
-    printf("cmqd: listening on http://%s:%u (data dir %s, durability %s)\n",
-           config.listen_host.c_str(), server->port(), config.data_dir.c_str(),
-           config.relaxed_durability ? "relaxed" : "sync");
-    fflush(stdout);
+    Serve(broker.get());
     return Status::Ok();
+  }
+
+  // Distributed mode: this node serves the partition when it holds its lease.
+  Status StartPostgres() {
+    std::string port = std::to_string(server->port());
+    char host[256] = {0};
+    if (gethostname(host, sizeof(host) - 1) != 0) snprintf(host, sizeof(host), "localhost");
+    std::string node_id = config.postgres.node_id.empty() ? std::string(host) + ":" + port
+                                                          : config.postgres.node_id;
+    std::string advertise = config.postgres.advertise;
+    if (advertise.empty()) {
+      bool any = config.listen_host == "0.0.0.0" || config.listen_host == "::";
+      advertise = (any ? std::string(host) : config.listen_host) + ":" + port;
+    }
+    PostgresPartition::Hooks hooks;
+    hooks.post = [this](std::function<void()> fn) { loop.Post(std::move(fn)); };
+    hooks.serving = [this](broker::Broker* b) { Serve(b); };
+    hooks.after_completions = [this] { ScheduleTick(); };
+    partition = std::make_unique<PostgresPartition>(env, config, node_id, advertise, hooks);
+    CMQ_LOG_INFO("distributed mode: node %s (advertised as %s), lease %d ms", node_id.c_str(),
+                 advertise.c_str(), config.postgres.lease_ms);
+    return StartupError("cannot start on PostgreSQL", partition->Start());
+  }
+
+  // `b` serves requests from now on (null: none does). The pusher belongs to one
+  // broker: no push may complete into a broker that is gone.
+  void Serve(broker::Broker* b) {
+    pusher.reset();
+    active = b;
+    api->SetBroker(b);
+    if (b != nullptr) StartPushing(b);
+    ScheduleTick();
   }
 
   // Says what recovery cut off (torn tails: normal after a crash) and what salvage
@@ -178,6 +231,7 @@ struct Daemon::Impl : public http::Handler {
   // Segments kept plus the spares kept ready (more may exist for a while: see
   // kJournalGrowthDescriptors).
   uint64_t JournalFiles() const {
+    if (!journal) return 0;
     return uint64_t{journal->CurrentSegment()} - journal->OldestSegment() + 1 +
            static_cast<uint64_t>(config.prepared_segments);
   }
@@ -203,12 +257,12 @@ struct Daemon::Impl : public http::Handler {
 
   // HTTP deliveries the broker finds due go to the pusher; each outcome is recorded
   // by the broker, which may make new work due.
-  void StartPushing() {
+  void StartPushing(broker::Broker* b) {
     pusher = std::make_unique<delivery::Pusher>(&loop, env, config.push);
-    broker->SetPushSink([this](broker::PushTask task) {
+    b->SetPushSink([this, b](broker::PushTask task) {
       uint64_t id = task.delivery_id;
-      pusher->Push(task, [this, id](bool delivered, std::string_view error) {
-        broker->CompletePush(id, delivered, error);
+      pusher->Push(task, [this, b, id](bool delivered, std::string_view error) {
+        b->CompletePush(id, delivered, error);
         ScheduleTick();
       });
     });
@@ -249,7 +303,7 @@ struct Daemon::Impl : public http::Handler {
 
   // The broker's next deadline drives one loop timer.
   void ScheduleTick() {
-    int64_t next = broker->NextDeadlineMs();
+    int64_t next = active != nullptr ? active->NextDeadlineMs() : INT64_MAX;
     if (next == tick_at) return;
     if (tick_timer != 0) loop.Cancel(tick_timer);
     tick_timer = 0;
@@ -259,13 +313,16 @@ struct Daemon::Impl : public http::Handler {
     tick_timer = loop.RunAfter(delay, [this] {
       tick_timer = 0;
       tick_at = INT64_MAX;
-      broker->Tick();
+      if (active != nullptr) active->Tick();
       ScheduleTick();
     });
   }
 
   void OnRequest(http::Request request, http::Responder respond,
                  std::function<void(std::function<void()>)> set_on_cancel) override {
+    // A distributed node whose lease ran out by its own clock answers nothing more
+    // for the partition (the api refuses once no broker serves).
+    if (partition) partition->Serving();
     api::ApiRequest call{std::move(request.method), std::move(request.host),
                          std::move(request.path), std::move(request.query),
                          std::move(request.body)};
@@ -309,6 +366,7 @@ Status Daemon::Start() { return impl_->Start(); }
 
 Status Daemon::Run() {
   impl_->loop.Run();
+  if (impl_->partition) return impl_->partition->Stop();
   Status closed = impl_->journal->Close();
   if (!closed.ok()) {
     CMQ_LOG_ERROR("journal close failed: %s", closed.ToString().c_str());
