@@ -27,6 +27,7 @@ size_t Occurrences(const std::string& text, const std::string& what) {
 }
 
 TEST(StorageFailureTest, FdatasyncErrorIsLoggedAtOnceAndClientsSeeNoPath) {
+  SKIP_ON_POSTGRES_STORAGE("fails the journal's fdatasync");
   TestServer server;
   const std::string flag = server.dir() + "/fail-fdatasync";
   const char* asan = std::getenv("ASAN_OPTIONS");

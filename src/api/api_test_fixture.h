@@ -1,6 +1,12 @@
 // In-process fixture for the api tests: a FakeClock, a MemRecordLog, a real Broker, a
 // KeyStore with one key, and helpers that sign requests like the SDKs do and return
 // the parsed JSON answer. No sockets, no sleeps.
+//
+// The same tests run on the PostgreSQL log (tests/conformance/api_on_postgres.cc
+// installs it with InstalledTestLog()): answers then come once a real commit is
+// done, so the helpers wait for the log to settle (every record appended so far
+// durable, its callbacks run) before they return. Tests that need the memory log's
+// switches say so with REQUIRE_MEM_LOG().
 #pragma once
 
 #include <gtest/gtest.h>
@@ -27,6 +33,27 @@ inline constexpr char kSecretKey[] = "pPgfLipfEXZ7VcRzhAMIyPaU7UbQyFFx";
 inline constexpr uint64_t kAccount = 1250000000;
 inline constexpr char kHost[] = "cmq.local:8080";
 inline constexpr char kPath[] = "/v2/index.php";
+
+// A log for the fixture's broker other than the MemRecordLog.
+class TestLog {
+ public:
+  virtual ~TestLog() = default;
+  virtual journal::RecordLog* log() = 0;
+  // Runs the log's completions until `done()` holds; false after a time limit.
+  virtual bool RunUntil(const std::function<bool()>& done) = 0;
+  // Every record appended so far is durable.
+  virtual bool Settled() = 0;
+};
+using TestLogFactory = std::function<std::unique_ptr<TestLog>()>;
+// Empty (the default): the fixture uses a MemRecordLog.
+inline TestLogFactory& InstalledTestLog() {
+  static TestLogFactory factory;
+  return factory;
+}
+
+// In a test that uses the memory log's switches (log_): skipped on another log.
+#define REQUIRE_MEM_LOG() \
+  if (!log_) GTEST_SKIP() << "needs the memory log's switches (durability held back, faults)"
 
 // A request whose answer may come later (parked receive, durability).
 struct Pending {
@@ -69,8 +96,17 @@ class ApiTest : public ::testing::Test {
   void Reset(broker::Limits limits, std::shared_ptr<const PushNetworkPolicy> push_policy = {}) {
     api_.reset();
     broker_.reset();
-    log_ = std::make_unique<journal::MemRecordLog>();
-    broker_ = std::make_unique<broker::Broker>(&clock_, log_.get(), limits);
+    log_.reset();
+    other_log_.reset();
+    journal::RecordLog* log;
+    if (InstalledTestLog()) {
+      other_log_ = InstalledTestLog()();
+      log = other_log_->log();
+    } else {
+      log_ = std::make_unique<journal::MemRecordLog>();
+      log = log_.get();
+    }
+    broker_ = std::make_unique<broker::Broker>(&clock_, log, limits);
     broker_->FinishRecovery();
     keys_ = std::make_unique<auth::KeyStore>();
     EXPECT_TRUE(keys_->Add({kSecretId, kSecretKey, kAccount, true}).ok());
@@ -113,9 +149,11 @@ class ApiTest : public ::testing::Test {
     return Start(Request(method, SignedParams(method, action, std::move(params))));
   }
 
-  // A request that must be answered before Handle returns.
+  // A request that must be answered before Handle returns (on another log: once the
+  // log settled).
   JsonValue Call(const ApiRequest& request) {
     Pending p = Start(request);
+    Settle([&] { return p.answered(); });
     EXPECT_TRUE(p.answered()) << "no immediate answer";
     return p.json();
   }
@@ -203,10 +241,21 @@ class ApiTest : public ::testing::Test {
   void AdvanceSeconds(int64_t s) {
     clock_.Advance(s * 1000);
     broker_->Tick();
+    Settle();
+  }
+
+  // On a log other than the memory log: waits until every record appended so far is
+  // durable and `also()` holds, running the log's completions (answers go out). The
+  // memory log is durable at once unless a test holds it back.
+  void Settle(const std::function<bool()>& also = [] { return true; }) {
+    if (!other_log_) return;
+    EXPECT_TRUE(other_log_->RunUntil([&] { return other_log_->Settled() && also(); }))
+        << "the log did not settle";
   }
 
   env::FakeClock clock_;
-  std::unique_ptr<journal::MemRecordLog> log_;
+  std::unique_ptr<journal::MemRecordLog> log_;  // null on another log
+  std::unique_ptr<TestLog> other_log_;
   std::unique_ptr<broker::Broker> broker_;
   std::unique_ptr<auth::KeyStore> keys_;
   std::unique_ptr<Api> api_;

@@ -111,6 +111,7 @@ TEST_F(MessageActionsTest, InflightCap) {
 }
 
 TEST_F(MessageActionsTest, DiskFull) {
+  REQUIRE_MEM_LOG();
   CreateQueue("q");
   log_->SetDiskFull(true);
   JsonValue v = Call("SendMessage", {{"queueName", "q"}, {"msgBody", "m"}});
@@ -476,6 +477,7 @@ TEST_F(MessageActionsTest, BatchDeleteParameterErrors) {
 // --- durability ------------------------------------------------------------------------
 
 TEST_F(MessageActionsTest, MutationsAnswerOnlyWhenDurable) {
+  REQUIRE_MEM_LOG();
   CreateQueue("q");
   log_->SetAutoDurable(false);
   Pending send = Start("SendMessage", {{"queueName", "q"}, {"msgBody", "m"}});
@@ -506,6 +508,7 @@ TEST_F(MessageActionsTest, MutationsAnswerOnlyWhenDurable) {
 // A receive rides the next group commit: once the message's send is durable, the
 // answer does not wait for the receive record itself. Its delete does wait.
 TEST_F(MessageActionsTest, ReceiveOfDurableMessageDoesNotWaitForItsOwnRecord) {
+  REQUIRE_MEM_LOG();
   CreateQueue("q");
   ExpectOk(Call("SendMessage", {{"queueName", "q"}, {"msgBody", "m"}}));
   log_->SetAutoDurable(false);
@@ -519,6 +522,7 @@ TEST_F(MessageActionsTest, ReceiveOfDurableMessageDoesNotWaitForItsOwnRecord) {
 }
 
 TEST_F(MessageActionsTest, StorageFailureIsAnsweredInsteadOfSuccess) {
+  REQUIRE_MEM_LOG();
   CreateQueue("q");
   log_->SetAutoDurable(false);
   Pending send = Start("SendMessage", {{"queueName", "q"}, {"msgBody", "m"}});
@@ -535,6 +539,7 @@ TEST_F(MessageActionsTest, StorageFailureIsAnsweredInsteadOfSuccess) {
 }
 
 TEST_F(MessageActionsTest, ClientGoneWhileReceiveIsBeingSynced) {
+  REQUIRE_MEM_LOG();
   CreateQueue("q");
   Pending parked = Start("ReceiveMessage", {{"queueName", "q"}, {"pollingWaitSeconds", "10"}});
   log_->SetAutoDurable(false);

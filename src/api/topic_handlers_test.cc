@@ -454,6 +454,7 @@ TEST_F(TopicActionsTest, HttpSubscriptionGetsAPushTask) {
 // --- durability ----------------------------------------------------------------------
 
 TEST_F(TopicActionsTest, TopicMutationsAnswerOnlyWhenDurable) {
+  REQUIRE_MEM_LOG();
   CreateQueue("q");
   log_->SetAutoDurable(false);
   Pending create = Start("CreateTopic", {{"topicName", "t"}});

@@ -7,6 +7,8 @@
 #include <fstream>
 #include <thread>
 
+#include "support/postgres_server.h"
+
 namespace cmq::testing {
 namespace {
 
@@ -14,7 +16,23 @@ namespace {
 // hog, takes seconds.
 constexpr auto kStartLimit = std::chrono::seconds(120);
 
+// The database of `data_dir`'s cmqd in the distributed mode, made on first use; ""
+// (with a test failure recorded) if there is no PostgreSQL server.
+std::string DatabaseFor(const std::string& data_dir) {
+  std::string path = data_dir + "/postgres_dsn";
+  std::string dsn = ReadWholeFile(path);
+  if (!dsn.empty()) return dsn;
+  dsn = FreshDatabaseDsn();
+  if (!dsn.empty()) std::ofstream(path) << dsn;
+  return dsn;
+}
+
 }  // namespace
+
+bool TestStorageIsPostgres() {
+  const char* storage = getenv("CMQ_TEST_STORAGE");
+  return storage != nullptr && std::string(storage) == "postgres";
+}
 
 CmqdProcess::CmqdProcess(std::string data_dir, std::vector<std::string> extra_args)
     : data_dir_(std::move(data_dir)), extra_args_(std::move(extra_args)) {
@@ -47,6 +65,15 @@ bool CmqdProcess::Start() {
   program.argv = {CMQD_PATH, "--listen", "127.0.0.1:0", "--data-dir", data_dir_ + "/data"};
   if (pass_key_pair_) {
     program.argv.insert(program.argv.end(), {"--secret-id", kSecretId, "--secret-key", kSecretKey});
+  }
+  if (TestStorageIsPostgres()) {
+    std::string dsn = DatabaseFor(data_dir_);
+    if (dsn.empty()) {
+      Note("no PostgreSQL server for CMQ_TEST_STORAGE=postgres");
+      return false;
+    }
+    program.argv.insert(program.argv.end(),
+                        {"--storage", "postgres", "--postgres-dsn", dsn, "--node-id", "blackbox"});
   }
   program.argv.insert(program.argv.end(), extra_args_.begin(), extra_args_.end());
   program.argv.insert(program.argv.begin(), launcher_.begin(), launcher_.end());

@@ -13,6 +13,18 @@
 
 namespace cmq::testing {
 
+// Black-box tests run cmqd on its embedded journal, or, when the environment says
+// CMQ_TEST_STORAGE=postgres, in the distributed mode: each data directory then gets a
+// database of its own on the test process's PostgreSQL server (postgres_server.h), kept
+// across restarts, and cmqd runs as a node whose id stays the same, so a restarted
+// cmqd claims its partition at once.
+bool TestStorageIsPostgres();
+
+// In a test of the embedded journal itself (its files, fdatasync, the disk it fills):
+// skipped on the distributed mode, saying why.
+#define SKIP_ON_POSTGRES_STORAGE(why) \
+  if (::cmq::testing::TestStorageIsPostgres()) GTEST_SKIP() << "embedded storage only: " << why
+
 class CmqdProcess {
  public:
   static constexpr char kSecretId[] = "AKIDblackboxtest0000000000000000";
