@@ -185,7 +185,7 @@ Result<std::vector<ReceivedMessage>> Broker::Impl::ReceiveNow(Queue* q, int n, i
     q->ReturnActive(positions);
     return loc.status();
   }
-  *answer_after = depends_on;
+  *answer_after = options.receives_wait_for_their_own_record ? log->LastAppended() : depends_on;
   ApplyReceive(rec);
   std::vector<ReceivedMessage> out;
   out.reserve(positions.size());
@@ -249,8 +249,8 @@ void Broker::Impl::RunReady() {
 
 // --- Broker ----------------------------------------------------------------------------
 
-Broker::Broker(env::Clock* clock, journal::RecordLog* log, Limits limits)
-    : impl_(std::make_unique<Impl>(clock, log, limits)) {
+Broker::Broker(env::Clock* clock, journal::RecordLog* log, Limits limits, BrokerOptions options)
+    : impl_(std::make_unique<Impl>(clock, log, limits, options)) {
   log->SetSegmentPreamble(
       [impl = impl_.get()](uint32_t segment, journal::RecordType* type, std::string* payload) {
         impl->SegmentPreamble(segment, type, payload);

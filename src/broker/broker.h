@@ -23,7 +23,8 @@
 //   - a receive runs `done` once the records its messages depend on are durable (each
 //     message's send, publish, dead-letter move or rewind), not whatever else was
 //     appended before: a client never sees a message whose send could still be lost.
-//     Its own receive record rides a later commit (DESIGN.md: receives may).
+//     Its own receive record rides a later commit (DESIGN.md: receives may), unless
+//     BrokerOptions::receives_wait_for_their_own_record.
 //   So the caller never deals with log positions, whichever RecordLog is underneath.
 //   Read-only calls (Get*, List*, GetStats) answer synchronously. Tick and
 //   CompletePush append records that no client waits for (dead-letter moves,
@@ -46,12 +47,23 @@
 
 namespace cmq::broker {
 
+// How the broker runs, beyond the limits of the CMQ model.
+struct BrokerOptions {
+  // A receive answers only once its own receive record is durable too, not only the
+  // records of the messages it returns. Then whoever recovers the log (a restart, a
+  // node taking the log over) knows every message a client holds, and the receipt
+  // handle it got stays valid. Every receive then waits for a commit (which group
+  // commit shares); the distributed mode needs it, the embedded one does not (a lost
+  // receive record only makes the message visible again, at-least-once).
+  bool receives_wait_for_their_own_record = false;
+};
+
 class Broker {
  public:
   // `clock` and `log` are not owned and must outlive the broker. The broker installs
   // its segment preamble on `log` (a snapshot of all metadata where one is due, see
   // snapshot_policy.h) and removes it when destroyed.
-  Broker(env::Clock* clock, journal::RecordLog* log, Limits limits);
+  Broker(env::Clock* clock, journal::RecordLog* log, Limits limits, BrokerOptions options = {});
   ~Broker();
   Broker(const Broker&) = delete;
   Broker& operator=(const Broker&) = delete;

@@ -1,7 +1,7 @@
 // Durability (broker.h): a mutating call completes once what it appended is durable in
 // the RecordLog, an error at once; a receive completes once the records of the
-// messages it returns are durable. MemRecordLog holds durability back until the test
-// releases it.
+// messages it returns are durable, and with receives_wait_for_their_own_record once
+// its own record is too. MemRecordLog holds durability back until the test releases it.
 #include "broker/broker_test_util.h"
 #include "broker/records.h"
 
@@ -16,6 +16,13 @@ class DurabilityTest : public BrokerFixture {
  protected:
   // From now on records become durable only when the test says so.
   void HoldDurability() { log_.SetAutoDurable(false); }
+
+  // Reset with receives that wait for their own record.
+  void ReceivesWaitForTheirOwnRecord() {
+    BrokerOptions options;
+    options.receives_wait_for_their_own_record = true;
+    Reset(testing::TestLimits(), options);
+  }
 };
 
 TEST_F(DurabilityTest, MutationsCompleteOnceTheirRecordIsDurable) {
@@ -143,7 +150,31 @@ TEST_F(DurabilityTest, ParkedReceiveServedBySendWaitsForTheSend) {
   EXPECT_EQ(r.messages.at(0).body, "m");
 }
 
-// A receive's own record rides a later commit.
+// A client holds a message only once its receive record is durable: a restart (or a
+// node taking the log over) then knows the receipt handle it was given.
+TEST_F(DurabilityTest, ReceiveWaitsForItsOwnRecordWhenAsked) {
+  ReceivesWaitForTheirOwnRecord();
+  Create("q");
+  SendOne("q", "a");
+  HoldDurability();
+  // The receive record is the next one appended.
+  EXPECT_EQ(ReceiveOnceDurableUpTo("q", log_.LastAppended() + 1).messages.at(0).body, "a");
+  EXPECT_EQ(log_.Records().back().type, kRecReceive);
+
+  // A parked receive served by a send: the send's record alone is not enough.
+  Received parked;
+  StartReceive("q", 1, 10, &parked);
+  auto send = Call(&Broker::SendMessages).Start(kAccount, "q", {"b"}, 0);
+  ASSERT_EQ(log_.Records().back().type, kRecReceive);
+  log_.MakeDurableUpTo(log_.LastAppended() - 1);
+  EXPECT_FALSE(parked.called);
+  log_.MakeDurable();
+  ASSERT_TRUE(parked.called);
+  EXPECT_EQ(parked.messages.at(0).body, "b");
+  EXPECT_TRUE(send->has_value());
+}
+
+// Without the option a receive's own record rides a later commit.
 TEST_F(DurabilityTest, ReceiveOfADurableMessageDoesNotWaitForItsOwnRecord) {
   Create("q");
   SendOne("q", "a");

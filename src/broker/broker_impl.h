@@ -82,11 +82,13 @@ std::function<void(const Status&)> AfterDurable(Result<T> result, Done<T> done) 
 }
 
 struct Broker::Impl {
-  Impl(env::Clock* c, journal::RecordLog* l, Limits lim) : clock(c), log(l), limits(lim) {}
+  Impl(env::Clock* c, journal::RecordLog* l, Limits lim, BrokerOptions opts)
+      : clock(c), log(l), limits(lim), options(opts) {}
 
   env::Clock* clock;
   journal::RecordLog* log;
   Limits limits;
+  BrokerOptions options;
 
   // Broker time: the clock, but never going back (enqueue times stay ordered).
   int64_t now_ms = 0;
@@ -175,7 +177,7 @@ struct Broker::Impl {
   void AdvanceLive(Queue* q, int64_t now);
   void ServeWaiters(Queue* q, int64_t now);
   // Takes up to `n` Active messages and records their receive. `*answer_after` is the
-  // LSN the answer must wait for: that of the records its messages depend on.
+  // LSN the answer must wait for (see BrokerOptions).
   Result<std::vector<ReceivedMessage>> ReceiveNow(Queue* q, int n, int64_t now,
                                                   journal::Lsn* answer_after);
   // Queues the answer of a receive: an error at once, messages once the log is durable

@@ -102,10 +102,10 @@ class BrokerFixture : public ::testing::Test {
  protected:
   BrokerFixture() { Reset(TestLimits()); }
 
-  void Reset(Limits limits) {
+  void Reset(Limits limits, BrokerOptions options = {}) {
     limits_ = limits;
     broker_.reset();
-    broker_ = std::make_unique<Broker>(&clock_, &log_, limits_);
+    broker_ = std::make_unique<Broker>(&clock_, &log_, limits_, options);
   }
 
   // CallOn for broker_ (or `broker`, whose log must then be durable) on log_.
