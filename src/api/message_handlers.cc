@@ -38,11 +38,11 @@ void Send(Call& call, std::string_view queue, const std::vector<std::string_view
   }
   Result<int64_t> delay = ParseDelay(call);
   if (!delay.ok()) return call.reply.Error(delay.status());
-  Result<std::vector<std::string>> ids =
-      call.broker->SendMessages(call.account, queue, bodies, *delay);
-  if (!ids.ok()) return call.reply.Error(ids.status());
-  call.reply.SendWhenDurable(call.broker, Status::Ok(),
-                             MessageIdFields(std::move(ids).value(), batch));
+  call.broker->SendMessages(call.account, queue, bodies, *delay,
+                            call.reply.OnResult<std::vector<std::string>>(
+                                [batch](JsonWriter& w, const std::vector<std::string>& ids) {
+                                  WriteMessageIds(w, ids, batch);
+                                }));
 }
 
 void SendMessage(Call& call) {
@@ -81,51 +81,41 @@ Result<int> ParseWait(const Call& call) {
   return static_cast<int>(std::min<int64_t>(**wait, call.options->limits.max_polling_wait_seconds));
 }
 
-// Receives up to `max_messages`; parks when none is Active and the wait allows.
-// Received messages are answered once the records they depend on (their sends) are
-// durable; the receive record itself rides a later group commit.
+// Receives up to `max_messages`; parks when none is Active and the wait allows. The
+// broker completes the receive once the messages may be shown (see broker.h).
 void Receive(Call& call, std::string_view queue, int max_messages, bool batch) {
   Result<int> wait = ParseWait(call);
   if (!wait.ok()) return call.reply.Error(wait.status());
 
-  // Shared by the broker callback, the durability callback and the canceller. The
-  // client may go away while parked or while its receive record is being synced; from
+  // The client may go away while parked or while its messages are being synced; from
   // then on nothing is answered.
-  struct PendingReceive {
-    bool cancelled = false;
-    bool served = false;  // the broker has called back; its waiter id is gone
-  };
-  auto state = std::make_shared<PendingReceive>();
-  auto cancelled = std::shared_ptr<const bool>(state, &state->cancelled);
+  auto cancelled = std::make_shared<bool>(false);
   Reply reply = call.reply.UnlessCancelled(cancelled);
   broker::Broker* broker = call.broker;
 
-  uint64_t waiter = broker->ReceiveMessages(
-      call.account, queue, max_messages, *wait,
-      [state, reply, broker, batch](Result<std::vector<ReceivedMessage>> received) {
-        state->served = true;
-        if (state->cancelled) return;
-        if (!received.ok()) return reply.Error(received.status());
-        if (received->empty()) return reply.Error(Status(ErrorCode::kNoMessage));
-        uint64_t lsn = 0;
-        for (const ReceivedMessage& m : *received) lsn = std::max(lsn, m.answer_after_lsn);
-        reply.SendWhenDurableUpTo(broker, lsn, Status::Ok(),
-                              [messages = std::move(received).value(), batch](JsonWriter& w) {
-                                if (!batch) return WriteMessage(w, messages.front());
-                                w.Key("msgInfoList").BeginArray();
-                                for (const ReceivedMessage& m : messages) {
-                                  w.BeginObject();
-                                  WriteMessage(w, m);
-                                  w.EndObject();
-                                }
-                                w.EndArray();
-                              });
-      });
-  if (waiter == 0) return;  // answered (or answering once durable) already
-  call.cancel = [state, broker, waiter] {
-    if (state->cancelled) return;
-    state->cancelled = true;
-    if (!state->served) broker->CancelReceive(waiter);
+  auto answer = [reply, batch](Result<std::vector<ReceivedMessage>> received) {
+    if (!received.ok()) return reply.Error(received.status());
+    if (received->empty()) return reply.Error(Status(ErrorCode::kNoMessage));
+    reply.Send(Status::Ok(), [&](JsonWriter& w) {
+      if (!batch) return WriteMessage(w, received->front());
+      w.Key("msgInfoList").BeginArray();
+      for (const ReceivedMessage& m : *received) {
+        w.BeginObject();
+        WriteMessage(w, m);
+        w.EndObject();
+      }
+      w.EndArray();
+    });
+  };
+  uint64_t waiter =
+      broker->ReceiveMessages(call.account, queue, max_messages, *wait, std::move(answer));
+  if (waiter == 0) return;  // served already: answered, or answering once durable
+  // A receive served meanwhile is not stopped by CancelReceive; `cancelled` drops its
+  // answer.
+  call.cancel = [cancelled, broker, waiter] {
+    if (*cancelled) return;
+    *cancelled = true;
+    broker->CancelReceive(waiter);
   };
 }
 
@@ -148,12 +138,13 @@ void DeleteMessage(Call& call) {
   if (!queue.ok()) return call.reply.Error(queue.status());
   Result<std::string_view> handle = call.params.RequiredString("receiptHandle");
   if (!handle.ok()) return call.reply.Error(handle.status());
-  Result<std::vector<broker::DeleteOutcome>> outcomes =
-      call.broker->DeleteMessages(call.account, *queue, {*handle});
-  if (!outcomes.ok()) return call.reply.Error(outcomes.status());
-  if (outcomes->empty()) return call.reply.Error(Status(ErrorCode::kDeleteFailed));
-  if (!outcomes->front().status.ok()) return call.reply.Error(outcomes->front().status);
-  call.reply.SendWhenDurable(call.broker, Status::Ok());
+  call.broker->DeleteMessages(
+      call.account, *queue, {*handle},
+      [reply = call.reply](Result<std::vector<broker::DeleteOutcome>> outcomes) {
+        if (!outcomes.ok()) return reply.Error(outcomes.status());
+        if (outcomes->empty()) return reply.Error(Status(ErrorCode::kDeleteFailed));
+        reply.Send(outcomes->front().status);
+      });
 }
 
 void BatchDeleteMessage(Call& call) {
@@ -165,32 +156,28 @@ void BatchDeleteMessage(Call& call) {
   if (handles->empty()) {
     return call.reply.Error(Status(ErrorCode::kLackedParameter, "receiptHandle.N"));
   }
-  Result<std::vector<broker::DeleteOutcome>> outcomes =
-      call.broker->DeleteMessages(call.account, *queue, *handles);
-  if (!outcomes.ok()) return call.reply.Error(outcomes.status());
-
-  std::vector<broker::DeleteOutcome> failed;
-  for (broker::DeleteOutcome& outcome : *outcomes) {
-    if (!outcome.status.ok()) failed.push_back(std::move(outcome));
-  }
-  FieldWriter error_list = [failed](JsonWriter& w) {
-    w.Key("errorList").BeginArray();
-    for (const broker::DeleteOutcome& f : failed) {
-      w.BeginObject()
-          .Field("code", f.status.cmq_code())
-          .Field("message", f.status.WireMessage())
-          .Field("receiptHandle", f.receipt_handle)
-          .EndObject();
-    }
-    w.EndArray();
-  };
-  // Nothing was deleted: nothing to wait for.
-  if (failed.size() == outcomes->size()) {
-    return call.reply.Send(Status(ErrorCode::kBatchDeleteFailed), error_list);
-  }
-  call.reply.SendWhenDurable(call.broker,
-                             failed.empty() ? Status::Ok() : Status(ErrorCode::kBatchDeletePartial),
-                             std::move(error_list));
+  call.broker->DeleteMessages(
+      call.account, *queue, *handles,
+      [reply = call.reply](Result<std::vector<broker::DeleteOutcome>> outcomes) {
+        if (!outcomes.ok()) return reply.Error(outcomes.status());
+        size_t failed = 0;
+        for (const broker::DeleteOutcome& outcome : *outcomes) failed += !outcome.status.ok();
+        Status status = failed == 0                  ? Status::Ok()
+                        : failed == outcomes->size() ? Status(ErrorCode::kBatchDeleteFailed)
+                                                     : Status(ErrorCode::kBatchDeletePartial);
+        reply.Send(status, [&](JsonWriter& w) {
+          w.Key("errorList").BeginArray();
+          for (const broker::DeleteOutcome& f : *outcomes) {
+            if (f.status.ok()) continue;
+            w.BeginObject()
+                .Field("code", f.status.cmq_code())
+                .Field("message", f.status.WireMessage())
+                .Field("receiptHandle", f.receipt_handle)
+                .EndObject();
+          }
+          w.EndArray();
+        });
+      });
 }
 
 constexpr ActionEntry kMessageActions[] = {

@@ -87,12 +87,10 @@ void CreateQueue(Call& call) {
   if (!name.ok()) return call.reply.Error(name.status());
   Result<QueueAttributeUpdate> attributes = ParseAttributes(call.params, call.options->limits);
   if (!attributes.ok()) return call.reply.Error(attributes.status());
-  Result<QueueView> queue = call.broker->CreateQueue(call.account, *name, *attributes);
-  if (!queue.ok()) return call.reply.Error(queue.status());
-  call.reply.SendWhenDurable(call.broker, Status::Ok(),
-                             [id = queue->queue_id, queue_name = queue->name](JsonWriter& w) {
-                               w.Field("queueId", id).Field("queueName", queue_name);
-                             });
+  call.broker->CreateQueue(call.account, *name, *attributes,
+                           call.reply.OnResult<QueueView>([](JsonWriter& w, const QueueView& q) {
+                             w.Field("queueId", q.queue_id).Field("queueName", q.name);
+                           }));
 }
 
 void ListQueue(Call& call) {
@@ -132,22 +130,19 @@ void SetQueueAttributes(Call& call) {
   if (!name.ok()) return call.reply.Error(name.status());
   Result<QueueAttributeUpdate> update = ParseAttributes(call.params, call.options->limits);
   if (!update.ok()) return call.reply.Error(update.status());
-  Result<QueueView> queue = call.broker->SetQueueAttributes(call.account, *name, *update);
-  if (!queue.ok()) return call.reply.Error(queue.status());
-  call.reply.SendWhenDurable(call.broker, Status::Ok(),
-                             [q = std::move(queue).value()](JsonWriter& w) {
-                               w.Field("queueId", q.queue_id);
-                               WriteSettableAttributes(w, q.attributes);
-                               WriteDeadLetterPolicy(w, q.attributes);
-                             });
+  call.broker->SetQueueAttributes(
+      call.account, *name, *update,
+      call.reply.OnResult<QueueView>([](JsonWriter& w, const QueueView& q) {
+        w.Field("queueId", q.queue_id);
+        WriteSettableAttributes(w, q.attributes);
+        WriteDeadLetterPolicy(w, q.attributes);
+      }));
 }
 
 void DeleteQueue(Call& call) {
   Result<std::string_view> name = call.params.QueueName();
   if (!name.ok()) return call.reply.Error(name.status());
-  Status deleted = call.broker->DeleteQueue(call.account, *name);
-  if (!deleted.ok()) return call.reply.Error(deleted);
-  call.reply.SendWhenDurable(call.broker, Status::Ok());
+  call.broker->DeleteQueue(call.account, *name, call.reply.OnStatus());
 }
 
 void RewindQueue(Call& call) {
@@ -157,9 +152,7 @@ void RewindQueue(Call& call) {
   // type, so that the C++ SDK's single garbage byte gets kErrorType.
   Result<int64_t> start = call.params.RequiredInt("startConsumeTime", INT64_MIN, INT64_MAX);
   if (!start.ok()) return call.reply.Error(start.status());
-  Status rewound = call.broker->RewindQueue(call.account, *name, *start);
-  if (!rewound.ok()) return call.reply.Error(rewound);
-  call.reply.SendWhenDurable(call.broker, Status::Ok());
+  call.broker->RewindQueue(call.account, *name, *start, call.reply.OnStatus());
 }
 
 void ListDeadLetterSourceQueues(Call& call) {
@@ -176,11 +169,10 @@ void ListDeadLetterSourceQueues(Call& call) {
 void UnbindDeadLetterQueue(Call& call) {
   Result<std::string_view> name = call.params.QueueName();
   if (!name.ok()) return call.reply.Error(name.status());
-  Result<std::string> queue_id = call.broker->UnbindDeadLetterQueue(call.account, *name);
-  if (!queue_id.ok()) return call.reply.Error(queue_id.status());
-  call.reply.SendWhenDurable(
-      call.broker, Status::Ok(),
-      [id = std::move(queue_id).value()](JsonWriter& w) { w.Field("queueId", id); });
+  call.broker->UnbindDeadLetterQueue(
+      call.account, *name,
+      call.reply.OnResult<std::string>(
+          [](JsonWriter& w, const std::string& id) { w.Field("queueId", id); }));
 }
 
 constexpr ActionEntry kQueueActions[] = {

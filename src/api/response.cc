@@ -19,16 +19,14 @@ std::string RenderResponse(const Envelope& envelope, const Status& status,
   return w.Take();
 }
 
-FieldWriter MessageIdFields(std::vector<std::string> ids, bool batch) {
-  return [ids = std::move(ids), batch](JsonWriter& w) {
-    if (!batch) {
-      w.Field("msgId", ids.empty() ? std::string() : ids.front());
-      return;
-    }
-    w.Key("msgList").BeginArray();
-    for (const std::string& id : ids) w.BeginObject().Field("msgId", id).EndObject();
-    w.EndArray();
-  };
+void WriteMessageIds(JsonWriter& w, const std::vector<std::string>& ids, bool batch) {
+  if (!batch) {
+    w.Field("msgId", ids.empty() ? std::string() : ids.front());
+    return;
+  }
+  w.Key("msgList").BeginArray();
+  for (const std::string& id : ids) w.BeginObject().Field("msgId", id).EndObject();
+  w.EndArray();
 }
 
 Reply::Reply(Envelope envelope, Done done)
@@ -40,25 +38,8 @@ void Reply::Send(const Status& status, const FieldWriter& fields) const {
   target_->done(RenderResponse(target_->envelope, status, fields));
 }
 
-std::function<void(const Status&)> Reply::AnswerWhenDurable(std::shared_ptr<const Target> target,
-                                                            Status status, FieldWriter fields) {
-  return [target = std::move(target), status = std::move(status),
-          fields = std::move(fields)](const Status& durable) {
-    if (!durable.ok()) {
-      target->done(RenderResponse(target->envelope, durable));
-    } else {
-      target->done(RenderResponse(target->envelope, status, fields));
-    }
-  };
-}
-
-void Reply::SendWhenDurable(broker::Broker* broker, Status status, FieldWriter fields) const {
-  broker->WhenDurable(AnswerWhenDurable(target_, std::move(status), std::move(fields)));
-}
-
-void Reply::SendWhenDurableUpTo(broker::Broker* broker, uint64_t lsn, Status status,
-                                FieldWriter fields) const {
-  broker->WhenDurableUpTo(lsn, AnswerWhenDurable(target_, std::move(status), std::move(fields)));
+broker::Done<> Reply::OnStatus() const {
+  return [reply = *this](const Status& status) { reply.Send(status); };
 }
 
 Reply Reply::UnlessCancelled(std::shared_ptr<const bool> cancelled) const {

@@ -1,8 +1,8 @@
 // The response envelope (docs/cmq-api.md 3): every answer is one flat JSON object
 //   {"code":N,"message":"...","requestId":"...",["codeDesc":"Success",]
 //    ["clientRequestId":N,] <action fields>}
-// and Reply, the handle through which a handler answers exactly once (now, or from a
-// broker callback after the change is durable).
+// and Reply, the handle through which a handler answers exactly once (now, or from the
+// broker's completion callback once the change is durable).
 #pragma once
 
 #include <cstdint>
@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "api/failure_log.h"
-#include "broker/broker.h"
+#include "broker/types.h"
 #include "common/json.h"
 #include "common/status.h"
 
@@ -41,7 +41,7 @@ std::string RenderResponse(const Envelope& envelope, const Status& status,
 
 // The fields of a (Batch)SendMessage / (Batch)PublishMessage answer: "msgId" of the
 // one message, or for a batch "msgList":[{"msgId":...}] in input order.
-FieldWriter MessageIdFields(std::vector<std::string> ids, bool batch);
+void WriteMessageIds(JsonWriter& w, const std::vector<std::string>& ids, bool batch);
 
 // Copyable handle that answers one request. Thread: the event loop. The caller of
 // every method guarantees that one request is answered exactly once.
@@ -54,14 +54,17 @@ class Reply {
   // Answers with `status` (OK or an error such as a BatchDelete partial failure)
   // plus `fields`, now.
   void Send(const Status& status, const FieldWriter& fields = nullptr) const;
-  // Answers once everything the broker appended so far is durable: `status` and
-  // `fields` then, or the storage error if syncing failed. `fields` is kept until then
-  // and must own what it writes.
-  void SendWhenDurable(broker::Broker* broker, Status status, FieldWriter fields = nullptr) const;
-  // The same, once the log is durable up to `lsn` only (receives: see
-  // broker::ReceivedMessage::answer_after_lsn).
-  void SendWhenDurableUpTo(broker::Broker* broker, uint64_t lsn, Status status,
-                           FieldWriter fields) const;
+  // Completions for a broker call (which runs them once the change is durable) that
+  // answer this request: with the Status the call completes with (OK or its error);
+  // or with the error, or OK plus what `write(w, value)` writes.
+  broker::Done<> OnStatus() const;
+  template <typename T, typename Write>
+  broker::Done<T> OnResult(Write write) const {
+    return [reply = *this, write = std::move(write)](Result<T> result) {
+      if (!result.ok()) return reply.Error(result.status());
+      reply.Send(Status::Ok(), [&](JsonWriter& w) { write(w, *result); });
+    };
+  }
   // A Reply for the same request that drops its answer once `*cancelled` is true (the
   // client of a parked receive went away).
   Reply UnlessCancelled(std::shared_ptr<const bool> cancelled) const;
@@ -72,9 +75,6 @@ class Reply {
     Done done;
   };
   explicit Reply(std::shared_ptr<const Target> target) : target_(std::move(target)) {}
-  // The durability callback of SendWhenDurable and SendWhenDurableUpTo.
-  static std::function<void(const Status&)> AnswerWhenDurable(
-      std::shared_ptr<const Target> target, Status status, FieldWriter fields);
   std::shared_ptr<const Target> target_;
 };
 

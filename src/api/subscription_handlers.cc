@@ -81,12 +81,11 @@ void Subscribe(Call& call) {
   spec.content_format = EffectiveFormat(*protocol, *format);
   spec.filter_tags = std::move(*tags).value_or(std::vector<std::string>());
   spec.binding_keys = std::move(*keys).value_or(std::vector<std::string>());
-  Result<broker::SubscriptionView> subscription =
-      call.broker->Subscribe(call.account, key->topic, spec);
-  if (!subscription.ok()) return call.reply.Error(subscription.status());
-  call.reply.SendWhenDurable(
-      call.broker, Status::Ok(),
-      [id = subscription->subscription_id](JsonWriter& w) { w.Field("subscriptionId", id); });
+  call.broker->Subscribe(call.account, key->topic, spec,
+                         call.reply.OnResult<broker::SubscriptionView>(
+                             [](JsonWriter& w, const broker::SubscriptionView& s) {
+                               w.Field("subscriptionId", s.subscription_id);
+                             }));
 }
 
 void ListSubscriptionByTopic(Call& call) {
@@ -138,9 +137,8 @@ void SetSubscriptionAttributes(Call& call) {
   }
   update.filter_tags = std::move(tags).value();
   update.binding_keys = std::move(keys).value();
-  Status set = call.broker->SetSubscriptionAttributes(call.account, key->topic, key->name, update);
-  if (!set.ok()) return call.reply.Error(set);
-  call.reply.SendWhenDurable(call.broker, Status::Ok());
+  call.broker->SetSubscriptionAttributes(call.account, key->topic, key->name, update,
+                                         call.reply.OnStatus());
 }
 
 void WriteStrings(JsonWriter& w, std::string_view key, const std::vector<std::string>& values) {
@@ -182,17 +180,14 @@ void GetSubscriptionAttributes(Call& call) {
 void Unsubscribe(Call& call) {
   Result<SubscriptionKey> key = ParseKey(call.params);
   if (!key.ok()) return call.reply.Error(key.status());
-  Status removed = call.broker->Unsubscribe(call.account, key->topic, key->name);
-  if (!removed.ok()) return call.reply.Error(removed);
-  call.reply.SendWhenDurable(call.broker, Status::Ok());
+  call.broker->Unsubscribe(call.account, key->topic, key->name, call.reply.OnStatus());
 }
 
 void ClearSubscriptionFilterTags(Call& call) {
   Result<SubscriptionKey> key = ParseKey(call.params);
   if (!key.ok()) return call.reply.Error(key.status());
-  Status cleared = call.broker->ClearSubscriptionFilterTags(call.account, key->topic, key->name);
-  if (!cleared.ok()) return call.reply.Error(cleared);
-  call.reply.SendWhenDurable(call.broker, Status::Ok());
+  call.broker->ClearSubscriptionFilterTags(call.account, key->topic, key->name,
+                                           call.reply.OnStatus());
 }
 
 constexpr ActionEntry kSubscriptionActions[] = {

@@ -39,10 +39,10 @@ void CreateTopic(Call& call) {
   broker::TopicAttributes attributes;
   if (max_msg_size->has_value()) attributes.max_msg_size = **max_msg_size;
   attributes.filter_type = *filter_type;
-  Result<broker::TopicView> topic = call.broker->CreateTopic(call.account, *name, attributes);
-  if (!topic.ok()) return call.reply.Error(topic.status());
-  call.reply.SendWhenDurable(call.broker, Status::Ok(),
-                             [id = topic->topic_id](JsonWriter& w) { w.Field("topicId", id); });
+  call.broker->CreateTopic(
+      call.account, *name, attributes,
+      call.reply.OnResult<broker::TopicView>(
+          [](JsonWriter& w, const broker::TopicView& t) { w.Field("topicId", t.topic_id); }));
 }
 
 void SetTopicAttributes(Call& call) {
@@ -50,9 +50,7 @@ void SetTopicAttributes(Call& call) {
   if (!name.ok()) return call.reply.Error(name.status());
   Result<std::optional<int>> max_msg_size = ParseMaxMsgSize(call.params);
   if (!max_msg_size.ok()) return call.reply.Error(max_msg_size.status());
-  Status set = call.broker->SetTopicAttributes(call.account, *name, *max_msg_size);
-  if (!set.ok()) return call.reply.Error(set);
-  call.reply.SendWhenDurable(call.broker, Status::Ok());
+  call.broker->SetTopicAttributes(call.account, *name, *max_msg_size, call.reply.OnStatus());
 }
 
 void ListTopic(Call& call) {
@@ -97,9 +95,7 @@ void GetTopicAttributes(Call& call) {
 void DeleteTopic(Call& call) {
   Result<std::string_view> name = call.params.TopicName();
   if (!name.ok()) return call.reply.Error(name.status());
-  Status deleted = call.broker->DeleteTopic(call.account, *name);
-  if (!deleted.ok()) return call.reply.Error(deleted);
-  call.reply.SendWhenDurable(call.broker, Status::Ok());
+  call.broker->DeleteTopic(call.account, *name, call.reply.OnStatus());
 }
 
 // The message tags: msgTag.N, or (PHP client, 4 rule 7) filterTag.N when no msgTag.N
@@ -122,11 +118,11 @@ void Publish(Call& call, std::string_view topic, const std::vector<std::string_v
   if (!tags.ok()) return call.reply.Error(tags.status());
   Result<std::optional<std::string_view>> routing_key = call.params.RoutingKey();
   if (!routing_key.ok()) return call.reply.Error(routing_key.status());
-  Result<std::vector<std::string>> ids =
-      call.broker->PublishMessages(call.account, topic, bodies, *tags, *routing_key);
-  if (!ids.ok()) return call.reply.Error(ids.status());
-  call.reply.SendWhenDurable(call.broker, Status::Ok(),
-                             MessageIdFields(std::move(ids).value(), batch));
+  call.broker->PublishMessages(call.account, topic, bodies, *tags, *routing_key,
+                               call.reply.OnResult<std::vector<std::string>>(
+                                   [batch](JsonWriter& w, const std::vector<std::string>& ids) {
+                                     WriteMessageIds(w, ids, batch);
+                                   }));
 }
 
 void PublishMessage(Call& call) {

@@ -1,10 +1,10 @@
 // The broker's public calls: validate against the current state, build a record,
-// append it, apply it (broker_apply.cc), then answer. Time-driven work runs in Tick.
+// append it, apply it (broker_apply.cc), then complete once durable (Impl::Finish).
+// Time-driven work runs in Tick.
 #include "broker/broker.h"
 
 #include <algorithm>
 #include <string>
-#include <unordered_set>
 
 #include "broker/broker_impl.h"
 #include "broker/receipt_handle.h"
@@ -154,7 +154,8 @@ void Broker::Impl::MoveToDeadLetter(Queue* q, const std::vector<uint64_t>& posit
   Reschedule(dlq);
 }
 
-Result<std::vector<ReceivedMessage>> Broker::Impl::ReceiveNow(Queue* q, int n, int64_t now) {
+Result<std::vector<ReceivedMessage>> Broker::Impl::ReceiveNow(Queue* q, int n, int64_t now,
+                                                              journal::Lsn* answer_after) {
   std::vector<uint64_t> positions = q->TakeActive(n);
   if (positions.empty()) return Status(ErrorCode::kNoMessage);
   std::vector<std::string> bodies(positions.size());
@@ -184,6 +185,7 @@ Result<std::vector<ReceivedMessage>> Broker::Impl::ReceiveNow(Queue* q, int n, i
     q->ReturnActive(positions);
     return loc.status();
   }
+  *answer_after = options.receives_wait_for_their_own_record ? log->LastAppended() : depends_on;
   ApplyReceive(rec);
   std::vector<ReceivedMessage> out;
   out.reserve(positions.size());
@@ -198,19 +200,28 @@ Result<std::vector<ReceivedMessage>> Broker::Impl::ReceiveNow(Queue* q, int n, i
     m.first_dequeue_time = e->first_dequeue_ms / 1000;
     m.next_visible_time = e->deadline_ms / 1000;
     m.dequeue_count = e->dequeue_count;
-    m.answer_after_lsn = depends_on;
     out.push_back(std::move(m));
   }
   return out;
+}
+
+void Broker::Impl::AnswerReceive(Broker::ReceiveDone done,
+                                 Result<std::vector<ReceivedMessage>> result,
+                                 journal::Lsn answer_after) {
+  if (!result.ok()) {
+    ready.push_back([done = std::move(done), s = result.status()] { done(s); });
+    return;
+  }
+  ready_when_durable.emplace_back(answer_after, AfterDurable(std::move(result), std::move(done)));
 }
 
 void Broker::Impl::ServeWaiters(Queue* q, int64_t now) {
   while (q->active() > 0) {
     auto w = waiters.PopFront(q->meta().uid);
     if (!w) return;
-    auto result = ReceiveNow(q, w->max_messages, now);
-    ready.push_back(
-        [done = std::move(w->done), r = std::move(result)]() mutable { done(std::move(r)); });
+    journal::Lsn answer_after = 0;
+    auto result = ReceiveNow(q, w->max_messages, now, &answer_after);
+    AnswerReceive(std::move(w->done), std::move(result), answer_after);
   }
 }
 
@@ -226,17 +237,20 @@ QueueView Broker::Impl::View(const Queue& q) const {
 }
 
 void Broker::Impl::RunReady() {
-  while (!ready.empty()) {
+  while (!ready.empty() || !ready_when_durable.empty()) {
     auto batch = std::move(ready);
     ready.clear();
     for (auto& f : batch) f();
+    auto waiting = std::move(ready_when_durable);
+    ready_when_durable.clear();
+    for (auto& [lsn, f] : waiting) log->WhenDurable(lsn, std::move(f));
   }
 }
 
 // --- Broker ----------------------------------------------------------------------------
 
-Broker::Broker(env::Clock* clock, journal::RecordLog* log, Limits limits)
-    : impl_(std::make_unique<Impl>(clock, log, limits)) {
+Broker::Broker(env::Clock* clock, journal::RecordLog* log, Limits limits, BrokerOptions options)
+    : impl_(std::make_unique<Impl>(clock, log, limits, options)) {
   log->SetSegmentPreamble(
       [impl = impl_.get()](uint32_t segment, journal::RecordType* type, std::string* payload) {
         impl->SegmentPreamble(segment, type, payload);
@@ -245,54 +259,49 @@ Broker::Broker(env::Clock* clock, journal::RecordLog* log, Limits limits)
 
 Broker::~Broker() { impl_->log->SetSegmentPreamble(nullptr); }
 
-void Broker::WhenDurable(std::function<void(const Status&)> done) {
-  impl_->log->WhenDurable(impl_->log->LastAppended(), std::move(done));
+void Broker::CreateQueue(AccountId account, std::string_view name,
+                         const QueueAttributeUpdate& attributes, Done<QueueView> done) {
+  impl_->Finish(impl_->CreateQueue(account, name, attributes), std::move(done));
 }
 
-void Broker::WhenDurableUpTo(uint64_t lsn, std::function<void(const Status&)> done) {
-  impl_->log->WhenDurable(lsn, std::move(done));
-}
-
-Result<QueueView> Broker::CreateQueue(AccountId account, std::string_view name,
-                                      const QueueAttributeUpdate& attributes) {
-  Impl& m = *impl_;
-  OnExit run_ready([&m] { m.RunReady(); });
-  int64_t now = m.Now();
+Result<QueueView> Broker::Impl::CreateQueue(AccountId account, std::string_view name,
+                                            const QueueAttributeUpdate& attributes) {
+  int64_t now = Now();
   if (name.empty()) return Status(ErrorCode::kQueueNameFormat);
-  if (m.FindQueue(account, name) != nullptr) return Status(ErrorCode::kQueueExists);
-  auto acc = m.accounts.find(account);
-  if (acc != m.accounts.end() &&
-      static_cast<int64_t>(acc->second.in_order.size()) >= m.limits.max_queues_per_account) {
+  if (FindQueue(account, name) != nullptr) return Status(ErrorCode::kQueueExists);
+  auto acc = accounts.find(account);
+  if (acc != accounts.end() &&
+      static_cast<int64_t>(acc->second.in_order.size()) >= limits.max_queues_per_account) {
     return Status(ErrorCode::kQueueQuota);
   }
   QueueAttributes defaults;
-  defaults.max_msg_heap_num = m.limits.default_max_msg_heap_num;
+  defaults.max_msg_heap_num = limits.default_max_msg_heap_num;
   QueueAttributes merged = Merge(defaults, attributes);
   if (merged.rewind_seconds > merged.msg_retention_seconds) {
     return Status(ErrorCode::kRewindExceedsRetention);
   }
   if (merged.dead_letter_policy) {
-    CMQ_RETURN_IF_ERROR(m.CheckDeadLetterPolicy(account, nullptr, name, merged));
+    CMQ_RETURN_IF_ERROR(CheckDeadLetterPolicy(account, nullptr, name, merged));
   }
   CreateQueueRecord rec;
   rec.time_ms = now;
   QueueMeta& meta = rec.meta;
   meta.account = account;
-  meta.uid = m.next_queue_uid;
+  meta.uid = next_queue_uid;
   do {
     meta.queue_id = "queue-" + RandomAlnum(kQueueIdChars);
-  } while (m.queue_ids.contains(meta.queue_id));
+  } while (queue_ids.contains(meta.queue_id));
   meta.name = std::string(name);
   PutFixed64(&meta.handle_key, RandomUint64());
   PutFixed64(&meta.handle_key, RandomUint64());
   meta.create_ms = meta.modify_ms = now;
   meta.attributes = merged;
-  auto loc = m.Append(kRecCreateQueue, EncodeCreateQueue(rec));
+  auto loc = Append(kRecCreateQueue, EncodeCreateQueue(rec));
   if (!loc.ok()) return loc.status();
-  CMQ_RETURN_IF_ERROR(m.ApplyCreate(rec));
-  Queue* q = m.QueueByUid(meta.uid);
-  m.Reschedule(q);
-  return m.View(*q);
+  CMQ_RETURN_IF_ERROR(ApplyCreate(rec));
+  Queue* q = QueueByUid(meta.uid);
+  Reschedule(q);
+  return View(*q);
 }
 
 Result<QueuePage> Broker::ListQueues(AccountId account, std::string_view search_word,
@@ -315,52 +324,61 @@ Result<QueueView> Broker::GetQueue(AccountId account, std::string_view name) con
   return impl_->View(*q);
 }
 
-Result<QueueView> Broker::SetQueueAttributes(AccountId account, std::string_view name,
-                                             const QueueAttributeUpdate& update) {
-  Impl& m = *impl_;
-  OnExit run_ready([&m] { m.RunReady(); });
-  Queue* q = m.FindQueue(account, name);
+void Broker::SetQueueAttributes(AccountId account, std::string_view name,
+                                const QueueAttributeUpdate& update, Done<QueueView> done) {
+  impl_->Finish(impl_->SetQueueAttributes(account, name, update), std::move(done));
+}
+
+Result<QueueView> Broker::Impl::SetQueueAttributes(AccountId account, std::string_view name,
+                                                   const QueueAttributeUpdate& update) {
+  Queue* q = FindQueue(account, name);
   if (q == nullptr) return Status(ErrorCode::kQueueNotExist);
-  int64_t now = m.Now();
-  m.AdvanceLive(q, now);
+  int64_t now = Now();
+  AdvanceLive(q, now);
   QueueAttributes merged = Merge(q->attributes(), update);
   if (merged.rewind_seconds > merged.msg_retention_seconds) {
     return Status(ErrorCode::kRewindExceedsRetention);
   }
   if (merged.dead_letter_policy && (update.dead_letter_policy || update.msg_retention_seconds)) {
-    CMQ_RETURN_IF_ERROR(m.CheckDeadLetterPolicy(account, q, q->meta().name, merged));
+    CMQ_RETURN_IF_ERROR(CheckDeadLetterPolicy(account, q, q->meta().name, merged));
   }
   SetQueueRecord rec{q->meta().uid, now, merged};
-  auto loc = m.Append(kRecSetQueue, EncodeSetQueue(rec));
+  auto loc = Append(kRecSetQueue, EncodeSetQueue(rec));
   if (!loc.ok()) return loc.status();
-  m.ApplySet(rec);
-  m.Reschedule(q);
-  return m.View(*q);
+  ApplySet(rec);
+  Reschedule(q);
+  return View(*q);
 }
 
-Status Broker::DeleteQueue(AccountId account, std::string_view name) {
-  Impl& m = *impl_;
-  OnExit run_ready([&m] { m.RunReady(); });
-  Queue* q = m.FindQueue(account, name);
+void Broker::DeleteQueue(AccountId account, std::string_view name, Done<> done) {
+  impl_->Finish(impl_->DeleteQueue(account, name), std::move(done));
+}
+
+Status Broker::Impl::DeleteQueue(AccountId account, std::string_view name) {
+  Queue* q = FindQueue(account, name);
   if (q == nullptr) return Status(ErrorCode::kQueueNotExist);
-  if (m.IsDeadLetterTarget(*q)) return Status(ErrorCode::kDlqDeleteActive);
-  DeleteQueueRecord rec{q->meta().uid, m.Now()};
-  auto loc = m.Append(kRecDeleteQueue, EncodeDeleteQueue(rec));
+  if (IsDeadLetterTarget(*q)) return Status(ErrorCode::kDlqDeleteActive);
+  DeleteQueueRecord rec{q->meta().uid, Now()};
+  auto loc = Append(kRecDeleteQueue, EncodeDeleteQueue(rec));
   if (!loc.ok()) return loc.status();
-  for (auto& w : m.waiters.RemoveQueue(rec.uid)) {
-    m.ready.push_back([done = std::move(w.done)] { done(Status(ErrorCode::kQueueNotExist)); });
+  for (auto& w : waiters.RemoveQueue(rec.uid)) {
+    ready.push_back([done = std::move(w.done)] { done(Status(ErrorCode::kQueueNotExist)); });
   }
-  m.ApplyDeleteQueue(rec);
+  ApplyDeleteQueue(rec);
   return Status::Ok();
 }
 
-Status Broker::RewindQueue(AccountId account, std::string_view name, int64_t start_consume_time) {
-  Impl& m = *impl_;
-  OnExit run_ready([&m] { m.RunReady(); });
-  Queue* q = m.FindQueue(account, name);
+void Broker::RewindQueue(AccountId account, std::string_view name, int64_t start_consume_time,
+                         Done<> done) {
+  impl_->Finish(impl_->RewindQueue(account, name, start_consume_time), std::move(done));
+}
+
+Status Broker::Impl::RewindQueue(AccountId account, std::string_view name,
+                                 int64_t start_consume_time) {
+  Queue* q = FindQueue(account, name);
   if (q == nullptr) return Status(ErrorCode::kQueueNotExist);
-  int64_t now = m.Now();
-  m.AdvanceLive(q, now);
+  int64_t now = Now();
+  AdvanceLive(q, now);
   int64_t rewind = q->attributes().rewind_seconds;
   if (rewind <= 0) return Status(ErrorCode::kRewindDisabled);
   int64_t now_s = now / 1000;
@@ -368,11 +386,11 @@ Status Broker::RewindQueue(AccountId account, std::string_view name, int64_t sta
     return Status(ErrorCode::kRewindTimeInvalid);
   }
   RewindRecord rec{q->meta().uid, now, start_consume_time};
-  auto loc = m.Append(kRecRewind, EncodeRewind(rec));
+  auto loc = Append(kRecRewind, EncodeRewind(rec));
   if (!loc.ok()) return loc.status();
-  m.ApplyRewind(rec);
-  m.ServeWaiters(q, now);
-  m.Reschedule(q);
+  ApplyRewind(rec);
+  ServeWaiters(q, now);
+  Reschedule(q);
   return Status::Ok();
 }
 
@@ -392,34 +410,41 @@ Result<QueuePage> Broker::ListDeadLetterSourceQueues(AccountId account, std::str
   return Page(matches, offset, limit);
 }
 
-Result<std::string> Broker::UnbindDeadLetterQueue(AccountId account, std::string_view name) {
-  Impl& m = *impl_;
-  OnExit run_ready([&m] { m.RunReady(); });
-  Queue* q = m.FindQueue(account, name);
+void Broker::UnbindDeadLetterQueue(AccountId account, std::string_view name,
+                                   Done<std::string> done) {
+  impl_->Finish(impl_->UnbindDeadLetterQueue(account, name), std::move(done));
+}
+
+Result<std::string> Broker::Impl::UnbindDeadLetterQueue(AccountId account, std::string_view name) {
+  Queue* q = FindQueue(account, name);
   if (q == nullptr) return Status(ErrorCode::kQueueNotExist);
   if (!q->attributes().dead_letter_policy) return q->meta().queue_id;
-  int64_t now = m.Now();
-  m.AdvanceLive(q, now);
+  int64_t now = Now();
+  AdvanceLive(q, now);
   SetQueueRecord rec{q->meta().uid, now, q->attributes()};
   rec.attributes.dead_letter_policy.reset();
-  auto loc = m.Append(kRecSetQueue, EncodeSetQueue(rec));
+  auto loc = Append(kRecSetQueue, EncodeSetQueue(rec));
   if (!loc.ok()) return loc.status();
-  m.ApplySet(rec);
-  m.Reschedule(q);
+  ApplySet(rec);
+  Reschedule(q);
   return q->meta().queue_id;
 }
 
-Result<std::vector<std::string>> Broker::SendMessages(AccountId account, std::string_view queue,
-                                                      const std::vector<std::string_view>& bodies,
-                                                      int64_t delay_seconds) {
-  Impl& m = *impl_;
-  OnExit run_ready([&m] { m.RunReady(); });
-  Queue* q = m.FindQueue(account, queue);
+void Broker::SendMessages(AccountId account, std::string_view queue,
+                          const std::vector<std::string_view>& bodies, int64_t delay_seconds,
+                          Done<std::vector<std::string>> done) {
+  impl_->Finish(impl_->SendMessages(account, queue, bodies, delay_seconds), std::move(done));
+}
+
+Result<std::vector<std::string>> Broker::Impl::SendMessages(
+    AccountId account, std::string_view queue, const std::vector<std::string_view>& bodies,
+    int64_t delay_seconds) {
+  Queue* q = FindQueue(account, queue);
   if (q == nullptr) return Status(ErrorCode::kQueueNotExist);
   const QueueAttributes& a = q->attributes();
   if (bodies.empty()) return Status(ErrorCode::kBatchSizeOutOfRange, "msgBody");
-  int64_t max_delay = m.limits.max_delay_seconds >= 0
-                          ? m.limits.max_delay_seconds
+  int64_t max_delay = limits.max_delay_seconds >= 0
+                          ? limits.max_delay_seconds
                           : static_cast<int64_t>(a.msg_retention_seconds) - 1;
   if (delay_seconds < 0 || delay_seconds > max_delay) {
     return Status(ErrorCode::kOutOfRange, "delaySeconds");
@@ -432,14 +457,14 @@ Result<std::vector<std::string>> Broker::SendMessages(AccountId account, std::st
     }
     total += body.size();
   }
-  if (total > static_cast<uint64_t>(m.limits.max_batch_body_bytes)) {
+  if (total > static_cast<uint64_t>(limits.max_batch_body_bytes)) {
     return Status(ErrorCode::kBatchTooLarge);
   }
-  int64_t now = m.Now();
-  m.AdvanceLive(q, now);
+  int64_t now = Now();
+  AdvanceLive(q, now);
   const int64_t n = static_cast<int64_t>(bodies.size());
   if (q->held() + n > a.max_msg_heap_num) return Status(ErrorCode::kHeapFull);
-  if (int64_t cap = m.limits.max_inflight_per_queue; cap > 0) {
+  if (int64_t cap = limits.max_inflight_per_queue; cap > 0) {
     int64_t in_flight = q->inactive() + q->delayed();
     if (in_flight >= cap || (delay_seconds > 0 && in_flight + n > cap)) {
       return Status(ErrorCode::kTooManyInflight);
@@ -450,21 +475,21 @@ Result<std::vector<std::string>> Broker::SendMessages(AccountId account, std::st
   rec.time_ms = now;
   rec.visible_ms = now + delay_seconds * 1000;
   rec.first_pos = q->meta().next_pos;
-  rec.first_msg_id = m.next_msg_id;
+  rec.first_msg_id = next_msg_id;
   for (auto body : bodies) rec.lengths.push_back(static_cast<uint32_t>(body.size()));
   std::string header = EncodeSendHeader(rec);
   uint64_t record_bytes = journal::kRecordOverhead + header.size() + total;
-  uint64_t reserve = record_bytes + static_cast<uint64_t>(m.totals.held + n) * kDeleteRecordReserve;
-  CMQ_RETURN_IF_ERROR(m.log->EnsureHeadroom(reserve));  // kDiskFull, or what else failed
+  uint64_t reserve = record_bytes + static_cast<uint64_t>(totals.held + n) * kDeleteRecordReserve;
+  CMQ_RETURN_IF_ERROR(log->EnsureHeadroom(reserve));  // kDiskFull, or what else failed
   std::vector<std::string_view> parts;
   parts.reserve(bodies.size() + 1);
   parts.push_back(header);
   parts.insert(parts.end(), bodies.begin(), bodies.end());
-  auto loc = m.Append(kRecSend, parts);
+  auto loc = Append(kRecSend, parts);
   if (!loc.ok()) return loc.status();
-  CMQ_RETURN_IF_ERROR(m.ApplySend(rec, *loc + header.size()));
-  if (delay_seconds == 0) m.ServeWaiters(q, now);
-  m.Reschedule(q);
+  CMQ_RETURN_IF_ERROR(ApplySend(rec, *loc + header.size()));
+  if (delay_seconds == 0) ServeWaiters(q, now);
+  Reschedule(q);
   std::vector<std::string> ids;
   ids.reserve(bodies.size());
   for (int64_t i = 0; i < n; ++i) ids.push_back(std::to_string(rec.first_msg_id + i));
@@ -486,9 +511,9 @@ uint64_t Broker::ReceiveMessages(AccountId account, std::string_view queue, int 
     int wait = wait_seconds < 0 ? q->attributes().polling_wait_seconds : wait_seconds;
     wait = std::clamp(wait, 0, std::max(m.limits.max_polling_wait_seconds, 0));
     if (q->active() > 0) {
-      auto result = m.ReceiveNow(q, std::max(max_messages, 1), now);
-      m.ready.push_back(
-          [done = std::move(done), r = std::move(result)]() mutable { done(std::move(r)); });
+      journal::Lsn answer_after = 0;
+      auto result = m.ReceiveNow(q, std::max(max_messages, 1), now, &answer_after);
+      m.AnswerReceive(std::move(done), std::move(result), answer_after);
     } else if (wait == 0) {
       m.ready.push_back([done = std::move(done)] { done(Status(ErrorCode::kNoMessage)); });
     } else {
@@ -506,27 +531,39 @@ void Broker::AbandonWaiters(const Status& why) {
   for (WaiterTable::Waiter& w : impl_->waiters.PopExpired(INT64_MAX)) w.done(why);
 }
 
-Result<std::vector<DeleteOutcome>> Broker::DeleteMessages(
+void Broker::DeleteMessages(AccountId account, std::string_view queue,
+                            const std::vector<std::string_view>& handles,
+                            Done<std::vector<DeleteOutcome>> done) {
+  Result<std::vector<DeleteOutcome>> outcomes = impl_->DeleteMessages(account, queue, handles);
+  // No handle was valid: nothing was appended, nothing to wait for.
+  bool deleted = outcomes.ok() && std::any_of(outcomes->begin(), outcomes->end(),
+                                              [](const DeleteOutcome& o) { return o.status.ok(); });
+  impl_->Finish(std::move(outcomes), std::move(done), deleted);
+}
+
+Result<std::vector<DeleteOutcome>> Broker::Impl::DeleteMessages(
     AccountId account, std::string_view queue, const std::vector<std::string_view>& handles) {
-  Impl& m = *impl_;
-  OnExit run_ready([&m] { m.RunReady(); });
-  Queue* q = m.FindQueue(account, queue);
+  Queue* q = FindQueue(account, queue);
   if (q == nullptr) return Status(ErrorCode::kQueueNotExist);
-  int64_t now = m.Now();
-  m.AdvanceLive(q, now);
+  int64_t now = Now();
+  AdvanceLive(q, now);
   DeleteRecord rec;
   rec.uid = q->meta().uid;
   rec.time_ms = now;
-  std::unordered_set<uint64_t> taken;
   std::vector<DeleteOutcome> outcomes;
   outcomes.reserve(handles.size());
+  // A handle named twice deletes once. A request has a batch of handles at most (16):
+  // looking through those taken is cheaper than hashing them.
+  auto taken = [&rec](uint64_t pos) {
+    return std::find(rec.positions.begin(), rec.positions.end(), pos) != rec.positions.end();
+  };
   for (auto text : handles) {
     DeleteOutcome out;
     out.receipt_handle = std::string(text);
     auto h = DecodeReceiptHandle(text, q->meta().handle_key);
     const MessageEntry* e = h && h->queue_uid == rec.uid ? q->Find(h->position) : nullptr;
     if (e != nullptr && e->state == MessageState::kInactive && e->generation == h->generation &&
-        now < e->deadline_ms && taken.insert(h->position).second) {
+        now < e->deadline_ms && !taken(h->position)) {
       rec.positions.push_back(h->position);
     } else {
       out.status = Status(ErrorCode::kReceiptHandleInvalid);
@@ -534,11 +571,11 @@ Result<std::vector<DeleteOutcome>> Broker::DeleteMessages(
     outcomes.push_back(std::move(out));
   }
   if (!rec.positions.empty()) {
-    auto loc = m.Append(kRecDelete, EncodeDelete(rec));
+    auto loc = Append(kRecDelete, EncodeDelete(rec));
     if (!loc.ok()) return loc.status();
-    m.ApplyDelete(rec);
+    ApplyDelete(rec);
   }
-  m.Reschedule(q);
+  Reschedule(q);
   return outcomes;
 }
 

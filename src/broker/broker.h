@@ -12,10 +12,24 @@
 //   invoked on that thread, possibly before the call that registered them returns.
 // * Memory: per message a small fixed entry (no body); bodies are read back from the
 //   RecordLog when received.
-// * A mutating call returns after its record is appended, not after it is durable.
-//   The caller must answer its client only from WhenDurable(), which fires once every
-//   record appended so far is on disk (receives included: a client never sees a message
-//   whose send is not durable).
+// * Durability: a call that may append records completes through its `done` callback
+//   (Done<T> or Done<>, types.h), and only then may the caller answer its client:
+//   - an error that changed nothing (a validation failure, kDiskFull, a failed log)
+//     runs `done` at once, before the call returns (so does a DeleteMessages that
+//     deleted nothing);
+//   - success runs `done` once every record appended so far is durable in the
+//     RecordLog (the state it saw, even if it appended nothing itself), or with
+//     kStorageFailed if syncing failed (the change stays in memory);
+//   - a receive runs `done` once the records its messages depend on are durable (each
+//     message's send, publish, dead-letter move or rewind), not whatever else was
+//     appended before: a client never sees a message whose send could still be lost.
+//     Its own receive record rides a later commit (DESIGN.md: receives may), unless
+//     BrokerOptions::receives_wait_for_their_own_record.
+//   So the caller never deals with log positions, whichever RecordLog is underneath.
+//   Read-only calls (Get*, List*, GetStats) answer synchronously. Tick and
+//   CompletePush append records that no client waits for (dead-letter moves,
+//   deliveries, push outcomes): a crash before they are durable only makes that work
+//   happen again.
 #pragma once
 
 #include <cstdint>
@@ -33,12 +47,23 @@
 
 namespace cmq::broker {
 
+// How the broker runs, beyond the limits of the CMQ model.
+struct BrokerOptions {
+  // A receive answers only once its own receive record is durable too, not only the
+  // records of the messages it returns. Then whoever recovers the log (a restart, a
+  // node taking the log over) knows every message a client holds, and the receipt
+  // handle it got stays valid. Every receive then waits for a commit (which group
+  // commit shares); the distributed mode needs it, the embedded one does not (a lost
+  // receive record only makes the message visible again, at-least-once).
+  bool receives_wait_for_their_own_record = false;
+};
+
 class Broker {
  public:
   // `clock` and `log` are not owned and must outlive the broker. The broker installs
   // its segment preamble on `log` (a snapshot of all metadata where one is due, see
   // snapshot_policy.h) and removes it when destroyed.
-  Broker(env::Clock* clock, journal::RecordLog* log, Limits limits);
+  Broker(env::Clock* clock, journal::RecordLog* log, Limits limits, BrokerOptions options = {});
   ~Broker();
   Broker(const Broker&) = delete;
   Broker& operator=(const Broker&) = delete;
@@ -51,74 +76,76 @@ class Broker {
   // other call but Replay.
   void FinishRecovery();
 
-  // --- durability ---------------------------------------------------------------
-  // Runs `done` once everything appended so far is durable (OK) or storage failed.
-  void WhenDurable(std::function<void(const Status&)> done);
-  // Runs `done` once the records up to `lsn` are durable (see
-  // ReceivedMessage::answer_after_lsn).
-  void WhenDurableUpTo(uint64_t lsn, std::function<void(const Status&)> done);
-
   // --- queue management (errors as in docs/cmq-api.md 6.7) -----------------------
   // Ranges of single values are the caller's job; the broker checks name uniqueness
   // (case-insensitive), quota, rewind <= retention after merging, and DLQ rules.
-  Result<QueueView> CreateQueue(AccountId account, std::string_view name,
-                                const QueueAttributeUpdate& attributes);
+  // Every mutating call completes through `done` (see the contract above).
+  void CreateQueue(AccountId account, std::string_view name, const QueueAttributeUpdate& attributes,
+                   Done<QueueView> done);
   Result<QueuePage> ListQueues(AccountId account, std::string_view search_word, int64_t offset,
                                int64_t limit) const;
   // Counters reflect time as processed by the last Tick() or operation on the queue.
   Result<QueueView> GetQueue(AccountId account, std::string_view name) const;
-  Result<QueueView> SetQueueAttributes(AccountId account, std::string_view name,
-                                       const QueueAttributeUpdate& update);
-  Status DeleteQueue(AccountId account, std::string_view name);
-  Status RewindQueue(AccountId account, std::string_view name, int64_t start_consume_time);
+  void SetQueueAttributes(AccountId account, std::string_view name,
+                          const QueueAttributeUpdate& update, Done<QueueView> done);
+  void DeleteQueue(AccountId account, std::string_view name, Done<> done);
+  void RewindQueue(AccountId account, std::string_view name, int64_t start_consume_time,
+                   Done<> done);
   Result<QueuePage> ListDeadLetterSourceQueues(AccountId account, std::string_view dlq_name,
                                                std::string_view search_word, int64_t offset,
                                                int64_t limit) const;
-  // Returns the queueId of the source queue.
-  Result<std::string> UnbindDeadLetterQueue(AccountId account, std::string_view name);
+  // Completes with the queueId of the source queue.
+  void UnbindDeadLetterQueue(AccountId account, std::string_view name, Done<std::string> done);
 
   // --- messages -------------------------------------------------------------------
   // All-or-nothing: validates every body (empty, size, UTF-8 is the caller's), the
   // batch total, the heap limit and disk headroom, then appends one record.
-  // Returns the msgIds in input order.
-  Result<std::vector<std::string>> SendMessages(AccountId account, std::string_view queue,
-                                                const std::vector<std::string_view>& bodies,
-                                                int64_t delay_seconds);
+  // Completes with the msgIds in input order.
+  void SendMessages(AccountId account, std::string_view queue,
+                    const std::vector<std::string_view>& bodies, int64_t delay_seconds,
+                    Done<std::vector<std::string>> done);
 
   // Receives up to `max_messages` Active messages. `wait_seconds` < 0 means "use the
   // queue's pollingWaitSeconds". If messages are available (or the wait is 0, or the
-  // queue does not exist) `done` runs before this returns, and 0 is returned.
-  // Otherwise the request is parked (first come, first served per queue) and a waiter
-  // id is returned; `done` then runs from a later call (a send, Tick, rewind, delete
-  // of the queue) with messages, kNoMessage at the deadline (never later), or
-  // kQueueNotExist if the queue was deleted.
-  using ReceiveDone = std::function<void(Result<std::vector<ReceivedMessage>>)>;
+  // queue does not exist) the receive is served now and 0 is returned: `done` runs
+  // with the error at once, or with the messages once the records they depend on are
+  // durable (at once if they are). Otherwise the request is parked (first come, first
+  // served per queue) and a waiter id is returned; it is served by a later call (a
+  // send, Tick, rewind, delete of the queue) with messages (again once durable),
+  // kNoMessage at the deadline (never later), or kQueueNotExist if the queue was
+  // deleted. kStorageFailed if the log failed before the messages were durable.
+  using ReceiveDone = Done<std::vector<ReceivedMessage>>;
   uint64_t ReceiveMessages(AccountId account, std::string_view queue, int max_messages,
                            int wait_seconds, ReceiveDone done);
-  // Forgets a parked receive (its client went away); `done` is never called.
+  // Forgets a parked receive (its client went away); its `done` is never called. A
+  // receive already served (waiting for durability) is not stopped: its `done` still
+  // runs, and the messages stay Inactive until their visibility timeout. Unknown ids
+  // are ignored.
   void CancelReceive(uint64_t waiter_id);
   // Answers every parked receive with `why` at once: the broker is about to be
   // discarded (the distributed mode drops a partition's broker when its log fails or
   // the partition is taken over).
   void AbandonWaiters(const Status& why);
 
-  // Each handle is checked on its own. The Status is kQueueNotExist etc. for the
-  // request as a whole; per-handle failures are in the outcomes.
-  Result<std::vector<DeleteOutcome>> DeleteMessages(AccountId account, std::string_view queue,
-                                                    const std::vector<std::string_view>& handles);
+  // Each handle is checked on its own. An error (kQueueNotExist etc.) is for the
+  // request as a whole; per-handle failures are in the outcomes. If no handle was
+  // valid nothing was appended, and `done` runs at once.
+  void DeleteMessages(AccountId account, std::string_view queue,
+                      const std::vector<std::string_view>& handles,
+                      Done<std::vector<DeleteOutcome>> done);
 
   // --- topics (docs/cmq-api.md 7; errors as listed there) ---------------------------
   // The api validates names, ranges and counts; the broker checks existence
   // (case-insensitive names, original spelling kept), quotas and topic rules.
-  Result<TopicView> CreateTopic(AccountId account, std::string_view name,
-                                const TopicAttributes& attributes);
+  void CreateTopic(AccountId account, std::string_view name, const TopicAttributes& attributes,
+                   Done<TopicView> done);
   Result<TopicPage> ListTopics(AccountId account, std::string_view search_word, int64_t offset,
                                int64_t limit) const;
   Result<TopicView> GetTopic(AccountId account, std::string_view name) const;
-  Status SetTopicAttributes(AccountId account, std::string_view name,
-                            std::optional<int> max_msg_size);
+  void SetTopicAttributes(AccountId account, std::string_view name, std::optional<int> max_msg_size,
+                          Done<> done);
   // kTopicHasSubscriptions while subscriptions exist; pending deliveries are dropped.
-  Status DeleteTopic(AccountId account, std::string_view name);
+  void DeleteTopic(AccountId account, std::string_view name, Done<> done);
 
   // Publishes `bodies` (1..16) sharing `tags` and `routing_key`: validates them (empty,
   // size, batch total, routing key required on a routing topic, throttling), finds
@@ -127,26 +154,27 @@ class Broker {
   // a publish exists after a crash with all its deliveries or not at all. Queue
   // endpoints are enqueued when the record is applied (a missing or full queue makes
   // that delivery retry per policy); HTTP endpoints are handed to the push sink.
-  // Returns the msgIds in input order.
-  Result<std::vector<std::string>> PublishMessages(AccountId account, std::string_view topic,
-                                                   const std::vector<std::string_view>& bodies,
-                                                   const std::vector<std::string>& tags,
-                                                   std::optional<std::string_view> routing_key);
+  // Completes with the msgIds in input order.
+  void PublishMessages(AccountId account, std::string_view topic,
+                       const std::vector<std::string_view>& bodies,
+                       const std::vector<std::string>& tags,
+                       std::optional<std::string_view> routing_key,
+                       Done<std::vector<std::string>> done);
 
   // --- subscriptions (docs/cmq-api.md 8) ----------------------------------------------
-  Result<SubscriptionView> Subscribe(AccountId account, std::string_view topic,
-                                     const SubscriptionSpec& spec);
+  void Subscribe(AccountId account, std::string_view topic, const SubscriptionSpec& spec,
+                 Done<SubscriptionView> done);
   Result<SubscriptionPage> ListSubscriptions(AccountId account, std::string_view topic,
                                              std::string_view search_word, int64_t offset,
                                              int64_t limit) const;
   Result<SubscriptionView> GetSubscription(AccountId account, std::string_view topic,
                                            std::string_view name) const;
-  Status SetSubscriptionAttributes(AccountId account, std::string_view topic, std::string_view name,
-                                   const SubscriptionUpdate& update);
+  void SetSubscriptionAttributes(AccountId account, std::string_view topic, std::string_view name,
+                                 const SubscriptionUpdate& update, Done<> done);
   // Pending deliveries of the subscription are dropped.
-  Status Unsubscribe(AccountId account, std::string_view topic, std::string_view name);
-  Status ClearSubscriptionFilterTags(AccountId account, std::string_view topic,
-                                     std::string_view name);
+  void Unsubscribe(AccountId account, std::string_view topic, std::string_view name, Done<> done);
+  void ClearSubscriptionFilterTags(AccountId account, std::string_view topic, std::string_view name,
+                                   Done<> done);
 
   // --- HTTP push (docs/cmq-api.md 9.5, 9.6) ---------------------------------------------
   // The broker calls `sink` (on its thread, from Tick or a publish) for every HTTP

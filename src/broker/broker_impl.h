@@ -68,12 +68,27 @@ std::vector<T> PageOf(const std::vector<T>& matches, int64_t offset, int64_t lim
   return page;
 }
 
+// A log completion that hands `result` to `done` once the log is durable up to where
+// it was asked, or the storage error if syncing failed.
+template <typename T>
+std::function<void(const Status&)> AfterDurable(Result<T> result, Done<T> done) {
+  return [result = std::move(result), done = std::move(done)](const Status& durable) mutable {
+    if (durable.ok()) {
+      done(std::move(result));
+    } else {
+      done(durable);
+    }
+  };
+}
+
 struct Broker::Impl {
-  Impl(env::Clock* c, journal::RecordLog* l, Limits lim) : clock(c), log(l), limits(lim) {}
+  Impl(env::Clock* c, journal::RecordLog* l, Limits lim, BrokerOptions opts)
+      : clock(c), log(l), limits(lim), options(opts) {}
 
   env::Clock* clock;
   journal::RecordLog* log;
   Limits limits;
+  BrokerOptions options;
 
   // Broker time: the clock, but never going back (enqueue times stay ordered).
   int64_t now_ms = 0;
@@ -114,8 +129,10 @@ struct Broker::Impl {
   // is considered only once either changed.
   std::pair<uint32_t, uint32_t> scan_considered{0, 0};
 
-  // Callbacks to run once the current call's state changes are complete.
+  // Callbacks to run once the current call's state changes are complete: at once,
+  // and (receive answers) handed to the log to run once it is durable up to an LSN.
   std::vector<std::function<void()>> ready;
+  std::vector<std::pair<journal::Lsn, std::function<void(const Status&)>>> ready_when_durable;
 
   // --- topics --------------------------------------------------------------------------
   uint64_t next_topic_uid = 1;
@@ -159,10 +176,45 @@ struct Broker::Impl {
   void Reschedule(Queue* q);
   void AdvanceLive(Queue* q, int64_t now);
   void ServeWaiters(Queue* q, int64_t now);
-  Result<std::vector<ReceivedMessage>> ReceiveNow(Queue* q, int n, int64_t now);
+  // Takes up to `n` Active messages and records their receive. `*answer_after` is the
+  // LSN the answer must wait for (see BrokerOptions).
+  Result<std::vector<ReceivedMessage>> ReceiveNow(Queue* q, int n, int64_t now,
+                                                  journal::Lsn* answer_after);
+  // Queues the answer of a receive: an error at once, messages once the log is durable
+  // up to `answer_after`.
+  void AnswerReceive(Broker::ReceiveDone done, Result<std::vector<ReceivedMessage>> result,
+                     journal::Lsn answer_after);
   void MoveToDeadLetter(Queue* q, const std::vector<uint64_t>& positions, int64_t now);
   QueueView View(const Queue& q) const;
   void RunReady();
+  // Completes a public call once its state changes are complete (RunReady): `done`
+  // gets an error at once, success once everything appended so far is durable.
+  // `wait` false: the call appended nothing a success depends on, so it too is at once.
+  template <typename T>
+  void Finish(Result<T> result, Done<T> done, bool wait = true) {
+    RunReady();
+    if (!result.ok() || !wait) return done(std::move(result));
+    log->WhenDurable(log->LastAppended(), AfterDurable(std::move(result), std::move(done)));
+  }
+  void Finish(const Status& status, Done<> done) {
+    RunReady();
+    if (!status.ok()) return done(status);
+    log->WhenDurable(log->LastAppended(), std::move(done));
+  }
+
+  // --- the mutating calls behind the public ones, before Finish (broker.cc) ----------
+  Result<QueueView> CreateQueue(AccountId account, std::string_view name,
+                                const QueueAttributeUpdate& attributes);
+  Result<QueueView> SetQueueAttributes(AccountId account, std::string_view name,
+                                       const QueueAttributeUpdate& update);
+  Status DeleteQueue(AccountId account, std::string_view name);
+  Status RewindQueue(AccountId account, std::string_view name, int64_t start_consume_time);
+  Result<std::string> UnbindDeadLetterQueue(AccountId account, std::string_view name);
+  Result<std::vector<std::string>> SendMessages(AccountId account, std::string_view queue,
+                                                const std::vector<std::string_view>& bodies,
+                                                int64_t delay_seconds);
+  Result<std::vector<DeleteOutcome>> DeleteMessages(AccountId account, std::string_view queue,
+                                                    const std::vector<std::string_view>& handles);
 
   // --- apply: the only code that changes queue state (broker_apply.cc) ---------------
   Status ApplySnapshot(const SnapshotRecord& r);
@@ -181,6 +233,21 @@ struct Broker::Impl {
   Queue* AddQueue(const QueueMeta& meta);
 
   // --- topics (broker_topics.cc) -------------------------------------------------------
+  // The mutating calls behind the public ones, before Finish.
+  Result<TopicView> CreateTopic(AccountId account, std::string_view name,
+                                const TopicAttributes& attributes);
+  Status SetTopicAttributes(AccountId account, std::string_view name,
+                            std::optional<int> max_msg_size);
+  Status DeleteTopic(AccountId account, std::string_view name);
+  Result<std::vector<std::string>> PublishMessages(AccountId account, std::string_view topic,
+                                                   const std::vector<std::string_view>& bodies,
+                                                   const std::vector<std::string>& tags,
+                                                   std::optional<std::string_view> routing_key);
+  Result<SubscriptionView> Subscribe(AccountId account, std::string_view topic,
+                                     const SubscriptionSpec& spec);
+  Status SetSubscriptionAttributes(AccountId account, std::string_view topic, std::string_view name,
+                                   const SubscriptionUpdate& update);
+  Status Unsubscribe(AccountId account, std::string_view topic, std::string_view name);
   Topic* FindTopic(AccountId account, std::string_view name) const;
   Topic* TopicByUid(uint64_t uid) const;
   Subscription* FindSubscription(const Topic& t, std::string_view name) const;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "broker/broker.h"
+#include "broker/broker_test_util.h"
 #include "broker/describe_for_test.h"
 #include "broker/legacy_log_for_test.h"
 #include "journal/mem_record_log.h"
@@ -17,6 +18,7 @@
 namespace cmq::broker {
 namespace {
 
+using testing::CallOn;
 using testing::DescribeObservable;
 using testing::kLegacyEndMs;
 using testing::kLegacyObservable;
@@ -66,15 +68,17 @@ TEST(LegacyLogTest, CarriesOnReclaimsTheOldSegmentsAndRestarts) {
   const uint32_t last_legacy = log->CurrentSegment();
   log->SetSegmentCapacity(1024);
   std::unique_ptr<Broker> b = Recover(&clock, log.get());
+  auto send = CallOn(b.get(), &Broker::SendMessages, log.get());
+  auto remove = CallOn(b.get(), &Broker::DeleteMessages, log.get());
   for (int i = 0; i < 300 && log->OldestSegment() <= last_legacy; ++i) {
-    ASSERT_TRUE(b->SendMessages(kAccount, "plain", {"new-" + std::to_string(i)}, 0).ok());
+    ASSERT_TRUE(send(kAccount, "plain", {"new-" + std::to_string(i)}, 0).ok());
     std::vector<ReceivedMessage> got;
     b->ReceiveMessages(kAccount, "plain", 16, 0, [&](Result<std::vector<ReceivedMessage>> r) {
       if (r.ok()) got = std::move(*r);
     });
     for (const auto& m : got) {
       if (m.body.rfind("new-", 0) == 0) {
-        ASSERT_TRUE(b->DeleteMessages(kAccount, "plain", {m.receipt_handle}).ok());
+        ASSERT_TRUE(remove(kAccount, "plain", {m.receipt_handle}).ok());
       }
     }
     for (int k = 0; k < 100 && b->NextDeadlineMs() <= clock.NowMs(); ++k) b->Tick();

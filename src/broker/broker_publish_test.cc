@@ -164,7 +164,7 @@ TEST_F(PublishTest, FanOutWithRoutingKeys) {
   EXPECT_EQ(Bodies("q3"), (std::vector<std::string>{"m2", "m3"}));
   EXPECT_EQ(Bodies("q4"), (std::vector<std::string>{"m1", "m2", "m3", "m4", "m5", "m6"}));
 
-  ASSERT_TRUE(broker_->Unsubscribe(kAccount, "r", "s4").ok());
+  ASSERT_TRUE(Call(&Broker::Unsubscribe)(kAccount, "r", "s4").ok());
   EXPECT_EQ(Publish("r", {"m7"}, {}, "nothing.here.at.all").status().error(),
             ErrorCode::kNoSubscriptionMatches);
 }
@@ -224,7 +224,7 @@ TEST_F(PublishTest, MissingQueueRetriesThenSucceedsAfterCreate) {
   Create("q");
   CreateTopic("t");
   SubscribeQueue("t", "s", "q");
-  ASSERT_TRUE(broker_->DeleteQueue(kAccount, "q").ok());
+  ASSERT_TRUE(Call(&Broker::DeleteQueue)(kAccount, "q").ok());
   const int64_t t0 = clock_.NowMs();
   std::string id = PublishOne("t", "late");
   EXPECT_EQ(TopicCount("t"), 1);
@@ -286,7 +286,7 @@ TEST_F(PublishTest, ExponentialDecayScheduleExactlyThenAbandoned) {
   Create("q");
   CreateTopic("t");
   SubscribeQueue("t", "s", "q");
-  ASSERT_TRUE(broker_->DeleteQueue(kAccount, "q").ok());
+  ASSERT_TRUE(Call(&Broker::DeleteQueue)(kAccount, "q").ok());
   const int64_t t0 = clock_.NowMs();
   std::string id = PublishOne("t", "never");
   int64_t expected = t0;
@@ -314,7 +314,7 @@ TEST_F(PublishTest, BackoffScheduleExactlyThenAbandoned) {
   Create("q");
   CreateTopic("t");
   Subscribe("t", "s", {Protocol::kQueue, "q", NotifyStrategy::kBackoffRetry, {}, {}});
-  ASSERT_TRUE(broker_->DeleteQueue(kAccount, "q").ok());
+  ASSERT_TRUE(Call(&Broker::DeleteQueue)(kAccount, "q").ok());
   const int64_t t0 = clock_.NowMs();
   std::string id = PublishOne("t", "never");
   int64_t at = t0;
@@ -344,7 +344,7 @@ TEST_F(PublishTest, RetentionEndsRetriesEarly) {
   Create("q");
   CreateTopic("t");
   SubscribeQueue("t", "s", "q");
-  ASSERT_TRUE(broker_->DeleteQueue(kAccount, "q").ok());
+  ASSERT_TRUE(Call(&Broker::DeleteQueue)(kAccount, "q").ok());
   const int64_t t0 = clock_.NowMs();
   std::string id = PublishOne("t", "short-lived");
   for (int i = 0; i < 130; ++i) Advance(1000);
@@ -362,22 +362,22 @@ TEST_F(PublishTest, UnsubscribeAndDeleteTopicDropPendingDeliveries) {
   CreateTopic("t");
   SubscribeQueue("t", "s", "q");
   SubscribeQueue("t", "s2", "q2");
-  ASSERT_TRUE(broker_->DeleteQueue(kAccount, "q").ok());
-  ASSERT_TRUE(broker_->DeleteQueue(kAccount, "q2").ok());
+  ASSERT_TRUE(Call(&Broker::DeleteQueue)(kAccount, "q").ok());
+  ASSERT_TRUE(Call(&Broker::DeleteQueue)(kAccount, "q2").ok());
   ASSERT_TRUE(Publish("t", {"a", "b"}).ok());
   EXPECT_EQ(TopicCount("t"), 2);
   EXPECT_EQ(SubscriptionCount("t", "s"), 2);
   EXPECT_EQ(broker_->GetStats().pending_deliveries, 4);
-  ASSERT_TRUE(broker_->Unsubscribe(kAccount, "t", "s").ok());
+  ASSERT_TRUE(Call(&Broker::Unsubscribe)(kAccount, "t", "s").ok());
   EXPECT_EQ(TopicCount("t"), 2);  // s2 still waits for both
   EXPECT_EQ(broker_->GetStats().pending_deliveries, 2);
   Create("q");
   Advance(1000);
   EXPECT_EQ(Active("q"), 0);  // nothing delivered to the old subscription's queue
-  ASSERT_TRUE(broker_->Unsubscribe(kAccount, "t", "s2").ok());
+  ASSERT_TRUE(Call(&Broker::Unsubscribe)(kAccount, "t", "s2").ok());
   EXPECT_EQ(TopicCount("t"), 0);
   EXPECT_EQ(broker_->GetStats().pending_deliveries, 0);
-  ASSERT_TRUE(broker_->DeleteTopic(kAccount, "t").ok());
+  ASSERT_TRUE(Call(&Broker::DeleteTopic)(kAccount, "t").ok());
   EXPECT_EQ(broker_->NextDeadlineMs(), INT64_MAX);  // no stale wake-ups left
 }
 

@@ -134,7 +134,7 @@ TEST_F(PushTest, StrategyChangeAppliesToTheNextFailure) {
   SubscriptionUpdate u;
   u.notify_strategy = NotifyStrategy::kBackoffRetry;
   u.content_format = ContentFormat::kSimplified;
-  ASSERT_TRUE(broker_->SetSubscriptionAttributes(kAccount, "t", "h", u).ok());
+  ASSERT_TRUE(Call(&Broker::SetSubscriptionAttributes)(kAccount, "t", "h", u).ok());
   broker_->CompletePush(task.delivery_id, false);
   EXPECT_GE(broker_->NextDeadlineMs() - clock_.NowMs(), 10000);
   clock_.Set(broker_->NextDeadlineMs());
@@ -199,13 +199,13 @@ TEST_F(PushTest, UnsubscribeAndDeleteTopicDropInFlightDeliveries) {
   PushTask task = TakeTasks().at(0);
   EXPECT_EQ(Active("q"), 1);
   EXPECT_EQ(TopicCount("t"), 1);  // the HTTP delivery is pending
-  ASSERT_TRUE(broker_->Unsubscribe(kAccount, "t", "h").ok());
+  ASSERT_TRUE(Call(&Broker::Unsubscribe)(kAccount, "t", "h").ok());
   EXPECT_EQ(TopicCount("t"), 0);
   size_t records = log_.Records().size();
   broker_->CompletePush(task.delivery_id, false);
   EXPECT_EQ(log_.Records().size(), records);
-  ASSERT_TRUE(broker_->Unsubscribe(kAccount, "t", "s").ok());
-  ASSERT_TRUE(broker_->DeleteTopic(kAccount, "t").ok());
+  ASSERT_TRUE(Call(&Broker::Unsubscribe)(kAccount, "t", "s").ok());
+  ASSERT_TRUE(Call(&Broker::DeleteTopic)(kAccount, "t").ok());
   EXPECT_EQ(Active("q"), 1);  // delivered queue messages belong to the queue
 }
 

@@ -47,14 +47,14 @@ TEST_F(QueueTest, CreateAppliesGivenAttributes) {
 
 TEST_F(QueueTest, NamesAreCaseInsensitiveButKeepSpelling) {
   Create("MyQueue");
-  auto again = broker_->CreateQueue(kAccount, "myQUEUE", {});
+  auto again = Call(&Broker::CreateQueue)(kAccount, "myQUEUE", {});
   ASSERT_FALSE(again.ok());
   EXPECT_EQ(again.status().error(), ErrorCode::kQueueExists);
   auto v = broker_->GetQueue(kAccount, "MYQUEUE");
   ASSERT_TRUE(v.ok());
   EXPECT_EQ(v->name, "MyQueue");
   // Another account has its own names.
-  EXPECT_TRUE(broker_->CreateQueue(kAccount + 1, "myqueue", {}).ok());
+  EXPECT_TRUE(Call(&Broker::CreateQueue)(kAccount + 1, "myqueue", {}).ok());
   EXPECT_EQ(broker_->GetQueue(kAccount + 1, "MyQueue")->name, "myqueue");
 }
 
@@ -64,19 +64,19 @@ TEST_F(QueueTest, QuotaPerAccount) {
   Reset(l);
   Create("a");
   Create("b");
-  auto r = broker_->CreateQueue(kAccount, "c", {});
+  auto r = Call(&Broker::CreateQueue)(kAccount, "c", {});
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().error(), ErrorCode::kQueueQuota);
-  EXPECT_TRUE(broker_->CreateQueue(kAccount + 1, "c", {}).ok());
-  ASSERT_TRUE(broker_->DeleteQueue(kAccount, "a").ok());
-  EXPECT_TRUE(broker_->CreateQueue(kAccount, "c", {}).ok());
+  EXPECT_TRUE(Call(&Broker::CreateQueue)(kAccount + 1, "c", {}).ok());
+  ASSERT_TRUE(Call(&Broker::DeleteQueue)(kAccount, "a").ok());
+  EXPECT_TRUE(Call(&Broker::CreateQueue)(kAccount, "c", {}).ok());
 }
 
 TEST_F(QueueTest, RewindMayNotExceedRetention) {
   QueueAttributeUpdate u;
   u.msg_retention_seconds = 100;
   u.rewind_seconds = 101;
-  auto r = broker_->CreateQueue(kAccount, "q", u);
+  auto r = Call(&Broker::CreateQueue)(kAccount, "q", u);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().error(), ErrorCode::kRewindExceedsRetention);
 
@@ -84,11 +84,11 @@ TEST_F(QueueTest, RewindMayNotExceedRetention) {
   Create("q", u);
   QueueAttributeUpdate lower;
   lower.msg_retention_seconds = 99;  // merged: rewind 100 > retention 99
-  auto s = broker_->SetQueueAttributes(kAccount, "q", lower);
+  auto s = Call(&Broker::SetQueueAttributes)(kAccount, "q", lower);
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.status().error(), ErrorCode::kRewindExceedsRetention);
   lower.rewind_seconds = 50;
-  EXPECT_TRUE(broker_->SetQueueAttributes(kAccount, "q", lower).ok());
+  EXPECT_TRUE(Call(&Broker::SetQueueAttributes)(kAccount, "q", lower).ok());
 }
 
 TEST_F(QueueTest, ListInCreationOrderWithSearchAndPaging) {
@@ -122,7 +122,7 @@ TEST_F(QueueTest, SetChangesOnlyGivenAttributesAndModifyTime) {
   clock_.Advance(5000);
   QueueAttributeUpdate u;
   u.visibility_timeout = 99;
-  auto after = broker_->SetQueueAttributes(kAccount, "Q", u);
+  auto after = Call(&Broker::SetQueueAttributes)(kAccount, "Q", u);
   ASSERT_TRUE(after.ok());
   EXPECT_EQ(after->attributes.visibility_timeout, 99);
   EXPECT_EQ(after->attributes.msg_retention_seconds, before.attributes.msg_retention_seconds);
@@ -134,9 +134,9 @@ TEST_F(QueueTest, SetChangesOnlyGivenAttributesAndModifyTime) {
 TEST_F(QueueTest, DeleteAndRecreateGivesNewQueue) {
   QueueView first = Create("q");
   SendOne("q", "x");
-  ASSERT_TRUE(broker_->DeleteQueue(kAccount, "Q").ok());
+  ASSERT_TRUE(Call(&Broker::DeleteQueue)(kAccount, "Q").ok());
   EXPECT_EQ(broker_->GetQueue(kAccount, "q").status().error(), ErrorCode::kQueueNotExist);
-  EXPECT_EQ(broker_->DeleteQueue(kAccount, "q").error(), ErrorCode::kQueueNotExist);
+  EXPECT_EQ(Call(&Broker::DeleteQueue)(kAccount, "q").error(), ErrorCode::kQueueNotExist);
   QueueView second = Create("q");
   EXPECT_NE(first.queue_id, second.queue_id);
   EXPECT_EQ(second.counters.active, 0);
@@ -146,12 +146,12 @@ TEST_F(QueueTest, DeleteAndRecreateGivesNewQueue) {
 TEST_F(QueueTest, UnknownQueueEverywhere) {
   const auto kNo = ErrorCode::kQueueNotExist;
   EXPECT_EQ(broker_->GetQueue(kAccount, "nope").status().error(), kNo);
-  EXPECT_EQ(broker_->SetQueueAttributes(kAccount, "nope", {}).status().error(), kNo);
-  EXPECT_EQ(broker_->DeleteQueue(kAccount, "nope").error(), kNo);
-  EXPECT_EQ(broker_->RewindQueue(kAccount, "nope", NowS()).error(), kNo);
-  EXPECT_EQ(broker_->SendMessages(kAccount, "nope", {"x"}, 0).status().error(), kNo);
-  EXPECT_EQ(broker_->DeleteMessages(kAccount, "nope", {"x"}).status().error(), kNo);
-  EXPECT_EQ(broker_->UnbindDeadLetterQueue(kAccount, "nope").status().error(), kNo);
+  EXPECT_EQ(Call(&Broker::SetQueueAttributes)(kAccount, "nope", {}).status().error(), kNo);
+  EXPECT_EQ(Call(&Broker::DeleteQueue)(kAccount, "nope").error(), kNo);
+  EXPECT_EQ(Call(&Broker::RewindQueue)(kAccount, "nope", NowS()).error(), kNo);
+  EXPECT_EQ(Call(&Broker::SendMessages)(kAccount, "nope", {"x"}, 0).status().error(), kNo);
+  EXPECT_EQ(Call(&Broker::DeleteMessages)(kAccount, "nope", {"x"}).status().error(), kNo);
+  EXPECT_EQ(Call(&Broker::UnbindDeadLetterQueue)(kAccount, "nope").status().error(), kNo);
   EXPECT_EQ(broker_->ListDeadLetterSourceQueues(kAccount, "nope", "", 0, 20).status().error(), kNo);
   testing::Received r = Receive("nope");
   EXPECT_EQ(r.status.error(), kNo);

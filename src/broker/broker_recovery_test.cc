@@ -105,7 +105,7 @@ TEST_P(RandomReplayTest, RandomOperationsReplayToTheSameState) {
           bodies.push_back(std::string(1 + pick(40), static_cast<char>('a' + pick(26))));
         }
         std::vector<std::string_view> views(bodies.begin(), bodies.end());
-        (void)broker_->SendMessages(kAccount, q, views, pick(3) == 0 ? pick(10) : 0);
+        (void)Call (&Broker::SendMessages)(kAccount, q, views, pick(3) == 0 ? pick(10) : 0);
         break;
       }
       case 3:
@@ -129,19 +129,19 @@ TEST_P(RandomReplayTest, RandomOperationsReplayToTheSameState) {
         }
         break;
       case 8:
-        (void)broker_->RewindQueue(kAccount, "q0", NowS() - pick(300));
+        (void)Call (&Broker::RewindQueue)(kAccount, "q0", NowS() - pick(300));
         break;
       case 9: {
         QueueAttributeUpdate u;
         if (q == "q0") u.rewind_seconds = pick(2) ? 300 : 0;
         if (q == "q3") u.msg_retention_seconds = pick(2) ? 60 : 120;
         u.visibility_timeout = 2 + pick(6);
-        (void)broker_->SetQueueAttributes(kAccount, q, u);
+        (void)Call (&Broker::SetQueueAttributes)(kAccount, q, u);
         break;
       }
       case 10:
         if (pick(20) == 0) {
-          ASSERT_TRUE(broker_->DeleteQueue(kAccount, "q3").ok());
+          ASSERT_TRUE(Call(&Broker::DeleteQueue)(kAccount, "q3").ok());
           Create("q3", q3);
         } else if (pick(8) == 0) {
           log_.Roll();
@@ -186,8 +186,8 @@ TEST_P(RandomReplayTest, RandomOperationsReplayToTheSameState) {
     }
   }
   // Id counters continue in step.
-  auto mine = broker_->SendMessages(kAccount, "q0", {"x"}, 0);
-  auto theirs = other->SendMessages(kAccount, "q0", {"x"}, 0);
+  auto mine = Call(&Broker::SendMessages)(kAccount, "q0", {"x"}, 0);
+  auto theirs = Call(&Broker::SendMessages, other.get())(kAccount, "q0", {"x"}, 0);
   ASSERT_TRUE(mine.ok() && theirs.ok());
   EXPECT_EQ(*mine, *theirs);
 }
@@ -202,7 +202,7 @@ TEST_F(RecoveryTest, IdsAndHandlesSurviveRestart) {
   EXPECT_EQ(ov->queue_id, v.queue_id);
   EXPECT_EQ(ov->counters.inactive, 1);
   EXPECT_TRUE(Delete("q", m.receipt_handle, other.get()).ok());
-  auto next = other->SendMessages(kAccount, "q", {"again"}, 0);
+  auto next = Call(&Broker::SendMessages, other.get())(kAccount, "q", {"again"}, 0);
   ASSERT_TRUE(next.ok());
   EXPECT_GT(std::stoull((*next)[0]), std::stoull(id));
 }
@@ -275,8 +275,8 @@ TEST_F(RecoveryTest, SparseSegmentsAreCopiedForwardAndDropped) {
   }
   QueueAttributeUpdate off;
   off.rewind_seconds = 0;  // drop the other rewindable ones, keep the window after
-  ASSERT_TRUE(broker_->SetQueueAttributes(kAccount, "q", off).ok());
-  ASSERT_TRUE(broker_->SetQueueAttributes(kAccount, "q", u).ok());
+  ASSERT_TRUE(Call(&Broker::SetQueueAttributes)(kAccount, "q", off).ok());
+  ASSERT_TRUE(Call(&Broker::SetQueueAttributes)(kAccount, "q", u).ok());
   SendOne("q", "rewindable2");
   ASSERT_TRUE(Delete("q", ReceiveOne("q").receipt_handle).ok());
   EXPECT_EQ(Counters("q").rewindable, 1);
@@ -294,7 +294,7 @@ TEST_F(RecoveryTest, SparseSegmentsAreCopiedForwardAndDropped) {
   Received idle = Receive("idle", 1, other.get());
   ASSERT_EQ(idle.messages.size(), 1u);
   EXPECT_EQ(idle.messages[0].body, "survivor");
-  ASSERT_TRUE(other->RewindQueue(kAccount, "q", t0).ok());
+  ASSERT_TRUE(Call(&Broker::RewindQueue, other.get())(kAccount, "q", t0).ok());
   Received back = Receive("q", 16, other.get());
   ASSERT_EQ(back.messages.size(), 2u);  // "held" was just deleted: rewindable too
   EXPECT_EQ(back.messages[0].body, "held");

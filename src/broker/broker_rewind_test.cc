@@ -27,7 +27,7 @@ class RewindTest : public BrokerFixture {
 
 TEST_F(RewindTest, DisabledQueueRefuses) {
   Create("q");
-  Status s = broker_->RewindQueue(kAccount, "q", NowS());
+  Status s = Call(&Broker::RewindQueue)(kAccount, "q", NowS());
   EXPECT_EQ(s.error(), ErrorCode::kRewindDisabled);
   EXPECT_EQ(s.cmq_code(), 6050);
 }
@@ -35,10 +35,12 @@ TEST_F(RewindTest, DisabledQueueRefuses) {
 TEST_F(RewindTest, StartMustLieInWindow) {
   CreateRewindable(100);
   int64_t now = NowS();
-  EXPECT_EQ(broker_->RewindQueue(kAccount, "q", now - 101).error(), ErrorCode::kRewindTimeInvalid);
-  EXPECT_EQ(broker_->RewindQueue(kAccount, "q", now + 1).error(), ErrorCode::kRewindTimeInvalid);
-  EXPECT_TRUE(broker_->RewindQueue(kAccount, "q", now - 100).ok());
-  EXPECT_TRUE(broker_->RewindQueue(kAccount, "q", now).ok());
+  EXPECT_EQ(Call(&Broker::RewindQueue)(kAccount, "q", now - 101).error(),
+            ErrorCode::kRewindTimeInvalid);
+  EXPECT_EQ(Call(&Broker::RewindQueue)(kAccount, "q", now + 1).error(),
+            ErrorCode::kRewindTimeInvalid);
+  EXPECT_TRUE(Call(&Broker::RewindQueue)(kAccount, "q", now - 100).ok());
+  EXPECT_TRUE(Call(&Broker::RewindQueue)(kAccount, "q", now).ok());
 }
 
 TEST_F(RewindTest, RestoresDeletedMessagesFromStartInProductionOrder) {
@@ -57,7 +59,7 @@ TEST_F(RewindTest, RestoresDeletedMessagesFromStartInProductionOrder) {
   ExpectCounters(Counters("q"), 0, 0, 1, 3);
 
   clock_.Advance(5000);
-  ASSERT_TRUE(broker_->RewindQueue(kAccount, "q", t0 + 1).ok());
+  ASSERT_TRUE(Call(&Broker::RewindQueue)(kAccount, "q", t0 + 1).ok());
   ExpectCounters(Counters("q"), 2, 0, 1, 1);
   testing::Received r = Receive("q", 16);
   ASSERT_EQ(r.messages.size(), 2u);
@@ -67,7 +69,7 @@ TEST_F(RewindTest, RestoresDeletedMessagesFromStartInProductionOrder) {
   EXPECT_EQ(r.messages[0].first_dequeue_time, first.first_dequeue_time);
 
   // Rewinding further back brings the rest, still oldest first.
-  ASSERT_TRUE(broker_->RewindQueue(kAccount, "q", t0).ok());
+  ASSERT_TRUE(Call(&Broker::RewindQueue)(kAccount, "q", t0).ok());
   EXPECT_EQ(ReceiveOne("q").body, "m0");
   EXPECT_EQ(Counters("q").rewindable, 0);
 }
@@ -97,7 +99,7 @@ TEST_F(RewindTest, DisablingDiscardsRewindableMessages) {
   EXPECT_EQ(Counters("q").rewindable, 2);
   QueueAttributeUpdate off;
   off.rewind_seconds = 0;
-  ASSERT_TRUE(broker_->SetQueueAttributes(kAccount, "q", off).ok());
+  ASSERT_TRUE(Call(&Broker::SetQueueAttributes)(kAccount, "q", off).ok());
   EXPECT_EQ(Counters("q").rewindable, 0);
   EXPECT_EQ(broker_->GetStats().messages, 0);
 }
@@ -108,7 +110,7 @@ TEST_F(RewindTest, PendingMessagesAreUnaffected) {
   Send("q", {"a", "b"});
   ReceivedMessage a = ReceiveOne("q");
   ASSERT_TRUE(Delete("q", a.receipt_handle).ok());
-  ASSERT_TRUE(broker_->RewindQueue(kAccount, "q", t0).ok());
+  ASSERT_TRUE(Call(&Broker::RewindQueue)(kAccount, "q", t0).ok());
   ExpectCounters(Counters("q"), 2, 0, 0, 0);
   testing::Received r = Receive("q", 16);
   ASSERT_EQ(r.messages.size(), 2u);

@@ -156,13 +156,13 @@ TEST_P(RandomTopicReplayTest, RandomOperationsReplayToTheSameStateAndFuture) {
       case 6:
         if (pick(6) == 0) {
           const std::string& q = queues[pick(queues.size())];
-          if (broker_->DeleteQueue(kAccount, q).ok()) {
+          if (Call(&Broker::DeleteQueue)(kAccount, q).ok()) {
             Create(q, q == "q2" ? small : QueueAttributeUpdate{});
           }
         } else if (pick(3) == 0) {
-          (void)broker_->DeleteQueue(kAccount, "q1");  // missing for a while
+          (void)Call (&Broker::DeleteQueue)(kAccount, "q1");  // missing for a while
         } else {
-          (void)broker_->CreateQueue(kAccount, "q1", {});
+          (void)Call (&Broker::CreateQueue)(kAccount, "q1", {});
         }
         break;
       case 7: {
@@ -170,12 +170,12 @@ TEST_P(RandomTopicReplayTest, RandomOperationsReplayToTheSameStateAndFuture) {
         u.notify_strategy =
             pick(2) ? NotifyStrategy::kBackoffRetry : NotifyStrategy::kExponentialDecayRetry;
         if (pick(2)) u.filter_tags = std::vector<std::string>{tag_pool[pick(3)]};
-        (void)broker_->SetSubscriptionAttributes(kAccount, "tags", pick(2) ? "h1" : "qa", u);
+        (void)Call (&Broker::SetSubscriptionAttributes)(kAccount, "tags", pick(2) ? "h1" : "qa", u);
         break;
       }
       case 8:
         if (pick(10) == 0) {
-          ASSERT_TRUE(broker_->Unsubscribe(kAccount, "tags", "h2").ok());
+          ASSERT_TRUE(Call(&Broker::Unsubscribe)(kAccount, "tags", "h2").ok());
           Subscribe("tags", "h2",
                     {Protocol::kHttp, "http://h2", NotifyStrategy::kBackoffRetry, {"b"}, {}});
         } else if (pick(5) == 0) {
@@ -352,7 +352,7 @@ TEST_F(TopicRecoveryTest, DeliveredQueueMessagesSurviveReclamation) {
   Create("q");
   CreateTopic("t");
   SubscribeQueue("t", "s", "q");
-  ASSERT_TRUE(broker_->DeleteQueue(kAccount, "q").ok());
+  ASSERT_TRUE(Call(&Broker::DeleteQueue)(kAccount, "q").ok());
   std::vector<std::string_view> filler(16, std::string_view("filler filler filler filler"));
   Create("other");
   for (int i = 0; i < 10; ++i) Send("other", filler);
@@ -382,7 +382,8 @@ TEST_F(TopicRecoveryTest, DeliveredQueueMessagesSurviveReclamation) {
   EXPECT_EQ(a.messages[0].msg_id, b.messages[0].msg_id);
   EXPECT_EQ(a.messages[0].receipt_handle, b.messages[0].receipt_handle);
   // Positions continue in step too.
-  EXPECT_EQ(Send("q", {"x"}), other->SendMessages(kAccount, "q", {"x"}, 0).value());
+  EXPECT_EQ(Send("q", {"x"}),
+            Call(&Broker::SendMessages, other.get())(kAccount, "q", {"x"}, 0).value());
 }
 
 TEST_F(TopicRecoveryTest, SparseSegmentHeldByATopicMessageIsEmptied) {

@@ -48,21 +48,23 @@ TEST_F(TopicTest, RetentionComesFromLimits) {
 
 TEST_F(TopicTest, CreateErrors) {
   CreateTopic("Orders");
-  EXPECT_EQ(broker_->CreateTopic(kAccount, "ORDERS", {}).status().error(), ErrorCode::kTopicExists);
-  EXPECT_EQ(broker_->CreateTopic(kAccount, "", {}).status().error(), ErrorCode::kTopicNameFormat);
+  EXPECT_EQ(Call(&Broker::CreateTopic)(kAccount, "ORDERS", {}).status().error(),
+            ErrorCode::kTopicExists);
+  EXPECT_EQ(Call(&Broker::CreateTopic)(kAccount, "", {}).status().error(),
+            ErrorCode::kTopicNameFormat);
   // A queue of the same name is another namespace; another account too.
   Create("Orders");
-  EXPECT_TRUE(broker_->CreateTopic(kAccount + 1, "Orders", {}).ok());
+  EXPECT_TRUE(Call(&Broker::CreateTopic)(kAccount + 1, "Orders", {}).ok());
 
   Limits l = TopicTestLimits();
   l.topics.max_topics_per_account = 2;
   ResetTopics(l);
   CreateTopic("a");
   CreateTopic("b");
-  EXPECT_EQ(broker_->CreateTopic(kAccount, "c", {}).status().error(), ErrorCode::kTopicQuota);
-  EXPECT_TRUE(broker_->CreateTopic(kAccount + 1, "c", {}).ok());
-  ASSERT_TRUE(broker_->DeleteTopic(kAccount, "a").ok());
-  EXPECT_TRUE(broker_->CreateTopic(kAccount, "c", {}).ok());
+  EXPECT_EQ(Call(&Broker::CreateTopic)(kAccount, "c", {}).status().error(), ErrorCode::kTopicQuota);
+  EXPECT_TRUE(Call(&Broker::CreateTopic)(kAccount + 1, "c", {}).ok());
+  ASSERT_TRUE(Call(&Broker::DeleteTopic)(kAccount, "a").ok());
+  EXPECT_TRUE(Call(&Broker::CreateTopic)(kAccount, "c", {}).ok());
 }
 
 TEST_F(TopicTest, ListInCreationOrderWithSearchAndPaging) {
@@ -92,26 +94,27 @@ TEST_F(TopicTest, ListInCreationOrderWithSearchAndPaging) {
 TEST_F(TopicTest, SetAttributesChangesSizeAndModifyTime) {
   CreateTopic("t");
   clock_.Advance(5000);
-  ASSERT_TRUE(broker_->SetTopicAttributes(kAccount, "T", 1024).ok());
+  ASSERT_TRUE(Call(&Broker::SetTopicAttributes)(kAccount, "T", 1024).ok());
   auto v = broker_->GetTopic(kAccount, "t");
   EXPECT_EQ(v->attributes.max_msg_size, 1024);
   EXPECT_EQ(v->last_modify_time, NowS());
   EXPECT_EQ(v->create_time, NowS() - 5);
-  EXPECT_TRUE(broker_->SetTopicAttributes(kAccount, "t", std::nullopt).ok());
-  EXPECT_EQ(broker_->SetTopicAttributes(kAccount, "x", 2048).error(), ErrorCode::kTopicNotExist);
+  EXPECT_TRUE(Call(&Broker::SetTopicAttributes)(kAccount, "t", std::nullopt).ok());
+  EXPECT_EQ(Call(&Broker::SetTopicAttributes)(kAccount, "x", 2048).error(),
+            ErrorCode::kTopicNotExist);
 }
 
 TEST_F(TopicTest, DeleteNeedsNoSubscriptions) {
   Create("q");
   CreateTopic("t");
   SubscribeQueue("t", "s", "q");
-  EXPECT_EQ(broker_->DeleteTopic(kAccount, "t").error(), ErrorCode::kTopicHasSubscriptions);
-  ASSERT_TRUE(broker_->Unsubscribe(kAccount, "t", "s").ok());
-  ASSERT_TRUE(broker_->DeleteTopic(kAccount, "T").ok());
+  EXPECT_EQ(Call(&Broker::DeleteTopic)(kAccount, "t").error(), ErrorCode::kTopicHasSubscriptions);
+  ASSERT_TRUE(Call(&Broker::Unsubscribe)(kAccount, "t", "s").ok());
+  ASSERT_TRUE(Call(&Broker::DeleteTopic)(kAccount, "T").ok());
   EXPECT_EQ(broker_->GetTopic(kAccount, "t").status().error(), ErrorCode::kTopicNotExist);
-  EXPECT_EQ(broker_->DeleteTopic(kAccount, "t").error(), ErrorCode::kTopicNotExist);
+  EXPECT_EQ(Call(&Broker::DeleteTopic)(kAccount, "t").error(), ErrorCode::kTopicNotExist);
   // The name is free again, with a new id.
-  EXPECT_TRUE(broker_->CreateTopic(kAccount, "t", {}).ok());
+  EXPECT_TRUE(Call(&Broker::CreateTopic)(kAccount, "t", {}).ok());
 }
 
 TEST_F(TopicTest, SubscribeViewsAndDefaults) {
@@ -152,26 +155,34 @@ TEST_F(TopicTest, SubscribeErrors) {
                  std::vector<std::string> keys = {}) {
     return TopicFixture::Spec(name, SubscriptionArgs{p, endpoint, {}, {}, keys});
   };
-  EXPECT_EQ(broker_->Subscribe(kAccount, "nope", spec("x", Protocol::kQueue, "q")).status().error(),
-            ErrorCode::kTopicNotExist);
-  EXPECT_EQ(broker_->Subscribe(kAccount, "t", spec("S", Protocol::kQueue, "q")).status().error(),
-            ErrorCode::kSubscriptionExists);
-  EXPECT_EQ(broker_->Subscribe(kAccount, "t", spec("", Protocol::kQueue, "q")).status().error(),
-            ErrorCode::kSubscriptionNameFormat);
   EXPECT_EQ(
-      broker_->Subscribe(kAccount, "t", spec("x", Protocol::kQueue, "missing")).status().error(),
-      ErrorCode::kIllegalEndpoint);
+      Call(&Broker::Subscribe)(kAccount, "nope", spec("x", Protocol::kQueue, "q")).status().error(),
+      ErrorCode::kTopicNotExist);
+  EXPECT_EQ(
+      Call(&Broker::Subscribe)(kAccount, "t", spec("S", Protocol::kQueue, "q")).status().error(),
+      ErrorCode::kSubscriptionExists);
+  EXPECT_EQ(
+      Call(&Broker::Subscribe)(kAccount, "t", spec("", Protocol::kQueue, "q")).status().error(),
+      ErrorCode::kSubscriptionNameFormat);
+  EXPECT_EQ(Call(&Broker::Subscribe)(kAccount, "t", spec("x", Protocol::kQueue, "missing"))
+                .status()
+                .error(),
+            ErrorCode::kIllegalEndpoint);
   // The queue must belong to the same account.
-  ASSERT_TRUE(broker_->CreateQueue(kAccount + 1, "other", {}).ok());
-  EXPECT_EQ(
-      broker_->Subscribe(kAccount, "t", spec("x", Protocol::kQueue, "other")).status().error(),
-      ErrorCode::kIllegalEndpoint);
+  ASSERT_TRUE(Call(&Broker::CreateQueue)(kAccount + 1, "other", {}).ok());
+  EXPECT_EQ(Call(&Broker::Subscribe)(kAccount, "t", spec("x", Protocol::kQueue, "other"))
+                .status()
+                .error(),
+            ErrorCode::kIllegalEndpoint);
   // Routing topics need a binding key on Subscribe.
-  EXPECT_EQ(broker_->Subscribe(kAccount, "r", spec("x", Protocol::kQueue, "q")).status().error(),
-            ErrorCode::kLackBindingKey);
-  EXPECT_TRUE(broker_->Subscribe(kAccount, "r", spec("x", Protocol::kQueue, "q", {"#"})).ok());
+  EXPECT_EQ(
+      Call(&Broker::Subscribe)(kAccount, "r", spec("x", Protocol::kQueue, "q")).status().error(),
+      ErrorCode::kLackBindingKey);
+  EXPECT_TRUE(
+      Call(&Broker::Subscribe)(kAccount, "r", spec("x", Protocol::kQueue, "q", {"#"})).ok());
   // The same subscription name under another topic is fine.
-  EXPECT_TRUE(broker_->Subscribe(kAccount, "r", spec("s", Protocol::kQueue, "q", {"a"})).ok());
+  EXPECT_TRUE(
+      Call(&Broker::Subscribe)(kAccount, "r", spec("s", Protocol::kQueue, "q", {"a"})).ok());
 
   Limits l = TopicTestLimits();
   l.topics.max_subscriptions_per_topic = 2;
@@ -180,10 +191,11 @@ TEST_F(TopicTest, SubscribeErrors) {
   CreateTopic("t");
   SubscribeQueue("t", "a", "q");
   SubscribeHttp("t", "b");
-  EXPECT_EQ(broker_->Subscribe(kAccount, "t", spec("c", Protocol::kQueue, "q")).status().error(),
-            ErrorCode::kSubscriptionQuota);
-  ASSERT_TRUE(broker_->Unsubscribe(kAccount, "t", "a").ok());
-  EXPECT_TRUE(broker_->Subscribe(kAccount, "t", spec("c", Protocol::kQueue, "q")).ok());
+  EXPECT_EQ(
+      Call(&Broker::Subscribe)(kAccount, "t", spec("c", Protocol::kQueue, "q")).status().error(),
+      ErrorCode::kSubscriptionQuota);
+  ASSERT_TRUE(Call(&Broker::Unsubscribe)(kAccount, "t", "a").ok());
+  EXPECT_TRUE(Call(&Broker::Subscribe)(kAccount, "t", spec("c", Protocol::kQueue, "q")).ok());
 }
 
 TEST_F(TopicTest, ListSubscriptionsInCreationOrder) {
@@ -219,7 +231,7 @@ TEST_F(TopicTest, SetSubscriptionAttributes) {
   SubscriptionUpdate u;
   u.notify_strategy = NotifyStrategy::kBackoffRetry;
   u.content_format = ContentFormat::kJson;
-  ASSERT_TRUE(broker_->SetSubscriptionAttributes(kAccount, "t", "S", u).ok());
+  ASSERT_TRUE(Call(&Broker::SetSubscriptionAttributes)(kAccount, "t", "S", u).ok());
   auto v = broker_->GetSubscription(kAccount, "t", "s");
   EXPECT_EQ(v->spec.notify_strategy, NotifyStrategy::kBackoffRetry);
   EXPECT_EQ(v->spec.content_format, ContentFormat::kSimplified);
@@ -229,26 +241,26 @@ TEST_F(TopicTest, SetSubscriptionAttributes) {
 
   SubscriptionUpdate tags;
   tags.filter_tags = std::vector<std::string>{"c"};
-  ASSERT_TRUE(broker_->SetSubscriptionAttributes(kAccount, "t", "s", tags).ok());
+  ASSERT_TRUE(Call(&Broker::SetSubscriptionAttributes)(kAccount, "t", "s", tags).ok());
   v = broker_->GetSubscription(kAccount, "t", "s");
   EXPECT_EQ(v->spec.filter_tags, std::vector<std::string>{"c"});
   EXPECT_EQ(v->spec.notify_strategy, NotifyStrategy::kBackoffRetry);
 
   SubscriptionUpdate fmt;
   fmt.content_format = ContentFormat::kSimplified;
-  ASSERT_TRUE(broker_->SetSubscriptionAttributes(kAccount, "t", "h", fmt).ok());
+  ASSERT_TRUE(Call(&Broker::SetSubscriptionAttributes)(kAccount, "t", "h", fmt).ok());
   EXPECT_EQ(broker_->GetSubscription(kAccount, "t", "h")->spec.content_format,
             ContentFormat::kSimplified);
 
   // A binding key is never required on Set, even on a routing topic.
   SubscriptionUpdate none;
   none.binding_keys = std::vector<std::string>{};
-  ASSERT_TRUE(broker_->SetSubscriptionAttributes(kAccount, "r", "k", none).ok());
+  ASSERT_TRUE(Call(&Broker::SetSubscriptionAttributes)(kAccount, "r", "k", none).ok());
   EXPECT_TRUE(broker_->GetSubscription(kAccount, "r", "k")->spec.binding_keys.empty());
 
-  EXPECT_EQ(broker_->SetSubscriptionAttributes(kAccount, "x", "s", u).error(),
+  EXPECT_EQ(Call(&Broker::SetSubscriptionAttributes)(kAccount, "x", "s", u).error(),
             ErrorCode::kTopicNotExist);
-  EXPECT_EQ(broker_->SetSubscriptionAttributes(kAccount, "t", "x", u).error(),
+  EXPECT_EQ(Call(&Broker::SetSubscriptionAttributes)(kAccount, "t", "x", u).error(),
             ErrorCode::kSubscriptionNotExist);
 }
 
@@ -256,38 +268,41 @@ TEST_F(TopicTest, ClearFilterTagsAndUnsubscribe) {
   Create("q");
   CreateTopic("t");
   SubscribeQueue("t", "s", "q", {"a"});
-  ASSERT_TRUE(broker_->ClearSubscriptionFilterTags(kAccount, "t", "s").ok());
+  ASSERT_TRUE(Call(&Broker::ClearSubscriptionFilterTags)(kAccount, "t", "s").ok());
   EXPECT_TRUE(broker_->GetSubscription(kAccount, "t", "s")->spec.filter_tags.empty());
-  EXPECT_EQ(broker_->ClearSubscriptionFilterTags(kAccount, "t", "x").error(),
+  EXPECT_EQ(Call(&Broker::ClearSubscriptionFilterTags)(kAccount, "t", "x").error(),
             ErrorCode::kSubscriptionNotExist);
-  EXPECT_EQ(broker_->ClearSubscriptionFilterTags(kAccount, "x", "s").error(),
+  EXPECT_EQ(Call(&Broker::ClearSubscriptionFilterTags)(kAccount, "x", "s").error(),
             ErrorCode::kTopicNotExist);
 
-  ASSERT_TRUE(broker_->Unsubscribe(kAccount, "T", "S").ok());
+  ASSERT_TRUE(Call(&Broker::Unsubscribe)(kAccount, "T", "S").ok());
   EXPECT_EQ(broker_->GetSubscription(kAccount, "t", "s").status().error(),
             ErrorCode::kSubscriptionNotExist);
-  EXPECT_EQ(broker_->Unsubscribe(kAccount, "t", "s").error(), ErrorCode::kSubscriptionNotExist);
-  EXPECT_EQ(broker_->Unsubscribe(kAccount, "x", "s").error(), ErrorCode::kTopicNotExist);
+  EXPECT_EQ(Call(&Broker::Unsubscribe)(kAccount, "t", "s").error(),
+            ErrorCode::kSubscriptionNotExist);
+  EXPECT_EQ(Call(&Broker::Unsubscribe)(kAccount, "x", "s").error(), ErrorCode::kTopicNotExist);
   EXPECT_EQ(broker_->GetSubscription(kAccount, "x", "s").status().error(),
             ErrorCode::kTopicNotExist);
   // Resubscribing under the same name gives a new subscription.
   EXPECT_TRUE(
-      broker_->Subscribe(kAccount, "t", Spec("s", {Protocol::kQueue, "q", {}, {}, {}})).ok());
+      Call(&Broker::Subscribe)(kAccount, "t", Spec("s", {Protocol::kQueue, "q", {}, {}, {}})).ok());
 }
 
 TEST_F(TopicTest, DeletingTheEndpointQueueKeepsTheSubscription) {
   Create("q");
   CreateTopic("t");
   SubscribeQueue("t", "s", "q");
-  ASSERT_TRUE(broker_->DeleteQueue(kAccount, "q").ok());
+  ASSERT_TRUE(Call(&Broker::DeleteQueue)(kAccount, "q").ok());
   EXPECT_TRUE(broker_->GetSubscription(kAccount, "t", "s").ok());
 }
 
 TEST_F(TopicTest, StorageFailureIsReported) {
   CreateTopic("t");
   log_.FailSync();
-  EXPECT_EQ(broker_->CreateTopic(kAccount, "u", {}).status().error(), ErrorCode::kStorageFailed);
-  EXPECT_EQ(broker_->SetTopicAttributes(kAccount, "t", 2048).error(), ErrorCode::kStorageFailed);
+  EXPECT_EQ(Call(&Broker::CreateTopic)(kAccount, "u", {}).status().error(),
+            ErrorCode::kStorageFailed);
+  EXPECT_EQ(Call(&Broker::SetTopicAttributes)(kAccount, "t", 2048).error(),
+            ErrorCode::kStorageFailed);
   EXPECT_EQ(broker_->GetTopic(kAccount, "u").status().error(), ErrorCode::kTopicNotExist);
 }
 

@@ -235,36 +235,39 @@ void Broker::Impl::RecordPushOutcome(uint64_t msg_id, uint64_t subscription, uin
 
 // --- topics ----------------------------------------------------------------------------------
 
-Result<TopicView> Broker::CreateTopic(AccountId account, std::string_view name,
-                                      const TopicAttributes& attributes) {
-  Impl& m = *impl_;
-  OnExit run_ready([&m] { m.RunReady(); });
-  int64_t now = m.Now();
+void Broker::CreateTopic(AccountId account, std::string_view name,
+                         const TopicAttributes& attributes, Done<TopicView> done) {
+  impl_->Finish(impl_->CreateTopic(account, name, attributes), std::move(done));
+}
+
+Result<TopicView> Broker::Impl::CreateTopic(AccountId account, std::string_view name,
+                                            const TopicAttributes& attributes) {
+  int64_t now = Now();
   if (name.empty()) return Status(ErrorCode::kTopicNameFormat);
-  if (m.FindTopic(account, name) != nullptr) return Status(ErrorCode::kTopicExists);
-  auto acc = m.topic_accounts.find(account);
-  if (acc != m.topic_accounts.end() &&
-      static_cast<int64_t>(acc->second.in_order.size()) >= m.limits.topics.max_topics_per_account) {
+  if (FindTopic(account, name) != nullptr) return Status(ErrorCode::kTopicExists);
+  auto acc = topic_accounts.find(account);
+  if (acc != topic_accounts.end() &&
+      static_cast<int64_t>(acc->second.in_order.size()) >= limits.topics.max_topics_per_account) {
     return Status(ErrorCode::kTopicQuota);
   }
   CreateTopicRecord rec;
   rec.time_ms = now;
   TopicMeta& meta = rec.meta;
   meta.account = account;
-  meta.uid = m.next_topic_uid;
+  meta.uid = next_topic_uid;
   do {
     meta.topic_id = "topic-" + RandomAlnum(kIdChars);
-  } while (m.topic_ids.contains(meta.topic_id));
+  } while (topic_ids.contains(meta.topic_id));
   meta.name = std::string(name);
   meta.create_ms = meta.modify_ms = now;
   meta.max_msg_size = attributes.max_msg_size;
   meta.filter_type = attributes.filter_type == FilterType::kRoutingKey ? FilterType::kRoutingKey
                                                                        : FilterType::kTag;
-  meta.retention_seconds = std::max(m.limits.topics.topic_retention_seconds, 1);
-  auto loc = m.Append(kRecCreateTopic, EncodeCreateTopic(rec));
+  meta.retention_seconds = std::max(limits.topics.topic_retention_seconds, 1);
+  auto loc = Append(kRecCreateTopic, EncodeCreateTopic(rec));
   if (!loc.ok()) return loc.status();
-  CMQ_RETURN_IF_ERROR(m.ApplyCreateTopic(rec));
-  return m.View(*m.TopicByUid(meta.uid));
+  CMQ_RETURN_IF_ERROR(ApplyCreateTopic(rec));
+  return View(*TopicByUid(meta.uid));
 }
 
 Result<TopicPage> Broker::ListTopics(AccountId account, std::string_view search_word,
@@ -290,41 +293,52 @@ Result<TopicView> Broker::GetTopic(AccountId account, std::string_view name) con
   return impl_->View(*t);
 }
 
-Status Broker::SetTopicAttributes(AccountId account, std::string_view name,
-                                  std::optional<int> max_msg_size) {
-  Impl& m = *impl_;
-  OnExit run_ready([&m] { m.RunReady(); });
-  Topic* t = m.FindTopic(account, name);
+void Broker::SetTopicAttributes(AccountId account, std::string_view name,
+                                std::optional<int> max_msg_size, Done<> done) {
+  impl_->Finish(impl_->SetTopicAttributes(account, name, max_msg_size), std::move(done));
+}
+
+Status Broker::Impl::SetTopicAttributes(AccountId account, std::string_view name,
+                                        std::optional<int> max_msg_size) {
+  Topic* t = FindTopic(account, name);
   if (t == nullptr) return Status(ErrorCode::kTopicNotExist);
   if (!max_msg_size) return Status::Ok();
-  SetTopicRecord rec{t->meta.uid, m.Now(), *max_msg_size};
-  auto loc = m.Append(kRecSetTopic, EncodeSetTopic(rec));
+  SetTopicRecord rec{t->meta.uid, Now(), *max_msg_size};
+  auto loc = Append(kRecSetTopic, EncodeSetTopic(rec));
   if (!loc.ok()) return loc.status();
-  m.ApplySetTopic(rec);
+  ApplySetTopic(rec);
   return Status::Ok();
 }
 
-Status Broker::DeleteTopic(AccountId account, std::string_view name) {
-  Impl& m = *impl_;
-  OnExit run_ready([&m] { m.RunReady(); });
-  Topic* t = m.FindTopic(account, name);
+void Broker::DeleteTopic(AccountId account, std::string_view name, Done<> done) {
+  impl_->Finish(impl_->DeleteTopic(account, name), std::move(done));
+}
+
+Status Broker::Impl::DeleteTopic(AccountId account, std::string_view name) {
+  Topic* t = FindTopic(account, name);
   if (t == nullptr) return Status(ErrorCode::kTopicNotExist);
   if (!t->subscriptions.empty()) return Status(ErrorCode::kTopicHasSubscriptions);
-  DeleteTopicRecord rec{t->meta.uid, m.Now()};
-  auto loc = m.Append(kRecDeleteTopic, EncodeDeleteTopic(rec));
+  DeleteTopicRecord rec{t->meta.uid, Now()};
+  auto loc = Append(kRecDeleteTopic, EncodeDeleteTopic(rec));
   if (!loc.ok()) return loc.status();
-  m.ApplyDeleteTopic(rec);
+  ApplyDeleteTopic(rec);
   return Status::Ok();
 }
 
 // --- publish ---------------------------------------------------------------------------------
 
-Result<std::vector<std::string>> Broker::PublishMessages(
+void Broker::PublishMessages(AccountId account, std::string_view topic,
+                             const std::vector<std::string_view>& bodies,
+                             const std::vector<std::string>& tags,
+                             std::optional<std::string_view> routing_key,
+                             Done<std::vector<std::string>> done) {
+  impl_->Finish(impl_->PublishMessages(account, topic, bodies, tags, routing_key), std::move(done));
+}
+
+Result<std::vector<std::string>> Broker::Impl::PublishMessages(
     AccountId account, std::string_view topic, const std::vector<std::string_view>& bodies,
     const std::vector<std::string>& tags, std::optional<std::string_view> routing_key) {
-  Impl& m = *impl_;
-  OnExit run_ready([&m] { m.RunReady(); });
-  Topic* t = m.FindTopic(account, topic);
+  Topic* t = FindTopic(account, topic);
   if (t == nullptr) return Status(ErrorCode::kTopicNotExist);
   if (bodies.empty() || bodies.size() > kMaxPublishBodies) {
     return Status(ErrorCode::kBatchSizeOutOfRange, "msgBody");
@@ -337,20 +351,20 @@ Result<std::vector<std::string>> Broker::PublishMessages(
     }
     total += body.size();
   }
-  if (total > static_cast<uint64_t>(m.limits.max_batch_body_bytes)) {
+  if (total > static_cast<uint64_t>(limits.max_batch_body_bytes)) {
     return Status(ErrorCode::kBatchTooLarge);
   }
   if (t->meta.filter_type == FilterType::kRoutingKey && !routing_key) {
     return Status(ErrorCode::kLackRoutingKey);
   }
-  int64_t now = m.Now();
-  if (!t->throttle.TryAcquire(now, m.limits.topics.publish_qps_per_topic)) {
+  int64_t now = Now();
+  if (!t->throttle.TryAcquire(now, limits.topics.publish_qps_per_topic)) {
     return Status(ErrorCode::kQpsThrottling);
   }
   if (t->subscriptions.empty()) return Status(ErrorCode::kTopicNoSubscription);
   PublishRecord rec;
   for (const auto& [uid, s] : t->subscriptions) {
-    if (m.Accepts(*t, *s, tags, routing_key)) rec.subscriptions.push_back(uid);
+    if (Accepts(*t, *s, tags, routing_key)) rec.subscriptions.push_back(uid);
   }
   if (rec.subscriptions.empty()) return Status(ErrorCode::kNoSubscriptionMatches);
 
@@ -363,11 +377,11 @@ Result<std::vector<std::string>> Broker::PublishMessages(
   for (size_t k = 0; k < rec.subscriptions.size(); ++k) {
     const Subscription& s = *t->subscriptions.at(rec.subscriptions[k]);
     if (s.meta.spec.protocol != Protocol::kQueue) continue;
-    Queue* q = m.FindQueue(account, s.meta.spec.endpoint);
+    Queue* q = FindQueue(account, s.meta.spec.endpoint);
     endpoint[k] = q;
     if (q != nullptr && !plans.contains(q->meta().uid)) {
       plans[q->meta().uid] = {};
-      m.AdvanceLive(q, now);
+      AdvanceLive(q, now);
       queues_hit.push_back(q);
     }
   }
@@ -385,27 +399,27 @@ Result<std::vector<std::string>> Broker::PublishMessages(
   }
   rec.topic_uid = t->meta.uid;
   rec.time_ms = now;
-  rec.first_msg_id = m.next_msg_id;
+  rec.first_msg_id = next_msg_id;
   rec.tags = tags;
   for (auto body : bodies) rec.lengths.push_back(static_cast<uint32_t>(body.size()));
   std::string header = EncodePublishHeader(rec);
   uint64_t record_bytes = journal::kRecordOverhead + header.size() + total;
   uint64_t reserve = record_bytes + static_cast<uint64_t>(
-                                        m.totals.held + static_cast<int64_t>(rec.enqueued.size())) *
+                                        totals.held + static_cast<int64_t>(rec.enqueued.size())) *
                                         kDeleteRecordReserve;
-  CMQ_RETURN_IF_ERROR(m.log->EnsureHeadroom(reserve));  // kDiskFull, or what else failed
+  CMQ_RETURN_IF_ERROR(log->EnsureHeadroom(reserve));  // kDiskFull, or what else failed
   std::vector<std::string_view> parts;
   parts.reserve(bodies.size() + 1);
   parts.push_back(header);
   parts.insert(parts.end(), bodies.begin(), bodies.end());
-  auto loc = m.Append(kRecPublish, parts);
+  auto loc = Append(kRecPublish, parts);
   if (!loc.ok()) return loc.status();
-  CMQ_RETURN_IF_ERROR(m.ApplyPublish(rec, *loc + header.size()));
+  CMQ_RETURN_IF_ERROR(ApplyPublish(rec, *loc + header.size()));
   for (Queue* q : queues_hit) {
-    m.ServeWaiters(q, now);
-    m.Reschedule(q);
+    ServeWaiters(q, now);
+    Reschedule(q);
   }
-  m.DispatchPushes(now);
+  DispatchPushes(now);
   std::vector<std::string> ids;
   ids.reserve(bodies.size());
   for (size_t i = 0; i < bodies.size(); ++i) ids.push_back(std::to_string(rec.first_msg_id + i));
@@ -414,17 +428,19 @@ Result<std::vector<std::string>> Broker::PublishMessages(
 
 // --- subscriptions ---------------------------------------------------------------------------
 
-Result<SubscriptionView> Broker::Subscribe(AccountId account, std::string_view topic,
-                                           const SubscriptionSpec& spec) {
-  Impl& m = *impl_;
-  OnExit run_ready([&m] { m.RunReady(); });
-  Topic* t = m.FindTopic(account, topic);
+void Broker::Subscribe(AccountId account, std::string_view topic, const SubscriptionSpec& spec,
+                       Done<SubscriptionView> done) {
+  impl_->Finish(impl_->Subscribe(account, topic, spec), std::move(done));
+}
+
+Result<SubscriptionView> Broker::Impl::Subscribe(AccountId account, std::string_view topic,
+                                                 const SubscriptionSpec& spec) {
+  Topic* t = FindTopic(account, topic);
   if (t == nullptr) return Status(ErrorCode::kTopicNotExist);
-  int64_t now = m.Now();
+  int64_t now = Now();
   if (spec.name.empty()) return Status(ErrorCode::kSubscriptionNameFormat);
-  if (m.FindSubscription(*t, spec.name) != nullptr) return Status(ErrorCode::kSubscriptionExists);
-  if (static_cast<int64_t>(t->subscriptions.size()) >=
-      m.limits.topics.max_subscriptions_per_topic) {
+  if (FindSubscription(*t, spec.name) != nullptr) return Status(ErrorCode::kSubscriptionExists);
+  if (static_cast<int64_t>(t->subscriptions.size()) >= limits.topics.max_subscriptions_per_topic) {
     return Status(ErrorCode::kSubscriptionQuota);
   }
   SubscribeRecord rec;
@@ -434,22 +450,22 @@ Result<SubscriptionView> Broker::Subscribe(AccountId account, std::string_view t
   if (spec.protocol == Protocol::kQueue) {
     // Section 14 item 65: the queue must exist now; deleting it later only makes
     // deliveries fail and retry.
-    if (m.FindQueue(account, spec.endpoint) == nullptr) return Status(ErrorCode::kIllegalEndpoint);
+    if (FindQueue(account, spec.endpoint) == nullptr) return Status(ErrorCode::kIllegalEndpoint);
     meta.spec.content_format = ContentFormat::kSimplified;  // item 48
   }
   if (t->meta.filter_type == FilterType::kRoutingKey && spec.binding_keys.empty()) {
     return Status(ErrorCode::kLackBindingKey);
   }
   meta.topic_uid = t->meta.uid;
-  meta.uid = m.next_subscription_uid;
+  meta.uid = next_subscription_uid;
   do {
     meta.subscription_id = "subsc-" + RandomAlnum(kIdChars);
-  } while (m.subscription_ids.contains(meta.subscription_id));
+  } while (subscription_ids.contains(meta.subscription_id));
   meta.create_ms = meta.modify_ms = now;
-  auto loc = m.Append(kRecSubscribe, EncodeSubscribe(rec));
+  auto loc = Append(kRecSubscribe, EncodeSubscribe(rec));
   if (!loc.ok()) return loc.status();
-  CMQ_RETURN_IF_ERROR(m.ApplySubscribe(rec));
-  return m.View(*m.SubscriptionByUid(meta.uid));
+  CMQ_RETURN_IF_ERROR(ApplySubscribe(rec));
+  return View(*SubscriptionByUid(meta.uid));
 }
 
 Result<SubscriptionPage> Broker::ListSubscriptions(AccountId account, std::string_view topic,
@@ -478,50 +494,58 @@ Result<SubscriptionView> Broker::GetSubscription(AccountId account, std::string_
   return impl_->View(*s);
 }
 
-Status Broker::SetSubscriptionAttributes(AccountId account, std::string_view topic,
-                                         std::string_view name, const SubscriptionUpdate& update) {
-  Impl& m = *impl_;
-  OnExit run_ready([&m] { m.RunReady(); });
-  Topic* t = m.FindTopic(account, topic);
+void Broker::SetSubscriptionAttributes(AccountId account, std::string_view topic,
+                                       std::string_view name, const SubscriptionUpdate& update,
+                                       Done<> done) {
+  impl_->Finish(impl_->SetSubscriptionAttributes(account, topic, name, update), std::move(done));
+}
+
+Status Broker::Impl::SetSubscriptionAttributes(AccountId account, std::string_view topic,
+                                               std::string_view name,
+                                               const SubscriptionUpdate& update) {
+  Topic* t = FindTopic(account, topic);
   if (t == nullptr) return Status(ErrorCode::kTopicNotExist);
-  Subscription* s = m.FindSubscription(*t, name);
+  Subscription* s = FindSubscription(*t, name);
   if (s == nullptr) return Status(ErrorCode::kSubscriptionNotExist);
   const SubscriptionSpec& spec = s->meta.spec;
   SetSubscriptionRecord rec;
   rec.uid = s->meta.uid;
-  rec.time_ms = m.Now();
+  rec.time_ms = Now();
   rec.notify_strategy = update.notify_strategy.value_or(spec.notify_strategy);
   rec.content_format = spec.protocol == Protocol::kQueue
                            ? ContentFormat::kSimplified
                            : update.content_format.value_or(spec.content_format);
   rec.filter_tags = update.filter_tags.value_or(spec.filter_tags);
   rec.binding_keys = update.binding_keys.value_or(spec.binding_keys);
-  auto loc = m.Append(kRecSetSubscription, EncodeSetSubscription(rec));
+  auto loc = Append(kRecSetSubscription, EncodeSetSubscription(rec));
   if (!loc.ok()) return loc.status();
-  m.ApplySetSubscription(rec);
+  ApplySetSubscription(rec);
   return Status::Ok();
 }
 
-Status Broker::Unsubscribe(AccountId account, std::string_view topic, std::string_view name) {
-  Impl& m = *impl_;
-  OnExit run_ready([&m] { m.RunReady(); });
-  Topic* t = m.FindTopic(account, topic);
+void Broker::Unsubscribe(AccountId account, std::string_view topic, std::string_view name,
+                         Done<> done) {
+  impl_->Finish(impl_->Unsubscribe(account, topic, name), std::move(done));
+}
+
+Status Broker::Impl::Unsubscribe(AccountId account, std::string_view topic, std::string_view name) {
+  Topic* t = FindTopic(account, topic);
   if (t == nullptr) return Status(ErrorCode::kTopicNotExist);
-  Subscription* s = m.FindSubscription(*t, name);
+  Subscription* s = FindSubscription(*t, name);
   if (s == nullptr) return Status(ErrorCode::kSubscriptionNotExist);
-  UnsubscribeRecord rec{s->meta.uid, m.Now()};
-  auto loc = m.Append(kRecUnsubscribe, EncodeUnsubscribe(rec));
+  UnsubscribeRecord rec{s->meta.uid, Now()};
+  auto loc = Append(kRecUnsubscribe, EncodeUnsubscribe(rec));
   if (!loc.ok()) return loc.status();
-  m.ApplyUnsubscribe(rec);
-  m.PruneDeliveryHeaps(rec.time_ms);
+  ApplyUnsubscribe(rec);
+  PruneDeliveryHeaps(rec.time_ms);
   return Status::Ok();
 }
 
-Status Broker::ClearSubscriptionFilterTags(AccountId account, std::string_view topic,
-                                           std::string_view name) {
+void Broker::ClearSubscriptionFilterTags(AccountId account, std::string_view topic,
+                                         std::string_view name, Done<> done) {
   SubscriptionUpdate update;
   update.filter_tags.emplace();
-  return SetSubscriptionAttributes(account, topic, name, update);
+  SetSubscriptionAttributes(account, topic, name, update, std::move(done));
 }
 
 // --- HTTP push -------------------------------------------------------------------------------

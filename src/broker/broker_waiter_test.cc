@@ -97,7 +97,7 @@ TEST_F(WaiterTest, ServedOnRewind) {
   Received r;
   StartReceive("q", 1, 10, &r);
   EXPECT_FALSE(r.called);
-  ASSERT_TRUE(broker_->RewindQueue(kAccount, "q", t0).ok());
+  ASSERT_TRUE(Call(&Broker::RewindQueue)(kAccount, "q", t0).ok());
   ASSERT_TRUE(r.called);
   EXPECT_EQ(r.messages.at(0).body, "m");
 }
@@ -107,7 +107,7 @@ TEST_F(WaiterTest, DeletingQueueAnswersQueueNotExist) {
   Received a, b;
   StartReceive("q", 1, 10, &a);
   StartReceive("q", 1, 10, &b);
-  ASSERT_TRUE(broker_->DeleteQueue(kAccount, "q").ok());
+  ASSERT_TRUE(Call(&Broker::DeleteQueue)(kAccount, "q").ok());
   ASSERT_TRUE(a.called);
   ASSERT_TRUE(b.called);
   EXPECT_EQ(a.status.error(), ErrorCode::kQueueNotExist);

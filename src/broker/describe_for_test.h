@@ -1,7 +1,8 @@
 // Test-only: a text description of everything a client could observe of a broker, so
 // that two brokers (or a broker and a description kept from an older version) can be
 // compared with one string. Uses only the public Broker API; also compiled against
-// older versions of it (tests/fixtures/make_legacy_log.cc).
+// older versions of it (tests/fixtures/make_legacy_log.cc), whose mutating calls
+// returned their Status instead of completing through a callback.
 #pragma once
 
 #include <algorithm>
@@ -18,8 +19,19 @@ namespace cmq::broker::testing {
 // hour later on `clock` (visibility timeouts and delays over): every message of every
 // queue as received (all of them, in order, with their receipt handles; queues with a
 // rewind window rewound first) and every push then due. Receives and moves the clock;
-// afterwards the broker's pushes go nowhere.
+// afterwards the broker's pushes go nowhere. The broker's log must make records
+// durable at once (MemRecordLog's default), so that every call completes before it
+// returns.
 inline std::string DescribeObservable(Broker* b, env::FakeClock* clock, AccountId account) {
+  auto rewind = [](auto* broker, AccountId acc, const std::string& name, int64_t start) {
+    Status s;
+    if constexpr (requires { broker->RewindQueue(acc, name, start).ok(); }) {
+      s = broker->RewindQueue(acc, name, start);  // an older version
+    } else {
+      broker->RewindQueue(acc, name, start, [&s](const Status& done) { s = done; });
+    }
+    return s;
+  };
   std::ostringstream out;
   std::vector<PushTask> pushes;
   b->SetPushSink([&pushes](PushTask t) { pushes.push_back(std::move(t)); });
@@ -45,9 +57,9 @@ inline std::string DescribeObservable(Broker* b, env::FakeClock* clock, AccountI
   for (int i = 0; i < 1000 && b->NextDeadlineMs() <= clock->NowMs(); ++i) b->Tick();
   for (const QueueRef& ref : queues->queues) {
     // Rewindable messages come back too.
-    int64_t rewind = b->GetQueue(account, ref.name)->attributes.rewind_seconds;
-    if (rewind > 0) {
-      Status s = b->RewindQueue(account, ref.name, clock->NowMs() / 1000 - rewind);
+    int64_t rewind_seconds = b->GetQueue(account, ref.name)->attributes.rewind_seconds;
+    if (rewind_seconds > 0) {
+      Status s = rewind(b, account, ref.name, clock->NowMs() / 1000 - rewind_seconds);
       if (!s.ok()) out << "rewind " << ref.name << " failed: " << s.ToString() << "\n";
     }
     while (true) {

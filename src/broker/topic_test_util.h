@@ -36,7 +36,7 @@ class TopicFixture : public BrokerFixture {
 
   TopicView CreateTopic(std::string_view name, FilterType filter = FilterType::kTag,
                         int max_msg_size = 65536) {
-    auto r = broker_->CreateTopic(kAccount, name, TopicAttributes{max_msg_size, filter});
+    auto r = Call(&Broker::CreateTopic)(kAccount, name, TopicAttributes{max_msg_size, filter});
     EXPECT_TRUE(r.ok()) << r.status().ToString();
     return r.ok() ? *r : TopicView{};
   }
@@ -54,7 +54,7 @@ class TopicFixture : public BrokerFixture {
 
   SubscriptionView Subscribe(std::string_view topic, std::string_view name,
                              const SubscriptionArgs& a) {
-    auto r = broker_->Subscribe(kAccount, topic, Spec(name, a));
+    auto r = Call(&Broker::Subscribe)(kAccount, topic, Spec(name, a));
     EXPECT_TRUE(r.ok()) << r.status().ToString();
     return r.ok() ? *r : SubscriptionView{};
   }
@@ -77,8 +77,7 @@ class TopicFixture : public BrokerFixture {
                                            std::vector<std::string> tags = {},
                                            std::optional<std::string_view> routing_key = {},
                                            Broker* broker = nullptr) {
-    return (broker ? broker : broker_.get())
-        ->PublishMessages(kAccount, topic, bodies, tags, routing_key);
+    return Call(&Broker::PublishMessages, broker)(kAccount, topic, bodies, tags, routing_key);
   }
   std::string PublishOne(std::string_view topic, std::string_view body,
                          std::vector<std::string> tags = {},

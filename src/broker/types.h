@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -12,6 +13,19 @@ namespace cmq::broker {
 
 // The owner of a SecretId (its appId). Every name is scoped by it.
 using AccountId = uint64_t;
+
+// How a broker call that appends records completes: Done<T> gets the call's value or
+// its error, Done<> (no value) the Status. See broker.h for when it runs.
+template <typename T>
+struct DoneFor {
+  using type = std::function<void(Result<T>)>;
+};
+template <>
+struct DoneFor<void> {
+  using type = std::function<void(const Status&)>;
+};
+template <typename T = void>
+using Done = typename DoneFor<T>::type;
 
 // Limits of the topic model (docs/cmq-api.md 7-9, 11).
 struct TopicLimits {
@@ -101,12 +115,6 @@ struct ReceivedMessage {
   int64_t first_dequeue_time = 0;  // Unix s
   int64_t next_visible_time = 0;   // Unix s
   int64_t dequeue_count = 0;       // including this receive
-  // The answer may go out once the log is durable up to this LSN: every record the
-  // message's existence depends on (its send, publish, dead-letter move or rewind)
-  // is then on disk. Unrelated records appended earlier need not be.
-  // The receive's own record rides a later group commit (DESIGN.md: receives may), so
-  // a crash can at worst make the message visible again with its handle invalid.
-  uint64_t answer_after_lsn = 0;
 };
 
 struct DeleteOutcome {

@@ -21,7 +21,7 @@ namespace cmq::broker {
 
 class WaiterTable {
  public:
-  using Done = std::function<void(Result<std::vector<ReceivedMessage>>)>;
+  using Done = broker::Done<std::vector<ReceivedMessage>>;
   struct Waiter {
     uint64_t queue_uid = 0;
     int max_messages = 1;

@@ -105,8 +105,12 @@ struct PostgresPartition::Impl {
     int64_t records = 0;
     if (s.ok()) {
       fresh->log = std::move(opened).value();
-      fresh->broker =
-          std::make_unique<broker::Broker>(env->clock(), fresh->log.get(), config.api.limits);
+      // Every answer follows the commit of its records, receives included: a takeover
+      // then knows every message a client holds.
+      broker::BrokerOptions options;
+      options.receives_wait_for_their_own_record = true;
+      fresh->broker = std::make_unique<broker::Broker>(env->clock(), fresh->log.get(),
+                                                       config.api.limits, options);
       broker::Broker* b = fresh->broker.get();
       s = fresh->log->Recover(
           [&](journal::RecordType type, std::string_view payload, journal::Location loc) {

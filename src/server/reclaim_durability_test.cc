@@ -5,7 +5,7 @@
 // do not multiply the bytes written when there are many queues.
 //
 // Nothing here depends on timing: the writer's ride-along bound is long, so it writes
-// only what a WhenDurable waits for, and power cuts are placed by counting steps.
+// only what a completion waits for, and power cuts are placed by counting steps.
 #include <gtest/gtest.h>
 
 #include <iostream>
@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "broker/broker.h"
+#include "broker/broker_test_util.h"
 #include "env/power_cut_env_for_test.h"
 #include "journal/fake_loop_for_test.h"
 #include "journal/journal.h"
@@ -25,6 +26,7 @@ namespace cmq::server {
 namespace {
 
 using broker::Broker;
+using broker::DeleteOutcome;
 using broker::PushTask;
 using broker::ReceivedMessage;
 using journal::Journal;
@@ -102,11 +104,11 @@ class ReclaimDurabilityTest : public ::testing::Test {
     env_->Restore();
   }
 
-  // Runs `done` once everything appended so far is durable, if this process lives.
-  void OnDurable(std::function<void()> done) {
-    broker_->WhenDurable([alive = alive_, done = std::move(done)](const Status& s) {
-      if (*alive && s.ok()) done();
-    });
+  // `method` of this process's broker as a BrokerCall whose log is made durable by the
+  // writer, as in the server.
+  template <typename... P>
+  auto Call(void (Broker::*method)(P...)) {
+    return broker::testing::CallOn(broker_.get(), method, [this] { WaitDurable(); });
   }
   // Waits until everything appended so far is durable (or the journal failed). The
   // waiter is what makes the writer write at once.
@@ -123,38 +125,50 @@ class ReclaimDurabilityTest : public ::testing::Test {
   void CreateQueue(const std::string& name) {
     broker::QueueAttributeUpdate u;
     u.visibility_timeout = kVisibilitySeconds;
-    ASSERT_TRUE(broker_->CreateQueue(kAccount, name, u).ok());
+    ASSERT_TRUE(Call(&Broker::CreateQueue)(kAccount, name, u).ok());
   }
+  // Sends and publishes are acknowledged when they complete, if this process lives.
   void Send(const std::string& queue, const std::string& body) {
-    if (broker_->SendMessages(kAccount, queue, {body}, 0).ok()) {
-      OnDurable([this, body] { acks_.sent.insert(body); });
-    }
+    broker_->SendMessages(kAccount, queue, {body}, 0,
+                          [this, alive = alive_, body](Result<std::vector<std::string>> r) {
+                            if (*alive && r.ok()) acks_.sent.insert(body);
+                          });
   }
   void Publish(const std::string& topic, const std::string& body) {
-    if (broker_->PublishMessages(kAccount, topic, {body}, {}, {}).ok()) {
-      OnDurable([this, body] {
-        acks_.sent.insert(body);
-        acks_.published.insert(body);
-      });
-    }
+    broker_->PublishMessages(kAccount, topic, {body}, {}, {},
+                             [this, alive = alive_, body](Result<std::vector<std::string>> r) {
+                               if (!*alive || !r.ok()) return;
+                               acks_.sent.insert(body);
+                               acks_.published.insert(body);
+                             });
   }
+  // Waits, as the server's loop would, for the messages' records to be durable.
   std::vector<ReceivedMessage> Receive(const std::string& queue, int n) {
-    std::vector<ReceivedMessage> out;
-    broker_->ReceiveMessages(kAccount, queue, n, 0, [&out](Result<std::vector<ReceivedMessage>> r) {
-      if (r.ok()) out = std::move(*r);
+    auto out = std::make_shared<std::optional<Result<std::vector<ReceivedMessage>>>>();
+    broker_->ReceiveMessages(kAccount, queue, n, 0, [out](Result<std::vector<ReceivedMessage>> r) {
+      *out = std::move(r);
     });
-    return out;
+    EXPECT_TRUE(loop_.RunUntil(journal_.get(), [&out] { return out->has_value(); }));
+    if (!out->has_value() || !out->value().ok()) return {};
+    return std::move(out->value()).value();
   }
   // Receives up to `n` messages and deletes those `keep` does not want kept.
   void ReceiveAndDelete(const std::string& queue, int n,
                         const std::function<bool(const std::string&)>& keep = nullptr) {
     for (const ReceivedMessage& m : Receive(queue, n)) {
       if (keep && keep(m.body)) continue;
-      auto r = broker_->DeleteMessages(kAccount, queue, {m.receipt_handle});
-      if (r.ok() && (*r)[0].status.ok()) {
-        acks_.maybe_deleted.insert(m.body);
-        OnDurable([this, body = m.body] { acks_.deleted.insert(body); });
-      }
+      auto answered = std::make_shared<bool>(false);
+      broker_->DeleteMessages(
+          kAccount, queue, {m.receipt_handle},
+          [this, alive = alive_, answered, body = m.body](Result<std::vector<DeleteOutcome>> r) {
+            *answered = true;
+            if (!*alive || !r.ok() || !(*r)[0].status.ok()) return;
+            acks_.maybe_deleted.insert(body);
+            acks_.deleted.insert(body);
+          });
+      // Errors complete at once: one still waiting was applied, and may become durable
+      // just before a power cut.
+      if (!*answered) acks_.maybe_deleted.insert(m.body);
     }
   }
 
@@ -271,7 +285,7 @@ TEST_F(ReclaimDurabilityTest, FailedRemovalStopsTheJournal) {
   broker_->Tick();
   Settle();
   EXPECT_TRUE(journal_->Stats().failed);
-  EXPECT_EQ(broker_->CreateQueue(kAccount, "after", {}).status().error(),
+  EXPECT_EQ(Call(&Broker::CreateQueue)(kAccount, "after", {}).status().error(),
             ErrorCode::kStorageFailed);
   env_->FailRemoves(false);
   Close();
@@ -290,23 +304,30 @@ TEST_F(ReclaimDurabilityTest, SnapshotsDoNotMultiplyWritesWithManyQueues) {
   limits_.max_queues_per_account = 10000;
   Open();
   const std::string prefix = "queue-name-long-enough-for-a-snapshot-larger-than-a-segment-";
+  auto create = Call(&Broker::CreateQueue);
+  std::vector<decltype(create)::Slot> created;
   for (int i = 0; i < 10000; ++i) {
-    ASSERT_TRUE(broker_->CreateQueue(kAccount, prefix + std::to_string(i), {}).ok());
+    created.push_back(create.Start(kAccount, prefix + std::to_string(i), {}));
     // About 1.5 MB of create records and a snapshot or two.
     ASSERT_LE(journal_->CurrentSegment(), 8u) << "after " << i + 1 << " queues";
   }
   ASSERT_TRUE(WaitDurable());
+  for (const auto& c : created) ASSERT_TRUE(c->has_value() && c->value().ok());
   const uint32_t first = journal_->CurrentSegment();
   const std::string body(10 << 10, 'b');
   uint64_t sent = 0;
+  auto send = Call(&Broker::SendMessages);
+  std::vector<decltype(send)::Slot> sends;
   for (int i = 0; i < 300; ++i) {
-    ASSERT_TRUE(broker_->SendMessages(kAccount, prefix + "0", {body}, 0).ok());
+    sends.push_back(send.Start(kAccount, prefix + "0", {body}, 0));
+    ASSERT_FALSE(sends.back()->has_value() && !sends.back()->value().ok());
     sent += body.size();
     // Segments started while sending: what the bodies fill, a snapshot's, and one.
     ASSERT_LE(journal_->CurrentSegment() - first, sent / opts_.segment_size + 2)
         << "after " << i + 1 << " sends";
   }
   ASSERT_TRUE(WaitDurable());
+  for (const auto& s : sends) ASSERT_TRUE(s->has_value() && s->value().ok());
   uint64_t disk = 0;
   auto names = env_->ListDir(opts_.dir);
   ASSERT_TRUE(names.ok());
@@ -336,7 +357,7 @@ TEST_P(ReclaimDurabilityRandomTest, AcknowledgedStateSurvivesRandomPowerCuts) {
 
   Open();
   for (const auto& q : queues) CreateQueue(q);
-  ASSERT_TRUE(broker_->CreateTopic(kAccount, "t", {}).ok());
+  ASSERT_TRUE(Call(&Broker::CreateTopic)(kAccount, "t", {}).ok());
   broker::SubscriptionSpec to_queue;
   to_queue.name = "to-queue";
   to_queue.protocol = broker::Protocol::kQueue;
@@ -344,8 +365,8 @@ TEST_P(ReclaimDurabilityRandomTest, AcknowledgedStateSurvivesRandomPowerCuts) {
   broker::SubscriptionSpec to_http;
   to_http.name = "to-http";
   to_http.endpoint = "http://down.example/";
-  ASSERT_TRUE(broker_->Subscribe(kAccount, "t", to_queue).ok());
-  ASSERT_TRUE(broker_->Subscribe(kAccount, "t", to_http).ok());
+  ASSERT_TRUE(Call(&Broker::Subscribe)(kAccount, "t", to_queue).ok());
+  ASSERT_TRUE(Call(&Broker::Subscribe)(kAccount, "t", to_http).ok());
   ASSERT_TRUE(WaitDurable());
 
   int next_body = 0;
