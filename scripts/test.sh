@@ -57,9 +57,10 @@ stage_fuzz() {
   return $failed
 }
 
-# sdk_tests includes libcmq's thread-safety test (8 threads sharing one Account).
+# sdk_tests includes libcmq's thread-safety test (8 threads sharing one Account);
+# pglog_tests the PostgreSQL log's writer thread, against real PostgreSQL servers.
 stage_tsan() {
-  local binaries=(journal_tests http_tests client_tests sdk_tests)
+  local binaries=(journal_tests pglog_tests http_tests client_tests sdk_tests)
   cmake -S . -B build/tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DCMQ_SANITIZE=thread >/dev/null || return 1
   cmake --build build/tsan --target "${binaries[@]}" || return 1
