@@ -1,6 +1,7 @@
-// Daemon: wires the layers into a running cmqd. Owns the event loop, journal, broker,
-// key store, api and HTTP server; runs everything on the calling thread except the
-// journal writer.
+// Daemon: wires the layers into a running cmqd. Owns the event loop, the storage (the
+// journal and its broker, or in the distributed mode a PostgresPartition that owns
+// each life of the partition's log and broker), key store, api and HTTP server; runs
+// everything on the calling thread except the log writers and the lease keeper.
 #pragma once
 
 #include <memory>
@@ -23,7 +24,8 @@ class Daemon {
   Status Start();
   // Runs the event loop until SIGTERM/SIGINT (or RequestStop), then shuts down
   // gracefully: stop accepting, let in-flight requests finish (bounded by
-  // shutdown_grace_ms), sync and close the journal. Returns the journal's final status.
+  // shutdown_grace_ms), sync and close the journal (distributed mode: commit, close the
+  // log and hand the lease over). Returns the log's final status.
   Status Run();
   // Thread-safe: begins the graceful shutdown.
   void RequestStop();
