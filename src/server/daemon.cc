@@ -54,6 +54,12 @@ struct Daemon::Impl : public http::Handler {
   explicit Impl(Config c) : config(std::move(c)) {}
 
   ~Impl() override {
+    // A start that failed after the partition was claimed: end its life while the api
+    // and pusher it reports to still exist (Run() stops it otherwise).
+    if (partition) {
+      Status stopped = partition->Stop();
+      (void)stopped;  // logged by Stop
+    }
     if (signal_fd >= 0) close(signal_fd);
   }
 
