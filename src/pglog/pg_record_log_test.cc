@@ -272,6 +272,27 @@ TEST_F(PgRecordLogTest, SchemaMigrationIsIdempotentAndRefusesANewerSchema) {
       << s.ToString();
 }
 
+TEST_F(PgRecordLogTest, AVersionOneSchemaIsMigratedAndKeepsItsData) {
+  ASSERT_TRUE(admin_->Exec("DROP TABLE cmq_credentials").ok());
+  ASSERT_TRUE(admin_->Exec("UPDATE cmq_schema SET version = 1").ok());
+  ASSERT_TRUE(TryClaim(admin_.get(), 0, "node-a", "10.0.0.1:8080", 60000).ok());
+  ASSERT_TRUE(MigrateSchema(admin_.get(), 1).ok());
+  EXPECT_EQ(admin_->Exec("SELECT version FROM cmq_schema")->GetInt(0, 0), kSchemaVersion);
+  EXPECT_EQ(ListOwners(admin_.get()).value().at(0).owner, "node-a");
+  EXPECT_FALSE(LoadKeyPair(admin_.get(), 1000000).value().has_value());
+}
+
+TEST_F(PgRecordLogTest, TheFirstKeyPairKeptIsTheOneEveryNodeGets) {
+  auto first = KeepKeyPair(admin_.get(), 7, {"AKIDfirst", "key1"});
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(first->secret_id, "AKIDfirst");
+  auto second = KeepKeyPair(admin_.get(), 7, {"AKIDsecond", "key2"});
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(second->secret_id, "AKIDfirst");
+  EXPECT_EQ(second->secret_key, "key1");
+  EXPECT_EQ(LoadKeyPair(admin_.get(), 7).value()->secret_id, "AKIDfirst");
+}
+
 TEST_F(PgRecordLogTest, LeasesDecideWhoMayClaimAndEpochsWhoMayRenew) {
   auto a = TryClaim(admin_.get(), 0, "node-a", "10.0.0.1:8080", 60000);
   ASSERT_TRUE(a.ok() && a->claimed);

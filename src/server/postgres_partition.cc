@@ -43,6 +43,10 @@ struct PostgresPartition::Impl {
   SteadyClock::time_point valid_until;
   SteadyClock::time_point claim_not_before;
   bool stop = false;
+  bool look_again = false;
+  SteadyClock::time_point looked_again;  // LookAgain's last wake-up of the keeper
+  // The other node holding the lease, as the last failed claim saw it.
+  std::optional<Peer> owner_seen;
 
   // ---- keeper thread ----
   std::unique_ptr<pglog::PgConn> conn;
@@ -71,8 +75,16 @@ struct PostgresPartition::Impl {
     auto claim = pglog::TryClaim(conn.get(), kPartition, node_id, advertise,
                                  config.postgres.lease_ms);
     if (!claim.ok()) return claim.status();
-    if (!claim->claimed) return uint64_t{0};
     std::lock_guard<std::mutex> lock(mu);
+    if (!claim->claimed) {
+      const pglog::PartitionOwner& row = claim->row;
+      owner_seen.reset();
+      if (!row.owner.empty() && row.owner != node_id && row.lease_left_ms > 0) {
+        owner_seen = Peer{row.owner, row.owner_address};
+      }
+      return uint64_t{0};
+    }
+    owner_seen.reset();
     owned_epoch = claim->row.epoch;
     valid_until = t0 + Lease();
     return claim->row.epoch;
@@ -204,6 +216,7 @@ struct PostgresPartition::Impl {
         if (stop) break;
         epoch = owned_epoch;
         not_before = claim_not_before;
+        look_again = false;
       }
       Status s = Connect();
       if (s.ok()) s = pglog::Heartbeat(conn.get(), node_id, advertise);
@@ -238,7 +251,8 @@ struct PostgresPartition::Impl {
           }
         });
       }
-      cv.wait_for(lock, Interval(), [&] { return stop || owned_epoch != epoch; });
+      cv.wait_for(lock, Interval(),
+                  [&] { return stop || owned_epoch != epoch || look_again; });
     }
     // Shutdown: hand the partition over at once.
     uint64_t epoch;
@@ -339,5 +353,20 @@ Status PostgresPartition::Stop() {
 }
 
 uint64_t PostgresPartition::epoch() const { return impl_->life ? impl_->life->epoch : 0; }
+
+std::optional<PostgresPartition::Peer> PostgresPartition::Owner() const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  return impl_->owner_seen;
+}
+
+void PostgresPartition::LookAgain() {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  // Failed forwards come in bursts: one extra look per 100 ms is enough.
+  auto now = SteadyClock::now();
+  if (now - impl_->looked_again < std::chrono::milliseconds(100)) return;
+  impl_->looked_again = now;
+  impl_->look_again = true;
+  impl_->cv.notify_one();
+}
 
 }  // namespace cmq::server

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "broker/broker.h"
@@ -54,6 +55,19 @@ class PostgresPartition {
 
   // The epoch served now (0: none).
   uint64_t epoch() const;
+
+  // Another node that owns the partition, by the keeper's latest look at
+  // cmq_partitions (every lease_ms / 3 while this node stands by); nullopt when this
+  // node owns it, nobody does, or the owner's lease has run out. Thread-safe.
+  struct Peer {
+    std::string node_id;
+    std::string address;  // as it advertises itself: host:port
+  };
+  std::optional<Peer> Owner() const;
+
+  // The owner could not be reached: the keeper looks again (and claims the partition
+  // if its lease ran out) without waiting for its next round. Thread-safe.
+  void LookAgain();
 
  private:
   struct Impl;
