@@ -178,6 +178,39 @@ TEST_F(DistributedTest, AnyNodeServesAnyRequestThroughTheOwner) {
                             10100));
 }
 
+TEST_F(DistributedTest, AnyNodeDescribesTheClusterFromTheDatabase) {
+  std::unique_ptr<TestServer> a = Node("node-a");
+  std::unique_ptr<TestServer> b = Node("node-b");
+  // Asked of the standby itself (never forwarded): it needs no broker.
+  auto info = CallHere(*b, "DescribeCluster", {});
+  ASSERT_TRUE(IsSuccess(info));
+  EXPECT_EQ(StrField(*info, "storage"), "postgres");
+  EXPECT_EQ(StrField(*info, "nodeId"), "node-b");
+  const JsonValue* nodes = info->Find("nodes");
+  ASSERT_TRUE(nodes != nullptr && nodes->items().size() == 2u);
+  EXPECT_EQ(StrField(nodes->items()[0], "nodeId"), "node-a");
+  EXPECT_EQ(StrField(nodes->items()[1], "nodeId"), "node-b");
+  EXPECT_EQ(StrField(nodes->items()[0], "address"),
+            "127.0.0.1:" + std::to_string(a->port()));
+  const JsonValue* partitions = info->Find("partitions");
+  ASSERT_TRUE(partitions != nullptr && partitions->items().size() == 1u);
+  EXPECT_EQ(StrField(partitions->items()[0], "owner"), "node-a");
+  EXPECT_GE(IntField(partitions->items()[0], "epoch"), 1);
+  const JsonValue* database = info->Find("database");
+  ASSERT_TRUE(database != nullptr && database->is_object());
+  EXPECT_FALSE(StrField(*database, "server").empty());
+
+  // After a takeover the view names the new owner under a later epoch.
+  int64_t epoch = IntField(partitions->items()[0], "epoch");
+  a->process().Kill9();
+  ASSERT_TRUE(Eventually([&] { return Serves(*b); }, 60000)) << b->process().output();
+  info = CallHere(*b, "DescribeCluster", {});
+  ASSERT_TRUE(IsSuccess(info));
+  const JsonValue& after = info->Find("partitions")->items()[0];
+  EXPECT_EQ(StrField(after, "owner"), "node-b");
+  EXPECT_GT(IntField(after, "epoch"), epoch);
+}
+
 TEST_F(DistributedTest, ThroughANodeWhoseOwnerDiedRequestsFailRetryablyUntilItTakesOver) {
   std::unique_ptr<TestServer> a = Node("node-a");
   std::unique_ptr<TestServer> b = Node("node-b");

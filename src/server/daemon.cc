@@ -18,6 +18,7 @@
 #include "http/event_loop.h"
 #include "http/server.h"
 #include "journal/journal.h"
+#include "server/cluster_description.h"
 #include "server/credentials.h"
 #include "server/forwarder.h"
 #include "pglog/pg_conn.h"
@@ -55,6 +56,10 @@ struct Daemon::Impl : public http::Handler {
   uint64_t fitted_journal_files = 0;  // what the connection cap was computed for
   bool stopping = false;
   int64_t stop_deadline_ms = 0;
+  // Who this node is (the distributed mode's node id; host:port in embedded mode).
+  std::string node_id;
+  std::string advertise;
+  int64_t started_unix_s = 0;
 
   explicit Impl(Config c) : config(std::move(c)) {}
 
@@ -110,6 +115,8 @@ struct Daemon::Impl : public http::Handler {
     config.api.push_policy = push_policy;
     config.push.policy = push_policy;
     push_policy->AddOwnPort(server->port());
+    NameThisNode();
+    config.api.describe_cluster = [this](auto answer) { DescribeCluster(std::move(answer)); };
     api = std::make_unique<api::Api>(nullptr, &keys, env->clock(), config.api);
     if (config.storage == Config::Storage::kPostgres) {
       CMQ_RETURN_IF_ERROR(StartPostgres());
@@ -190,18 +197,43 @@ struct Daemon::Impl : public http::Handler {
     return Status::Ok();
   }
 
-  // Distributed mode: this node serves the partition when it holds its lease.
-  Status StartPostgres() {
+  // The node id (given, else host:port) and the address peers reach it at (given,
+  // else the listen address, or the host name when listening on every interface).
+  void NameThisNode() {
     std::string port = std::to_string(server->port());
     char host[256] = {0};
     if (gethostname(host, sizeof(host) - 1) != 0) snprintf(host, sizeof(host), "localhost");
-    std::string node_id = config.postgres.node_id.empty() ? std::string(host) + ":" + port
-                                                          : config.postgres.node_id;
-    std::string advertise = config.postgres.advertise;
+    node_id = config.postgres.node_id.empty() ? std::string(host) + ":" + port
+                                              : config.postgres.node_id;
+    advertise = config.postgres.advertise;
     if (advertise.empty()) {
       bool any = config.listen_host == "0.0.0.0" || config.listen_host == "::";
       advertise = (any ? std::string(host) : config.listen_host) + ":" + port;
     }
+    started_unix_s = env->clock()->NowMs() / 1000;
+  }
+
+  // DescribeCluster: the database's view in distributed mode, this one node otherwise.
+  void DescribeCluster(std::function<void(Result<api::ClusterFields>)> answer) {
+    if (partition) {
+      partition->DescribeCluster([this, answer](Result<pglog::ClusterView> view) {
+        if (!view.ok()) return answer(view.status());
+        answer(DistributedClusterFields(std::move(view).value(), node_id,
+                                        config.postgres.lease_ms));
+      });
+      return;
+    }
+    EmbeddedNode node{node_id, advertise, started_unix_s};
+    if (journal) {
+      journal::JournalStats stats = journal->Stats();
+      node.segments = int64_t{stats.current_segment} - stats.oldest_segment + 1;
+      node.log_bytes = node.segments * static_cast<int64_t>(config.segment_size);
+    }
+    answer(EmbeddedClusterFields(std::move(node)));
+  }
+
+  // Distributed mode: this node serves the partition when it holds its lease.
+  Status StartPostgres() {
     PostgresPartition::Hooks hooks;
     hooks.post = [this](std::function<void()> fn) { loop.Post(std::move(fn)); };
     hooks.serving = [this](broker::Broker* b) { Serve(b); };

@@ -45,6 +45,7 @@ struct PostgresPartition::Impl {
   bool stop = false;
   bool look_again = false;
   SteadyClock::time_point looked_again;  // LookAgain's last wake-up of the keeper
+  std::vector<ViewDone> view_requests;  // DescribeCluster calls waiting for the keeper
   // The other node holding the lease, as the last failed claim saw it.
   std::optional<Peer> owner_seen;
 
@@ -200,6 +201,22 @@ struct PostgresPartition::Impl {
 
   // ---- keeper thread ----
 
+  // Answers the DescribeCluster calls waiting now (`connected`: whether the keeper has
+  // a connection), on the loop thread.
+  void AnswerViewRequests(const Status& connected) {
+    std::vector<ViewDone> waiting;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      waiting.swap(view_requests);
+    }
+    if (waiting.empty()) return;
+    Result<pglog::ClusterView> view =
+        connected.ok() ? pglog::ReadClusterView(conn.get()) : Result<pglog::ClusterView>(connected);
+    for (ViewDone& done : waiting) {
+      hooks.post([done = std::move(done), view] { done(view); });
+    }
+  }
+
   void Complain(const Status& s) {
     auto now = SteadyClock::now();
     if (now - last_complaint < std::chrono::seconds(5)) return;
@@ -219,6 +236,7 @@ struct PostgresPartition::Impl {
         look_again = false;
       }
       Status s = Connect();
+      AnswerViewRequests(s);
       if (s.ok()) s = pglog::Heartbeat(conn.get(), node_id, advertise);
       if (s.ok() && epoch != 0) {
         auto t0 = SteadyClock::now();
@@ -252,7 +270,9 @@ struct PostgresPartition::Impl {
         });
       }
       cv.wait_for(lock, Interval(),
-                  [&] { return stop || owned_epoch != epoch || look_again; });
+                  [&] {
+        return stop || owned_epoch != epoch || look_again || !view_requests.empty();
+      });
     }
     // Shutdown: hand the partition over at once.
     uint64_t epoch;
@@ -300,7 +320,7 @@ Status PostgresPartition::Start() {
     return Status(ErrorCode::kInternal, "the cluster has " + std::to_string(*partitions) +
                                             " partitions; this cmqd serves clusters of one");
   }
-  CMQ_RETURN_IF_ERROR(pglog::Heartbeat(d.conn.get(), d.node_id, d.advertise));
+  CMQ_RETURN_IF_ERROR(pglog::Heartbeat(d.conn.get(), d.node_id, d.advertise, /*starting=*/true));
   auto claimed = d.TryClaim();
   if (!claimed.ok()) return claimed.status();
   if (*claimed != 0) {
@@ -349,6 +369,12 @@ Status PostgresPartition::Stop() {
     d.keeper->Join();
     d.keeper.reset();
   }
+  std::vector<ViewDone> unanswered;
+  {
+    std::lock_guard<std::mutex> lock(d.mu);
+    unanswered.swap(d.view_requests);
+  }
+  for (ViewDone& done : unanswered) done(Status(ErrorCode::kShuttingDown));
   return result;
 }
 
@@ -357,6 +383,18 @@ uint64_t PostgresPartition::epoch() const { return impl_->life ? impl_->life->ep
 std::optional<PostgresPartition::Peer> PostgresPartition::Owner() const {
   std::lock_guard<std::mutex> lock(impl_->mu);
   return impl_->owner_seen;
+}
+
+void PostgresPartition::DescribeCluster(ViewDone done) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  if (impl_->stop || !impl_->keeper) {
+    impl_->hooks.post([done = std::move(done)] {
+      done(Status(ErrorCode::kShuttingDown));
+    });
+    return;
+  }
+  impl_->view_requests.push_back(std::move(done));
+  impl_->cv.notify_one();
 }
 
 void PostgresPartition::LookAgain() {

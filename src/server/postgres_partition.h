@@ -19,6 +19,7 @@
 #include "broker/broker.h"
 #include "common/status.h"
 #include "env/env.h"
+#include "pglog/cluster_view.h"
 #include "server/config.h"
 
 namespace cmq::server {
@@ -64,6 +65,12 @@ class PostgresPartition {
     std::string address;  // as it advertises itself: host:port
   };
   std::optional<Peer> Owner() const;
+
+  // Loop: reads the cluster's state from the database on the keeper's connection and
+  // calls `done` on the loop thread (within about postgres_timeout_ms), never inside
+  // this call.
+  using ViewDone = std::function<void(Result<pglog::ClusterView>)>;
+  void DescribeCluster(ViewDone done);
 
   // The owner could not be reached: the keeper looks again (and claims the partition
   // if its lease ran out) without waiting for its next round. Thread-safe.
