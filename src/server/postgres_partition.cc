@@ -35,6 +35,9 @@ struct PostgresPartition::Impl {
   std::unique_ptr<Life> life;
   uint64_t lives = 0;
   bool stopping = false;
+  // A takeover's replay in progress (Serve), and the epoch it replays.
+  std::unique_ptr<env::Env::Thread> recovery;
+  uint64_t recovering_epoch = 0;
 
   // ---- shared with the keeper (mu) ----
   std::mutex mu;
@@ -93,15 +96,35 @@ struct PostgresPartition::Impl {
 
   // ---- loop: lives of the partition ----
 
+  // Loop: the keeper claimed `epoch`. Its log is replayed into a fresh broker on a
+  // thread of its own, so the loop keeps answering (forwarding, "not serving") while a
+  // takeover replays; Install then serves it.
   void Serve(uint64_t epoch) {
     if (stopping) return;
-    if (life) {
-      if (life->epoch == epoch) return;
-      End(Status(ErrorCode::kNotServing, "claimed again"));
-    }
-    auto started = SteadyClock::now();
-    auto fresh = std::make_unique<Life>();
-    fresh->id = ++lives;
+    if ((life && life->epoch == epoch) || recovering_epoch == epoch) return;
+    if (life) End(Status(ErrorCode::kNotServing, "claimed again"));
+    JoinRecovery();
+    recovering_epoch = epoch;
+    recovery = env->StartThread("pg-recovery", [this, epoch] {
+      auto started = SteadyClock::now();
+      auto fresh = std::make_shared<Life>();
+      int64_t records = 0;
+      Status s = Recover(epoch, fresh.get(), &records);
+      hooks.post([this, epoch, fresh, s, records, started] {
+        Install(epoch, fresh, s, records, started);
+      });
+    });
+  }
+
+  void JoinRecovery() {
+    if (!recovery) return;
+    recovery->Join();
+    recovery.reset();
+  }
+
+  // Any thread (nothing else touches `fresh` yet): opens the log of `epoch` and
+  // replays it into a new broker.
+  Status Recover(uint64_t epoch, Life* fresh, int64_t* records) {
     fresh->epoch = epoch;
     pglog::PgLogOptions o;
     o.dsn = config.postgres.dsn;
@@ -114,29 +137,44 @@ struct PostgresPartition::Impl {
     o.ride_along_ms = config.ride_along_ms;
     o.timeout_ms = config.postgres.timeout_ms;
     auto opened = pglog::PgRecordLog::Open(env, o);
-    Status s = opened.status();
-    int64_t records = 0;
-    if (s.ok()) {
-      fresh->log = std::move(opened).value();
-      // Every answer follows the commit of its records, receives included: a takeover
-      // then knows every message a client holds.
-      broker::BrokerOptions options;
-      options.receives_wait_for_their_own_record = true;
-      fresh->broker = std::make_unique<broker::Broker>(env->clock(), fresh->log.get(),
-                                                       config.api.limits, options);
-      broker::Broker* b = fresh->broker.get();
-      s = fresh->log->Recover(
-          [&](journal::RecordType type, std::string_view payload, journal::Location loc) {
-            ++records;
-            return b->Replay(type, payload, loc);
-          });
+    if (!opened.ok()) return opened.status();
+    fresh->log = std::move(opened).value();
+    // Every answer follows the commit of its records, receives included: a takeover
+    // then knows every message a client holds.
+    broker::BrokerOptions options;
+    options.receives_wait_for_their_own_record = true;
+    fresh->broker = std::make_unique<broker::Broker>(env->clock(), fresh->log.get(),
+                                                     config.api.limits, options);
+    broker::Broker* b = fresh->broker.get();
+    CMQ_RETURN_IF_ERROR(fresh->log->Recover(
+        [&](journal::RecordType type, std::string_view payload, journal::Location loc) {
+          ++*records;
+          return b->Replay(type, payload, loc);
+        }));
+    fresh->broker->FinishRecovery();
+    return Status::Ok();
+  }
+
+  // Loop: serves a recovered life, unless the recovery failed, the node is stopping,
+  // or the epoch was lost meanwhile.
+  void Install(uint64_t epoch, const std::shared_ptr<Life>& fresh, Status s, int64_t records,
+               SteadyClock::time_point started) {
+    if (recovering_epoch == epoch) {
+      recovering_epoch = 0;
+      JoinRecovery();
+    }
+    bool owned;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      owned = owned_epoch == epoch;
+    }
+    if (s.ok() && (stopping || !owned)) {
+      s = Status(ErrorCode::kNotServing, stopping ? "stopping" : "the lease was lost during replay");
     }
     if (s.ok()) {
-      fresh->broker->FinishRecovery();
+      fresh->id = ++lives;
       uint64_t id = fresh->id;
-      s = fresh->log->Start([this, id] {
-        hooks.post([this, id] { Completions(id); });
-      });
+      s = fresh->log->Start([this, id] { hooks.post([this, id] { Completions(id); }); });
     }
     if (!s.ok()) {
       CMQ_LOG_ERROR("partition %u: cannot serve epoch %llu: %s", kPartition,
@@ -145,10 +183,10 @@ struct PostgresPartition::Impl {
         Status closed = fresh->log->Close();
         (void)closed;  // the failure being reported is `s`
       }
-      Relinquish(epoch, /*pause=*/true);
+      if (!stopping) Relinquish(epoch, /*pause=*/true);
       return;
     }
-    life = std::move(fresh);
+    life = std::make_unique<Life>(std::move(*fresh));
     broker::Broker::Stats stats = life->broker->GetStats();
     long long ms = std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() -
                                                                          started)
@@ -324,7 +362,12 @@ Status PostgresPartition::Start() {
   auto claimed = d.TryClaim();
   if (!claimed.ok()) return claimed.status();
   if (*claimed != 0) {
-    d.Serve(*claimed);
+    // At start the replay runs here, so that a lone node serves once it listens.
+    auto started = SteadyClock::now();
+    auto fresh = std::make_shared<Impl::Life>();
+    int64_t records = 0;
+    Status recovered = d.Recover(*claimed, fresh.get(), &records);
+    d.Install(*claimed, fresh, recovered, records, started);
   } else {
     CMQ_LOG_INFO("partition %u: another node holds the lease; standing by", kPartition);
   }
@@ -369,6 +412,9 @@ Status PostgresPartition::Stop() {
     d.keeper->Join();
     d.keeper.reset();
   }
+  // A replay still running ends here; what it made is dropped (its Install, if it
+  // still runs, finds the node stopping).
+  d.JoinRecovery();
   std::vector<ViewDone> unanswered;
   {
     std::lock_guard<std::mutex> lock(d.mu);

@@ -7,7 +7,9 @@
 // Threads: everything but the keeper runs on the event loop. The keeper thread, with
 // a PostgreSQL connection of its own, heartbeats the node, renews the lease every
 // lease_ms / 3, and claims the partition when nobody holds it; it reports to the loop
-// through `post`. Recovery runs on the loop (requests wait meanwhile).
+// through `post`. A takeover's replay runs on a thread of its own, so the loop goes on
+// answering (forwarding, or a retryable "not serving") meanwhile; the replay at start
+// runs inside Start.
 #pragma once
 
 #include <cstdint>
