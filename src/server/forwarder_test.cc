@@ -1,15 +1,13 @@
 #include "server/forwarder.h"
 
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <optional>
 
 #include "http/scripted_server.h"
+#include "support/free_port.h"
 
 namespace cmq::server {
 namespace {
@@ -77,17 +75,7 @@ class ForwarderTest : public ::testing::Test {
 std::string Peer(const ScriptedServer& s) { return "127.0.0.1:" + std::to_string(s.port()); }
 
 // A port on 127.0.0.1 with nothing listening.
-uint16_t ClosedPort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  socklen_t len = sizeof(addr);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
+uint16_t ClosedPort() { return cmq::testing::FreeLoopbackPort(); }
 
 TEST_F(ForwarderTest, TheRequestGoesUnchangedAndTheAnswerComesBackAsSent) {
   ScriptedServer owner([](const ReceivedRequest&) {
