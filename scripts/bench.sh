@@ -9,7 +9,9 @@
 #   scripts/bench.sh pg-backlog pg-latency pg-takeover pg-xmin
 #       the distributed mode (storage postgres). With CMQ_BENCH_DSN unset, a private
 #       PostgreSQL 15 on local disk (fsync and synchronous_commit on) is started for
-#       the run; set it (e.g. to the DSN scripts/cluster.sh prints) to measure another.
+#       the run; set it (e.g. to the DSN scripts/cluster.sh prints, without dbname) to
+#       measure another, and CMQ_BENCH_ADMIN_DSN to a role that may create databases
+#       if the DSN's role may not (the cluster: its DSN with user=postgres).
 #       CMQ_BENCH_XMIN_SECONDS sets pg-xmin's phases (default 300 each).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,6 +28,7 @@ storage_args=()  # the distributed mode's flags while a pg-* scenario runs
 pid2=""
 pg_dir=""
 pg_base_dsn=${CMQ_BENCH_DSN:-}
+pg_admin_dsn=${CMQ_BENCH_ADMIN_DSN:-}
 pg_bin=/usr/lib/postgresql/15/bin
 as_postgres=()
 [[ $(id -u) -eq 0 ]] && as_postgres=(setpriv --reuid="$(id -u postgres)" --regid="$(id -g postgres)" --clear-groups --)
@@ -81,8 +84,16 @@ start_postgres() {
 # A new database for the scenario; its DSN in $pg_dsn, the cmqd flags in storage_args.
 fresh_database() {
   local db="bench_$1_$$"
-  psql "$pg_base_dsn dbname=postgres" -qc "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >/dev/null
+  local admin=${pg_admin_dsn:-$pg_base_dsn}
+  psql "$admin dbname=postgres" -qc "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db OWNER cmq" \
+    >/dev/null 2>&1
   pg_dsn="$pg_base_dsn dbname=$db"
+  # A standby may not have replayed the new database yet, and libpq does not try the
+  # next host of a multi-host DSN after "database does not exist".
+  for _ in $(seq 100); do
+    psql "$pg_dsn" -qc "SELECT 1" >/dev/null 2>&1 && break
+    sleep 0.1
+  done
   storage_args=(--storage postgres --postgres-dsn "$pg_dsn" --node-id bench-a
     --advertise 127.0.0.1:$port)
 }
@@ -187,7 +198,7 @@ for s in "${scenarios[@]}"; do
       t1=$(date +%s.%N)
       echo "serving again through the standby $(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.2f", b - a}') s after the owner's death"
       grep "serving epoch" "$data.2.log" || true
-      build/release/cmqctl --endpoint "http://127.0.0.1:$port2" queue show heap | grep -i "activeMsgNum"
+      build/release/cmqctl --endpoint "http://127.0.0.1:$port2" queue show heap | grep -iE "^ *active"
       kill -TERM "$pid2"; wait "$pid2" || true; pid2=""
       continue
       ;;
