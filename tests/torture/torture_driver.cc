@@ -25,7 +25,9 @@
 #include "support/crash_support.h"
 #include "torture/journal_damage.h"
 #include "torture/power_cut_revert.h"
+#include "torture/torture_checks.h"
 #include "torture/torture_model.h"
+#include "torture/torture_moment.h"
 #include "torture/torture_workload.h"
 
 namespace cmq::torture {
@@ -105,20 +107,8 @@ struct Settings {
   }
 };
 
-// What ends an incarnation.
-enum class Trigger { kAcked, kSegmentRemoved, kSegmentCreated };
+// How an incarnation ends (when: torture_moment.h).
 enum class Cut { kKill9, kPowerCutAll, kPowerCutPages };
-
-const char* TriggerName(Trigger t) {
-  switch (t) {
-    case Trigger::kAcked:
-      return "acknowledged operations";
-    case Trigger::kSegmentRemoved:
-      return "a segment removed";
-    default:
-      return "a segment created";
-  }
-}
 
 // One data directory: its cmqd, the clients, and the model of what was acknowledged.
 struct Epoch {
@@ -148,31 +138,6 @@ std::string SegmentRange(const std::string& dir) {
   }
   if (numbers.empty()) return "empty";
   return "segments " + std::to_string(numbers.front()) + ".." + std::to_string(numbers.back());
-}
-
-// Failed assertions of the running test so far (from any thread).
-int FailureCount() {
-  const ::testing::TestResult* result =
-      ::testing::UnitTest::GetInstance()->current_test_info()->result();
-  int n = 0;
-  for (int i = 0; i < result->total_part_count(); ++i) n += result->GetTestPartResult(i).failed();
-  return n;
-}
-
-std::string Tail(const std::string& text, size_t n = 3000) {
-  return text.size() <= n ? text : "..." + text.substr(text.size() - n);
-}
-
-// A sanitizer report in what the incarnation printed is a failure: cmqd may have died
-// of it before the kill, which would then pass for the kill.
-void CheckSanitizerReports(Epoch& e) {
-  std::string output = e.server->output();
-  std::string mine = output.substr(std::min(e.output_seen, output.size()));
-  EXPECT_TRUE(mine.find("Sanitizer") == std::string::npos &&
-              mine.find("runtime error:") == std::string::npos)
-      << "cmqd reported:\n"
-      << Tail(mine, 6000);
-  e.output_seen = output.size();
 }
 
 class TortureRun {
@@ -227,13 +192,7 @@ class TortureRun {
       ADD_FAILURE() << "cmqd did not start:\n" << Tail(e.server->output());
       return false;
     }
-    e.spec.topic = "tt";
-    e.spec.id_prefix = "s" + std::to_string(seed_) + "e" + std::to_string(epochs_);
-    e.spec.seed = rng_();
-    e.spec.queues = {{"tq-a", Between(rng_, 1, 2), true, false},
-                     {"tq-b", Between(rng_, 2, 3), true, false},
-                     {"tq-keep", 1, false, false},
-                     {"tq-sub", Between(rng_, 1, 3), true, true}};
+    e.spec = DrawWorkload(rng_, "s" + std::to_string(seed_) + "e" + std::to_string(epochs_));
     if (!SetUpQueues(e.server->endpoint(), e.spec)) return false;
     e.handle.Set(e.server->endpoint());
     e.workload = std::make_unique<Workload>(e.spec, &e.model, &e.gate, &e.handle);
@@ -243,17 +202,11 @@ class TortureRun {
   // Stops the clients and cmqd and drops the directory.
   void EndEpoch() {
     if (!epoch_) return;
-    ReportModelFailures();
+    ReportModelFailures(epoch_->model);
     epoch_->server->Kill9();  // before the clients may reach it through the open gate
     epoch_->gate.Open();      // clients blocked in the gate must see the stop
     epoch_->workload.reset();
     epoch_.reset();
-  }
-
-  void ReportModelFailures() {
-    std::vector<std::string> failures = epoch_->model.TakeFailures();
-    for (size_t i = 0; i < failures.size() && i < 10; ++i) ADD_FAILURE() << failures[i];
-    if (failures.size() > 10) ADD_FAILURE() << "... and " << failures.size() - 10 << " more";
   }
 
   void Cycle(int cycle) {
@@ -267,7 +220,7 @@ class TortureRun {
     std::string moment = WaitForKillMoment(trigger, target);
     e.server->Kill9();
     e.model.Killed();
-    CheckSanitizerReports(e);
+    CheckSanitizerReports(e.server->output(), &e.output_seen);
     e.gate.Close();
     ++e.kills_done;
     std::string what = "kill -9";
@@ -292,7 +245,7 @@ class TortureRun {
     fflush(stdout);
     if (e.kills_done == e.settings.kills && e.settings.corrupt) {
       Corrupt();
-      CheckSanitizerReports(e);
+      CheckSanitizerReports(e.server->output(), &e.output_seen);
       EndEpoch();
       return;
     }
@@ -303,47 +256,31 @@ class TortureRun {
     }
   }
 
-  // Waits for the moment to kill: `target` acknowledged operations, or a segment
-  // file created or removed after a few (or, if none is, four times `target`).
+  // Waits for the moment to kill (torture_moment.h), watching the journal directory
+  // for segment files.
   std::string WaitForKillMoment(Trigger trigger, int64_t target) {
     Epoch& e = *epoch_;
     int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
     uint32_t mask = trigger == Trigger::kSegmentRemoved ? IN_DELETE : IN_CREATE | IN_MOVED_TO;
     if (fd >= 0 && trigger != Trigger::kAcked) inotify_add_watch(fd, e.journal_dir().c_str(), mask);
-    int64_t base = e.workload->acked();
-    int64_t give_up_ms = NowMs() + 300000;  // only turns a stall into a failure
-    std::string moment;
-    while (moment.empty()) {
-      int64_t acked = e.workload->acked() - base;
-      if (trigger == Trigger::kAcked && acked >= target) {
-        moment = std::to_string(acked) + " " + TriggerName(trigger);
-      } else if (trigger != Trigger::kAcked && acked >= 4 * target) {
-        moment = std::to_string(acked) + " acknowledged operations (waited for " +
-                 TriggerName(trigger) + ")";
-      } else if (e.workload->failed() > 0) {
-        moment = "a client failure";
-      } else if (NowMs() > give_up_ms) {
-        ADD_FAILURE() << "no progress: " << acked << " operations acknowledged in 300 s";
-        moment = "a stall";
-      }
+    SegmentWatch watch = [fd](int64_t wait_ms) -> std::string {
       pollfd p{fd, POLLIN, 0};
-      if (moment.empty() && fd >= 0 && poll(&p, 1, 20) > 0) {
-        alignas(inotify_event) char buf[4096];
-        ssize_t n = read(fd, buf, sizeof(buf));
-        for (ssize_t off = 0; off < n && acked >= 10;) {
-          auto* ev = reinterpret_cast<inotify_event*>(buf + off);
-          std::string name = ev->len > 0 ? ev->name : "";
-          if (name.size() > 4 && name.substr(name.size() - 4) == ".seg") {
-            moment = std::string(TriggerName(trigger)) + " (" + name + ") at " +
-                     std::to_string(acked) + " acknowledged operations";
-            break;
-          }
-          off += static_cast<ssize_t>(sizeof(inotify_event) + ev->len);
-        }
-      } else if (moment.empty() && fd < 0) {
-        usleep(20000);  // polling the counter; not a timing assertion
+      if (fd < 0) {
+        usleep(wait_ms * 1000);  // no inotify: only the counter ends the wait
+        return "";
       }
-    }
+      if (poll(&p, 1, static_cast<int>(wait_ms)) <= 0) return "";
+      alignas(inotify_event) char buf[4096];
+      ssize_t n = read(fd, buf, sizeof(buf));
+      for (ssize_t off = 0; off < n;) {
+        auto* ev = reinterpret_cast<inotify_event*>(buf + off);
+        std::string name = ev->len > 0 ? ev->name : "";
+        if (name.size() > 4 && name.substr(name.size() - 4) == ".seg") return name;
+        off += static_cast<ssize_t>(sizeof(inotify_event) + ev->len);
+      }
+      return "";
+    };
+    std::string moment = torture::WaitForKillMoment(trigger, target, *e.workload, watch);
     if (fd >= 0) close(fd);
     return moment;
   }
@@ -358,7 +295,7 @@ class TortureRun {
     }
     int failures = FailureCount();
     CheckCounts(e.server->endpoint(), e.spec, &e.model);
-    ReportModelFailures();
+    ReportModelFailures(e.model);
     if (FailureCount() > failures) {
       DrainAndCheck(e.server->endpoint());  // which messages
       return false;
@@ -386,7 +323,7 @@ class TortureRun {
     DrainAndCheck(e.server->endpoint());
     EXPECT_EQ(e.server->Terminate(), 0) << "cmqd did not stop cleanly:\n"
                                         << Tail(e.server->output());
-    CheckSanitizerReports(e);
+    CheckSanitizerReports(e.server->output(), &e.output_seen);
     EndEpoch();
   }
 

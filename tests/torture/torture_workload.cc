@@ -66,6 +66,18 @@ int Between(std::mt19937_64& rng, int lo, int hi) {
   return lo + static_cast<int>(rng() % static_cast<uint64_t>(hi - lo + 1));
 }
 
+WorkloadSpec DrawWorkload(std::mt19937_64& rng, std::string id_prefix) {
+  WorkloadSpec spec;
+  spec.topic = "tt";
+  spec.id_prefix = std::move(id_prefix);
+  spec.seed = rng();
+  spec.queues = {{"tq-a", Between(rng, 1, 2), true, false},
+                 {"tq-b", Between(rng, 2, 3), true, false},
+                 {"tq-keep", 1, false, false},
+                 {"tq-sub", Between(rng, 1, 3), true, true}};
+  return spec;
+}
+
 std::unique_ptr<IncarnationGate::Ticket> IncarnationGate::Enter() {
   std::unique_lock<std::mutex> lock(mu_);
   cv_.wait(lock, [&] { return !closed_; });

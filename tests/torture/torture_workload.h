@@ -40,6 +40,10 @@ struct WorkloadSpec {
   int consumers = 2;
 };
 
+// The workload of one data directory: a topic, queues with visibility timeouts of 1 to
+// 3 s (one never consumed until the end, one fed by the topic), the clients' seed.
+WorkloadSpec DrawWorkload(std::mt19937_64& rng, std::string id_prefix);
+
 // Keeps the clients' requests apart from the driver's look at a fresh incarnation,
 // and numbers the incarnations, so that every answer is known to come from one.
 class IncarnationGate {
