@@ -294,7 +294,7 @@ class TortureRun {
       return false;
     }
     int failures = FailureCount();
-    CheckCounts(e.server->endpoint(), e.spec, &e.model);
+    CheckCounts({e.server->endpoint()}, e.spec, &e.model);
     ReportModelFailures(e.model);
     if (FailureCount() > failures) {
       DrainAndCheck(e.server->endpoint());  // which messages
@@ -310,7 +310,7 @@ class TortureRun {
   void DrainAndCheck(const std::string& endpoint) {
     Epoch& e = *epoch_;
     e.model.BeginFinalDrain();
-    if (DrainAll(endpoint, e.spec, &e.model, e.gate.incarnation())) {
+    if (DrainAll({endpoint}, e.spec, &e.model, e.gate.incarnation())) {
       for (const QueueSpec& q : e.spec.queues) e.model.CheckDrained(q.name);
     }
   }
