@@ -1,19 +1,23 @@
 // torture_tests: runs the real cmqd through many cycles of load, kill -9 or simulated
-// power cut, restart and check (README.md here).
+// power cut, restart and check (README.md here); with --distributed, cmqd nodes of the
+// distributed mode through cycles of load, kill -9 of the partition's owner, takeover
+// and check (takeover_run.h).
 //
 //   torture_tests [--seed S]... [--random-seeds K] [--cycles N]
-//                 [--segment-size-mb M] [--no-damage] [--durable-dirs] [gtest flags]
+//                 [--segment-size-mb M] [--no-damage] [--durable-dirs]
+//                 [--distributed [--route any|non-owner]] [gtest flags]
 //
 // Each seed runs N cycles; everything random (settings, load, the moment and kind of
 // each kill, power-cut pages, damage) comes from the seed, so `--seed S --cycles N`
-// replays a run (thread interleavings aside). A data directory lives for a few
-// cycles with one set of settings, then is drained, checked and dropped.
+// replays a run (thread interleavings aside). A data directory (a cluster) lives for a
+// few cycles with one set of settings, then is drained, checked and dropped.
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <sys/inotify.h>
 #include <unistd.h>
 
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <random>
 #include <string>
@@ -25,6 +29,7 @@
 #include "support/crash_support.h"
 #include "torture/journal_damage.h"
 #include "torture/power_cut_revert.h"
+#include "torture/takeover_run.h"
 #include "torture/torture_checks.h"
 #include "torture/torture_model.h"
 #include "torture/torture_moment.h"
@@ -41,13 +46,16 @@ struct Flags {
   std::vector<uint64_t> seeds;
   int cycles = 20;
   std::string program = "torture_tests";
-  std::string narrowing;  // the narrowing flags given, for the replay line
+  std::string narrowing;  // the flags given besides seeds and cycles, for the replay line
   // Narrowing the randomness, to isolate one defect or to check the checker against
   // a build that has others: a fixed segment size, no damage cases, and data
   // directories made durable before cmqd starts.
   int segment_size_mb = 0;  // 0: random
   bool damage = true;
   bool durable_dirs = false;
+  // The distributed mode's takeover torture instead (Torture.TakeoverCycles).
+  bool distributed = false;
+  Route route = Route::kAnyNode;
 };
 
 Flags& GetFlags() {
@@ -389,7 +397,8 @@ class TortureRun {
   int epochs_ = 0;
 };
 
-TEST(Torture, KillAndPowerCutCycles) {
+// Runs `run` for every seed, with a replay line for a seed that failed.
+void ForEachSeed(const std::function<void(uint64_t seed, int cycles)>& run) {
   const Flags& flags = GetFlags();
   for (uint64_t seed : flags.seeds) {
     std::string replay = flags.program + " --seed " + std::to_string(seed) + " --cycles " +
@@ -398,12 +407,23 @@ TEST(Torture, KillAndPowerCutCycles) {
     printf("torture: seed %llu, %d cycles\n", static_cast<unsigned long long>(seed), flags.cycles);
     fflush(stdout);
     int failures = FailureCount();
-    TortureRun(seed, flags.cycles).Go();
+    run(seed, flags.cycles);
     if (FailureCount() > failures) {
       printf("torture: seed %llu FAILED (replay: %s)\n", static_cast<unsigned long long>(seed),
              replay.c_str());
     }
   }
+}
+
+TEST(Torture, KillAndPowerCutCycles) {
+  ForEachSeed([](uint64_t seed, int cycles) { TortureRun(seed, cycles).Go(); });
+}
+
+TEST(Torture, TakeoverCycles) {
+  TakeoverOptions options;
+  options.route = GetFlags().route;
+  options.segment_size_mb = GetFlags().segment_size_mb;
+  ForEachSeed([&](uint64_t seed, int cycles) { RunTakeoverCycles(seed, cycles, options); });
 }
 
 }  // namespace
@@ -414,9 +434,15 @@ namespace {
 void PrintUsage(const char* program) {
   fprintf(stderr,
           "usage: %s [--seed S]... [--random-seeds K] [--cycles N]\n"
-          "          [--segment-size-mb M] [--no-damage] [--durable-dirs] [gtest flags]\n"
+          "          [--segment-size-mb M] [--no-damage] [--durable-dirs]\n"
+          "          [--distributed [--route any|non-owner]] [gtest flags]\n"
           "  Runs N cycles (default 20) for each seed; without seeds, one random seed.\n"
-          "  The last three narrow the random settings (the random draws stay the same).\n",
+          "  --segment-size-mb, --no-damage and --durable-dirs narrow the random settings\n"
+          "  (the random draws stay the same).\n"
+          "  --distributed: two cmqd nodes on PostgreSQL instead; each cycle kills -9 the\n"
+          "  partition's owner under load and checks the takeover. --route: the nodes the\n"
+          "  clients use: any (every node, the next after a 6000; the default) or\n"
+          "  non-owner (only nodes that do not own the partition: they forward).\n",
           program);
 }
 
@@ -448,10 +474,27 @@ int main(int argc, char** argv) {
     } else if (arg == "--durable-dirs") {
       flags.durable_dirs = true;
       flags.narrowing += " --durable-dirs";
+    } else if (arg == "--distributed") {
+      flags.distributed = true;
+      flags.narrowing += " --distributed";
+    } else if (arg == "--route" && has_value) {
+      std::string route = argv[++i];
+      if (route != "any" && route != "non-owner") {
+        PrintUsage(argv[0]);
+        return 2;
+      }
+      flags.route = route == "any" ? cmq::torture::Route::kAnyNode : cmq::torture::Route::kNonOwner;
+      flags.narrowing += " --route " + route;
     } else if (arg != "--help") {
       PrintUsage(argv[0]);
       return 2;
     }
+  }
+  // One kind of torture per run; the other tests of this binary (journal_damage_test.cc)
+  // go with the embedded one.
+  if (::testing::GTEST_FLAG(filter) == "*") {
+    ::testing::GTEST_FLAG(filter) =
+        flags.distributed ? "Torture.TakeoverCycles" : "-Torture.TakeoverCycles";
   }
   if (flags.seeds.empty() && random_seeds == 0) random_seeds = 1;
   std::random_device random;
