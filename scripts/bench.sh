@@ -6,6 +6,11 @@
 #   scripts/bench.sh            # everything
 #   scripts/bench.sh backlog single  # chosen scenarios: backlog single mixed longpoll
 #                                    # memory publish push publish-latency
+#   scripts/bench.sh pg-backlog pg-latency pg-takeover pg-xmin
+#       the distributed mode (storage postgres). With CMQ_BENCH_DSN unset, a private
+#       PostgreSQL 15 on local disk (fsync and synchronous_commit on) is started for
+#       the run; set it (e.g. to the DSN scripts/cluster.sh prints) to measure another.
+#       CMQ_BENCH_XMIN_SECONDS sets pg-xmin's phases (default 300 each).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -16,6 +21,14 @@ scenarios=("$@")
 ((${#scenarios[@]})) || scenarios=(backlog single mixed longpoll memory publish push publish-latency)
 data=
 port=${CMQ_BENCH_PORT:-18765}
+port2=$((port + 1))
+storage_args=()  # the distributed mode's flags while a pg-* scenario runs
+pid2=""
+pg_dir=""
+pg_base_dsn=${CMQ_BENCH_DSN:-}
+pg_bin=/usr/lib/postgresql/15/bin
+as_postgres=()
+[[ $(id -u) -eq 0 ]] && as_postgres=(setpriv --reuid="$(id -u postgres)" --regid="$(id -g postgres)" --clear-groups --)
 export CMQ_ENDPOINT=http://127.0.0.1:$port CMQ_SECRET_ID=AKIDbench CMQ_SECRET_KEY=benchsecret
 bench=build/release/cmq-bench
 pid=""
@@ -29,7 +42,8 @@ start_server() {
   : >"$data.log"
   build/release/cmqd --listen 127.0.0.1:$port --data-dir "$data" \
     --secret-id "$CMQ_SECRET_ID" --secret-key "$CMQ_SECRET_KEY" --min-max-msg-heap-num 1 \
-    --push-allow-networks 127.0.0.0/8 --log-level warn >>"$data.log" 2>&1 &
+    --push-allow-networks 127.0.0.0/8 --log-level "${CMQD_LOG_LEVEL:-warn}" "${storage_args[@]}" \
+    >>"$data.log" 2>&1 &
   pid=$!
   for _ in $(seq 6000); do
     grep -q "listening on" "$data.log" 2>/dev/null && return 0
@@ -41,11 +55,59 @@ stop_server() { kill -TERM "$pid"; wait "$pid" || true; pid=""; }
 rss_kib() { awk '/VmRSS/ {print $2}' /proc/"$pid"/status; }
 cleanup() {
   [[ -n "$pid" ]] && kill -9 "$pid" 2>/dev/null
-  [[ -n "$data" ]] && rm -rf "$data" "$data.log"
+  [[ -n "$pid2" ]] && kill -9 "$pid2" 2>/dev/null
+  [[ -n "$data" ]] && rm -rf "$data" "$data.log" "$data.2" "$data.2.log"
+  if [[ -n "$pg_dir" ]]; then
+    "${as_postgres[@]}" "$pg_bin/pg_ctl" -D "$pg_dir/data" -m immediate stop >/dev/null 2>&1
+    rm -rf "$pg_dir"
+  fi
 }
 trap cleanup EXIT
 
+# A private PostgreSQL 15 on local disk, unless CMQ_BENCH_DSN names one.
+start_postgres() {
+  [[ -n "$pg_base_dsn" ]] && return 0
+  pg_dir=$(mktemp -d /var/tmp/cmq-bench-pg-XXXXXX)
+  chmod 755 "$pg_dir"
+  [[ $(id -u) -eq 0 ]] && chown postgres: "$pg_dir"
+  "${as_postgres[@]}" "$pg_bin/initdb" -D "$pg_dir/data" -U cmq --auth=trust >/dev/null
+  local pg_port=$((port + 10))
+  "${as_postgres[@]}" "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/log" -w -o \
+    "-p $pg_port -k $pg_dir -c listen_addresses=127.0.0.1 -c shared_buffers=1GB -c max_wal_size=4GB" \
+    start >/dev/null
+  pg_base_dsn="host=127.0.0.1 port=$pg_port user=cmq"
+}
+
+# A new database for the scenario; its DSN in $pg_dsn, the cmqd flags in storage_args.
+fresh_database() {
+  local db="bench_$1_$$"
+  psql "$pg_base_dsn dbname=postgres" -qc "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >/dev/null
+  pg_dsn="$pg_base_dsn dbname=$db"
+  storage_args=(--storage postgres --postgres-dsn "$pg_dsn" --node-id bench-a
+    --advertise 127.0.0.1:$port)
+}
+
+# A second node on the same database (a standby), listening on $port2.
+start_standby() {
+  : >"$data.2.log"
+  build/release/cmqd --listen 127.0.0.1:$port2 --data-dir "$data.2" \
+    --secret-id "$CMQ_SECRET_ID" --secret-key "$CMQ_SECRET_KEY" --min-max-msg-heap-num 1 \
+    --log-level info --storage postgres --postgres-dsn "$pg_dsn" --node-id bench-b \
+    --advertise 127.0.0.1:$port2 >>"$data.2.log" 2>&1 &
+  pid2=$!
+  for _ in $(seq 6000); do
+    grep -q "listening on" "$data.2.log" 2>/dev/null && return 0
+    sleep 0.01
+  done
+  echo "the standby did not start"; cat "$data.2.log"; exit 1
+}
+
 for s in "${scenarios[@]}"; do
+  storage_args=()
+  if [[ "$s" == pg-* ]]; then
+    start_postgres
+    fresh_database "${s#pg-}"
+  fi
   start_server
   case "$s" in
     backlog)
@@ -97,6 +159,55 @@ for s in "${scenarios[@]}"; do
       echo "== publish-to-delivery latency into a subscribed queue at 2,000 msgs/s for 30 s"
       $bench --mode publish --topic latency --create-topic --queue-subscriptions 1 --producers 2 \
         --consumers 1 --batch 1 --size 1024 --rate 2000 --duration 30 --wait 5 --delete-topic
+      ;;
+    pg-backlog)
+      echo "== storage postgres: batch send, 16 per request, 4 producers, 1 KiB, 1,000,000 messages"
+      $bench --queue backlog --create-queue --mode produce --producers 4 --batch 16 \
+        --size 1024 --count 1000000
+      echo "== storage postgres: batch receive + batch delete, 4 consumers draining the backlog"
+      $bench --queue backlog --mode consume --consumers 4 --batch 16 --count 1000000 --wait 1
+      ;;
+    pg-latency)
+      echo "== storage postgres: send-to-receive latency at 1,000 msgs/s for 30 s (single send, 8 long-polling consumers)"
+      $bench --queue latency --create-queue --producers 4 --consumers 8 --batch 1 --size 1024 \
+        --rate 1000 --duration 30 --wait 5 --delete-queue
+      ;;
+    pg-takeover)
+      echo "== storage postgres: kill -9 of the owner with 1,000,000 live messages; a standby takes over"
+      $bench --queue heap --create-queue --mode produce --producers 4 --batch 16 --size 1024 \
+        --count 1000000 >/dev/null
+      start_standby
+      t0=$(date +%s.%N)
+      kill -9 "$pid"
+      wait "$pid" 2>/dev/null || true
+      pid=""
+      until build/release/cmqctl --endpoint "http://127.0.0.1:$port2" queue show heap >/dev/null 2>&1; do
+        sleep 0.02
+      done
+      t1=$(date +%s.%N)
+      echo "serving again through the standby $(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.2f", b - a}') s after the owner's death"
+      grep "serving epoch" "$data.2.log" || true
+      build/release/cmqctl --endpoint "http://127.0.0.1:$port2" queue show heap | grep -i "activeMsgNum"
+      kill -TERM "$pid2"; wait "$pid2" || true; pid2=""
+      continue
+      ;;
+    pg-xmin)
+      secs=${CMQ_BENCH_XMIN_SECONDS:-300}
+      echo "== storage postgres: mixed load for ${secs} s, then ${secs} s more while a transaction holds the xmin horizon"
+      load() {
+        $bench --queue churn --create-queue --producers 4 --consumers 4 --batch 16 --size 1024 \
+          --duration "$secs" --wait 1 | grep -E "msgs/s|latency|errors"
+      }
+      load
+      psql "$pg_dsn" -qAt -c "SELECT 'tables before: ' || pg_size_pretty(sum(pg_total_relation_size(c.oid))) FROM pg_class c WHERE relname LIKE 'cmq_log_%' AND relkind = 'r'"
+      psql "$pg_dsn" -q -c "BEGIN ISOLATION LEVEL REPEATABLE READ" -c "SELECT count(*) FROM cmq_segments" \
+        -c "SELECT pg_sleep($secs + 30)" >/dev/null 2>&1 &
+      holder=$!
+      sleep 2
+      psql "$pg_dsn" -qAt -c "SELECT 'xmin held by pid ' || pid || ' since ' || xact_start FROM pg_stat_activity WHERE backend_xmin IS NOT NULL AND query LIKE '%pg_sleep%'"
+      load
+      psql "$pg_dsn" -qAt -c "SELECT 'tables after: ' || pg_size_pretty(sum(pg_total_relation_size(c.oid))) || ' in ' || count(*) || ' segment tables' FROM pg_class c WHERE relname LIKE 'cmq_log_%' AND relkind = 'r'"
+      kill "$holder" 2>/dev/null; wait "$holder" 2>/dev/null || true
       ;;
     *) echo "unknown scenario $s"; exit 2 ;;
   esac

@@ -5,6 +5,9 @@
 #                                         libpq
 #   scripts/install-deps.sh --test        also GoogleTest and PostgreSQL 15, for the tests
 #   scripts/install-deps.sh --test --fuzz also clang, for the libFuzzer targets
+#   scripts/install-deps.sh --cluster     also PostgreSQL 15, Patroni and etcd, for the
+#                                         local cluster of scripts/cluster.sh and its
+#                                         failover test
 # As root it runs apt-get, otherwise sudo apt-get. Where neither works (no sudo, or
 # sudo refuses) it prints the apt-get command to run as root and exits 1.
 set -euo pipefail
@@ -14,12 +17,14 @@ for option in "$@"; do
   case "$option" in
     --test) packages+=(libgtest-dev libgmock-dev postgresql-15) ;;
     --fuzz) packages+=(clang libclang-rt-dev) ;;
-    *) echo "install-deps.sh: unknown option $option (known: --test, --fuzz)" >&2; exit 2 ;;
+    --cluster) packages+=(postgresql-15 patroni python3-etcd etcd-server) ;;
+    *) echo "install-deps.sh: unknown option $option (known: --test, --fuzz, --cluster)" >&2; exit 2 ;;
   esac
 done
 
 missing=()
 for p in "${packages[@]}"; do
+  [[ " ${missing[*]} " == *" $p "* ]] && continue  # asked for by two options
   status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null) || status=""
   [[ "$status" == "install ok installed" ]] || missing+=("$p")
 done

@@ -332,6 +332,26 @@ TEST_F(CmqctlTest, Rewind) {
   EXPECT_NE(r.out.find("rewound queue " + q + " to 20"), std::string::npos) << r.out;
 }
 
+TEST_F(CmqctlTest, ClusterShowNamesTheNodeAndWhoOwnsThePartition) {
+  JsonValue info = CtlJson({"cluster", "show"});
+  std::string storage = TestStorageIsPostgres() ? "postgres" : "embedded";
+  EXPECT_EQ(StrField(info, "storage"), storage);
+  std::string node = StrField(info, "nodeId");
+  ASSERT_FALSE(node.empty());
+  const JsonValue* nodes = info.Find("nodes");
+  ASSERT_TRUE(nodes != nullptr && nodes->is_array() && nodes->items().size() == 1u);
+  EXPECT_EQ(StrField(nodes->items()[0], "nodeId"), node);
+  const JsonValue* partitions = info.Find("partitions");
+  ASSERT_TRUE(partitions != nullptr && partitions->is_array() && partitions->items().size() == 1u);
+  EXPECT_EQ(StrField(partitions->items()[0], "owner"), node);
+
+  CtlResult r = Ctl({"cluster", "show"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("storage"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(node + " *"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("PARTITION"), std::string::npos) << r.out;
+}
+
 TEST_F(CmqctlTest, WatchQueueForABoundedNumberOfSamples) {
   std::string q = UniqueName("ctl-watch");
   CreateQueue(q);

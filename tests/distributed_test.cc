@@ -4,8 +4,10 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <ctime>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "support/blackbox.h"
@@ -38,11 +40,20 @@ class DistributedTest : public ::testing::Test {
     return node;
   }
 
-  // Whether `node` answers for the partition now (a read that needs the broker).
-  static bool Serves(TestServer& node) {
+  // Whether `node` itself serves the partition now: a read marked as forwarded
+  // already, which a node never forwards again, succeeds only at the owner.
+  static bool Serves(TestServer& node) { return IsSuccess(CallHere(node, "ListQueue", {})); }
+
+  // `action` answered by `node` itself, never forwarded.
+  static ClientResult<JsonValue> CallHere(TestServer& node, std::string_view action,
+                                          ParamList params) {
     Caller caller = node.NewCaller();
-    auto r = caller.Call("ListQueue", {});
-    return r.ok();
+    client::PreparedRequest prepared =
+        caller.Prepare(action, std::move(params), time(nullptr), caller.NextNonce());
+    prepared.http.headers.push_back({"X-Cmq-Forwarded-By", "distributed_test"});
+    auto response = caller.connection().RoundTrip(prepared.http, 20000);
+    if (!response.ok()) return response.error();
+    return Caller::ParseResponse(*response);
   }
 
   std::string dsn_;
@@ -55,7 +66,7 @@ TEST_F(DistributedTest, AStandbyTakesOverAndAPausedOwnerWritesAndAnswersNothingM
   EXPECT_NE(b->process().output().find("standing by"), std::string::npos)
       << b->process().output();
   Caller on_b = b->NewCaller();
-  EXPECT_TRUE(IsServerError(on_b.Call("ListQueue", {}), 6000, 10050));
+  EXPECT_TRUE(IsServerError(CallHere(*b, "ListQueue", {}), 6000, 10050));
 
   Caller on_a = a->NewCaller();
   ASSERT_TRUE(IsSuccess(on_a.Call("CreateQueue", {{"queueName", "q"}})));
@@ -73,13 +84,17 @@ TEST_F(DistributedTest, AStandbyTakesOverAndAPausedOwnerWritesAndAnswersNothingM
   // The old owner wakes up: whatever it is asked, it answers no success for the
   // partition (its clock says its lease is over; its writes are fenced).
   ASSERT_EQ(kill(a->process().pid(), SIGCONT), 0);
-  Caller woken = a->NewCaller();
   for (int i = 0; i < 5; ++i) {
-    auto sent = woken.Call("SendMessage", {{"queueName", "q"}, {"msgBody", "from the old owner"}});
+    auto sent =
+        CallHere(*a, "SendMessage", {{"queueName", "q"}, {"msgBody", "from the old owner"}});
     EXPECT_TRUE(IsServerError(sent, 6000, 10050));
-    auto read = woken.Call("GetQueueAttributes", {{"queueName", "q"}});
+    auto read = CallHere(*a, "GetQueueAttributes", {{"queueName", "q"}});
     EXPECT_TRUE(IsServerError(read, 6000, 10050));
   }
+  // Once its keeper has seen the new owner, the old owner passes requests on to it.
+  Caller woken = a->NewCaller();
+  EXPECT_TRUE(Eventually([&] { return IsSuccess(woken.Call("ListQueue", {})); }, 60000))
+      << a->process().output();
   // The new owner holds exactly what was acknowledged: "one" in flight, "two" waiting.
   auto attributes = on_b.Call("GetQueueAttributes", {{"queueName", "q"}});
   ASSERT_TRUE(IsSuccess(attributes));
@@ -121,6 +136,121 @@ TEST_F(DistributedTest, ANewerSchemaStopsTheStartWithAClearError) {
   EXPECT_EQ(a->process().start_exit_status(), 1);
   EXPECT_NE(a->process().output().find("version 99, newer than this cmqd"), std::string::npos)
       << a->process().output();
+}
+
+TEST_F(DistributedTest, AnyNodeServesAnyRequestThroughTheOwner) {
+  std::unique_ptr<TestServer> a = Node("node-a");
+  ASSERT_TRUE(Serves(*a));
+  std::unique_ptr<TestServer> b = Node("node-b");
+  ASSERT_FALSE(Serves(*b));
+  Caller on_a = a->NewCaller();
+  Caller on_b = b->NewCaller();
+  ASSERT_TRUE(IsSuccess(on_b.Call("CreateQueue", {{"queueName", "q"}})));
+  ASSERT_TRUE(IsSuccess(on_b.Call("SendMessage", {{"queueName", "q"}, {"msgBody", "via b"}})));
+  auto received = on_a.Call("ReceiveMessage", {{"queueName", "q"}, {"pollingWaitSeconds", "0"}});
+  ASSERT_TRUE(IsSuccess(received));
+  EXPECT_EQ(StrField(*received, "msgBody"), "via b");
+  // Deleted through the other node with the handle the owner gave.
+  ASSERT_TRUE(IsSuccess(on_b.Call("DeleteMessage", {{"queueName", "q"},
+                                                     {"receiptHandle",
+                                                      StrField(*received, "receiptHandle")}})));
+
+  // A long poll through b waits at the owner and gets what is sent there meanwhile.
+  ClientResult<JsonValue> polled = client::Error{};
+  std::thread poller([&] {
+    Caller caller = b->NewCaller();
+    polled = caller.Call("ReceiveMessage", {{"queueName", "q"}, {"pollingWaitSeconds", "20"}},
+                         20000);
+  });
+  ASSERT_TRUE(IsSuccess(on_a.Call("SendMessage", {{"queueName", "q"}, {"msgBody", "later"}})));
+  poller.join();
+  ASSERT_TRUE(IsSuccess(polled));
+  EXPECT_EQ(StrField(*polled, "msgBody"), "later");
+
+  // The owner checks the client's signature: a wrong key is refused through b too,
+  // and errors come back as the owner gave them.
+  CallerOptions wrong = b->Options();
+  wrong.secret_key = "not-the-key";
+  auto created = Caller::Create(wrong);
+  ASSERT_TRUE(created.ok());
+  EXPECT_TRUE(IsServerError(created->Call("ListQueue", {}), 4100, 10030));
+  EXPECT_TRUE(IsServerError(on_b.Call("GetQueueAttributes", {{"queueName", "nope"}}), 4440,
+                            10100));
+}
+
+TEST_F(DistributedTest, AnyNodeDescribesTheClusterFromTheDatabase) {
+  std::unique_ptr<TestServer> a = Node("node-a");
+  std::unique_ptr<TestServer> b = Node("node-b");
+  // Asked of the standby itself (never forwarded): it needs no broker.
+  auto info = CallHere(*b, "DescribeCluster", {});
+  ASSERT_TRUE(IsSuccess(info));
+  EXPECT_EQ(StrField(*info, "storage"), "postgres");
+  EXPECT_EQ(StrField(*info, "nodeId"), "node-b");
+  const JsonValue* nodes = info->Find("nodes");
+  ASSERT_TRUE(nodes != nullptr && nodes->items().size() == 2u);
+  EXPECT_EQ(StrField(nodes->items()[0], "nodeId"), "node-a");
+  EXPECT_EQ(StrField(nodes->items()[1], "nodeId"), "node-b");
+  EXPECT_EQ(StrField(nodes->items()[0], "address"),
+            "127.0.0.1:" + std::to_string(a->port()));
+  const JsonValue* partitions = info->Find("partitions");
+  ASSERT_TRUE(partitions != nullptr && partitions->items().size() == 1u);
+  EXPECT_EQ(StrField(partitions->items()[0], "owner"), "node-a");
+  EXPECT_GE(IntField(partitions->items()[0], "epoch"), 1);
+  const JsonValue* database = info->Find("database");
+  ASSERT_TRUE(database != nullptr && database->is_object());
+  EXPECT_FALSE(StrField(*database, "server").empty());
+
+  // After a takeover the view names the new owner under a later epoch.
+  int64_t epoch = IntField(partitions->items()[0], "epoch");
+  a->process().Kill9();
+  ASSERT_TRUE(Eventually([&] { return Serves(*b); }, 60000)) << b->process().output();
+  info = CallHere(*b, "DescribeCluster", {});
+  ASSERT_TRUE(IsSuccess(info));
+  const JsonValue& after = info->Find("partitions")->items()[0];
+  EXPECT_EQ(StrField(after, "owner"), "node-b");
+  EXPECT_GT(IntField(after, "epoch"), epoch);
+}
+
+TEST_F(DistributedTest, ThroughANodeWhoseOwnerDiedRequestsFailRetryablyUntilItTakesOver) {
+  std::unique_ptr<TestServer> a = Node("node-a");
+  std::unique_ptr<TestServer> b = Node("node-b");
+  Caller on_b = b->NewCaller();
+  ASSERT_TRUE(IsSuccess(on_b.Call("CreateQueue", {{"queueName", "q"}})));
+  ASSERT_TRUE(IsSuccess(on_b.Call("SendMessage", {{"queueName", "q"}, {"msgBody", "acked"}})));
+  a->process().Kill9();
+  // Every answer until the takeover is the retryable 6000; then b serves what a
+  // acknowledged.
+  ClientResult<JsonValue> received = client::Error{};
+  EXPECT_TRUE(Eventually(
+      [&] {
+        received = on_b.Call("ReceiveMessage", {{"queueName", "q"}, {"pollingWaitSeconds", "0"}});
+        if (!received.ok()) {
+          EXPECT_TRUE(IsServerError(received, 6000, 10050));
+        }
+        return received.ok();
+      },
+      60000))
+      << b->process().output();
+  EXPECT_EQ(StrField(*received, "msgBody"), "acked");
+  EXPECT_TRUE(Serves(*b));
+}
+
+TEST_F(DistributedTest, NodesShareTheGeneratedKeyPairThroughTheDatabase) {
+  auto first = std::make_unique<TestServer>(std::vector<std::string>{
+      "--storage", "postgres", "--postgres-dsn", dsn_, "--node-id", "node-a"});
+  first->process().set_pass_key_pair(false);
+  ASSERT_TRUE(first->Start()) << first->process().output();
+  auto second = std::make_unique<TestServer>(std::vector<std::string>{
+      "--storage", "postgres", "--postgres-dsn", dsn_, "--node-id", "node-b"});
+  second->process().set_pass_key_pair(false);
+  ASSERT_TRUE(second->Start()) << second->process().output();
+  std::string printed = first->process().output();
+  size_t at = printed.find("SecretId:  ");
+  ASSERT_NE(at, std::string::npos) << printed;
+  std::string secret_id = printed.substr(at + 11, printed.find('\n', at) - at - 11);
+  EXPECT_NE(second->process().output().find("uses SecretId " + secret_id), std::string::npos)
+      << second->process().output();
+  EXPECT_EQ(second->process().output().find("generated a key pair"), std::string::npos);
 }
 
 }  // namespace

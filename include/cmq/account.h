@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "cmq/cluster.h"
 #include "cmq/cmq_client.h"
 #include "cmq/list_result.h"
 #include "cmq/queue.h"
@@ -95,6 +96,11 @@ class Account {
                                const std::string& subscriptionName) const;
   // Server errors: 4440 no such topic, 4000/10560 no such subscription.
   void deleteSubscribe(const std::string& topicName, const std::string& subscriptionName) const;
+
+  // What the node at the endpoint knows of its cluster (cluster.h). A cmqd extension:
+  // the CMQ service answers it with an unknown-action error. Server errors: 6000 when
+  // the node cannot read its database now (retry).
+  ClusterInfo describeCluster() const;
 
  private:
   std::shared_ptr<CMQClient> client_;

@@ -7,6 +7,7 @@
 #pragma once
 
 #include "cmq/account.h"
+#include "cmq/cluster.h"
 #include "cmq/cmq_client.h"
 #include "cmq/exceptions.h"
 #include "cmq/list_result.h"

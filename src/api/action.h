@@ -33,11 +33,15 @@ using ActionHandler = void (*)(Call& call);
 struct ActionEntry {
   std::string_view name;  // canonical spelling; matched case-insensitively
   ActionHandler handler;
+  // False for actions about the node rather than the queue space: answered on a node
+  // that serves no partition (call.broker is then null).
+  bool needs_broker = true;
 };
 
 std::span<const ActionEntry> QueueActions();         // queue_handlers.cc
 std::span<const ActionEntry> MessageActions();       // message_handlers.cc
 std::span<const ActionEntry> TopicActions();         // topic_handlers.cc
 std::span<const ActionEntry> SubscriptionActions();  // subscription_handlers.cc
+std::span<const ActionEntry> ClusterActions();       // cluster_handlers.cc
 
 }  // namespace cmq::api

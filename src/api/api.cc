@@ -19,12 +19,12 @@ struct Api::Impl {
   const auth::KeyStore* keys;
   env::Clock* clock;
   ApiOptions options;
-  std::unordered_map<std::string, ActionHandler> actions;  // lower-case name
+  std::unordered_map<std::string, ActionEntry> actions;  // by lower-case name
   uint64_t last_request_id = 0;
   std::shared_ptr<FailureLog> failure_log;  // shared with every Reply, which may outlive us
 
   void AddActions(std::span<const ActionEntry> entries) {
-    for (const ActionEntry& e : entries) actions.emplace(AsciiLower(e.name), e.handler);
+    for (const ActionEntry& e : entries) actions.emplace(AsciiLower(e.name), e);
   }
 
   // Decimal, unique within the process and increasing: the clock in microsecond
@@ -83,11 +83,13 @@ struct Api::Impl {
     auto it = actions.find(AsciiLower(**action));
     if (it == actions.end()) return answer_error(Status(ErrorCode::kUnknownAction, Echo(**action)));
 
-    if (broker == nullptr) return answer_error(Status(ErrorCode::kNotServing));
+    if (broker == nullptr && it->second.needs_broker) {
+      return answer_error(Status(ErrorCode::kNotServing));
+    }
     Call call{
         broker, &options, verified->account, params, Reply(std::move(envelope), std::move(done)),
         {}};
-    it->second(call);
+    it->second.handler(call);
     return std::move(call.cancel);
   }
 };
@@ -102,6 +104,7 @@ Api::Api(broker::Broker* broker, const auth::KeyStore* keys, env::Clock* clock, 
   impl_->AddActions(MessageActions());
   impl_->AddActions(TopicActions());
   impl_->AddActions(SubscriptionActions());
+  impl_->AddActions(ClusterActions());
 }
 
 Api::~Api() = default;

@@ -15,10 +15,17 @@
 
 #include "auth/verifier.h"
 #include "broker/broker.h"
+#include "common/json.h"
 #include "common/push_network_policy.h"
 #include "env/env.h"
 
 namespace cmq::api {
+
+// DescribeCluster, a cmqd extension for operators (`cmqctl cluster show`): what the
+// node knows of its cluster. The provider calls `answer` once, on the loop thread, with
+// the writer of the answer's fields or an error.
+using ClusterFields = std::function<void(JsonWriter&)>;
+using DescribeClusterFn = std::function<void(std::function<void(Result<ClusterFields>)> answer)>;
 
 struct ApiOptions {
   auth::VerifyOptions verify;
@@ -27,6 +34,9 @@ struct ApiOptions {
   // Subscribe refuses an http endpoint this policy refuses (4000/10630). Null: the
   // built-in defaults.
   std::shared_ptr<const PushNetworkPolicy> push_policy;
+  // Answers DescribeCluster, which needs no broker (a standby answers it too). Null:
+  // the action answers with an internal error.
+  DescribeClusterFn describe_cluster;
 };
 
 struct ApiRequest {

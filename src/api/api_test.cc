@@ -21,6 +21,34 @@ TEST_F(EnvelopeTest, SuccessEnvelopeHasTypedFields) {
   EXPECT_EQ(v.Find("clientRequestId"), nullptr);
 }
 
+TEST_F(EnvelopeTest, DescribeClusterIsAnsweredWithoutABrokerAndQueueActionsAreNot) {
+  ApiOptions options;
+  int asked = 0;
+  options.describe_cluster = [&](std::function<void(Result<ClusterFields>)> answer) {
+    ++asked;
+    answer(ClusterFields([](JsonWriter& w) { w.Field("storage", "test"); }));
+  };
+  api_ = std::make_unique<Api>(nullptr, keys_.get(), &clock_, options);
+  JsonValue v = Call("DescribeCluster");
+  EXPECT_EQ(Code(v), 0);
+  EXPECT_EQ(Str(v, "storage"), "test");
+  EXPECT_EQ(asked, 1);
+  // Signed like any action.
+  ApiRequest unsigned_request = Request("POST", {{"Action", "DescribeCluster"}});
+  EXPECT_EQ(Code(Call(unsigned_request)), 4100);
+  EXPECT_EQ(asked, 1);
+  // Queue actions need the broker: retryable "not serving".
+  EXPECT_EQ(Code(Call("ListQueue")), 6000);
+  // A provider's error is the answer.
+  options.describe_cluster = [](std::function<void(Result<ClusterFields>)> answer) {
+    answer(Status(ErrorCode::kStorageUnavailable, "PostgreSQL: gone"));
+  };
+  api_ = std::make_unique<Api>(nullptr, keys_.get(), &clock_, options);
+  v = Call("DescribeCluster");
+  EXPECT_EQ(Code(v), 6000);
+  EXPECT_EQ(Message(v), "(10050)server internal error: storage unavailable, please retry");
+}
+
 TEST_F(EnvelopeTest, RequestIdsAreUniqueDecimalStrings) {
   std::set<std::string> ids;
   for (int i = 0; i < 20; ++i) {

@@ -199,7 +199,8 @@ int RunCommand(const ResourceDef& resource, const CommandDef& command,
 
 std::vector<ResourceDef> AllResources() {
   return {QueueResource(),        MessageResource(), TopicResource(),
-          SubscriptionResource(), WatchResource(),   ProfileResource()};
+          SubscriptionResource(), WatchResource(),   ClusterResource(),
+          ProfileResource()};
 }
 
 const std::vector<FlagSpec>& GlobalFlags() {

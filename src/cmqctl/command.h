@@ -131,6 +131,7 @@ ResourceDef TopicResource();
 ResourceDef SubscriptionResource();
 ResourceDef WatchResource();
 ResourceDef ProfileResource();
+ResourceDef ClusterResource();
 
 // Flags every command accepts (connection, output).
 const std::vector<FlagSpec>& GlobalFlags();

@@ -16,8 +16,8 @@
 namespace cmq::delivery {
 
 PushConnection::PushConnection(http::EventLoop* loop, const TlsClientContext* tls, std::string host,
-                               HttpResponseLimits limits)
-    : loop_(loop), tls_(tls), host_(std::move(host)), parser_(limits, HttpBodyMode::kDiscard) {}
+                               HttpResponseLimits limits, HttpBodyMode body_mode)
+    : loop_(loop), tls_(tls), host_(std::move(host)), parser_(limits, body_mode) {}
 
 PushConnection::~PushConnection() {
   if (watching_) loop_->RemoveFd(fd_);
@@ -193,6 +193,7 @@ void PushConnection::ReadSome() {
         r.kind = PushResult::Kind::kResponse;
         r.status = parser_.response().status;
         r.reusable = parser_.reusable();
+        r.response = std::move(parser_.response());
         Finish(std::move(r));
         return;
       }
@@ -216,6 +217,7 @@ void PushConnection::ReadSome() {
         PushResult r;
         r.kind = PushResult::Kind::kResponse;
         r.status = parser_.response().status;
+        r.response = std::move(parser_.response());
         Finish(std::move(r));
         return;
       }

@@ -1,5 +1,7 @@
 // PushConnection: one non-blocking client socket to a push endpoint (plain TCP or TLS)
 // carrying one request at a time, kept open between requests when the server allows.
+// The pusher discards response bodies; cmqd's forwarding to the owner of a partition
+// (server/forwarder.h) keeps them (HttpBodyMode::kKeep).
 //
 // Life: Connect() -> Send() -> done(result) -> [Park() ... Send() again] -> destroyed.
 // A request given while the socket is still connecting (or shaking hands) is written
@@ -31,6 +33,7 @@ struct PushResult {
   Kind kind = Kind::kFailed;
   int status = 0;
   bool reusable = false;  // kResponse only: the connection may carry another request
+  HttpResponse response;  // kResponse only; its body is empty under HttpBodyMode::kDiscard
   std::string error;      // for logs
 };
 
@@ -38,7 +41,7 @@ class PushConnection {
  public:
   // `loop` is not owned. `tls` (not owned) is null for plain http.
   PushConnection(http::EventLoop* loop, const TlsClientContext* tls, std::string host,
-                 HttpResponseLimits limits);
+                 HttpResponseLimits limits, HttpBodyMode body_mode = HttpBodyMode::kDiscard);
   ~PushConnection();
   PushConnection(const PushConnection&) = delete;
   PushConnection& operator=(const PushConnection&) = delete;
@@ -92,7 +95,7 @@ class PushConnection {
   std::string out_;
   size_t out_off_ = 0;
   int requests_ = 0;
-  HttpResponseParser parser_;  // bodies discarded
+  HttpResponseParser parser_;
   Done done_;
   std::function<void()> on_close_;
 };

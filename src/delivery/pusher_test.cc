@@ -1,9 +1,6 @@
 #include "delivery/pusher.h"
 
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <condition_variable>
@@ -11,6 +8,7 @@
 
 #include "delivery/pusher_test_util.h"
 #include "http/scripted_server.h"
+#include "support/free_port.h"
 
 namespace cmq::delivery {
 namespace {
@@ -28,17 +26,7 @@ ScriptedReply Ok(const ReceivedRequest&) {
 }
 
 // A port on 127.0.0.1 with nothing listening.
-uint16_t ClosedPort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  socklen_t len = sizeof(addr);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
+uint16_t ClosedPort() { return cmq::testing::FreeLoopbackPort(); }
 
 TEST_F(PusherTest, JsonPushCarriesEveryHeader) {
   ScriptedServer sink(Ok);

@@ -76,11 +76,13 @@ Status ReleaseLease(PgConn* conn, uint32_t partition, uint64_t epoch) {
       .status();
 }
 
-Status Heartbeat(PgConn* conn, const std::string& node_id, const std::string& address) {
-  PgParam params[] = {{node_id}, {address}};
+Status Heartbeat(PgConn* conn, const std::string& node_id, const std::string& address,
+                 bool starting) {
+  PgParam params[] = {{node_id}, {address}, {starting ? "true" : "false"}};
   return conn
       ->Exec("INSERT INTO cmq_nodes (node_id, address) VALUES ($1, $2) "
-             "ON CONFLICT (node_id) DO UPDATE SET address = $2, heartbeat_at = now()",
+             "ON CONFLICT (node_id) DO UPDATE SET address = $2, heartbeat_at = now(), "
+             "started_at = CASE WHEN $3::boolean THEN now() ELSE cmq_nodes.started_at END",
              params)
       .status();
 }

@@ -42,8 +42,10 @@ Status RenewLease(PgConn* conn, uint32_t partition, uint64_t epoch, int lease_ms
 // once. The epoch stays; a release by an old epoch changes nothing.
 Status ReleaseLease(PgConn* conn, uint32_t partition, uint64_t epoch);
 
-// Records that `node_id` is alive (cmq_nodes), with the address peers reach it at.
-Status Heartbeat(PgConn* conn, const std::string& node_id, const std::string& address);
+// Records that `node_id` is alive (cmq_nodes), with the address peers reach it at;
+// `starting` on the first heartbeat of a process (its start time).
+Status Heartbeat(PgConn* conn, const std::string& node_id, const std::string& address,
+                 bool starting = false);
 
 // Every partition's row, ordered by partition.
 Result<std::vector<PartitionOwner>> ListOwners(PgConn* conn);

@@ -13,6 +13,7 @@
 #include "journal/fake_loop_for_test.h"
 #include "pglog/ownership.h"
 #include "pglog/pg_conn.h"
+#include "pglog/cluster_view.h"
 #include "pglog/schema.h"
 #include "support/postgres_server.h"
 
@@ -272,6 +273,27 @@ TEST_F(PgRecordLogTest, SchemaMigrationIsIdempotentAndRefusesANewerSchema) {
       << s.ToString();
 }
 
+TEST_F(PgRecordLogTest, AVersionOneSchemaIsMigratedAndKeepsItsData) {
+  ASSERT_TRUE(admin_->Exec("DROP TABLE cmq_credentials").ok());
+  ASSERT_TRUE(admin_->Exec("UPDATE cmq_schema SET version = 1").ok());
+  ASSERT_TRUE(TryClaim(admin_.get(), 0, "node-a", "10.0.0.1:8080", 60000).ok());
+  ASSERT_TRUE(MigrateSchema(admin_.get(), 1).ok());
+  EXPECT_EQ(admin_->Exec("SELECT version FROM cmq_schema")->GetInt(0, 0), kSchemaVersion);
+  EXPECT_EQ(ListOwners(admin_.get()).value().at(0).owner, "node-a");
+  EXPECT_FALSE(LoadKeyPair(admin_.get(), 1000000).value().has_value());
+}
+
+TEST_F(PgRecordLogTest, TheFirstKeyPairKeptIsTheOneEveryNodeGets) {
+  auto first = KeepKeyPair(admin_.get(), 7, {"AKIDfirst", "key1"});
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(first->secret_id, "AKIDfirst");
+  auto second = KeepKeyPair(admin_.get(), 7, {"AKIDsecond", "key2"});
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(second->secret_id, "AKIDfirst");
+  EXPECT_EQ(second->secret_key, "key1");
+  EXPECT_EQ(LoadKeyPair(admin_.get(), 7).value()->secret_id, "AKIDfirst");
+}
+
 TEST_F(PgRecordLogTest, LeasesDecideWhoMayClaimAndEpochsWhoMayRenew) {
   auto a = TryClaim(admin_.get(), 0, "node-a", "10.0.0.1:8080", 60000);
   ASSERT_TRUE(a.ok() && a->claimed);
@@ -297,6 +319,24 @@ TEST_F(PgRecordLogTest, LeasesDecideWhoMayClaimAndEpochsWhoMayRenew) {
   ASSERT_TRUE(Heartbeat(admin_.get(), "node-b", "10.0.0.2:8080").ok());
   ASSERT_TRUE(Heartbeat(admin_.get(), "node-b", "10.0.0.2:8080").ok());
   EXPECT_EQ(Count("SELECT count(*) FROM cmq_nodes"), 1);
+
+  // The operators' view: the node, the owner under its epoch, the log's segments.
+  ASSERT_TRUE(Heartbeat(admin_.get(), "node-c", "10.0.0.3:8080", /*starting=*/true).ok());
+  OpenLog(b->row.epoch);
+  ASSERT_TRUE(AppendDurably("one record").ok());
+  auto view = ReadClusterView(admin_.get());
+  ASSERT_TRUE(view.ok()) << view.status().ToString();
+  ASSERT_EQ(view->nodes.size(), 2u);
+  EXPECT_EQ(view->nodes[0].node_id, "node-b");
+  EXPECT_EQ(view->nodes[1].address, "10.0.0.3:8080");
+  ASSERT_EQ(view->partitions.size(), 1u);
+  EXPECT_EQ(view->partitions[0].owner, "node-b");
+  EXPECT_EQ(view->partitions[0].epoch, b->row.epoch);
+  ASSERT_EQ(view->logs.size(), 1u);
+  EXPECT_GE(view->logs[0].segments, 1);
+  EXPECT_GT(view->logs[0].bytes, 0);
+  EXPECT_FALSE(view->server.empty());
+  EXPECT_TRUE(view->standbys.empty());  // a lone server
 }
 
 }  // namespace

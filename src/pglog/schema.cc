@@ -1,5 +1,7 @@
 #include "pglog/schema.h"
 
+#include <optional>
+
 namespace cmq::pglog {
 namespace {
 
@@ -30,6 +32,15 @@ CREATE TABLE cmq_segments (
   segment bigint NOT NULL,
   created_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (partition, segment));
+)sql";
+
+// Version 2: the default account's key pair, shared by every node of the cluster.
+constexpr const char* kVersion2 = R"sql(
+CREATE TABLE cmq_credentials (
+  app_id bigint PRIMARY KEY,
+  secret_id text NOT NULL,
+  secret_key text NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now());
 )sql";
 
 }  // namespace
@@ -70,7 +81,11 @@ Status MigrateSchema(PgConn* conn, int partitions) {
     }
     if (!s.ok()) return fail(s);
   }
-  // Later versions: `if (have < 2) ...`, each step in this same transaction.
+  // Each later version: one step in this same transaction.
+  if (have < 2) {
+    s = run(kVersion2);
+    if (!s.ok()) return fail(s);
+  }
   if (have != kSchemaVersion) {
     s = have == 0 ? run("INSERT INTO cmq_schema (version) VALUES (" +
                         std::to_string(kSchemaVersion) + ")")
@@ -78,6 +93,33 @@ Status MigrateSchema(PgConn* conn, int partitions) {
     if (!s.ok()) return fail(s);
   }
   return conn->Exec("COMMIT").status();
+}
+
+Result<std::optional<StoredKeyPair>> LoadKeyPair(PgConn* conn, uint64_t app_id) {
+  std::string id = std::to_string(app_id);
+  PgParam params[] = {{id}};
+  auto r = conn->Exec("SELECT secret_id, secret_key FROM cmq_credentials WHERE app_id = $1",
+                      params);
+  if (!r.ok()) return r.status();
+  if (r->rows() == 0) return std::optional<StoredKeyPair>();
+  return std::optional<StoredKeyPair>(
+      StoredKeyPair{std::string(r->Get(0, 0)), std::string(r->Get(0, 1))});
+}
+
+Result<StoredKeyPair> KeepKeyPair(PgConn* conn, uint64_t app_id, const StoredKeyPair& pair) {
+  std::string id = std::to_string(app_id);
+  PgParam params[] = {{id}, {pair.secret_id}, {pair.secret_key}};
+  auto r = conn->Exec(
+      "INSERT INTO cmq_credentials (app_id, secret_id, secret_key) VALUES ($1, $2, $3) "
+      "ON CONFLICT (app_id) DO NOTHING",
+      params);
+  if (!r.ok()) return r.status();
+  auto kept = LoadKeyPair(conn, app_id);
+  if (!kept.ok()) return kept.status();
+  if (!kept->has_value()) {
+    return Status(ErrorCode::kInternal, "cmq_credentials lost the key pair just kept");
+  }
+  return **kept;
 }
 
 Result<int> PartitionCount(PgConn* conn) {

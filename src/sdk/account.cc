@@ -109,4 +109,55 @@ void Account::deleteSubscribe(const std::string& topicName,
                                        {"subscriptionName", subscriptionName}});
 }
 
+ClusterInfo Account::describeCluster() const {
+  JsonValue response = client_->impl().Call("DescribeCluster", {});
+  sdk::ResponseReader r("DescribeCluster", response);
+  ClusterInfo info;
+  info.storage = r.String("storage");
+  info.nodeId = r.String("nodeId");
+  for (const JsonValue& item : r.Array("nodes")) {
+    sdk::ResponseReader n = r.Element(item);
+    ClusterNode node;
+    node.nodeId = n.String("nodeId");
+    node.address = n.String("address");
+    node.startTime = n.Int("startTime");
+    node.heartbeatAgeMs = n.Int("heartbeatAgeMs");
+    node.alive = n.Bool("alive");
+    for (const JsonValue& p : n.Array("partitions")) {
+      std::optional<int64_t> v = p.is_number() ? p.as_int() : std::nullopt;
+      if (!v) n.Fail("partitions", "holds a value that is not an integer");
+      node.partitions.push_back(static_cast<int>(*v));
+    }
+    info.nodes.push_back(std::move(node));
+  }
+  for (const JsonValue& item : r.Array("partitions")) {
+    sdk::ResponseReader p = r.Element(item);
+    ClusterPartition partition;
+    partition.partition = static_cast<int>(p.Int("partition"));
+    partition.owner = p.String("owner");
+    partition.ownerAddress = p.String("ownerAddress");
+    partition.epoch = static_cast<uint64_t>(p.Int("epoch"));
+    partition.leaseLeftMs = p.Int("leaseLeftMs");
+    partition.segments = p.Int("segments");
+    partition.logBytes = p.Int("logBytes");
+    info.partitions.push_back(std::move(partition));
+  }
+  if (r.Has("database")) {
+    sdk::ResponseReader db = r.Object("database");
+    info.databaseServer = db.String("server");
+    for (const JsonValue& item : db.Array("standbys")) {
+      sdk::ResponseReader s = db.Element(item);
+      DatabaseStandby standby;
+      standby.name = s.String("name");
+      standby.address = s.String("address");
+      standby.state = s.String("state");
+      standby.syncState = s.String("syncState");
+      standby.lagBytes = s.Int("lagBytes");
+      standby.replayLagMs = s.Int("replayLagMs");
+      info.standbys.push_back(std::move(standby));
+    }
+  }
+  return info;
+}
+
 }  // namespace cmq

@@ -22,6 +22,19 @@ int64_t ResponseReader::Int(std::string_view key) const {
   return IntOr(key, 0);
 }
 
+bool ResponseReader::Bool(std::string_view key) const {
+  const JsonValue* v = object_.Find(key);
+  if (v == nullptr) Fail(key, "is missing");
+  if (!v->is_bool()) Fail(key, "is not a boolean");
+  return v->as_bool();
+}
+
+ResponseReader ResponseReader::Object(std::string_view key) const {
+  const JsonValue* v = object_.Find(key);
+  if (v == nullptr) Fail(key, "is missing");
+  return Element(*v);
+}
+
 int64_t ResponseReader::IntOr(std::string_view key, int64_t fallback) const {
   const JsonValue* v = object_.Find(key);
   if (v == nullptr) return fallback;

@@ -24,7 +24,10 @@ class ResponseReader {
   int64_t Int(std::string_view key) const;
   // The integer, or `fallback` when the field is absent (wrong types still throw).
   int64_t IntOr(std::string_view key, int64_t fallback) const;
+  bool Bool(std::string_view key) const;
   const std::vector<JsonValue>& Array(std::string_view key) const;
+  // A reader for the object in field `key` (required).
+  ResponseReader Object(std::string_view key) const;
   // An array of strings; absent gives an empty vector.
   std::vector<std::string> StringsOr(std::string_view key) const;
   bool Has(std::string_view key) const { return object_.Find(key) != nullptr; }

@@ -6,6 +6,7 @@
 
 #include "common/log.h"
 #include "common/strings.h"
+#include "pglog/schema.h"
 #include "server/startup_error.h"
 
 namespace cmq::server {
@@ -53,20 +54,34 @@ Status SaveCredentials(env::Env* env, const std::string& dir, const KeyPair& pai
   return env->SyncDir(dir);
 }
 
-Status Conflict(const Config& config, const KeyPair& kept, const std::string& path) {
+// `where` the kept pair is; `forget` how an operator removes it.
+Status Conflict(const Config& config, const KeyPair& kept, const std::string& where,
+                const std::string& forget) {
   std::string given = "SecretId " + config.secret_id;
   if (config.secret_id == kept.secret_id) given += " with another SecretKey";
   return Status(ErrorCode::kInvalidParameters,
                 "the default account's key pair from " + config.secret_origin + " (" + given +
-                    ") is not the one kept in " + path + " (SecretId " + kept.secret_id +
+                    ") is not the one kept in " + where + " (SecretId " + kept.secret_id +
                     "), and cmqd does not choose between them.\n"
                     "  To keep using " +
                     kept.secret_id + ": start without " + config.secret_origin +
                     ", or give that pair.\n"
                     "  To switch to " +
-                    config.secret_id + ": delete " + path + " (clients signing with " +
+                    config.secret_id + ": " + forget + " (clients signing with " +
                     kept.secret_id + " stop working), then start again.");
 }
+
+// Printed once, on the start that generated it.
+void PrintGenerated(const Config& config, const KeyPair& pair, const std::string& where) {
+  printf(
+      "cmqd: generated a key pair for the default account (appId %llu)\n"
+      "  SecretId:  %s\n  SecretKey: %s\n  (kept in %s)\n",
+      static_cast<unsigned long long>(config.default_app_id), pair.secret_id.c_str(),
+      pair.secret_key.c_str(), where.c_str());
+  fflush(stdout);
+}
+
+KeyPair NewKeyPair() { return {"AKID" + RandomAlnum(32), RandomAlnum(32)}; }
 
 }  // namespace
 
@@ -84,22 +99,51 @@ Result<KeyPair> DefaultKeyPair(env::Env* env, const Config& config) {
       return kept;
     }
     if (given.secret_id != kept.secret_id || given.secret_key != kept.secret_key) {
-      return Conflict(config, kept, path);
+      return Conflict(config, kept, path, "delete " + path);
     }
     return given;
   }
   if (!given.secret_id.empty()) return given;
-  KeyPair generated{"AKID" + RandomAlnum(32), RandomAlnum(32)};
+  KeyPair generated = NewKeyPair();
   CMQ_RETURN_IF_ERROR(StartupError("cannot save a new key pair in " + path,
                                    SaveCredentials(env, config.data_dir, generated)));
-  // Printed once, on the start that generated it.
-  printf(
-      "cmqd: generated a key pair for the default account (appId %llu)\n"
-      "  SecretId:  %s\n  SecretKey: %s\n  (kept in %s)\n",
-      static_cast<unsigned long long>(config.default_app_id), generated.secret_id.c_str(),
-      generated.secret_key.c_str(), path.c_str());
-  fflush(stdout);
+  PrintGenerated(config, generated, path);
   return generated;
+}
+
+Result<KeyPair> ClusterDefaultKeyPair(const Config& config, pglog::PgConn* conn) {
+  const std::string where = "the cluster's database, table cmq_credentials";
+  uint64_t app_id = config.default_app_id;
+  KeyPair given{config.secret_id, config.secret_key};
+  auto loaded = pglog::LoadKeyPair(conn, app_id);
+  if (!loaded.ok()) return StartupError("cannot read the key pair from PostgreSQL", loaded.status());
+  if (loaded->has_value()) {
+    KeyPair kept{(*loaded)->secret_id, (*loaded)->secret_key};
+    if (given.secret_id.empty()) {
+      CMQ_LOG_INFO("default account %llu uses SecretId %s (key in %s)",
+                   static_cast<unsigned long long>(app_id), kept.secret_id.c_str(),
+                   where.c_str());
+      return kept;
+    }
+    if (given.secret_id != kept.secret_id || given.secret_key != kept.secret_key) {
+      return Conflict(config, kept, where,
+                      "DELETE FROM cmq_credentials WHERE app_id = " + std::to_string(app_id) +
+                          " (on every node's next start they use the new pair)");
+    }
+    return given;
+  }
+  if (!given.secret_id.empty()) return given;
+  KeyPair generated = NewKeyPair();
+  auto kept = pglog::KeepKeyPair(conn, app_id, {generated.secret_id, generated.secret_key});
+  if (!kept.ok()) return StartupError("cannot keep a new key pair in PostgreSQL", kept.status());
+  if (kept->secret_id == generated.secret_id) {
+    PrintGenerated(config, generated, where);
+    return generated;
+  }
+  // Another node kept its pair first: use that one.
+  CMQ_LOG_INFO("default account %llu uses SecretId %s (key in %s)",
+               static_cast<unsigned long long>(app_id), kept->secret_id.c_str(), where.c_str());
+  return KeyPair{kept->secret_id, kept->secret_key};
 }
 
 }  // namespace cmq::server

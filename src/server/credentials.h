@@ -1,11 +1,12 @@
-// The default account's key pair and DATA_DIR/credentials, the file that keeps a
-// generated one.
+// The default account's key pair: kept in DATA_DIR/credentials (embedded mode) or in
+// the cluster's database (distributed mode) when cmqd generated it.
 #pragma once
 
 #include <string>
 
 #include "common/status.h"
 #include "env/env.h"
+#include "pglog/pg_conn.h"
 #include "server/config.h"
 
 namespace cmq::server {
@@ -24,5 +25,12 @@ struct KeyPair {
 //     once on stdout.
 // Failures are worded for the operator (StartupError).
 Result<KeyPair> DefaultKeyPair(env::Env* env, const Config& config);
+
+// The same for the distributed mode, where the pair is kept in the cluster's database
+// (pglog::LoadKeyPair), not in a data directory, so that every node verifies the same
+// signatures: the given pair (which must match a kept one), else the kept pair, else a
+// new one kept there (when nodes start together, the first kept wins and the others use
+// it) and printed by the node that generated it. The schema must exist.
+Result<KeyPair> ClusterDefaultKeyPair(const Config& config, pglog::PgConn* conn);
 
 }  // namespace cmq::server

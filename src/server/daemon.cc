@@ -18,7 +18,10 @@
 #include "http/event_loop.h"
 #include "http/server.h"
 #include "journal/journal.h"
+#include "pglog/pg_conn.h"
+#include "server/cluster_description.h"
 #include "server/credentials.h"
+#include "server/forwarder.h"
 #include "server/postgres_partition.h"
 #include "server/startup_error.h"
 #include "server/open_file_limit.h"
@@ -41,6 +44,9 @@ struct Daemon::Impl : public http::Handler {
   std::unique_ptr<http::Server> server;
   // Declared after the broker: destroyed first, so no push completes into a dead broker.
   std::unique_ptr<delivery::Pusher> pusher;
+  // Distributed mode: requests for a partition another node owns go there.
+  std::unique_ptr<Forwarder> forwarder;
+  int64_t last_forward_complaint_ms = 0;
 
   http::EventLoop::TimerId tick_timer = 0;
   int64_t tick_at = INT64_MAX;
@@ -50,6 +56,10 @@ struct Daemon::Impl : public http::Handler {
   uint64_t fitted_journal_files = 0;  // what the connection cap was computed for
   bool stopping = false;
   int64_t stop_deadline_ms = 0;
+  // Who this node is (the distributed mode's node id; host:port in embedded mode).
+  std::string node_id;
+  std::string advertise;
+  int64_t started_unix_s = 0;
 
   explicit Impl(Config c) : config(std::move(c)) {}
 
@@ -63,14 +73,18 @@ struct Daemon::Impl : public http::Handler {
     if (signal_fd >= 0) close(signal_fd);
   }
 
+  // The configured accounts; the default one joins once its key pair is known
+  // (AddDefaultAccount), from the data directory or the cluster's database.
   Status SetUpAccounts() {
-    Result<KeyPair> pair = DefaultKeyPair(env, config);
-    if (!pair.ok()) return pair.status();
-    CMQ_RETURN_IF_ERROR(keys.Add({pair->secret_id, pair->secret_key, config.default_app_id, true}));
     for (const AccountConfig& a : config.accounts) {
       CMQ_RETURN_IF_ERROR(keys.Add({a.secret_id, a.secret_key, a.app_id, a.enabled}));
     }
     return Status::Ok();
+  }
+
+  Status AddDefaultAccount(const Result<KeyPair>& pair) {
+    if (!pair.ok()) return pair.status();
+    return keys.Add({pair->secret_id, pair->secret_key, config.default_app_id, true});
   }
 
   Status Start() {
@@ -101,6 +115,8 @@ struct Daemon::Impl : public http::Handler {
     config.api.push_policy = push_policy;
     config.push.policy = push_policy;
     push_policy->AddOwnPort(server->port());
+    NameThisNode();
+    config.api.describe_cluster = [this](auto answer) { DescribeCluster(std::move(answer)); };
     api = std::make_unique<api::Api>(nullptr, &keys, env->clock(), config.api);
     if (config.storage == Config::Storage::kPostgres) {
       CMQ_RETURN_IF_ERROR(StartPostgres());
@@ -127,6 +143,7 @@ struct Daemon::Impl : public http::Handler {
   }
 
   Status StartEmbedded() {
+    CMQ_RETURN_IF_ERROR(AddDefaultAccount(DefaultKeyPair(env, config)));
     journal::JournalOptions jopts;
     jopts.dir = config.data_dir + "/journal";
     jopts.segment_size = config.segment_size;
@@ -180,26 +197,59 @@ struct Daemon::Impl : public http::Handler {
     return Status::Ok();
   }
 
-  // Distributed mode: this node serves the partition when it holds its lease.
-  Status StartPostgres() {
+  // The node id (given, else host:port) and the address peers reach it at (given,
+  // else the listen address, or the host name when listening on every interface).
+  void NameThisNode() {
     std::string port = std::to_string(server->port());
     char host[256] = {0};
     if (gethostname(host, sizeof(host) - 1) != 0) snprintf(host, sizeof(host), "localhost");
-    std::string node_id = config.postgres.node_id.empty() ? std::string(host) + ":" + port
-                                                          : config.postgres.node_id;
-    std::string advertise = config.postgres.advertise;
+    node_id = config.postgres.node_id.empty() ? std::string(host) + ":" + port
+                                              : config.postgres.node_id;
+    advertise = config.postgres.advertise;
     if (advertise.empty()) {
       bool any = config.listen_host == "0.0.0.0" || config.listen_host == "::";
       advertise = (any ? std::string(host) : config.listen_host) + ":" + port;
     }
+    started_unix_s = env->clock()->NowMs() / 1000;
+  }
+
+  // DescribeCluster: the database's view in distributed mode, this one node otherwise.
+  void DescribeCluster(std::function<void(Result<api::ClusterFields>)> answer) {
+    if (partition) {
+      partition->DescribeCluster([this, answer](Result<pglog::ClusterView> view) {
+        if (!view.ok()) return answer(view.status());
+        answer(DistributedClusterFields(std::move(view).value(), node_id,
+                                        config.postgres.lease_ms));
+      });
+      return;
+    }
+    EmbeddedNode node{node_id, advertise, started_unix_s};
+    if (journal) {
+      journal::JournalStats stats = journal->Stats();
+      node.segments = int64_t{stats.current_segment} - stats.oldest_segment + 1;
+      node.log_bytes = node.segments * static_cast<int64_t>(config.segment_size);
+    }
+    answer(EmbeddedClusterFields(std::move(node)));
+  }
+
+  // Distributed mode: this node serves the partition when it holds its lease.
+  Status StartPostgres() {
     PostgresPartition::Hooks hooks;
     hooks.post = [this](std::function<void()> fn) { loop.Post(std::move(fn)); };
     hooks.serving = [this](broker::Broker* b) { Serve(b); };
     hooks.after_completions = [this] { ScheduleTick(); };
     partition = std::make_unique<PostgresPartition>(env, config, node_id, advertise, hooks);
+    ForwarderOptions forwarding;
+    forwarding.node_id = node_id;
+    forwarder = std::make_unique<Forwarder>(&loop, env, forwarding);
     CMQ_LOG_INFO("distributed mode: node %s (advertised as %s), lease %d ms", node_id.c_str(),
                  advertise.c_str(), config.postgres.lease_ms);
-    return StartupError("cannot start on PostgreSQL", partition->Start());
+    CMQ_RETURN_IF_ERROR(StartupError("cannot start on PostgreSQL", partition->Start()));
+    // Every node verifies the same signatures: the default key pair lives in the database.
+    auto conn = pglog::PgConn::Connect(config.postgres.dsn, "cmqd-" + node_id + "-setup",
+                                       config.postgres.timeout_ms);
+    if (!conn.ok()) return StartupError("cannot connect to PostgreSQL", conn.status());
+    return AddDefaultAccount(ClusterDefaultKeyPair(config, conn->get()));
   }
 
   // `b` serves requests from now on (null: none does). The pusher belongs to one
@@ -326,8 +376,50 @@ struct Daemon::Impl : public http::Handler {
 
   void OnRequest(http::Request request, http::Responder respond,
                  std::function<void(std::function<void()>)> set_on_cancel) override {
-    // A distributed node whose lease ran out by its own clock answers nothing more
-    // for the partition (the api refuses once no broker serves).
+    // Distributed mode: a node that does not serve the partition passes the request to
+    // the node that does, unless it was forwarded here already (the sender's view of the
+    // owner was stale: the api's retryable "not serving" answers it, never a loop). A
+    // node whose lease ran out by its own clock answers nothing more for the partition.
+    if (partition && !partition->Serving() && request.Header(kForwardedByHeader) == nullptr) {
+      if (std::optional<PostgresPartition::Peer> owner = partition->Owner()) {
+        return Forward(*owner, std::move(request), std::move(respond), std::move(set_on_cancel));
+      }
+    }
+    HandleHere(std::move(request), std::move(respond), set_on_cancel);
+  }
+
+  // The longest a forwarded request may take at the owner: a long poll's wait, or a
+  // commit's PostgreSQL timeout twice over (a reconnect and a retry), plus slack.
+  int64_t ForwardTimeoutMs() const {
+    return int64_t{config.api.limits.max_polling_wait_seconds} * 1000 +
+           2 * int64_t{config.postgres.timeout_ms} + 2000;
+  }
+
+  void Forward(const PostgresPartition::Peer& owner, http::Request request,
+               http::Responder respond,
+               std::function<void(std::function<void()>)> set_on_cancel) {
+    auto held = std::make_shared<http::Request>(std::move(request));
+    uint64_t id = forwarder->Forward(
+        owner.address, *held, ForwardTimeoutMs(),
+        [this, held, owner, respond, set_on_cancel](Result<http::Response> answer) {
+          if (answer.ok()) return respond(std::move(answer).value());
+          // Unreachable, or no answer in time: the request may or may not have run
+          // there. The api answers here: a retryable "not serving", or the request
+          // itself if this node has claimed the partition meanwhile.
+          partition->LookAgain();
+          int64_t now = env->clock()->NowMs();
+          if (now - last_forward_complaint_ms >= 5000) {
+            last_forward_complaint_ms = now;
+            CMQ_LOG_WARN("forwarding to node %s (%s) failed: %s", owner.node_id.c_str(),
+                         owner.address.c_str(), answer.status().ToString().c_str());
+          }
+          HandleHere(std::move(*held), respond, set_on_cancel);
+        });
+    set_on_cancel([this, id] { forwarder->Cancel(id); });
+  }
+
+  void HandleHere(http::Request request, http::Responder respond,
+                  const std::function<void(std::function<void()>)>& set_on_cancel) {
     if (partition) partition->Serving();
     api::ApiRequest call{std::move(request.method), std::move(request.host),
                          std::move(request.path), std::move(request.query),

@@ -35,6 +35,9 @@ struct PostgresPartition::Impl {
   std::unique_ptr<Life> life;
   uint64_t lives = 0;
   bool stopping = false;
+  // A takeover's replay in progress (Serve), and the epoch it replays.
+  std::unique_ptr<env::Env::Thread> recovery;
+  uint64_t recovering_epoch = 0;
 
   // ---- shared with the keeper (mu) ----
   std::mutex mu;
@@ -43,6 +46,11 @@ struct PostgresPartition::Impl {
   SteadyClock::time_point valid_until;
   SteadyClock::time_point claim_not_before;
   bool stop = false;
+  bool look_again = false;
+  SteadyClock::time_point looked_again;  // LookAgain's last wake-up of the keeper
+  std::vector<ViewDone> view_requests;  // DescribeCluster calls waiting for the keeper
+  // The other node holding the lease, as the last failed claim saw it.
+  std::optional<Peer> owner_seen;
 
   // ---- keeper thread ----
   std::unique_ptr<pglog::PgConn> conn;
@@ -71,8 +79,16 @@ struct PostgresPartition::Impl {
     auto claim = pglog::TryClaim(conn.get(), kPartition, node_id, advertise,
                                  config.postgres.lease_ms);
     if (!claim.ok()) return claim.status();
-    if (!claim->claimed) return uint64_t{0};
     std::lock_guard<std::mutex> lock(mu);
+    if (!claim->claimed) {
+      const pglog::PartitionOwner& row = claim->row;
+      owner_seen.reset();
+      if (!row.owner.empty() && row.owner != node_id && row.lease_left_ms > 0) {
+        owner_seen = Peer{row.owner, row.owner_address};
+      }
+      return uint64_t{0};
+    }
+    owner_seen.reset();
     owned_epoch = claim->row.epoch;
     valid_until = t0 + Lease();
     return claim->row.epoch;
@@ -80,15 +96,35 @@ struct PostgresPartition::Impl {
 
   // ---- loop: lives of the partition ----
 
+  // Loop: the keeper claimed `epoch`. Its log is replayed into a fresh broker on a
+  // thread of its own, so the loop keeps answering (forwarding, "not serving") while a
+  // takeover replays; Install then serves it.
   void Serve(uint64_t epoch) {
     if (stopping) return;
-    if (life) {
-      if (life->epoch == epoch) return;
-      End(Status(ErrorCode::kNotServing, "claimed again"));
-    }
-    auto started = SteadyClock::now();
-    auto fresh = std::make_unique<Life>();
-    fresh->id = ++lives;
+    if ((life && life->epoch == epoch) || recovering_epoch == epoch) return;
+    if (life) End(Status(ErrorCode::kNotServing, "claimed again"));
+    JoinRecovery();
+    recovering_epoch = epoch;
+    recovery = env->StartThread("pg-recovery", [this, epoch] {
+      auto started = SteadyClock::now();
+      auto fresh = std::make_shared<Life>();
+      int64_t records = 0;
+      Status s = Recover(epoch, fresh.get(), &records);
+      hooks.post([this, epoch, fresh, s, records, started] {
+        Install(epoch, fresh, s, records, started);
+      });
+    });
+  }
+
+  void JoinRecovery() {
+    if (!recovery) return;
+    recovery->Join();
+    recovery.reset();
+  }
+
+  // Any thread (nothing else touches `fresh` yet): opens the log of `epoch` and
+  // replays it into a new broker.
+  Status Recover(uint64_t epoch, Life* fresh, int64_t* records) {
     fresh->epoch = epoch;
     pglog::PgLogOptions o;
     o.dsn = config.postgres.dsn;
@@ -101,29 +137,44 @@ struct PostgresPartition::Impl {
     o.ride_along_ms = config.ride_along_ms;
     o.timeout_ms = config.postgres.timeout_ms;
     auto opened = pglog::PgRecordLog::Open(env, o);
-    Status s = opened.status();
-    int64_t records = 0;
-    if (s.ok()) {
-      fresh->log = std::move(opened).value();
-      // Every answer follows the commit of its records, receives included: a takeover
-      // then knows every message a client holds.
-      broker::BrokerOptions options;
-      options.receives_wait_for_their_own_record = true;
-      fresh->broker = std::make_unique<broker::Broker>(env->clock(), fresh->log.get(),
-                                                       config.api.limits, options);
-      broker::Broker* b = fresh->broker.get();
-      s = fresh->log->Recover(
-          [&](journal::RecordType type, std::string_view payload, journal::Location loc) {
-            ++records;
-            return b->Replay(type, payload, loc);
-          });
+    if (!opened.ok()) return opened.status();
+    fresh->log = std::move(opened).value();
+    // Every answer follows the commit of its records, receives included: a takeover
+    // then knows every message a client holds.
+    broker::BrokerOptions options;
+    options.receives_wait_for_their_own_record = true;
+    fresh->broker = std::make_unique<broker::Broker>(env->clock(), fresh->log.get(),
+                                                     config.api.limits, options);
+    broker::Broker* b = fresh->broker.get();
+    CMQ_RETURN_IF_ERROR(fresh->log->Recover(
+        [&](journal::RecordType type, std::string_view payload, journal::Location loc) {
+          ++*records;
+          return b->Replay(type, payload, loc);
+        }));
+    fresh->broker->FinishRecovery();
+    return Status::Ok();
+  }
+
+  // Loop: serves a recovered life, unless the recovery failed, the node is stopping,
+  // or the epoch was lost meanwhile.
+  void Install(uint64_t epoch, const std::shared_ptr<Life>& fresh, Status s, int64_t records,
+               SteadyClock::time_point started) {
+    if (recovering_epoch == epoch) {
+      recovering_epoch = 0;
+      JoinRecovery();
+    }
+    bool owned;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      owned = owned_epoch == epoch;
+    }
+    if (s.ok() && (stopping || !owned)) {
+      s = Status(ErrorCode::kNotServing, stopping ? "stopping" : "the lease was lost during replay");
     }
     if (s.ok()) {
-      fresh->broker->FinishRecovery();
+      fresh->id = ++lives;
       uint64_t id = fresh->id;
-      s = fresh->log->Start([this, id] {
-        hooks.post([this, id] { Completions(id); });
-      });
+      s = fresh->log->Start([this, id] { hooks.post([this, id] { Completions(id); }); });
     }
     if (!s.ok()) {
       CMQ_LOG_ERROR("partition %u: cannot serve epoch %llu: %s", kPartition,
@@ -132,10 +183,10 @@ struct PostgresPartition::Impl {
         Status closed = fresh->log->Close();
         (void)closed;  // the failure being reported is `s`
       }
-      Relinquish(epoch, /*pause=*/true);
+      if (!stopping) Relinquish(epoch, /*pause=*/true);
       return;
     }
-    life = std::move(fresh);
+    life = std::make_unique<Life>(std::move(*fresh));
     broker::Broker::Stats stats = life->broker->GetStats();
     long long ms = std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() -
                                                                          started)
@@ -188,6 +239,22 @@ struct PostgresPartition::Impl {
 
   // ---- keeper thread ----
 
+  // Answers the DescribeCluster calls waiting now (`connected`: whether the keeper has
+  // a connection), on the loop thread.
+  void AnswerViewRequests(const Status& connected) {
+    std::vector<ViewDone> waiting;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      waiting.swap(view_requests);
+    }
+    if (waiting.empty()) return;
+    Result<pglog::ClusterView> view =
+        connected.ok() ? pglog::ReadClusterView(conn.get()) : Result<pglog::ClusterView>(connected);
+    for (ViewDone& done : waiting) {
+      hooks.post([done = std::move(done), view] { done(view); });
+    }
+  }
+
   void Complain(const Status& s) {
     auto now = SteadyClock::now();
     if (now - last_complaint < std::chrono::seconds(5)) return;
@@ -204,8 +271,10 @@ struct PostgresPartition::Impl {
         if (stop) break;
         epoch = owned_epoch;
         not_before = claim_not_before;
+        look_again = false;
       }
       Status s = Connect();
+      AnswerViewRequests(s);
       if (s.ok()) s = pglog::Heartbeat(conn.get(), node_id, advertise);
       if (s.ok() && epoch != 0) {
         auto t0 = SteadyClock::now();
@@ -238,7 +307,10 @@ struct PostgresPartition::Impl {
           }
         });
       }
-      cv.wait_for(lock, Interval(), [&] { return stop || owned_epoch != epoch; });
+      cv.wait_for(lock, Interval(),
+                  [&] {
+        return stop || owned_epoch != epoch || look_again || !view_requests.empty();
+      });
     }
     // Shutdown: hand the partition over at once.
     uint64_t epoch;
@@ -286,11 +358,16 @@ Status PostgresPartition::Start() {
     return Status(ErrorCode::kInternal, "the cluster has " + std::to_string(*partitions) +
                                             " partitions; this cmqd serves clusters of one");
   }
-  CMQ_RETURN_IF_ERROR(pglog::Heartbeat(d.conn.get(), d.node_id, d.advertise));
+  CMQ_RETURN_IF_ERROR(pglog::Heartbeat(d.conn.get(), d.node_id, d.advertise, /*starting=*/true));
   auto claimed = d.TryClaim();
   if (!claimed.ok()) return claimed.status();
   if (*claimed != 0) {
-    d.Serve(*claimed);
+    // At start the replay runs here, so that a lone node serves once it listens.
+    auto started = SteadyClock::now();
+    auto fresh = std::make_shared<Impl::Life>();
+    int64_t records = 0;
+    Status recovered = d.Recover(*claimed, fresh.get(), &records);
+    d.Install(*claimed, fresh, recovered, records, started);
   } else {
     CMQ_LOG_INFO("partition %u: another node holds the lease; standing by", kPartition);
   }
@@ -335,9 +412,45 @@ Status PostgresPartition::Stop() {
     d.keeper->Join();
     d.keeper.reset();
   }
+  // A replay still running ends here; what it made is dropped (its Install, if it
+  // still runs, finds the node stopping).
+  d.JoinRecovery();
+  std::vector<ViewDone> unanswered;
+  {
+    std::lock_guard<std::mutex> lock(d.mu);
+    unanswered.swap(d.view_requests);
+  }
+  for (ViewDone& done : unanswered) done(Status(ErrorCode::kShuttingDown));
   return result;
 }
 
 uint64_t PostgresPartition::epoch() const { return impl_->life ? impl_->life->epoch : 0; }
+
+std::optional<PostgresPartition::Peer> PostgresPartition::Owner() const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  return impl_->owner_seen;
+}
+
+void PostgresPartition::DescribeCluster(ViewDone done) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  if (impl_->stop || !impl_->keeper) {
+    impl_->hooks.post([done = std::move(done)] {
+      done(Status(ErrorCode::kShuttingDown));
+    });
+    return;
+  }
+  impl_->view_requests.push_back(std::move(done));
+  impl_->cv.notify_one();
+}
+
+void PostgresPartition::LookAgain() {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  // Failed forwards come in bursts: one extra look per 100 ms is enough.
+  auto now = SteadyClock::now();
+  if (now - impl_->looked_again < std::chrono::milliseconds(100)) return;
+  impl_->looked_again = now;
+  impl_->look_again = true;
+  impl_->cv.notify_one();
+}
 
 }  // namespace cmq::server

@@ -7,17 +7,21 @@
 // Threads: everything but the keeper runs on the event loop. The keeper thread, with
 // a PostgreSQL connection of its own, heartbeats the node, renews the lease every
 // lease_ms / 3, and claims the partition when nobody holds it; it reports to the loop
-// through `post`. Recovery runs on the loop (requests wait meanwhile).
+// through `post`. A takeover's replay runs on a thread of its own, so the loop goes on
+// answering (forwarding, or a retryable "not serving") meanwhile; the replay at start
+// runs inside Start.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "broker/broker.h"
 #include "common/status.h"
 #include "env/env.h"
+#include "pglog/cluster_view.h"
 #include "server/config.h"
 
 namespace cmq::server {
@@ -54,6 +58,25 @@ class PostgresPartition {
 
   // The epoch served now (0: none).
   uint64_t epoch() const;
+
+  // Another node that owns the partition, by the keeper's latest look at
+  // cmq_partitions (every lease_ms / 3 while this node stands by); nullopt when this
+  // node owns it, nobody does, or the owner's lease has run out. Thread-safe.
+  struct Peer {
+    std::string node_id;
+    std::string address;  // as it advertises itself: host:port
+  };
+  std::optional<Peer> Owner() const;
+
+  // Loop: reads the cluster's state from the database on the keeper's connection and
+  // calls `done` on the loop thread (within about postgres_timeout_ms), never inside
+  // this call.
+  using ViewDone = std::function<void(Result<pglog::ClusterView>)>;
+  void DescribeCluster(ViewDone done);
+
+  // The owner could not be reached: the keeper looks again (and claims the partition
+  // if its lease ran out) without waiting for its next round. Thread-safe.
+  void LookAgain();
 
  private:
   struct Impl;

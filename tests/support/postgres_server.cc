@@ -38,13 +38,6 @@ std::string Join(const std::vector<std::string>& words) {
   return joined;
 }
 
-// The last `max` bytes of `text`, from a line start, for failure messages.
-std::string Tail(const std::string& text, size_t max = 8000) {
-  if (text.size() <= max) return text;
-  size_t start = text.find('\n', text.size() - max);
-  return "...\n" + text.substr(start == std::string::npos ? text.size() - max : start + 1);
-}
-
 // What the server processes run as: the package's `postgres` user under root.
 struct ServerUser {
   bool switch_user = false;
@@ -67,12 +60,11 @@ bool SaysReady(const std::string& data_dir) {
   return PostmasterPidLine(data_dir, 8).rfind("ready", 0) == 0;
 }
 
-std::string ParentDir(const PostgresOptions& options) {
-  if (!options.parent_dir.empty()) return options.parent_dir;
+}  // namespace
+
+std::string DefaultServerParentDir() {
   return access(kMemoryDir, W_OK | X_OK) == 0 ? kMemoryDir : "";  // "": TempDir's default
 }
-
-}  // namespace
 
 std::vector<pid_t> ProcessesInDirectory(const std::string& dir) {
   std::vector<pid_t> pids;
@@ -109,7 +101,7 @@ void ReleaseSharedMemory(const std::string& data_dir) {
 
 PostgresServer::PostgresServer(PostgresOptions options)
     : options_(std::move(options)),
-      dir_(ParentDir(options_)),
+      dir_(options_.parent_dir.empty() ? DefaultServerParentDir() : options_.parent_dir),
       data_dir_(dir_.path() + "/data"),
       log_path_(dir_.path() + "/postgres.log") {}
 
@@ -141,7 +133,7 @@ void PostgresServer::Note(const std::string& line) const {
 }
 
 ::testing::AssertionResult PostgresServer::Failure(const std::string& what) const {
-  return ::testing::AssertionFailure() << what << "\n--- " << log_path_ << ":\n" << Tail(log());
+  return ::testing::AssertionFailure() << what << "\n--- " << log_path_ << ":\n" << TailOf(log());
 }
 
 void PostgresServer::CloseAdminConnection() {

@@ -146,6 +146,10 @@ PostgresServer* SharedPostgresServer();
 // The DSN of a new empty database on the shared server; "" after recording a failure.
 std::string FreshDatabaseDsn();
 
+// Where servers' temporary directories go by default: "/dev/shm" when it is a writable
+// directory (see the top of this file), else "" (TempDir's default: $TMPDIR or /tmp).
+std::string DefaultServerParentDir();
+
 // The processes (not zombies) whose working directory is `dir`.
 std::vector<pid_t> ProcessesInDirectory(const std::string& dir);
 

@@ -32,4 +32,10 @@ std::string ReadWholeFile(const std::string& path) {
   return ss.str();
 }
 
+std::string TailOf(const std::string& text, size_t max_bytes) {
+  if (text.size() <= max_bytes) return text;
+  size_t start = text.find('\n', text.size() - max_bytes);
+  return "...\n" + text.substr(start == std::string::npos ? text.size() - max_bytes : start + 1);
+}
+
 }  // namespace cmq::testing

@@ -1,6 +1,7 @@
 // TempDir: a fresh empty directory for one test, removed with everything in it.
 #pragma once
 
+#include <cstddef>
 #include <string>
 
 namespace cmq::testing {
@@ -21,5 +22,9 @@ class TempDir {
 
 // The whole content of the file at `path` ("" if it cannot be read).
 std::string ReadWholeFile(const std::string& path);
+
+// The last `max_bytes` of `text` or a little less, from a line start, after a "...\n"
+// line when something was cut: a log's end for a failure message.
+std::string TailOf(const std::string& text, size_t max_bytes = 8000);
 
 }  // namespace cmq::testing
