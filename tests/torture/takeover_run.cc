@@ -16,6 +16,7 @@
 #include "support/crash_support.h"
 #include "support/eventually.h"
 #include "support/postgres_server.h"
+#include "support/temp_dir.h"
 #include "torture/torture_checks.h"
 #include "torture/torture_cluster.h"
 #include "torture/torture_model.h"
@@ -28,6 +29,7 @@ namespace {
 using testing::ConnectCaller;
 using testing::Eventually;
 using testing::ServerHandle;
+using testing::TailOf;
 
 constexpr int kNodes = 2;
 // Short leases so that a takeover comes within seconds (cmqd wants a lease of at least
@@ -153,7 +155,7 @@ class TakeoverRun {
     for (int i = 0; i < kNodes; ++i) {
       if (!c.nodes.node(i).Start()) {
         ADD_FAILURE() << c.nodes.node_id(i) << " did not start:\n"
-                      << Tail(c.nodes.node(i).output());
+                      << TailOf(c.nodes.node(i).output());
         return false;
       }
     }
@@ -174,7 +176,7 @@ class TakeoverRun {
     if (FailureCount() > c.failures_before) {
       for (int i = 0; i < kNodes; ++i) {
         printf("torture: what %s printed last:\n%s\n", c.nodes.node_id(i).c_str(),
-               Tail(c.nodes.node(i).output()).c_str());
+               TailOf(c.nodes.node(i).output()).c_str());
       }
     }
     for (int i = 0; i < kNodes; ++i) c.nodes.node(i).Kill9();  // before the gate opens
@@ -300,7 +302,7 @@ class TakeoverRun {
     Cluster& c = *cluster_;
     if (!c.nodes.node(i).Start()) {
       ADD_FAILURE() << c.nodes.node_id(i) << " did not restart:\n"
-                    << Tail(c.nodes.node(i).output());
+                    << TailOf(c.nodes.node(i).output());
       return false;
     }
     PointClients();
@@ -346,7 +348,7 @@ class TakeoverRun {
       testing::CmqdProcess& node = c.nodes.node(i);
       if (!node.running()) continue;
       EXPECT_EQ(node.Terminate(), 0) << c.nodes.node_id(i) << " did not stop cleanly:\n"
-                                     << Tail(node.output());
+                                     << TailOf(node.output());
       CheckSanitizerReports(node.output(), &c.output_seen[i]);
     }
     EndCluster();

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <vector>
 
+#include "support/temp_dir.h"
+
 namespace cmq::torture {
 
 int FailureCount() {
@@ -15,16 +17,12 @@ int FailureCount() {
   return n;
 }
 
-std::string Tail(const std::string& text, size_t n) {
-  return text.size() <= n ? text : "..." + text.substr(text.size() - n);
-}
-
 void CheckSanitizerReports(const std::string& output, size_t* seen) {
   std::string mine = output.substr(std::min(*seen, output.size()));
   EXPECT_TRUE(mine.find("Sanitizer") == std::string::npos &&
               mine.find("runtime error:") == std::string::npos)
       << "cmqd reported:\n"
-      << Tail(mine, 6000);
+      << testing::TailOf(mine);
   *seen = output.size();
 }
 

@@ -1,6 +1,5 @@
 // What every torture run checks and reports the same way, whichever cmqd it runs:
-// the failures the model found, sanitizer reports in what cmqd printed, and the end of
-// that output for a failure message.
+// the failures the model found, and sanitizer reports in what cmqd printed.
 #pragma once
 
 #include <cstddef>
@@ -12,9 +11,6 @@ namespace cmq::torture {
 
 // Failed assertions of the running test so far (from any thread).
 int FailureCount();
-
-// The last `n` characters of `text`, marked as cut if it is longer.
-std::string Tail(const std::string& text, size_t n = 3000);
 
 // A sanitizer report in `output` past `*seen` is a failure: cmqd may have died of it
 // before the kill, which would then pass for the kill. Moves `*seen` to the end.

@@ -27,6 +27,7 @@
 #include "journal/segment_format.h"
 #include "support/cmqd_process.h"
 #include "support/crash_support.h"
+#include "support/temp_dir.h"
 #include "torture/journal_damage.h"
 #include "torture/power_cut_revert.h"
 #include "torture/takeover_run.h"
@@ -40,6 +41,7 @@ namespace {
 
 using testing::CmqdProcess;
 using testing::ServerHandle;
+using testing::TailOf;
 using testing::TempDir;
 
 struct Flags {
@@ -161,9 +163,12 @@ class TortureRun {
       int failures = FailureCount();
       Cycle(cycle);
       if (FailureCount() > failures) {
-        printf("torture: seed %llu cycle %d FAILED; the directory is dropped; what cmqd "
-               "printed last:\n%s\n",
-               static_cast<unsigned long long>(seed_), cycle, (epoch_ && epoch_->server ? Tail(epoch_->server->output()) : std::string("(no cmqd)")).c_str());
+        printf(
+            "torture: seed %llu cycle %d FAILED; the directory is dropped; what cmqd "
+            "printed last:\n%s\n",
+            static_cast<unsigned long long>(seed_), cycle,
+            (epoch_ && epoch_->server ? TailOf(epoch_->server->output()) : std::string("(no cmqd)"))
+                .c_str());
         EndEpoch();
       }
     }
@@ -197,7 +202,7 @@ class TortureRun {
       e.server->set_environment(e.environment);
     }
     if (!e.server->Start()) {
-      ADD_FAILURE() << "cmqd did not start:\n" << Tail(e.server->output());
+      ADD_FAILURE() << "cmqd did not start:\n" << TailOf(e.server->output());
       return false;
     }
     e.spec = DrawWorkload(rng_, "s" + std::to_string(seed_) + "e" + std::to_string(epochs_));
@@ -298,7 +303,7 @@ class TortureRun {
   bool Restart() {
     Epoch& e = *epoch_;
     if (!e.server->Start()) {
-      ADD_FAILURE() << "cmqd did not restart:\n" << Tail(e.server->output());
+      ADD_FAILURE() << "cmqd did not restart:\n" << TailOf(e.server->output());
       return false;
     }
     int failures = FailureCount();
@@ -330,7 +335,7 @@ class TortureRun {
     if (e.workload) e.workload->Stop();  // none after a damage case that found no record
     DrainAndCheck(e.server->endpoint());
     EXPECT_EQ(e.server->Terminate(), 0) << "cmqd did not stop cleanly:\n"
-                                        << Tail(e.server->output());
+                                        << TailOf(e.server->output());
     CheckSanitizerReports(e.server->output(), &e.output_seen);
     EndEpoch();
   }
@@ -365,10 +370,10 @@ class TortureRun {
     EXPECT_EQ(e.server->start_exit_status(), 1)
         << "cmqd did not exit with status 1 on the damaged journal (" << damage->ToString()
         << "):\n"
-        << Tail(refusal);
+        << TailOf(refusal);
     EXPECT_TRUE(ReportsDamage(refusal, *damage, &why))
         << "cmqd refused the damaged journal (" << damage->ToString() << ") but " << why << ":\n"
-        << Tail(refusal);
+        << TailOf(refusal);
     std::vector<std::string> args = e.settings.Args();
     args.push_back("--salvage");
     CmqdProcess salvage(e.dir.path(), args);
@@ -376,18 +381,18 @@ class TortureRun {
     before = salvage.output().size();
     if (!salvage.Start()) {
       ADD_FAILURE() << "cmqd --salvage did not start after " << damage->ToString() << ":\n"
-                    << Tail(salvage.output().substr(before));
+                    << TailOf(salvage.output().substr(before));
       return;
     }
     std::string name = damage->path.substr(damage->path.rfind('/') + 1);
     EXPECT_NE(salvage.output().find(name, before), std::string::npos)
         << "cmqd --salvage did not log what it skipped in " << name << ":\n"
-        << Tail(salvage.output().substr(before));
+        << TailOf(salvage.output().substr(before));
     e.model.SetSalvaged();
     DrainAndCheck(salvage.endpoint());
     printf("torture: after --salvage, %lld acknowledged messages lost or deletes undone\n",
            static_cast<long long>(e.model.stats().excused));
-    EXPECT_EQ(salvage.Terminate(), 0) << Tail(salvage.output());
+    EXPECT_EQ(salvage.Terminate(), 0) << TailOf(salvage.output());
   }
 
   const uint64_t seed_;
