@@ -31,7 +31,6 @@ using testing::Eventually;
 using testing::ServerHandle;
 using testing::TailOf;
 
-constexpr int kNodes = 2;
 // Short leases so that a takeover comes within seconds (cmqd wants a lease of at least
 // twice the statement timeout).
 constexpr int kLeaseMs = 1500;
@@ -41,6 +40,9 @@ constexpr int64_t kServingLimitMs = 60000;
 
 // How the nodes of one cluster run.
 struct ClusterSettings {
+  // 3: after the owner's death a node that does not take over is left, and requests
+  // through it must find the new owner.
+  int nodes = 2;
   int segment_size_mb = 1;
   int ride_along_ms = 5;
   int cache_mb = 256;  // 1: only the current segment stays in memory; reads of older
@@ -54,6 +56,7 @@ struct ClusterSettings {
     s.ride_along_ms = Between(rng, 0, 10);
     s.cache_mb = Between(rng, 0, 1) == 0 ? 1 : 256;
     s.kills = Between(rng, 2, 4);
+    s.nodes = Between(rng, 2, 3);
     if (options.segment_size_mb > 0) s.segment_size_mb = options.segment_size_mb;
     return s;
   }
@@ -72,7 +75,7 @@ struct ClusterSettings {
   }
 
   std::string ToString() const {
-    std::string s = std::to_string(kNodes) + " nodes ";
+    std::string s = std::to_string(nodes) + " nodes ";
     for (const std::string& a : Args()) s += a + " ";
     return s + "(" + std::to_string(kills) + " kills)";
   }
@@ -81,7 +84,7 @@ struct ClusterSettings {
 // One database, its nodes, the clients, and the model of what was acknowledged.
 struct Cluster {
   Cluster(std::string dsn, const ClusterSettings& s)
-      : settings(s), nodes(std::move(dsn), kNodes, s.Args()), output_seen(kNodes, 0) {}
+      : settings(s), nodes(std::move(dsn), s.nodes, s.Args()), output_seen(s.nodes, 0) {}
 
   ClusterSettings settings;
   TortureCluster nodes;
@@ -152,7 +155,7 @@ class TakeoverRun {
     c.failures_before = FailureCount();
     printf("torture: seed %llu cluster %d: %s\n", Seed(), clusters_, settings.ToString().c_str());
     // node-a first: it claims the fresh partition; the others stand by.
-    for (int i = 0; i < kNodes; ++i) {
+    for (int i = 0; i < c.nodes.size(); ++i) {
       if (!c.nodes.node(i).Start()) {
         ADD_FAILURE() << c.nodes.node_id(i) << " did not start:\n"
                       << TailOf(c.nodes.node(i).output());
@@ -174,12 +177,12 @@ class TakeoverRun {
     Cluster& c = *cluster_;
     ReportModelFailures(c.model);
     if (FailureCount() > c.failures_before) {
-      for (int i = 0; i < kNodes; ++i) {
+      for (int i = 0; i < c.nodes.size(); ++i) {
         printf("torture: what %s printed last:\n%s\n", c.nodes.node_id(i).c_str(),
                TailOf(c.nodes.node(i).output()).c_str());
       }
     }
-    for (int i = 0; i < kNodes; ++i) c.nodes.node(i).Kill9();  // before the gate opens
+    for (int i = 0; i < c.nodes.size(); ++i) c.nodes.node(i).Kill9();  // before the gate opens
     c.gate.Open();  // clients blocked in the gate must see the stop
     c.workload.reset();
     cluster_.reset();
@@ -215,26 +218,26 @@ class TakeoverRun {
     int failures = FailureCount();
     CheckCounts(RouteEndpoints(), c.spec, &c.model);
     ReportModelFailures(c.model);
+    std::string route = PointClients();
     Model::Stats stats = c.model.stats();
     auto segments = c.nodes.ReadSegments();
     printf(
         "torture: seed %llu cycle %d/%d cluster %d kill %d/%d: kill -9 of %s (owner, epoch "
-        "%llu) after %s; %s serves epoch %llu %lld ms after the kill (%s); %lld sends, %lld "
-        "deliveries, %lld deletes acknowledged so far; log %s\n",
+        "%llu) after %s; %s serves epoch %llu %lld ms after the kill (%s); clients through %s; "
+        "%lld sends, %lld deliveries, %lld deletes acknowledged so far; log %s\n",
         Seed(), cycle, cycles_, clusters_, c.kills_done, c.settings.kills,
         c.nodes.node_id(victim).c_str(), static_cast<unsigned long long>(owner->epoch),
         moment.c_str(), c.nodes.node_id(now->node).c_str(),
         static_cast<unsigned long long>(now->epoch), static_cast<long long>(*serving_ms),
         restart_at_once ? "the killed node restarted at once" : "the killed node restarted then",
-        static_cast<long long>(stats.sends_acked), static_cast<long long>(stats.deliveries),
-        static_cast<long long>(stats.deletes_acked),
+        route.c_str(), static_cast<long long>(stats.sends_acked),
+        static_cast<long long>(stats.deliveries), static_cast<long long>(stats.deletes_acked),
         segments.ok() ? segments->ToString().c_str() : segments.status().ToString().c_str());
     fflush(stdout);
     if (FailureCount() > failures) {
       DrainAndCheck();  // which messages
       return;
     }
-    PointClients();
     c.gate.Open();
     if (c.kills_done == c.settings.kills) Finish();
   }
@@ -309,23 +312,37 @@ class TakeoverRun {
     return true;
   }
 
-  // The endpoints the clients (and the driver's checks) use now.
-  std::vector<std::string> RouteEndpoints() {
+  // The running nodes the clients (and the driver's drains and counts) use now.
+  std::vector<int> RouteNodes() {
     Cluster& c = *cluster_;
-    std::vector<std::string> running = c.nodes.Endpoints();
-    if (options_.route == Route::kAnyNode) return running;
     auto owner = c.nodes.ReadOwner();
-    std::vector<std::string> others;
-    for (int i = 0; i < kNodes; ++i) {
-      bool owns = owner.ok() && owner->node == i;
-      if (c.nodes.node(i).running() && !owns) others.push_back(c.nodes.node(i).endpoint());
+    std::vector<int> running, others;
+    for (int i = 0; i < c.nodes.size(); ++i) {
+      if (!c.nodes.node(i).running()) continue;
+      running.push_back(i);
+      if (!(owner.ok() && owner->node == i)) others.push_back(i);
     }
-    return others.empty() ? running : others;  // the owner alone runs: it answers itself
+    // No non-owner runs: the owner answers itself.
+    return options_.route == Route::kAnyNode || others.empty() ? running : others;
   }
 
-  void PointClients() {
-    std::vector<std::string> endpoints = RouteEndpoints();
-    if (!endpoints.empty()) cluster_->handle.SetAll(std::move(endpoints));
+  std::vector<std::string> RouteEndpoints() {
+    std::vector<std::string> endpoints;
+    for (int i : RouteNodes()) endpoints.push_back(cluster_->nodes.node(i).endpoint());
+    return endpoints;
+  }
+
+  // Points the clients at RouteNodes(); returns their ids, for the log.
+  std::string PointClients() {
+    Cluster& c = *cluster_;
+    std::vector<std::string> endpoints;
+    std::string ids;
+    for (int i : RouteNodes()) {
+      endpoints.push_back(c.nodes.node(i).endpoint());
+      ids += (ids.empty() ? "" : ",") + c.nodes.node_id(i);
+    }
+    if (!endpoints.empty()) c.handle.SetAll(std::move(endpoints));
+    return ids;
   }
 
   // Reads every queue empty with the strict checks, then fails for every message that
@@ -344,7 +361,7 @@ class TakeoverRun {
     Cluster& c = *cluster_;
     c.workload->Stop();
     DrainAndCheck();
-    for (int i = 0; i < kNodes; ++i) {
+    for (int i = 0; i < c.nodes.size(); ++i) {
       testing::CmqdProcess& node = c.nodes.node(i);
       if (!node.running()) continue;
       EXPECT_EQ(node.Terminate(), 0) << c.nodes.node_id(i) << " did not stop cleanly:\n"

@@ -1,23 +1,27 @@
 // The distributed mode's torture (docs/torture.md, "Takeover"): cmqd nodes on one
-// PostgreSQL database with short leases; clients send, receive and delete through the
-// nodes while the driver kills -9 the node that owns the partition at a random moment;
-// another node takes over, the killed one comes back (standing by, or claiming the
-// partition again). The checker is the kill -9 torture's (torture_model.h), with the
-// visibility check across takeovers.
+// PostgreSQL database with short leases; clients send, receive and delete through a
+// node that does not own the partition while the driver kills -9 the node that owns
+// it at a random moment; another node takes over, the killed one comes back (standing
+// by, or claiming the partition again). The checker is the kill -9 torture's
+// (torture_model.h), with the visibility check across takeovers.
 #pragma once
 
 #include <cstdint>
 
 namespace cmq::torture {
 
-// The nodes the clients send their requests to.
+// The nodes the clients send their requests to (and the driver its drains and counts).
 enum class Route {
-  kAnyNode,   // every node, moving on to the next after a 6000 or no answer
-  kNonOwner,  // only nodes that do not own the partition (they forward to the owner)
+  // Only nodes that do not own the partition: they forward every request to the owner.
+  // While no such node runs (the owner's only peer was killed and is not back yet),
+  // the owner itself.
+  kNonOwner,
+  // Every node, moving on to the next after a 6000 or no answer.
+  kAnyNode,
 };
 
 struct TakeoverOptions {
-  Route route = Route::kAnyNode;
+  Route route = Route::kNonOwner;
   int segment_size_mb = 0;  // 0: drawn from the seed
 };
 

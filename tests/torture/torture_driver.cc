@@ -5,7 +5,7 @@
 //
 //   torture_tests [--seed S]... [--random-seeds K] [--cycles N]
 //                 [--segment-size-mb M] [--no-damage] [--durable-dirs]
-//                 [--distributed [--route any|non-owner]] [gtest flags]
+//                 [--distributed [--route non-owner|any]] [gtest flags]
 //
 // Each seed runs N cycles; everything random (settings, load, the moment and kind of
 // each kill, power-cut pages, damage) comes from the seed, so `--seed S --cycles N`
@@ -57,7 +57,7 @@ struct Flags {
   bool durable_dirs = false;
   // The distributed mode's takeover torture instead (Torture.TakeoverCycles).
   bool distributed = false;
-  Route route = Route::kAnyNode;
+  Route route = Route::kNonOwner;
 };
 
 Flags& GetFlags() {
@@ -440,14 +440,14 @@ void PrintUsage(const char* program) {
   fprintf(stderr,
           "usage: %s [--seed S]... [--random-seeds K] [--cycles N]\n"
           "          [--segment-size-mb M] [--no-damage] [--durable-dirs]\n"
-          "          [--distributed [--route any|non-owner]] [gtest flags]\n"
+          "          [--distributed [--route non-owner|any]] [gtest flags]\n"
           "  Runs N cycles (default 20) for each seed; without seeds, one random seed.\n"
           "  --segment-size-mb, --no-damage and --durable-dirs narrow the random settings\n"
           "  (the random draws stay the same).\n"
-          "  --distributed: two cmqd nodes on PostgreSQL instead; each cycle kills -9 the\n"
-          "  partition's owner under load and checks the takeover. --route: the nodes the\n"
-          "  clients use: any (every node, the next after a 6000; the default) or\n"
-          "  non-owner (only nodes that do not own the partition: they forward).\n",
+          "  --distributed: two or three cmqd nodes on PostgreSQL instead; each cycle kills\n"
+          "  -9 the partition's owner under load and checks the takeover. --route: the\n"
+          "  nodes the clients use: non-owner (the default: only nodes that do not own the\n"
+          "  partition, which forward) or any (every node, the next after a 6000).\n",
           program);
 }
 
