@@ -4,6 +4,8 @@
 #   scripts/torture.sh                  1,000 cycles on a random seed (printed)
 #   scripts/torture.sh --cycles 5000 --random-seeds 3
 #   scripts/torture.sh --seed 42 --cycles 1000     replays a run that printed seed 42
+#   scripts/torture.sh --distributed    takeovers: kill -9 of the owning node of two
+#                                       or three cmqd nodes on PostgreSQL (~3 s a cycle)
 # Other arguments go to the driver (build/release/tests/torture/torture_tests --help).
 set -euo pipefail
 cd "$(dirname "$0")/.."

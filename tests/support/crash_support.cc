@@ -20,22 +20,25 @@ client::Caller ConnectCaller(const std::string& endpoint) {
   return std::move(caller).value();
 }
 
-void ServerHandle::Set(std::string endpoint) {
+void ServerHandle::Set(std::string endpoint) { SetAll({std::move(endpoint)}); }
+
+void ServerHandle::SetAll(std::vector<std::string> endpoints) {
   std::lock_guard<std::mutex> lock(mu_);
-  endpoint_ = std::move(endpoint);
-  ++generation_;
+  view_.endpoints = std::move(endpoints);
+  ++view_.generation;
   cv_.notify_all();
 }
 
-std::pair<std::string, int> ServerHandle::WaitNewer(int seen, const std::atomic<bool>& stop) {
+ServerHandle::View ServerHandle::WaitNewer(int seen, const std::atomic<bool>& stop) {
   std::unique_lock<std::mutex> lock(mu_);
-  cv_.wait_for(lock, std::chrono::seconds(1), [&] { return generation_ != seen || stop.load(); });
-  return {endpoint_, generation_};
+  cv_.wait_for(lock, std::chrono::seconds(1),
+               [&] { return view_.generation != seen || stop.load(); });
+  return view_;
 }
 
-std::pair<std::string, int> ServerHandle::Current() {
+ServerHandle::View ServerHandle::Current() {
   std::lock_guard<std::mutex> lock(mu_);
-  return {endpoint_, generation_};
+  return view_;
 }
 
 void ServerHandle::Wake() { cv_.notify_all(); }
@@ -72,18 +75,28 @@ void ClientThreads::Stop() {
 }
 
 void ClientThreads::Loop(int id) {
-  auto [endpoint, generation] = handle_.Current();
-  client::Caller caller = ConnectCaller(endpoint);
+  ServerHandle::View view = handle_.Current();
+  size_t turn = static_cast<size_t>(id);  // threads spread over a cluster's nodes
+  size_t failures_in_a_row = 0;
+  client::Caller caller = ConnectCaller(view.endpoints[turn % view.endpoints.size()]);
   while (!stop_.load()) {
     switch (step_(id, caller)) {
       case Step::kNext:
+        failures_in_a_row = 0;
         break;
       case Step::kFailed:
         ++failed_;
         return;
       case Step::kServerDown:
-        std::tie(endpoint, generation) = handle_.WaitNewer(generation, stop_);
-        caller = ConnectCaller(endpoint);
+        // Every endpoint failed once since the last success: nothing answers now, so
+        // wait for news (a restart) rather than spin.
+        if (++failures_in_a_row % view.endpoints.size() == 0) {
+          view = handle_.WaitNewer(view.generation, stop_);
+        } else {
+          view = handle_.Current();
+        }
+        ++turn;
+        caller = ConnectCaller(view.endpoints[turn % view.endpoints.size()]);
         break;
     }
   }

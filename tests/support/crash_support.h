@@ -22,24 +22,30 @@ namespace cmq::testing {
 // A caller with the test server's credentials and a 20 s read timeout.
 client::Caller ConnectCaller(const std::string& endpoint);
 
-// The endpoint of the server's current incarnation, shared by client threads.
+// Where client threads send their requests, shared by them: the endpoint of the
+// server's current incarnation, or the endpoints of a cluster's nodes, any of which
+// may answer (a thread starts on one and moves to the next after a failure).
 class ServerHandle {
  public:
+  struct View {
+    std::vector<std::string> endpoints;  // never empty once set
+    int generation = 0;                  // moves on with every Set/SetAll
+  };
+
   void Set(std::string endpoint);
+  void SetAll(std::vector<std::string> endpoints);
   // Blocks until the generation differs from `seen` or `stop` is set, or at most 1 s
   // (a network error need not mean a kill: a slow answer may have hit the read
-  // timeout, and the caller then simply reconnects); returns the endpoint and
-  // generation then current.
-  std::pair<std::string, int> WaitNewer(int seen, const std::atomic<bool>& stop);
-  std::pair<std::string, int> Current();
+  // timeout, and the caller then simply reconnects); returns what is current then.
+  View WaitNewer(int seen, const std::atomic<bool>& stop);
+  View Current();
   // Wakes waiters so they notice `stop`.
   void Wake();
 
  private:
   std::mutex mu_;
   std::condition_variable cv_;
-  std::string endpoint_;
-  int generation_ = 0;
+  View view_;
 };
 
 class CmqdProcess;
@@ -51,7 +57,9 @@ bool KillAndRestart(CmqdProcess& server, ServerHandle& handle);
 // What one step of a client thread found.
 enum class Step {
   kNext,        // go on with the next step
-  kServerDown,  // a network error: wait for the next incarnation, then go on
+  kServerDown,  // this server cannot answer now (a network error; in a cluster, also a
+                // retryable refusal): go on with the next endpoint, or, once every
+                // endpoint failed in a row, wait for the next incarnation first
   kFailed,      // an unexpected error (already reported): this thread stops
 };
 
@@ -84,9 +92,9 @@ class AckCounter {
 Step AfterFailure(const client::Error& error);
 
 // The client threads of a kill -9 test. Each runs `step` in a loop on a caller for
-// the server's current incarnation, reconnecting after kServerDown. The destructor
-// stops and joins them, so a failed ASSERT in the test body never leaves a joinable
-// thread behind.
+// the server's current incarnation (or one of the cluster's nodes), reconnecting after
+// kServerDown. The destructor stops and joins them, so a failed ASSERT in the test
+// body never leaves a joinable thread behind.
 class ClientThreads {
  public:
   using StepFn = std::function<Step(int id, client::Caller& caller)>;

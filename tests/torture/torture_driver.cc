@@ -1,19 +1,23 @@
 // torture_tests: runs the real cmqd through many cycles of load, kill -9 or simulated
-// power cut, restart and check (README.md here).
+// power cut, restart and check (README.md here); with --distributed, cmqd nodes of the
+// distributed mode through cycles of load, kill -9 of the partition's owner, takeover
+// and check (takeover_run.h).
 //
 //   torture_tests [--seed S]... [--random-seeds K] [--cycles N]
-//                 [--segment-size-mb M] [--no-damage] [--durable-dirs] [gtest flags]
+//                 [--segment-size-mb M] [--no-damage] [--durable-dirs]
+//                 [--distributed [--route non-owner|any]] [gtest flags]
 //
 // Each seed runs N cycles; everything random (settings, load, the moment and kind of
 // each kill, power-cut pages, damage) comes from the seed, so `--seed S --cycles N`
-// replays a run (thread interleavings aside). A data directory lives for a few
-// cycles with one set of settings, then is drained, checked and dropped.
+// replays a run (thread interleavings aside). A data directory (a cluster) lives for a
+// few cycles with one set of settings, then is drained, checked and dropped.
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <sys/inotify.h>
 #include <unistd.h>
 
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <random>
 #include <string>
@@ -23,9 +27,13 @@
 #include "journal/segment_format.h"
 #include "support/cmqd_process.h"
 #include "support/crash_support.h"
+#include "support/temp_dir.h"
 #include "torture/journal_damage.h"
 #include "torture/power_cut_revert.h"
+#include "torture/takeover_run.h"
+#include "torture/torture_checks.h"
 #include "torture/torture_model.h"
+#include "torture/torture_moment.h"
 #include "torture/torture_workload.h"
 
 namespace cmq::torture {
@@ -33,19 +41,23 @@ namespace {
 
 using testing::CmqdProcess;
 using testing::ServerHandle;
+using testing::TailOf;
 using testing::TempDir;
 
 struct Flags {
   std::vector<uint64_t> seeds;
   int cycles = 20;
   std::string program = "torture_tests";
-  std::string narrowing;  // the narrowing flags given, for the replay line
+  std::string narrowing;  // the flags given besides seeds and cycles, for the replay line
   // Narrowing the randomness, to isolate one defect or to check the checker against
   // a build that has others: a fixed segment size, no damage cases, and data
   // directories made durable before cmqd starts.
   int segment_size_mb = 0;  // 0: random
   bool damage = true;
   bool durable_dirs = false;
+  // The distributed mode's takeover torture instead (Torture.TakeoverCycles).
+  bool distributed = false;
+  Route route = Route::kNonOwner;
 };
 
 Flags& GetFlags() {
@@ -105,20 +117,8 @@ struct Settings {
   }
 };
 
-// What ends an incarnation.
-enum class Trigger { kAcked, kSegmentRemoved, kSegmentCreated };
+// How an incarnation ends (when: torture_moment.h).
 enum class Cut { kKill9, kPowerCutAll, kPowerCutPages };
-
-const char* TriggerName(Trigger t) {
-  switch (t) {
-    case Trigger::kAcked:
-      return "acknowledged operations";
-    case Trigger::kSegmentRemoved:
-      return "a segment removed";
-    default:
-      return "a segment created";
-  }
-}
 
 // One data directory: its cmqd, the clients, and the model of what was acknowledged.
 struct Epoch {
@@ -150,31 +150,6 @@ std::string SegmentRange(const std::string& dir) {
   return "segments " + std::to_string(numbers.front()) + ".." + std::to_string(numbers.back());
 }
 
-// Failed assertions of the running test so far (from any thread).
-int FailureCount() {
-  const ::testing::TestResult* result =
-      ::testing::UnitTest::GetInstance()->current_test_info()->result();
-  int n = 0;
-  for (int i = 0; i < result->total_part_count(); ++i) n += result->GetTestPartResult(i).failed();
-  return n;
-}
-
-std::string Tail(const std::string& text, size_t n = 3000) {
-  return text.size() <= n ? text : "..." + text.substr(text.size() - n);
-}
-
-// A sanitizer report in what the incarnation printed is a failure: cmqd may have died
-// of it before the kill, which would then pass for the kill.
-void CheckSanitizerReports(Epoch& e) {
-  std::string output = e.server->output();
-  std::string mine = output.substr(std::min(e.output_seen, output.size()));
-  EXPECT_TRUE(mine.find("Sanitizer") == std::string::npos &&
-              mine.find("runtime error:") == std::string::npos)
-      << "cmqd reported:\n"
-      << Tail(mine, 6000);
-  e.output_seen = output.size();
-}
-
 class TortureRun {
  public:
   TortureRun(uint64_t seed, int cycles) : seed_(seed), cycles_(cycles), rng_(seed) {}
@@ -188,9 +163,12 @@ class TortureRun {
       int failures = FailureCount();
       Cycle(cycle);
       if (FailureCount() > failures) {
-        printf("torture: seed %llu cycle %d FAILED; the directory is dropped; what cmqd "
-               "printed last:\n%s\n",
-               static_cast<unsigned long long>(seed_), cycle, (epoch_ && epoch_->server ? Tail(epoch_->server->output()) : std::string("(no cmqd)")).c_str());
+        printf(
+            "torture: seed %llu cycle %d FAILED; the directory is dropped; what cmqd "
+            "printed last:\n%s\n",
+            static_cast<unsigned long long>(seed_), cycle,
+            (epoch_ && epoch_->server ? TailOf(epoch_->server->output()) : std::string("(no cmqd)"))
+                .c_str());
         EndEpoch();
       }
     }
@@ -224,16 +202,10 @@ class TortureRun {
       e.server->set_environment(e.environment);
     }
     if (!e.server->Start()) {
-      ADD_FAILURE() << "cmqd did not start:\n" << Tail(e.server->output());
+      ADD_FAILURE() << "cmqd did not start:\n" << TailOf(e.server->output());
       return false;
     }
-    e.spec.topic = "tt";
-    e.spec.id_prefix = "s" + std::to_string(seed_) + "e" + std::to_string(epochs_);
-    e.spec.seed = rng_();
-    e.spec.queues = {{"tq-a", Between(rng_, 1, 2), true, false},
-                     {"tq-b", Between(rng_, 2, 3), true, false},
-                     {"tq-keep", 1, false, false},
-                     {"tq-sub", Between(rng_, 1, 3), true, true}};
+    e.spec = DrawWorkload(rng_, "s" + std::to_string(seed_) + "e" + std::to_string(epochs_));
     if (!SetUpQueues(e.server->endpoint(), e.spec)) return false;
     e.handle.Set(e.server->endpoint());
     e.workload = std::make_unique<Workload>(e.spec, &e.model, &e.gate, &e.handle);
@@ -243,17 +215,11 @@ class TortureRun {
   // Stops the clients and cmqd and drops the directory.
   void EndEpoch() {
     if (!epoch_) return;
-    ReportModelFailures();
+    ReportModelFailures(epoch_->model);
     epoch_->server->Kill9();  // before the clients may reach it through the open gate
     epoch_->gate.Open();      // clients blocked in the gate must see the stop
     epoch_->workload.reset();
     epoch_.reset();
-  }
-
-  void ReportModelFailures() {
-    std::vector<std::string> failures = epoch_->model.TakeFailures();
-    for (size_t i = 0; i < failures.size() && i < 10; ++i) ADD_FAILURE() << failures[i];
-    if (failures.size() > 10) ADD_FAILURE() << "... and " << failures.size() - 10 << " more";
   }
 
   void Cycle(int cycle) {
@@ -267,7 +233,7 @@ class TortureRun {
     std::string moment = WaitForKillMoment(trigger, target);
     e.server->Kill9();
     e.model.Killed();
-    CheckSanitizerReports(e);
+    CheckSanitizerReports(e.server->output(), &e.output_seen);
     e.gate.Close();
     ++e.kills_done;
     std::string what = "kill -9";
@@ -292,7 +258,7 @@ class TortureRun {
     fflush(stdout);
     if (e.kills_done == e.settings.kills && e.settings.corrupt) {
       Corrupt();
-      CheckSanitizerReports(e);
+      CheckSanitizerReports(e.server->output(), &e.output_seen);
       EndEpoch();
       return;
     }
@@ -303,47 +269,31 @@ class TortureRun {
     }
   }
 
-  // Waits for the moment to kill: `target` acknowledged operations, or a segment
-  // file created or removed after a few (or, if none is, four times `target`).
+  // Waits for the moment to kill (torture_moment.h), watching the journal directory
+  // for segment files.
   std::string WaitForKillMoment(Trigger trigger, int64_t target) {
     Epoch& e = *epoch_;
     int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
     uint32_t mask = trigger == Trigger::kSegmentRemoved ? IN_DELETE : IN_CREATE | IN_MOVED_TO;
     if (fd >= 0 && trigger != Trigger::kAcked) inotify_add_watch(fd, e.journal_dir().c_str(), mask);
-    int64_t base = e.workload->acked();
-    int64_t give_up_ms = NowMs() + 300000;  // only turns a stall into a failure
-    std::string moment;
-    while (moment.empty()) {
-      int64_t acked = e.workload->acked() - base;
-      if (trigger == Trigger::kAcked && acked >= target) {
-        moment = std::to_string(acked) + " " + TriggerName(trigger);
-      } else if (trigger != Trigger::kAcked && acked >= 4 * target) {
-        moment = std::to_string(acked) + " acknowledged operations (waited for " +
-                 TriggerName(trigger) + ")";
-      } else if (e.workload->failed() > 0) {
-        moment = "a client failure";
-      } else if (NowMs() > give_up_ms) {
-        ADD_FAILURE() << "no progress: " << acked << " operations acknowledged in 300 s";
-        moment = "a stall";
-      }
+    SegmentWatch watch = [fd](int64_t wait_ms) -> std::string {
       pollfd p{fd, POLLIN, 0};
-      if (moment.empty() && fd >= 0 && poll(&p, 1, 20) > 0) {
-        alignas(inotify_event) char buf[4096];
-        ssize_t n = read(fd, buf, sizeof(buf));
-        for (ssize_t off = 0; off < n && acked >= 10;) {
-          auto* ev = reinterpret_cast<inotify_event*>(buf + off);
-          std::string name = ev->len > 0 ? ev->name : "";
-          if (name.size() > 4 && name.substr(name.size() - 4) == ".seg") {
-            moment = std::string(TriggerName(trigger)) + " (" + name + ") at " +
-                     std::to_string(acked) + " acknowledged operations";
-            break;
-          }
-          off += static_cast<ssize_t>(sizeof(inotify_event) + ev->len);
-        }
-      } else if (moment.empty() && fd < 0) {
-        usleep(20000);  // polling the counter; not a timing assertion
+      if (fd < 0) {
+        usleep(wait_ms * 1000);  // no inotify: only the counter ends the wait
+        return "";
       }
-    }
+      if (poll(&p, 1, static_cast<int>(wait_ms)) <= 0) return "";
+      alignas(inotify_event) char buf[4096];
+      ssize_t n = read(fd, buf, sizeof(buf));
+      for (ssize_t off = 0; off < n;) {
+        auto* ev = reinterpret_cast<inotify_event*>(buf + off);
+        std::string name = ev->len > 0 ? ev->name : "";
+        if (name.size() > 4 && name.substr(name.size() - 4) == ".seg") return name;
+        off += static_cast<ssize_t>(sizeof(inotify_event) + ev->len);
+      }
+      return "";
+    };
+    std::string moment = torture::WaitForKillMoment(trigger, target, *e.workload, watch);
     if (fd >= 0) close(fd);
     return moment;
   }
@@ -353,12 +303,12 @@ class TortureRun {
   bool Restart() {
     Epoch& e = *epoch_;
     if (!e.server->Start()) {
-      ADD_FAILURE() << "cmqd did not restart:\n" << Tail(e.server->output());
+      ADD_FAILURE() << "cmqd did not restart:\n" << TailOf(e.server->output());
       return false;
     }
     int failures = FailureCount();
-    CheckCounts(e.server->endpoint(), e.spec, &e.model);
-    ReportModelFailures();
+    CheckCounts({e.server->endpoint()}, e.spec, &e.model);
+    ReportModelFailures(e.model);
     if (FailureCount() > failures) {
       DrainAndCheck(e.server->endpoint());  // which messages
       return false;
@@ -373,7 +323,7 @@ class TortureRun {
   void DrainAndCheck(const std::string& endpoint) {
     Epoch& e = *epoch_;
     e.model.BeginFinalDrain();
-    if (DrainAll(endpoint, e.spec, &e.model, e.gate.incarnation())) {
+    if (DrainAll({endpoint}, e.spec, &e.model, e.gate.incarnation())) {
       for (const QueueSpec& q : e.spec.queues) e.model.CheckDrained(q.name);
     }
   }
@@ -385,8 +335,8 @@ class TortureRun {
     if (e.workload) e.workload->Stop();  // none after a damage case that found no record
     DrainAndCheck(e.server->endpoint());
     EXPECT_EQ(e.server->Terminate(), 0) << "cmqd did not stop cleanly:\n"
-                                        << Tail(e.server->output());
-    CheckSanitizerReports(e);
+                                        << TailOf(e.server->output());
+    CheckSanitizerReports(e.server->output(), &e.output_seen);
     EndEpoch();
   }
 
@@ -420,10 +370,10 @@ class TortureRun {
     EXPECT_EQ(e.server->start_exit_status(), 1)
         << "cmqd did not exit with status 1 on the damaged journal (" << damage->ToString()
         << "):\n"
-        << Tail(refusal);
+        << TailOf(refusal);
     EXPECT_TRUE(ReportsDamage(refusal, *damage, &why))
         << "cmqd refused the damaged journal (" << damage->ToString() << ") but " << why << ":\n"
-        << Tail(refusal);
+        << TailOf(refusal);
     std::vector<std::string> args = e.settings.Args();
     args.push_back("--salvage");
     CmqdProcess salvage(e.dir.path(), args);
@@ -431,18 +381,18 @@ class TortureRun {
     before = salvage.output().size();
     if (!salvage.Start()) {
       ADD_FAILURE() << "cmqd --salvage did not start after " << damage->ToString() << ":\n"
-                    << Tail(salvage.output().substr(before));
+                    << TailOf(salvage.output().substr(before));
       return;
     }
     std::string name = damage->path.substr(damage->path.rfind('/') + 1);
     EXPECT_NE(salvage.output().find(name, before), std::string::npos)
         << "cmqd --salvage did not log what it skipped in " << name << ":\n"
-        << Tail(salvage.output().substr(before));
+        << TailOf(salvage.output().substr(before));
     e.model.SetSalvaged();
     DrainAndCheck(salvage.endpoint());
     printf("torture: after --salvage, %lld acknowledged messages lost or deletes undone\n",
            static_cast<long long>(e.model.stats().excused));
-    EXPECT_EQ(salvage.Terminate(), 0) << Tail(salvage.output());
+    EXPECT_EQ(salvage.Terminate(), 0) << TailOf(salvage.output());
   }
 
   const uint64_t seed_;
@@ -452,7 +402,8 @@ class TortureRun {
   int epochs_ = 0;
 };
 
-TEST(Torture, KillAndPowerCutCycles) {
+// Runs `run` for every seed, with a replay line for a seed that failed.
+void ForEachSeed(const std::function<void(uint64_t seed, int cycles)>& run) {
   const Flags& flags = GetFlags();
   for (uint64_t seed : flags.seeds) {
     std::string replay = flags.program + " --seed " + std::to_string(seed) + " --cycles " +
@@ -461,12 +412,23 @@ TEST(Torture, KillAndPowerCutCycles) {
     printf("torture: seed %llu, %d cycles\n", static_cast<unsigned long long>(seed), flags.cycles);
     fflush(stdout);
     int failures = FailureCount();
-    TortureRun(seed, flags.cycles).Go();
+    run(seed, flags.cycles);
     if (FailureCount() > failures) {
       printf("torture: seed %llu FAILED (replay: %s)\n", static_cast<unsigned long long>(seed),
              replay.c_str());
     }
   }
+}
+
+TEST(Torture, KillAndPowerCutCycles) {
+  ForEachSeed([](uint64_t seed, int cycles) { TortureRun(seed, cycles).Go(); });
+}
+
+TEST(Torture, TakeoverCycles) {
+  TakeoverOptions options;
+  options.route = GetFlags().route;
+  options.segment_size_mb = GetFlags().segment_size_mb;
+  ForEachSeed([&](uint64_t seed, int cycles) { RunTakeoverCycles(seed, cycles, options); });
 }
 
 }  // namespace
@@ -477,9 +439,15 @@ namespace {
 void PrintUsage(const char* program) {
   fprintf(stderr,
           "usage: %s [--seed S]... [--random-seeds K] [--cycles N]\n"
-          "          [--segment-size-mb M] [--no-damage] [--durable-dirs] [gtest flags]\n"
+          "          [--segment-size-mb M] [--no-damage] [--durable-dirs]\n"
+          "          [--distributed [--route non-owner|any]] [gtest flags]\n"
           "  Runs N cycles (default 20) for each seed; without seeds, one random seed.\n"
-          "  The last three narrow the random settings (the random draws stay the same).\n",
+          "  --segment-size-mb, --no-damage and --durable-dirs narrow the random settings\n"
+          "  (the random draws stay the same).\n"
+          "  --distributed: two or three cmqd nodes on PostgreSQL instead; each cycle kills\n"
+          "  -9 the partition's owner under load and checks the takeover. --route: the\n"
+          "  nodes the clients use: non-owner (the default: only nodes that do not own the\n"
+          "  partition, which forward) or any (every node, the next after a 6000).\n",
           program);
 }
 
@@ -511,10 +479,27 @@ int main(int argc, char** argv) {
     } else if (arg == "--durable-dirs") {
       flags.durable_dirs = true;
       flags.narrowing += " --durable-dirs";
+    } else if (arg == "--distributed") {
+      flags.distributed = true;
+      flags.narrowing += " --distributed";
+    } else if (arg == "--route" && has_value) {
+      std::string route = argv[++i];
+      if (route != "any" && route != "non-owner") {
+        PrintUsage(argv[0]);
+        return 2;
+      }
+      flags.route = route == "any" ? cmq::torture::Route::kAnyNode : cmq::torture::Route::kNonOwner;
+      flags.narrowing += " --route " + route;
     } else if (arg != "--help") {
       PrintUsage(argv[0]);
       return 2;
     }
+  }
+  // One kind of torture per run; the other tests of this binary (journal_damage_test.cc)
+  // go with the embedded one.
+  if (::testing::GTEST_FLAG(filter) == "*") {
+    ::testing::GTEST_FLAG(filter) =
+        flags.distributed ? "Torture.TakeoverCycles" : "-Torture.TakeoverCycles";
   }
   if (flags.seeds.empty() && random_seeds == 0) random_seeds = 1;
   std::random_device random;

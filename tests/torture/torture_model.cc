@@ -131,8 +131,8 @@ void Model::CheckTiming(const std::string& id, Message& m, const Delivery& d) {
     Fail(id + " delivered " + std::to_string(due_ms - d.answered_ms) + " ms before its delay of " +
          std::to_string(m.delay_seconds) + " s ran out");
   }
-  if (m.deliveries_incarnation != d.incarnation) {
-    m.deliveries.clear();  // a restart makes in-flight messages visible again
+  if (scope_ == VisibilityScope::kIncarnation && m.deliveries_incarnation != d.incarnation) {
+    m.deliveries.clear();  // a restart may make in-flight messages visible again
     m.deliveries_incarnation = d.incarnation;
   }
   int visibility_seconds = visibility_seconds_[m.queue];
@@ -142,9 +142,9 @@ void Model::CheckTiming(const std::string& id, Message& m, const Delivery& d) {
     bool d_first = e.answered_ms >= d.issued_ms + invisible_ms;
     if (!e_first && !d_first) {
       Fail(id + " in " + m.queue + " delivered twice within its visibility timeout of " +
-           std::to_string(visibility_seconds) + " s in incarnation " +
-           std::to_string(d.incarnation) + " (receives issued " +
-           std::to_string(d.issued_ms - e.issued_ms) + " ms apart)");
+           std::to_string(visibility_seconds) + " s in incarnations " +
+           std::to_string(e.incarnation) + " and " + std::to_string(d.incarnation) +
+           " (receives issued " + std::to_string(d.issued_ms - e.issued_ms) + " ms apart)");
     }
   }
   m.deliveries.push_back(Delivery{{}, {}, {}, d.incarnation, d.issued_ms, d.answered_ms});

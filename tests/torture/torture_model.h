@@ -8,8 +8,13 @@
 //     returns that message, in this incarnation or any later one;
 //   * no phantom: every body returned was sent, byte for byte (bodies are a function
 //     of their id, see MessageBody);
-//   * nothing early: within one incarnation a message is not delivered again before
-//     its visibility timeout ran out, and never before its delay.
+//   * nothing early: a message is not delivered again before its visibility timeout
+//     ran out, and never before its delay. Within one incarnation only where a
+//     receive may be answered before its record is durable (the embedded journal: a
+//     kill then makes the message visible again); across incarnations where every
+//     receive is durable before it is answered (the distributed mode: a takeover
+//     replays the receive, its visibility deadline included, and the machine has one
+//     clock).
 // Times are the driver's steady clock in ms; the timing checks allow `margin_ms` for
 // the server's clock and rounding. Thread-safe.
 #pragma once
@@ -46,9 +51,13 @@ struct Delivery {
   int64_t answered_ms = 0;
 };
 
+// Which deliveries the visibility check compares (see "nothing early" above).
+enum class VisibilityScope { kIncarnation, kAcrossIncarnations };
+
 class Model {
  public:
-  explicit Model(int64_t margin_ms = 250) : margin_ms_(margin_ms) {}
+  explicit Model(VisibilityScope scope = VisibilityScope::kIncarnation, int64_t margin_ms = 250)
+      : scope_(scope), margin_ms_(margin_ms) {}
 
   void AddQueue(const std::string& queue, int visibility_seconds);
 
@@ -110,7 +119,7 @@ class Model {
     int deletes_in_flight = 0;
     bool found_in_drain = false;
     int deliveries_incarnation = -1;
-    std::vector<Delivery> deliveries;  // of that incarnation
+    std::vector<Delivery> deliveries;  // of that incarnation (of all, across incarnations)
     std::string history;               // for failure messages
   };
 
@@ -123,6 +132,7 @@ class Model {
   void Excusable(const std::string& what, int64_t count = 1);  // `count` cases
   void CheckTiming(const std::string& id, Message& m, const Delivery& d);
 
+  const VisibilityScope scope_;
   const int64_t margin_ms_;
   const int64_t start_ms_ = NowMs();
   mutable std::mutex mu_;

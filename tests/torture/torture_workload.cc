@@ -6,12 +6,13 @@
 #include <optional>
 
 #include "common/json.h"
+#include "support/eventually.h"
 
 namespace cmq::torture {
 namespace {
 
 using client::Caller;
-using testing::AfterFailure;
+using client::ClientResult;
 using testing::ConnectCaller;
 using testing::Step;
 
@@ -23,13 +24,61 @@ bool StaleHandle(const client::Error& e) {
   return e.is_server() && (e.code == 4430 || e.code == 6010 || e.code == 6020);
 }
 
+// 6000: the server cannot serve the request now. In a cluster: the node does not serve
+// the partition (yet, or any more), PostgreSQL is unavailable, or a commit's outcome is
+// unknown; so it may have happened, and another node may answer.
+bool Unavailable(const client::Error& e) { return e.is_server() && e.code == 6000; }
+
 // The outcome of a failed call. After a kept-alive connection closed without an answer,
 // the client retries once on a new one and reports that attempt, whose "nothing was
 // sent" says nothing about the first: that first attempt may have run.
-Outcome OutcomeOf(const client::Error& e, Caller& caller, uint64_t retries_before) {
+Outcome OutcomeOf(const client::Error& e, Caller& caller, uint64_t retries_before, bool cluster) {
   bool retried = caller.connection().retries() != retries_before;
-  return e.outcome_unknown() || (retried && !e.is_server()) ? Outcome::kUnknown : Outcome::kRefused;
+  bool unknown = e.outcome_unknown() || (retried && !e.is_server()) || (cluster && Unavailable(e));
+  return unknown ? Outcome::kUnknown : Outcome::kRefused;
 }
+
+// The server, or the nodes of a cluster taken in turn: after a call that a node could
+// not answer (no answer; in a cluster also 6000) the next call goes to the next node.
+class Nodes {
+ public:
+  Nodes(std::vector<std::string> endpoints, bool cluster)
+      : endpoints_(std::move(endpoints)),
+        cluster_(cluster),
+        caller_(ConnectCaller(endpoints_[0])) {}
+
+  // Whether another node (or a later attempt) may answer what `e` refused.
+  bool Retryable(const client::Error& e) const {
+    return cluster_ && (!e.is_server() || Unavailable(e));
+  }
+
+  ClientResult<JsonValue> Call(std::string_view action, ParamList params,
+                               int64_t extra_read_timeout_ms = 0) {
+    auto r = caller_.Call(action, std::move(params), extra_read_timeout_ms);
+    if (!r.ok() && Retryable(r.error())) {
+      turn_ = (turn_ + 1) % endpoints_.size();
+      caller_ = ConnectCaller(endpoints_[turn_]);
+    }
+    return r;
+  }
+
+  // An idempotent call, repeated while no node can answer it (at most 60 s: a takeover
+  // takes a lease or two).
+  ClientResult<JsonValue> Read(std::string_view action, const ParamList& params) {
+    std::optional<ClientResult<JsonValue>> r;
+    testing::Eventually([&] {
+      r = Call(action, params);
+      return r->ok() || !Retryable(r->error());
+    });
+    return std::move(*r);
+  }
+
+ private:
+  const std::vector<std::string> endpoints_;
+  const bool cluster_;
+  size_t turn_ = 0;
+  Caller caller_;
+};
 
 size_t BodyLength(std::mt19937_64& rng) {
   int r = Between(rng, 0, 99);
@@ -50,8 +99,8 @@ std::vector<const JsonValue*> ReceivedMessages(const JsonValue& response) {
 }
 
 // Delayed + Active + Inactive messages of `queue`; a failure reported if unreadable.
-std::optional<int64_t> HeldMessages(Caller& caller, const std::string& queue) {
-  auto attrs = caller.Call("GetQueueAttributes", {{"queueName", queue}});
+std::optional<int64_t> HeldMessages(Nodes& nodes, const std::string& queue) {
+  auto attrs = nodes.Read("GetQueueAttributes", {{"queueName", queue}});
   if (!attrs.ok()) {
     ADD_FAILURE() << "GetQueueAttributes " << queue << ": " << attrs.error().ToString();
     return std::nullopt;
@@ -64,6 +113,18 @@ std::optional<int64_t> HeldMessages(Caller& caller, const std::string& queue) {
 
 int Between(std::mt19937_64& rng, int lo, int hi) {
   return lo + static_cast<int>(rng() % static_cast<uint64_t>(hi - lo + 1));
+}
+
+WorkloadSpec DrawWorkload(std::mt19937_64& rng, std::string id_prefix) {
+  WorkloadSpec spec;
+  spec.topic = "tt";
+  spec.id_prefix = std::move(id_prefix);
+  spec.seed = rng();
+  spec.queues = {{"tq-a", Between(rng, 1, 2), true, false},
+                 {"tq-b", Between(rng, 2, 3), true, false},
+                 {"tq-keep", 1, false, false},
+                 {"tq-sub", Between(rng, 1, 3), true, true}};
+  return spec;
 }
 
 std::unique_ptr<IncarnationGate::Ticket> IncarnationGate::Enter() {
@@ -137,6 +198,11 @@ Workload::Workload(WorkloadSpec spec, Model* model, IncarnationGate* gate,
 
 Workload::~Workload() { Stop(); }
 
+Step Workload::AfterFailure(const client::Error& error) const {
+  if (spec_.cluster && Unavailable(error)) return Step::kServerDown;  // try the next node
+  return testing::AfterFailure(error);
+}
+
 void Workload::Stop() {
   if (threads_) threads_->Stop();
 }
@@ -176,7 +242,7 @@ Step Workload::Produce(Thread& t, Caller& caller) {
   uint64_t retries = caller.connection().retries();
   auto sent = caller.Call(action, params);
   if (!sent.ok()) {
-    model_->SendAnswered(ids, OutcomeOf(sent.error(), caller, retries));
+    model_->SendAnswered(ids, OutcomeOf(sent.error(), caller, retries, spec_.cluster));
     return AfterFailure(sent.error());
   }
   std::vector<std::string> msg_ids;
@@ -255,7 +321,7 @@ Step Workload::Delete(Caller& caller, const std::vector<Received>& messages) {
   uint64_t retries = caller.connection().retries();
   auto deleted = caller.Call(batch ? "BatchDeleteMessage" : "DeleteMessage", params);
   if (!deleted.ok() && !StaleHandle(deleted.error())) {
-    Outcome outcome = OutcomeOf(deleted.error(), caller, retries);
+    Outcome outcome = OutcomeOf(deleted.error(), caller, retries, spec_.cluster);
     for (const Received& m : messages) model_->DeleteAnswered(m.id, outcome);
     return AfterFailure(deleted.error());
   }
@@ -282,15 +348,15 @@ Step Workload::Delete(Caller& caller, const std::vector<Received>& messages) {
   return Step::kNext;
 }
 
-bool DrainAll(const std::string& endpoint, const WorkloadSpec& spec, Model* model,
+bool DrainAll(const std::vector<std::string>& endpoints, const WorkloadSpec& spec, Model* model,
               int incarnation) {
-  Caller caller = ConnectCaller(endpoint);
+  Nodes nodes(endpoints, spec.cluster);
   for (const QueueSpec& q : spec.queues) {
     // Bounded only to turn a hang into a failure: the longest visibility timeout
     // here is a few seconds.
     int64_t give_up_ms = NowMs() + 120000;
     while (true) {
-      std::optional<int64_t> left = HeldMessages(caller, q.name);
+      std::optional<int64_t> left = HeldMessages(nodes, q.name);
       if (!left) return false;
       if (*left == 0) break;
       if (NowMs() > give_up_ms) {
@@ -301,12 +367,12 @@ bool DrainAll(const std::string& endpoint, const WorkloadSpec& spec, Model* mode
       d.queue = q.name;
       d.incarnation = incarnation;
       d.issued_ms = NowMs();
-      auto got = caller.Call(
+      auto got = nodes.Call(
           "BatchReceiveMessage",
           {{"queueName", q.name}, {"numOfMsg", "16"}, {"pollingWaitSeconds", "1"}}, 1000);
       d.answered_ms = NowMs();
       if (!got.ok()) {
-        if (got.error().is_no_message()) continue;
+        if (got.error().is_no_message() || nodes.Retryable(got.error())) continue;
         ADD_FAILURE() << "drain receive " << q.name << ": " << got.error().ToString();
         return false;
       }
@@ -321,21 +387,23 @@ bool DrainAll(const std::string& endpoint, const WorkloadSpec& spec, Model* mode
                             m->Find("receiptHandle")->as_string());
         model->DeleteIssued(ids.back());
       }
-      auto deleted = caller.Call("BatchDeleteMessage", params);
+      auto deleted = nodes.Call("BatchDeleteMessage", params);
       // A refused delete (the handle outlived a very slow round) leaves the message
-      // for the next round.
-      for (const std::string& id : ids) {
-        model->DeleteAnswered(id, deleted.ok() ? Outcome::kAcked : Outcome::kRefused);
-      }
+      // for the next round; one a node could not answer may have happened.
+      Outcome outcome = deleted.ok()                       ? Outcome::kAcked
+                        : nodes.Retryable(deleted.error()) ? Outcome::kUnknown
+                                                           : Outcome::kRefused;
+      for (const std::string& id : ids) model->DeleteAnswered(id, outcome);
     }
   }
   return true;
 }
 
-void CheckCounts(const std::string& endpoint, const WorkloadSpec& spec, Model* model) {
-  Caller caller = ConnectCaller(endpoint);
+void CheckCounts(const std::vector<std::string>& endpoints, const WorkloadSpec& spec,
+                 Model* model) {
+  Nodes nodes(endpoints, spec.cluster);
   for (const QueueSpec& q : spec.queues) {
-    std::optional<int64_t> held = HeldMessages(caller, q.name);
+    std::optional<int64_t> held = HeldMessages(nodes, q.name);
     if (!held) continue;
     Model::Range range = model->ExpectedCount(q.name);
     EXPECT_TRUE(*held >= range.min && *held <= range.max)

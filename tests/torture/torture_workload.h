@@ -38,7 +38,16 @@ struct WorkloadSpec {
   uint64_t seed = 0;
   int producers = 2;
   int consumers = 2;
+  // Several cmqd nodes share the queues (the distributed mode): a 6000 answer (a node
+  // that does not serve the partition now, storage unavailable, a commit whose
+  // outcome is unknown) is retryable on another node, and a "maybe" for the model.
+  // Elsewhere a 6000 is a failure.
+  bool cluster = false;
 };
+
+// The workload of one data directory: a topic, queues with visibility timeouts of 1 to
+// 3 s (one never consumed until the end, one fed by the topic), the clients' seed.
+WorkloadSpec DrawWorkload(std::mt19937_64& rng, std::string id_prefix);
 
 // Keeps the clients' requests apart from the driver's look at a fresh incarnation,
 // and numbers the incarnations, so that every answer is known to come from one.
@@ -81,7 +90,7 @@ bool SetUpQueues(const std::string& endpoint, const WorkloadSpec& spec);
 
 class Workload {
  public:
-  // Starts the client threads against `handle`'s current endpoint.
+  // Starts the client threads against `handle`'s current endpoints.
   Workload(WorkloadSpec spec, Model* model, IncarnationGate* gate, testing::ServerHandle* handle);
   ~Workload();  // Stop()
 
@@ -103,6 +112,8 @@ class Workload {
     std::vector<Received> late;  // to delete some steps later
   };
 
+  // The step after a failed call.
+  testing::Step AfterFailure(const client::Error& error) const;
   testing::Step Produce(Thread& t, client::Caller& caller);
   testing::Step Consume(Thread& t, client::Caller& caller);
   // Deletes messages of one queue.
@@ -118,11 +129,14 @@ class Workload {
 
 // Receives and deletes everything in the queues, through `model`, until they report no
 // message left (a bounded wait: messages in flight come back after their visibility
-// timeout). False, with a failure reported, if that does not happen.
-bool DrainAll(const std::string& endpoint, const WorkloadSpec& spec, Model* model, int incarnation);
+// timeout). False, with a failure reported, if that does not happen. `endpoints`: the
+// server, or the nodes of a cluster (spec.cluster), taken in turn while they answer
+// 6000 or nothing.
+bool DrainAll(const std::vector<std::string>& endpoints, const WorkloadSpec& spec, Model* model,
+              int incarnation);
 
 // The number of messages each queue holds now against the model's range; a failure
-// for each that is outside it (or cannot be read).
-void CheckCounts(const std::string& endpoint, const WorkloadSpec& spec, Model* model);
+// for each that is outside it (or cannot be read). `endpoints` as for DrainAll.
+void CheckCounts(const std::vector<std::string>& endpoints, const WorkloadSpec& spec, Model* model);
 
 }  // namespace cmq::torture

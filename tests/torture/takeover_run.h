@@ -1,0 +1,34 @@
+// The distributed mode's torture (docs/torture.md, "Takeover"): cmqd nodes on one
+// PostgreSQL database with short leases; clients send, receive and delete through a
+// node that does not own the partition while the driver kills -9 the node that owns
+// it at a random moment; another node takes over, the killed one comes back (standing
+// by, or claiming the partition again). The checker is the kill -9 torture's
+// (torture_model.h), with the visibility check across takeovers.
+#pragma once
+
+#include <cstdint>
+
+namespace cmq::torture {
+
+// The nodes the clients send their requests to (and the driver its drains and counts).
+enum class Route {
+  // Only nodes that do not own the partition: they forward every request to the owner.
+  // While no such node runs (the owner's only peer was killed and is not back yet),
+  // the owner itself.
+  kNonOwner,
+  // Every node, moving on to the next after a 6000 or no answer.
+  kAnyNode,
+};
+
+struct TakeoverOptions {
+  Route route = Route::kNonOwner;
+  int segment_size_mb = 0;  // 0: drawn from the seed
+};
+
+// Runs `cycles` kill-and-takeover cycles on clusters drawn from `seed` (each lives for
+// a few kills, then is drained, checked and stopped); reports failures to the running
+// test. Starts the process's PostgreSQL server (support/postgres_server.h), so it runs
+// on the main thread.
+void RunTakeoverCycles(uint64_t seed, int cycles, const TakeoverOptions& options);
+
+}  // namespace cmq::torture
