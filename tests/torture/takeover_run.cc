@@ -102,16 +102,14 @@ struct Cluster {
 
 // Kill-to-serving times seen, for the log; never asserted.
 struct TakeoverTimes {
-  std::vector<int64_t> by_standby;
+  std::vector<int64_t> by_standby;    // a node that stood by claimed the partition
   std::vector<int64_t> by_restarted;  // the killed node, restarted, claimed again first
 
   static std::string List(std::vector<int64_t> ms) {
     if (ms.empty()) return "none";
     std::sort(ms.begin(), ms.end());
-    std::string s = std::to_string(ms.size()) + " (min " + std::to_string(ms.front()) +
-                    ", median " + std::to_string(ms[ms.size() / 2]) + ", max " +
-                    std::to_string(ms.back()) + ")";
-    return s;
+    return std::to_string(ms.size()) + " (min " + std::to_string(ms.front()) + ", median " +
+           std::to_string(ms[ms.size() / 2]) + ", max " + std::to_string(ms.back()) + ")";
   }
 };
 
@@ -135,7 +133,7 @@ class TakeoverRun {
     }
     if (cluster_) Finish();
     printf(
-        "torture: seed %llu takeover times, kill -9 to serving, in ms: by the standby %s; "
+        "torture: seed %llu takeover times, kill -9 to serving, in ms: by a standby %s; "
         "by the killed node restarted at once %s\n",
         Seed(), TakeoverTimes::List(times_.by_standby).c_str(),
         TakeoverTimes::List(times_.by_restarted).c_str());
