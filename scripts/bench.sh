@@ -48,11 +48,15 @@ start_server() {
     --push-allow-networks 127.0.0.0/8 --log-level "${CMQD_LOG_LEVEL:-warn}" "${storage_args[@]}" \
     >>"$data.log" 2>&1 &
   pid=$!
+  wait_listening "$data.log" "cmqd"
+}
+# Waits until the cmqd logging to $1 listens; names it $2 and exits if it never does.
+wait_listening() {
   for _ in $(seq 6000); do
-    grep -q "listening on" "$data.log" 2>/dev/null && return 0
+    grep -q "listening on" "$1" 2>/dev/null && return 0
     sleep 0.01
   done
-  echo "cmqd did not start"; cat "$data.log"; exit 1
+  echo "$2 did not start"; cat "$1"; exit 1
 }
 stop_server() { kill -TERM "$pid"; wait "$pid" || true; pid=""; }
 rss_kib() { awk '/VmRSS/ {print $2}' /proc/"$pid"/status; }
@@ -106,11 +110,7 @@ start_standby() {
     --log-level info --storage postgres --postgres-dsn "$pg_dsn" --node-id bench-b \
     --advertise 127.0.0.1:$port2 >>"$data.2.log" 2>&1 &
   pid2=$!
-  for _ in $(seq 6000); do
-    grep -q "listening on" "$data.2.log" 2>/dev/null && return 0
-    sleep 0.01
-  done
-  echo "the standby did not start"; cat "$data.2.log"; exit 1
+  wait_listening "$data.2.log" "the standby"
 }
 
 for s in "${scenarios[@]}"; do

@@ -413,14 +413,16 @@ struct Daemon::Impl : public http::Handler {
             CMQ_LOG_WARN("forwarding to node %s (%s) failed: %s", owner.node_id.c_str(),
                          owner.address.c_str(), answer.status().ToString().c_str());
           }
+          partition->Serving();
           HandleHere(std::move(*held), respond, set_on_cancel);
         });
     set_on_cancel([this, id] { forwarder->Cancel(id); });
   }
 
+  // Answers with the api; the caller has asked partition->Serving() just before, so a
+  // lease that ran out by this node's clock has already ended the partition's life.
   void HandleHere(http::Request request, http::Responder respond,
                   const std::function<void(std::function<void()>)>& set_on_cancel) {
-    if (partition) partition->Serving();
     api::ApiRequest call{std::move(request.method), std::move(request.host),
                          std::move(request.path), std::move(request.query),
                          std::move(request.body)};

@@ -152,8 +152,10 @@ struct Forwarder::Impl : std::enable_shared_from_this<Forwarder::Impl> {
   }
 
   void Connect(uint64_t id) {
-    Job& job = jobs.at(id);
-    resolver.Resolve(job.url.host, job.url.port,
+    // Copies: the answer may come inside Resolve and end the job.
+    const Job& job = jobs.at(id);
+    std::string host = job.url.host;
+    resolver.Resolve(host, job.url.port,
                      [w = Weak(), id](Result<std::vector<delivery::SocketAddress>> addresses) {
                        auto self = w.lock();
                        if (!self) return;
