@@ -1,5 +1,6 @@
 #include "support/patroni_cluster.h"
 
+#include <libpq-fe.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -121,6 +122,46 @@ void PatroniCluster::Stop() {
     return ::testing::AssertionFailure() << "cluster.sh env gave no DSN:\n" << env.output;
   }
   return ::testing::AssertionSuccess();
+}
+
+::testing::AssertionResult PatroniCluster::StartAgain() {
+  if (!started_ || dsn_.empty()) return ::testing::AssertionFailure() << "never started";
+  ScriptRun run = RunScript({"start", "--owner-pid", std::to_string(getpid())}, kStartLimitMs);
+  if (run.exit_status == 0) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << "cluster.sh start (again) failed (exit status "
+                                       << run.exit_status << "):\n"
+                                       << TailOf(run.output) << "\n"
+                                       << Describe();
+}
+
+std::string PatroniCluster::CreateDatabase() {
+  // cluster.sh's DSN names database cmq and role cmq; the superuser is postgres.
+  const std::string names = "dbname=cmq user=cmq";
+  const size_t at = dsn_.find(names);
+  if (at == std::string::npos) {
+    ADD_FAILURE() << "CreateDatabase: unexpected DSN " << dsn_;
+    return "";
+  }
+  std::string admin_dsn = dsn_, dsn = dsn_;
+  admin_dsn.replace(at, names.size(), "dbname=postgres user=postgres");
+  const std::string name = "test_" + std::to_string(++databases_made_);
+  dsn.replace(at, names.size(), "dbname=" + name + " user=cmq");
+  PGconn* admin = PQconnectdb(admin_dsn.c_str());
+  std::string error;
+  if (PQstatus(admin) != CONNECTION_OK) {
+    error = "connecting to " + admin_dsn + ": " + PQerrorMessage(admin);
+  } else {
+    PGresult* result =
+        PQexec(admin, ("CREATE DATABASE " + name + " OWNER cmq TEMPLATE template0").c_str());
+    if (PQresultStatus(result) != PGRES_COMMAND_OK) {
+      error = "CREATE DATABASE " + name + ": " + PQerrorMessage(admin);
+    }
+    PQclear(result);
+  }
+  PQfinish(admin);
+  if (error.empty()) return dsn;
+  ADD_FAILURE() << "CreateDatabase: " << error;
+  return "";
 }
 
 ::testing::AssertionResult PatroniCluster::Members(std::vector<PatroniMember>* members) const {

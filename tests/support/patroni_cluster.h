@@ -82,6 +82,14 @@ class PatroniCluster {
   // with what the primary was. Patroni promotes the synchronous standby once the dead
   // leader's key expires.
   ::testing::AssertionResult KillPrimary(PatroniMember* killed);
+  // `cluster.sh start` again on the cluster's directory: members killed before come
+  // back as replicas (Patroni rewinds them onto the new primary's timeline); returns
+  // once every instance runs, one as the primary with a synchronous standby.
+  ::testing::AssertionResult StartAgain();
+  // A new, empty database owned by the DSN's role (made through the superuser
+  // `postgres`); returns the DSN of it, multi-host like dsn(), or "" after
+  // ADD_FAILURE saying why.
+  std::string CreateDatabase();
   // Waits (bounded, for a hang only) until a member other than `old_name` is the
   // running primary.
   ::testing::AssertionResult WaitForNewPrimary(const std::string& old_name,
@@ -102,6 +110,7 @@ class PatroniCluster {
   std::unique_ptr<TempDir> dir_;
   bool started_ = false;
   std::string dsn_;
+  int databases_made_ = 0;
 };
 
 }  // namespace cmq::testing

@@ -15,6 +15,7 @@
 #include "pglog/schema.h"
 #include "support/crash_support.h"
 #include "support/eventually.h"
+#include "support/patroni_cluster.h"
 #include "support/postgres_server.h"
 #include "support/temp_dir.h"
 #include "torture/torture_checks.h"
@@ -104,6 +105,7 @@ struct Cluster {
 struct TakeoverTimes {
   std::vector<int64_t> by_standby;    // a node that stood by claimed the partition
   std::vector<int64_t> by_restarted;  // the killed node, restarted, claimed again first
+  std::vector<int64_t> failover;      // the PostgreSQL primary's death to a committed write
 
   static std::string List(std::vector<int64_t> ms) {
     if (ms.empty()) return "none";
@@ -115,8 +117,10 @@ struct TakeoverTimes {
 
 class TakeoverRun {
  public:
-  TakeoverRun(uint64_t seed, int cycles, const TakeoverOptions& options)
-      : seed_(seed), cycles_(cycles), options_(options), rng_(seed) {}
+  // `patroni`: the database's cluster when the cycles kill its primary; else null.
+  TakeoverRun(uint64_t seed, int cycles, const TakeoverOptions& options,
+              testing::PatroniCluster* patroni)
+      : seed_(seed), cycles_(cycles), options_(options), patroni_(patroni), rng_(seed) {}
 
   void Go() {
     for (int cycle = 1; cycle <= cycles_; ++cycle) {
@@ -132,11 +136,18 @@ class TakeoverRun {
       }
     }
     if (cluster_) Finish();
-    printf(
-        "torture: seed %llu takeover times, kill -9 to serving, in ms: by a standby %s; "
-        "by the killed node restarted at once %s\n",
-        Seed(), TakeoverTimes::List(times_.by_standby).c_str(),
-        TakeoverTimes::List(times_.by_restarted).c_str());
+    if (patroni_ != nullptr) {
+      printf(
+          "torture: seed %llu failover times, the primary's death to a committed write, in "
+          "ms: %s\n",
+          Seed(), TakeoverTimes::List(times_.failover).c_str());
+    } else {
+      printf(
+          "torture: seed %llu takeover times, kill -9 to serving, in ms: by a standby %s; "
+          "by the killed node restarted at once %s\n",
+          Seed(), TakeoverTimes::List(times_.by_standby).c_str(),
+          TakeoverTimes::List(times_.by_restarted).c_str());
+    }
     fflush(stdout);
   }
 
@@ -145,7 +156,8 @@ class TakeoverRun {
 
   bool StartCluster() {
     ++clusters_;
-    std::string dsn = testing::FreshDatabaseDsn();
+    std::string dsn =
+        patroni_ != nullptr ? patroni_->CreateDatabase() : testing::FreshDatabaseDsn();
     if (dsn.empty()) return false;  // the failure says why
     ClusterSettings settings = ClusterSettings::Random(rng_, options_);
     cluster_ = std::make_unique<Cluster>(dsn, settings);
@@ -194,22 +206,60 @@ class TakeoverRun {
     std::string moment = WaitForKillMoment(trigger, target);
     std::optional<TortureCluster::Owner> owner = LiveOwner();
     if (!owner) return;
-    int victim = owner->node;
-    c.nodes.node(victim).Kill9();
-    int64_t killed_ms = NowMs();
-    c.model.Killed();
-    ++c.kills_done;
-    PointClients();
-    CheckSanitizerReports(c.nodes.node(victim).output(), &c.output_seen[victim]);
-    if (restart_at_once && !RestartNode(victim)) return;
-    std::optional<int64_t> serving_ms = WaitUntilServing(killed_ms);
-    if (!serving_ms) return;
-    std::optional<TortureCluster::Owner> now = LiveOwner();
-    if (!now) return;
-    // Whoever serves after the owner's death claimed the partition since: a new epoch.
-    EXPECT_GT(now->epoch, owner->epoch) << c.nodes.node_id(now->node) << " serves";
-    (now->node == victim ? times_.by_restarted : times_.by_standby).push_back(*serving_ms);
-    if (!restart_at_once && !RestartNode(victim)) return;
+    std::string killed;  // what, for the log
+    std::string outcome;
+    std::optional<int64_t> serving_ms;
+    std::optional<TortureCluster::Owner> now;
+    if (patroni_ != nullptr) {
+      testing::PatroniMember primary;
+      if (::testing::AssertionResult done = patroni_->KillPrimary(&primary); !done) {
+        ADD_FAILURE() << done.message();
+        return;
+      }
+      int64_t killed_ms = NowMs();
+      c.model.Killed();
+      ++c.kills_done;
+      killed = "the PostgreSQL primary " + primary.name + " (" + c.nodes.node_id(owner->node) +
+               " owned the partition, epoch " + std::to_string(owner->epoch) + ")";
+      serving_ms = WaitUntilWritable(killed_ms);
+      if (!serving_ms) return;
+      times_.failover.push_back(*serving_ms);
+      // The killed instance comes back, under load, as a replica of the new primary:
+      // the next cycle's kill leaves a synchronous standby to promote.
+      if (::testing::AssertionResult back = patroni_->StartAgain(); !back) {
+        ADD_FAILURE() << back.message();
+        return;
+      }
+      now = LiveOwner();
+      if (!now) return;
+      outcome = "a write committed " + std::to_string(*serving_ms) + " ms after the kill; " +
+                primary.name + " back as a replica";
+    } else {
+      int victim = owner->node;
+      c.nodes.node(victim).Kill9();
+      int64_t killed_ms = NowMs();
+      c.model.Killed();
+      ++c.kills_done;
+      killed = c.nodes.node_id(victim) + " (owner, epoch " + std::to_string(owner->epoch) + ")";
+      PointClients();
+      CheckSanitizerReports(c.nodes.node(victim).output(), &c.output_seen[victim]);
+      if (restart_at_once && !RestartNode(victim)) return;
+      serving_ms = WaitUntilServing(killed_ms);
+      if (!serving_ms) return;
+      now = LiveOwner();
+      if (!now) return;
+      // Whoever serves after the owner's death claimed the partition since: a new epoch.
+      EXPECT_GT(now->epoch, owner->epoch) << c.nodes.node_id(now->node) << " serves";
+      (now->node == victim ? times_.by_restarted : times_.by_standby).push_back(*serving_ms);
+      outcome = "served " + std::to_string(*serving_ms) + " ms after the kill (" +
+                (restart_at_once ? "the killed node restarted at once"
+                                 : "the killed node restarted then") +
+                ")";
+      if (!restart_at_once && !RestartNode(victim)) return;
+    }
+    for (int i = 0; i < c.nodes.size(); ++i) {
+      CheckSanitizerReports(c.nodes.node(i).output(), &c.output_seen[i]);
+    }
 
     // A quiet moment: the counts are read while no client request is in flight.
     c.gate.Close();
@@ -220,15 +270,13 @@ class TakeoverRun {
     Model::Stats stats = c.model.stats();
     auto segments = c.nodes.ReadSegments();
     printf(
-        "torture: seed %llu cycle %d/%d cluster %d kill %d/%d: kill -9 of %s (owner, epoch "
-        "%llu) after %s; %s serves epoch %llu %lld ms after the kill (%s); clients through %s; "
-        "%lld sends, %lld deliveries, %lld deletes acknowledged so far; log %s\n",
-        Seed(), cycle, cycles_, clusters_, c.kills_done, c.settings.kills,
-        c.nodes.node_id(victim).c_str(), static_cast<unsigned long long>(owner->epoch),
-        moment.c_str(), c.nodes.node_id(now->node).c_str(),
-        static_cast<unsigned long long>(now->epoch), static_cast<long long>(*serving_ms),
-        restart_at_once ? "the killed node restarted at once" : "the killed node restarted then",
-        route.c_str(), static_cast<long long>(stats.sends_acked),
+        "torture: seed %llu cycle %d/%d cluster %d kill %d/%d: kill -9 of %s after %s; %s; "
+        "%s serves epoch %llu; clients through %s; %lld sends, %lld deliveries, %lld deletes "
+        "acknowledged so far; log %s\n",
+        Seed(), cycle, cycles_, clusters_, c.kills_done, c.settings.kills, killed.c_str(),
+        moment.c_str(), outcome.c_str(), c.nodes.node_id(now->node).c_str(),
+        static_cast<unsigned long long>(now->epoch), route.c_str(),
+        static_cast<long long>(stats.sends_acked),
         static_cast<long long>(stats.deliveries), static_cast<long long>(stats.deletes_acked),
         segments.ok() ? segments->ToString().c_str() : segments.status().ToString().c_str());
     fflush(stdout);
@@ -296,6 +344,40 @@ class TakeoverRun {
     if (serving) return NowMs() - killed_ms;
     ADD_FAILURE() << "no node serves the partition " << kServingLimitMs / 1000
                   << " s after its owner was killed";
+    return std::nullopt;
+  }
+
+  // How long after `killed_ms` (the PostgreSQL primary's death) a change was committed
+  // again: a probe queue made and deleted through the clients' nodes. A read would not
+  // do: the owner answers reads from memory while the database is away.
+  std::optional<int64_t> WaitUntilWritable(int64_t killed_ms) {
+    const std::string probe = "torture-probe";
+    // Either answer means the change was committed (an earlier try's may have been).
+    auto done = [](const client::ClientResult<JsonValue>& r, int code_if_done) {
+      return r.ok() || (r.error().is_server() && r.error().code == code_if_done);
+    };
+    bool created = false, writable = false;
+    int64_t writable_ms = 0;
+    bool ok = Eventually(
+        [&] {
+          for (const std::string& endpoint : RouteEndpoints()) {
+            client::Caller caller = ConnectCaller(endpoint);
+            if (!created) {
+              created = done(caller.Call("CreateQueue", {{"queueName", probe}}), 4460);
+              if (!created) continue;
+              writable = true;
+              writable_ms = NowMs() - killed_ms;
+            }
+            if (done(caller.Call("DeleteQueue", {{"queueName", probe}}), 4440)) return true;
+          }
+          return false;
+        },
+        kServingLimitMs);
+    if (ok) return writable_ms;
+    ADD_FAILURE() << "no change committed " << kServingLimitMs / 1000
+                  << " s after the PostgreSQL primary was killed"
+                  << (writable ? " (the probe queue was made, not deleted)" : "") << ":\n"
+                  << patroni_->Describe();
     return std::nullopt;
   }
 
@@ -372,6 +454,7 @@ class TakeoverRun {
   const uint64_t seed_;
   const int cycles_;
   const TakeoverOptions options_;
+  testing::PatroniCluster* const patroni_;
   std::mt19937_64 rng_;
   std::unique_ptr<Cluster> cluster_;
   int clusters_ = 0;
@@ -381,7 +464,17 @@ class TakeoverRun {
 }  // namespace
 
 void RunTakeoverCycles(uint64_t seed, int cycles, const TakeoverOptions& options) {
-  TakeoverRun(seed, cycles, options).Go();
+  if (options.kill == Kill::kOwner) {
+    TakeoverRun(seed, cycles, options, nullptr).Go();
+    return;
+  }
+  testing::PatroniCluster patroni;
+  ::testing::AssertionResult started = patroni.Start();
+  if (!started) {
+    ADD_FAILURE() << started.message();
+    return;
+  }
+  TakeoverRun(seed, cycles, options, &patroni).Go();
 }
 
 }  // namespace cmq::torture

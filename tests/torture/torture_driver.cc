@@ -1,11 +1,12 @@
 // torture_tests: runs the real cmqd through many cycles of load, kill -9 or simulated
 // power cut, restart and check (README.md here); with --distributed, cmqd nodes of the
-// distributed mode through cycles of load, kill -9 of the partition's owner, takeover
-// and check (takeover_run.h).
+// distributed mode through cycles of load, kill -9 of the partition's owner (or of the
+// PostgreSQL primary of a Patroni cluster), takeover and check (takeover_run.h).
 //
 //   torture_tests [--seed S]... [--random-seeds K] [--cycles N]
 //                 [--segment-size-mb M] [--no-damage] [--durable-dirs]
-//                 [--distributed [--route non-owner|any]] [gtest flags]
+//                 [--distributed [--route non-owner|any] [--kill owner|postgres-primary]]
+//                 [gtest flags]
 //
 // Each seed runs N cycles; everything random (settings, load, the moment and kind of
 // each kill, power-cut pages, damage) comes from the seed, so `--seed S --cycles N`
@@ -58,6 +59,7 @@ struct Flags {
   // The distributed mode's takeover torture instead (Torture.TakeoverCycles).
   bool distributed = false;
   Route route = Route::kNonOwner;
+  Kill kill = Kill::kOwner;
 };
 
 Flags& GetFlags() {
@@ -427,6 +429,7 @@ TEST(Torture, KillAndPowerCutCycles) {
 TEST(Torture, TakeoverCycles) {
   TakeoverOptions options;
   options.route = GetFlags().route;
+  options.kill = GetFlags().kill;
   options.segment_size_mb = GetFlags().segment_size_mb;
   ForEachSeed([&](uint64_t seed, int cycles) { RunTakeoverCycles(seed, cycles, options); });
 }
@@ -440,14 +443,18 @@ void PrintUsage(const char* program) {
   fprintf(stderr,
           "usage: %s [--seed S]... [--random-seeds K] [--cycles N]\n"
           "          [--segment-size-mb M] [--no-damage] [--durable-dirs]\n"
-          "          [--distributed [--route non-owner|any]] [gtest flags]\n"
+          "          [--distributed [--route non-owner|any] [--kill owner|postgres-primary]]\n"
+          "          [gtest flags]\n"
           "  Runs N cycles (default 20) for each seed; without seeds, one random seed.\n"
           "  --segment-size-mb, --no-damage and --durable-dirs narrow the random settings\n"
           "  (the random draws stay the same).\n"
           "  --distributed: two or three cmqd nodes on PostgreSQL instead; each cycle kills\n"
           "  -9 the partition's owner under load and checks the takeover. --route: the\n"
           "  nodes the clients use: non-owner (the default: only nodes that do not own the\n"
-          "  partition, which forward) or any (every node, the next after a 6000).\n",
+          "  partition, which forward) or any (every node, the next after a 6000).\n"
+          "  --kill: what each cycle kills: owner (the default: the partition's owner node) or\n"
+          "  postgres-primary (the primary of a Patroni cluster made by scripts/cluster.sh,\n"
+          "  which the nodes use instead of a single PostgreSQL).\n",
           program);
 }
 
@@ -490,6 +497,14 @@ int main(int argc, char** argv) {
       }
       flags.route = route == "any" ? cmq::torture::Route::kAnyNode : cmq::torture::Route::kNonOwner;
       flags.narrowing += " --route " + route;
+    } else if (arg == "--kill" && has_value) {
+      std::string kill = argv[++i];
+      if (kill != "owner" && kill != "postgres-primary") {
+        PrintUsage(argv[0]);
+        return 2;
+      }
+      flags.kill = kill == "owner" ? cmq::torture::Kill::kOwner : cmq::torture::Kill::kPostgresPrimary;
+      flags.narrowing += " --kill " + kill;
     } else if (arg != "--help") {
       PrintUsage(argv[0]);
       return 2;
