@@ -215,7 +215,7 @@ for s in "${scenarios[@]}"; do
         -c "SELECT pg_sleep($secs + 30)" >/dev/null 2>&1 &
       holder=$!
       sleep 2
-      psql "$pg_dsn" -qAt -c "SELECT 'xmin held by pid ' || pid || ' since ' || xact_start FROM pg_stat_activity WHERE backend_xmin IS NOT NULL AND query LIKE '%pg_sleep%'"
+      psql "$pg_dsn" -qAt -c "SELECT 'xmin held by pid ' || pid || ' since ' || xact_start FROM pg_stat_activity WHERE backend_xmin IS NOT NULL AND query LIKE '%pg_sleep%' AND pid <> pg_backend_pid()"
       load
       psql "$pg_dsn" -qAt -c "SELECT 'tables after: ' || pg_size_pretty(sum(pg_total_relation_size(c.oid))) || ' in ' || count(*) || ' segment tables' FROM pg_class c WHERE relname LIKE 'cmq_log_%' AND relkind = 'r'"
       kill "$holder" 2>/dev/null; wait "$holder" 2>/dev/null || true

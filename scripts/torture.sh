@@ -6,10 +6,15 @@
 #   scripts/torture.sh --seed 42 --cycles 1000     replays a run that printed seed 42
 #   scripts/torture.sh --distributed    takeovers: kill -9 of the owning node of two
 #                                       or three cmqd nodes on PostgreSQL (~3 s a cycle)
+#   scripts/torture.sh --distributed --kill postgres-primary --cycles 50
+#                                       the death of the PostgreSQL primary of a Patroni
+#                                       cluster under the nodes (~30 s a cycle)
 # Other arguments go to the driver (build/release/tests/torture/torture_tests --help).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh --test
+deps=(--test)
+[[ " $* " == *" postgres-primary "* ]] && deps+=(--cluster)  # Patroni and etcd
+scripts/install-deps.sh "${deps[@]}"
 cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMQ_BUILD_TESTS=ON >/dev/null
 cmake --build build/release --target torture_tests
 if [[ $# -eq 0 ]]; then

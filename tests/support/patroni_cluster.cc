@@ -159,8 +159,36 @@ std::string PatroniCluster::CreateDatabase() {
     PQclear(result);
   }
   PQfinish(admin);
-  if (error.empty()) return dsn;
-  ADD_FAILURE() << "CreateDatabase: " << error;
+  if (!error.empty()) {
+    ADD_FAILURE() << "CreateDatabase: " << error;
+    return "";
+  }
+  // The commit waited for the synchronous standby's flush, not for its replay, and not
+  // for the other replica. libpq tries the hosts of a multi-host DSN in turn, but a
+  // standby that answers "database does not exist" ends the attempt before the
+  // primary's turn: wait until every running instance has the database.
+  std::string missing;
+  const bool everywhere = Eventually(
+      [&] {
+        std::vector<PatroniMember> members;
+        if (!Members(&members)) return false;
+        for (const PatroniMember& m : members) {
+          if (m.postmaster_pid == 0) continue;
+          const size_t colon = m.address.rfind(':');
+          const std::string member_dsn = "host=" + m.address.substr(0, colon) +
+                                         " port=" + m.address.substr(colon + 1) + " dbname=" +
+                                         name + " user=cmq connect_timeout=5";
+          PGconn* conn = PQconnectdb(member_dsn.c_str());
+          const bool ok = PQstatus(conn) == CONNECTION_OK;
+          if (!ok) missing = m.name + ": " + PQerrorMessage(conn);
+          PQfinish(conn);
+          if (!ok) return false;
+        }
+        return true;
+      },
+      kCommandLimitMs);
+  if (everywhere) return dsn;
+  ADD_FAILURE() << "CreateDatabase: " << name << " did not reach every instance: " << missing;
   return "";
 }
 

@@ -87,8 +87,8 @@ class PatroniCluster {
   // once every instance runs, one as the primary with a synchronous standby.
   ::testing::AssertionResult StartAgain();
   // A new, empty database owned by the DSN's role (made through the superuser
-  // `postgres`); returns the DSN of it, multi-host like dsn(), or "" after
-  // ADD_FAILURE saying why.
+  // `postgres`); returns the DSN of it, multi-host like dsn(), once every running
+  // instance has it, or "" after ADD_FAILURE saying why.
   std::string CreateDatabase();
   // Waits (bounded, for a hang only) until a member other than `old_name` is the
   // running primary.
