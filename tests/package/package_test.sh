@@ -1,0 +1,182 @@
+#!/usr/bin/env bash
+# The Debian package as an administrator gets it (ctest entry `package`, label package):
+#   1. cpack makes the .deb from the optimised build (no rebuild: the package step
+#      reuses what the build made);
+#   2. its control data: Depends found by dpkg-shlibdeps plus adduser, the conffile,
+#      the maintainer scripts;
+#   3. dpkg installs it into a fresh directory tree (dpkg --root; the maintainer
+#      scripts run without chroot, with DPKG_ROOT set, and leave the host alone), its
+#      Depends checked against this machine's packages, on whose libraries the
+#      installed programs run; the files are where the unit and cmqd.conf expect them;
+#   4. the installed cmqd starts from the tree on cmqd.conf with every setting
+#      uncommented (so every line of it is a valid setting), with its data directory
+#      in the tree and a free port, and answers requests signed by the installed
+#      cmqctl (create a queue, send, receive); SIGTERM stops it with status 0;
+#   5. the installed bash completion offers cmqctl's resources;
+#   6. systemd-analyze verify accepts the unit (skipped where systemd-analyze is
+#      missing);
+#   7. as root, steps 3 to 5 once more as the user nobody: dpkg --root needs no root.
+#   tests/package/package_test.sh BUILD_DIR
+# (The same script runs step 3 to 5 alone with: --install-and-run DEB DIR.)
+set -euo pipefail
+script=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
+export PATH="$PATH:/usr/sbin:/sbin"  # dpkg wants ldconfig and start-stop-daemon in PATH
+
+fail() {
+  echo "FAILED: $*" >&2
+  exit 1
+}
+
+# Installs DEB into the new directory tree DIR and runs what it installed.
+install_and_run() {
+  local deb=$1 root=$2
+  mkdir -p "$root/var/lib/dpkg/info" "$root/var/lib/dpkg/updates"
+  # The tree's package database holds this machine's entries of the packages cmq
+  # depends on, so that dpkg checks the Depends against their versions.
+  local wanted
+  wanted=$(dpkg-deb -f "$deb" Depends | tr ',|' '\n' | sed -E 's/\(.*//; s/ //g' | sort -u)
+  awk -v wanted="$wanted" '
+    BEGIN {
+      RS = ""  # one stanza per record
+      ORS = "\n\n"
+      n = split(wanted, names, "\n")
+      for (i = 1; i <= n; i++) want[names[i]] = 1
+    }
+    match($0, /(^|\n)Package: [^\n]+/) {
+      name = substr($0, RSTART, RLENGTH)
+      sub(/.*Package: /, "", name)
+      if (name in want) print
+    }' /var/lib/dpkg/status >"$root/var/lib/dpkg/status"
+  touch "$root/var/lib/dpkg/available"
+  local force=(--force-script-chrootless)
+  ((EUID == 0)) || force+=(--force-not-root)
+  dpkg --root="$root" "${force[@]}" --log=/dev/null -i "$deb" >"$root/dpkg.log" 2>&1 ||
+    { cat "$root/dpkg.log"; fail "dpkg -i into $root"; }
+  [[ "$(dpkg --root="$root" -s cmq | sed -n 's/^Status: //p')" == "install ok installed" ]] ||
+    fail "dpkg does not list cmq as installed in $root"
+  grep -q "no user made, no service enabled or started" "$root/dpkg.log" ||
+    { cat "$root/dpkg.log"; fail "the postinst did not run, or not as for a directory tree"; }
+
+  local f
+  for f in usr/sbin/cmqd usr/bin/cmqctl usr/bin/cmq-bench; do
+    [[ -x "$root/$f" ]] || fail "$f is not installed, or not executable"
+  done
+  for f in lib/systemd/system/cmqd.service etc/cmq/cmqd.conf usr/include/cmq/cmq.h \
+    usr/lib/libcmq.a usr/lib/pkgconfig/cmq.pc usr/lib/cmake/cmq/cmqConfig.cmake \
+    usr/share/man/man8/cmqd.8.gz usr/share/man/man1/cmqctl.1.gz \
+    usr/share/bash-completion/completions/cmqctl; do
+    [[ -f "$root/$f" ]] || fail "$f is not installed"
+  done
+  [[ -d "$root/var/lib/cmq" ]] || fail "the data directory /var/lib/cmq is not installed"
+  # What the unit names must be what the package installed.
+  local unit="$root/lib/systemd/system/cmqd.service"
+  grep -qx 'ExecStart=/usr/sbin/cmqd --config /etc/cmq/cmqd.conf' "$unit" ||
+    fail "the unit does not start /usr/sbin/cmqd on /etc/cmq/cmqd.conf"
+  grep -qx 'StateDirectory=cmq' "$unit" || fail "the unit's StateDirectory is not cmq (/var/lib/cmq)"
+  grep -qx 'data_dir = /var/lib/cmq' "$root/etc/cmq/cmqd.conf" ||
+    fail "cmqd.conf does not set data_dir = /var/lib/cmq"
+  [[ "$(stat -c %a "$root/etc/cmq/cmqd.conf")" == 640 ]] ||
+    fail "cmqd.conf is not mode 0640 (it may hold secret keys)"
+
+  # cmqd.conf with every setting uncommented: each line is a valid setting.
+  sed -E 's/^#([a-z_]+ =|\[account\])/\1/' "$root/etc/cmq/cmqd.conf" >"$root/all-settings.conf"
+  local out pid port line
+  exec {out}< <(exec "$root/usr/sbin/cmqd" --config "$root/all-settings.conf" \
+    --data-dir "$root/var/lib/cmq" --listen 127.0.0.1:0 2>"$root/cmqd.err")
+  pid=$!
+  port=""
+  # Its first lines: the generated key pair, then "listening on" (or nothing, on exit).
+  while read -r -u "$out" line; do
+    if [[ "$line" =~ listening\ on\ http://127\.0\.0\.1:([0-9]+) ]]; then
+      port=${BASH_REMATCH[1]}
+      break
+    fi
+  done
+  [[ -n "$port" ]] || { cat "$root/cmqd.err"; fail "the installed cmqd did not start"; }
+  cat <&"$out" >/dev/null &  # keeps reading its standard output until it exits
+  exec {out}<&-
+
+  local id key
+  id=$(sed -n 's/^secret_id=//p' "$root/var/lib/cmq/credentials")
+  key=$(sed -n 's/^secret_key=//p' "$root/var/lib/cmq/credentials")
+  [[ -n "$id" && -n "$key" ]] || fail "no generated key pair in $root/var/lib/cmq/credentials"
+  cmqctl() {
+    env CMQ_ENDPOINT="http://127.0.0.1:$port" CMQ_SECRET_ID="$id" CMQ_SECRET_KEY="$key" \
+      CMQ_PROFILE_FILE="$root/profiles" "$root/usr/bin/cmqctl" "$@"
+  }
+  cmqctl queue create packaged >/dev/null || fail "cmqctl queue create"
+  cmqctl msg send packaged "sent through the installed package" >/dev/null || fail "cmqctl msg send"
+  local received
+  received=$(cmqctl msg receive packaged --delete --json) || fail "cmqctl msg receive"
+  [[ "$received" == *'"sent through the installed package"'* ]] ||
+    fail "cmqctl msg receive printed: $received"
+  kill -TERM "$pid"
+  local status=0
+  wait "$pid" || status=$?
+  ((status == 0)) || { cat "$root/cmqd.err"; fail "cmqd exited $status on SIGTERM"; }
+
+  # The completion, as bash runs it: the installed script calls the installed cmqctl.
+  local offered
+  offered=$(PATH="$root/usr/bin:$PATH" bash -c '
+    source "$1/usr/share/bash-completion/completions/cmqctl"
+    COMP_WORDS=(cmqctl q); COMP_CWORD=1; _cmqctl; echo "${COMPREPLY[*]}"
+    COMP_WORDS=(cmqctl msg rec); COMP_CWORD=2; _cmqctl; echo "${COMPREPLY[*]}"' _ "$root")
+  [[ "$offered" == $'queue\nreceive' ]] || fail "bash completion offered: $offered"
+  echo "installed into $root and answered as $(id -un)"
+}
+
+if [[ "${1:-}" == --install-and-run ]]; then
+  install_and_run "$2" "$3"
+  exit 0
+fi
+
+build=$(cd "$1" && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+chmod 755 "$work"
+started=$SECONDS
+
+cpack --config "$build/CPackConfig.cmake" -B "$work/cpack" >"$work/cpack.log" 2>&1 ||
+  { cat "$work/cpack.log"; fail "cpack"; }
+debs=("$work"/cpack/*.deb)
+if ((${#debs[@]} != 1)) || [[ ! -f "${debs[0]}" ]]; then
+  fail "cpack made no single .deb: ${debs[*]}"
+fi
+deb=${debs[0]}
+echo "made ${deb##*/} ($(du -k "$deb" | cut -f1) KiB) in $((SECONDS - started)) s"
+
+depends=$(dpkg-deb -f "$deb" Depends)
+for needed in adduser libc6 libssl3 libpq5 libstdc++6; do
+  [[ "$depends" =~ (^|, )"$needed"( |,|$) ]] || fail "Depends lacks $needed: $depends"
+done
+dpkg-deb -e "$deb" "$work/control"
+[[ "$(cat "$work/control/conffiles")" == /etc/cmq/cmqd.conf ]] ||
+  fail "conffiles: $(cat "$work/control/conffiles")"
+for s in postinst prerm postrm; do
+  [[ -x "$work/control/$s" ]] || fail "the package has no executable $s"
+done
+
+install_and_run "$deb" "$work/tree"
+
+if command -v systemd-analyze >/dev/null; then
+  # The installed unit, its ExecStart pointed into the tree (verify checks that the
+  # program exists) and man looking there for the Documentation= page; the rest
+  # (sysinit.target, ...) from this machine's systemd.
+  sed "s|^ExecStart=/usr/sbin/cmqd |ExecStart=$work/tree/usr/sbin/cmqd |" \
+    "$work/tree/lib/systemd/system/cmqd.service" >"$work/cmqd.service"
+  MANPATH="$work/tree/usr/share/man" systemd-analyze verify "$work/cmqd.service" \
+    >"$work/verify.log" 2>&1 || { cat "$work/verify.log"; fail "systemd-analyze verify"; }
+  [[ ! -s "$work/verify.log" ]] || { cat "$work/verify.log"; fail "systemd-analyze verify warns"; }
+else
+  echo "skipped systemd-analyze verify: not installed"
+fi
+
+if ((EUID == 0)) && command -v setpriv >/dev/null; then
+  mkdir "$work/nobody"
+  cp "$deb" "$script" "$work/nobody/"
+  chown -R nobody:nogroup "$work/nobody"
+  setpriv --reuid=nobody --regid=nogroup --clear-groups \
+    env HOME=/nonexistent bash "$work/nobody/${script##*/}" --install-and-run \
+    "$work/nobody/${deb##*/}" "$work/nobody/tree" || fail "the installation as the user nobody"
+fi
+echo "package: all checks passed in $((SECONDS - started)) s"
