@@ -13,8 +13,8 @@
 #      in the tree and a free port, and answers requests signed by the installed
 #      cmqctl (create a queue, send, receive); SIGTERM stops it with status 0;
 #   5. the installed bash completion offers cmqctl's resources;
-#   6. systemd-analyze verify accepts the unit (skipped where systemd-analyze is
-#      missing);
+#   6. systemd-analyze verify accepts the unit, and its security exposure stays at
+#      most 2.0 (both skipped where systemd-analyze is missing);
 #   7. as root, steps 3 to 5 once more as the user nobody: dpkg --root needs no root.
 #   tests/package/package_test.sh BUILD_DIR
 # (The same script runs step 3 to 5 alone with: --install-and-run DEB DIR.)
@@ -68,6 +68,13 @@ install_and_run() {
     [[ -f "$root/$f" ]] || fail "$f is not installed"
   done
   [[ -d "$root/var/lib/cmq" ]] || fail "the data directory /var/lib/cmq is not installed"
+  # libcmq's pkg-config file finds the headers where the package put them.
+  local include
+  include=$(PKG_CONFIG_PATH="$root/usr/lib/pkgconfig" pkg-config --cflags-only-I cmq) ||
+    fail "pkg-config cannot read the installed cmq.pc"
+  include=${include#-I}
+  include=${include%% *}
+  [[ -f "$include/cmq/cmq.h" ]] || fail "cmq.pc names $include, which has no cmq/cmq.h"
   # What the unit names must be what the package installed.
   local unit="$root/lib/systemd/system/cmqd.service"
   grep -qx 'ExecStart=/usr/sbin/cmqd --config /etc/cmq/cmqd.conf' "$unit" ||
@@ -167,6 +174,12 @@ if command -v systemd-analyze >/dev/null; then
   MANPATH="$work/tree/usr/share/man" systemd-analyze verify "$work/cmqd.service" \
     >"$work/verify.log" 2>&1 || { cat "$work/verify.log"; fail "systemd-analyze verify"; }
   [[ ! -s "$work/verify.log" ]] || { cat "$work/verify.log"; fail "systemd-analyze verify warns"; }
+  # The hardening stays: systemd's exposure score (0 best, 10 worst) is 1.4 today;
+  # above 2.0 (e.g. without ProtectSystem, NoNewPrivileges and the empty capability
+  # set: 3.5) fails.
+  systemd-analyze security --offline=yes --threshold=20 "$work/cmqd.service" \
+    >"$work/security.log" 2>&1 || { cat "$work/security.log"; fail "the unit's exposure is above 2.0"; }
+  grep -oE 'Overall exposure level for [^:]+: [0-9.]+' "$work/security.log"
 else
   echo "skipped systemd-analyze verify: not installed"
 fi
