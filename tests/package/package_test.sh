@@ -15,7 +15,11 @@
 #   5. the installed bash completion offers cmqctl's resources;
 #   6. systemd-analyze verify accepts the unit, and its security exposure stays at
 #      most 2.0 (both skipped where systemd-analyze is missing);
-#   7. as root, steps 3 to 5 once more as the user nobody: dpkg --root needs no root.
+#   7. as root, steps 3 to 5 once more as the user nobody: dpkg --root needs no root;
+#   8. as root, where mount namespaces work: `dpkg -i` onto this machine seen through
+#      overlays that vanish afterwards, so the real maintainer scripts run (user cmq,
+#      ownerships, enabling the service), the installed cmqd runs as cmq on the
+#      installed cmqd.conf, and `dpkg --purge` cleans up.
 #   tests/package/package_test.sh BUILD_DIR
 # (The same script runs step 3 to 5 alone with: --install-and-run DEB DIR.)
 set -euo pipefail
@@ -25,6 +29,47 @@ export PATH="$PATH:/usr/sbin:/sbin"  # dpkg wants ldconfig and start-stop-daemon
 fail() {
   echo "FAILED: $*" >&2
   exit 1
+}
+
+# Runs the command "$@", a cmqd listening on 127.0.0.1:0 with its data in DATA_DIR,
+# has CMQCTL create a queue, send and receive a message through it, signed with the
+# key pair cmqd generated, and stops it with SIGTERM, which must end it with status 0.
+# cmqd's standard error goes to LOG_DIR/cmqd.err.
+exchange_message() {  # LOG_DIR DATA_DIR CMQCTL COMMAND...
+  local logs=$1 data=$2 cmqctl=$3
+  shift 3
+  local out pid port="" line
+  exec {out}< <(exec "$@" 2>"$logs/cmqd.err")
+  pid=$!
+  # Its first lines: the generated key pair, then "listening on" (or nothing, on exit).
+  while read -r -u "$out" line; do
+    if [[ "$line" =~ listening\ on\ http://127\.0\.0\.1:([0-9]+) ]]; then
+      port=${BASH_REMATCH[1]}
+      break
+    fi
+  done
+  [[ -n "$port" ]] || { cat "$logs/cmqd.err"; fail "cmqd did not start: $*"; }
+  cat <&"$out" >/dev/null &  # keeps reading its standard output until it exits
+  exec {out}<&-
+
+  local id key
+  id=$(sed -n 's/^secret_id=//p' "$data/credentials")
+  key=$(sed -n 's/^secret_key=//p' "$data/credentials")
+  [[ -n "$id" && -n "$key" ]] || fail "no generated key pair in $data/credentials"
+  signed() {
+    env CMQ_ENDPOINT="http://127.0.0.1:$port" CMQ_SECRET_ID="$id" CMQ_SECRET_KEY="$key" \
+      CMQ_PROFILE_FILE="$logs/profiles" "$cmqctl" "$@"
+  }
+  signed queue create packaged >/dev/null || fail "cmqctl queue create"
+  signed msg send packaged "sent through the installed package" >/dev/null || fail "cmqctl msg send"
+  local received
+  received=$(signed msg receive packaged --delete --json) || fail "cmqctl msg receive"
+  [[ "$received" == *'"sent through the installed package"'* ]] ||
+    fail "cmqctl msg receive printed: $received"
+  kill -TERM "$pid"
+  local status=0
+  wait "$pid" || status=$?
+  ((status == 0)) || { cat "$logs/cmqd.err"; fail "cmqd exited $status on SIGTERM"; }
 }
 
 # Installs DEB into the new directory tree DIR and runs what it installed.
@@ -87,40 +132,9 @@ install_and_run() {
 
   # cmqd.conf with every setting uncommented: each line is a valid setting.
   sed -E 's/^#([a-z_]+ =|\[account\])/\1/' "$root/etc/cmq/cmqd.conf" >"$root/all-settings.conf"
-  local out pid port line
-  exec {out}< <(exec "$root/usr/sbin/cmqd" --config "$root/all-settings.conf" \
-    --data-dir "$root/var/lib/cmq" --listen 127.0.0.1:0 2>"$root/cmqd.err")
-  pid=$!
-  port=""
-  # Its first lines: the generated key pair, then "listening on" (or nothing, on exit).
-  while read -r -u "$out" line; do
-    if [[ "$line" =~ listening\ on\ http://127\.0\.0\.1:([0-9]+) ]]; then
-      port=${BASH_REMATCH[1]}
-      break
-    fi
-  done
-  [[ -n "$port" ]] || { cat "$root/cmqd.err"; fail "the installed cmqd did not start"; }
-  cat <&"$out" >/dev/null &  # keeps reading its standard output until it exits
-  exec {out}<&-
-
-  local id key
-  id=$(sed -n 's/^secret_id=//p' "$root/var/lib/cmq/credentials")
-  key=$(sed -n 's/^secret_key=//p' "$root/var/lib/cmq/credentials")
-  [[ -n "$id" && -n "$key" ]] || fail "no generated key pair in $root/var/lib/cmq/credentials"
-  cmqctl() {
-    env CMQ_ENDPOINT="http://127.0.0.1:$port" CMQ_SECRET_ID="$id" CMQ_SECRET_KEY="$key" \
-      CMQ_PROFILE_FILE="$root/profiles" "$root/usr/bin/cmqctl" "$@"
-  }
-  cmqctl queue create packaged >/dev/null || fail "cmqctl queue create"
-  cmqctl msg send packaged "sent through the installed package" >/dev/null || fail "cmqctl msg send"
-  local received
-  received=$(cmqctl msg receive packaged --delete --json) || fail "cmqctl msg receive"
-  [[ "$received" == *'"sent through the installed package"'* ]] ||
-    fail "cmqctl msg receive printed: $received"
-  kill -TERM "$pid"
-  local status=0
-  wait "$pid" || status=$?
-  ((status == 0)) || { cat "$root/cmqd.err"; fail "cmqd exited $status on SIGTERM"; }
+  exchange_message "$root" "$root/var/lib/cmq" "$root/usr/bin/cmqctl" \
+    "$root/usr/sbin/cmqd" --config "$root/all-settings.conf" --data-dir "$root/var/lib/cmq" \
+    --listen 127.0.0.1:0
 
   # The completion, as bash runs it: the installed script calls the installed cmqctl.
   local offered
@@ -132,8 +146,57 @@ install_and_run() {
   echo "installed into $root and answered as $(id -un)"
 }
 
+# Inside a private mount namespace (unshare --mount): installs DEB onto this machine as
+# an administrator would, `dpkg -i`, with its real maintainer scripts, but onto
+# overlays of /etc, /usr and /var whose changes go to WORK and vanish with the
+# namespace; nothing reaches the host. /run/systemd is hidden, as on a machine
+# without systemd. Checks what the scripts did, runs the installed cmqd as the user
+# cmq on the installed cmqd.conf (data_dir /var/lib/cmq), and purges the package.
+install_on_overlays() {
+  local deb=$1 work=$2 dir
+  for dir in etc usr var; do
+    mkdir -p "$work/upper/$dir" "$work/scratch/$dir"
+    mount -t overlay "overlay-$dir" \
+      -o "lowerdir=/$dir,upperdir=$work/upper/$dir,workdir=$work/scratch/$dir" "/$dir"
+    [[ "$(findmnt -n -o FSTYPE "/$dir")" == overlay ]] || fail "/$dir is not an overlay"
+  done
+  if [[ -d /run/systemd ]]; then mount -t tmpfs none /run/systemd; fi
+
+  # --no-triggers: other packages' triggers (man-db's index of the new man pages,
+  # 9 s) are no part of cmq's installation.
+  dpkg --log=/dev/null --no-triggers -i "$deb" >"$work/dpkg.log" 2>&1 ||
+    { cat "$work/dpkg.log"; fail "dpkg -i onto the overlays"; }
+  local user
+  user=$(getent passwd cmq) || fail "the postinst made no user cmq"
+  [[ "$user" == cmq:x:*:*:*:/var/lib/cmq:/usr/sbin/nologin ]] || fail "user cmq: $user"
+  [[ "$(stat -c '%U:%G %a' /var/lib/cmq)" == "cmq:cmq 750" ]] ||
+    fail "/var/lib/cmq is $(stat -c '%U:%G %a' /var/lib/cmq), not cmq:cmq 750"
+  [[ "$(stat -c '%U:%G %a' /etc/cmq/cmqd.conf)" == "root:cmq 640" ]] ||
+    fail "cmqd.conf is $(stat -c '%U:%G %a' /etc/cmq/cmqd.conf), not root:cmq 640"
+  [[ -L /etc/systemd/system/multi-user.target.wants/cmqd.service ]] ||
+    fail "cmqd.service is not enabled"
+
+  # As the service runs it: the user cmq, on the installed cmqd.conf.
+  exchange_message "$work" /var/lib/cmq /usr/bin/cmqctl \
+    setpriv --reuid=cmq --regid=cmq --init-groups /usr/sbin/cmqd --config /etc/cmq/cmqd.conf \
+    --listen 127.0.0.1:0
+
+  dpkg --log=/dev/null --no-triggers --purge cmq >"$work/purge.log" 2>&1 ||
+    { cat "$work/purge.log"; fail "dpkg --purge"; }
+  [[ ! -e /etc/systemd/system/multi-user.target.wants/cmqd.service ]] ||
+    fail "purging left cmqd.service enabled"
+  ! dpkg-statoverride --list | grep -q -e /var/lib/cmq -e /etc/cmq ||
+    fail "purging left the statoverrides: $(dpkg-statoverride --list)"
+  [[ -f /var/lib/cmq/credentials ]] || fail "purging deleted the data in /var/lib/cmq"
+  echo "installed with dpkg -i (overlays of /etc, /usr, /var), answered as cmq, purged"
+}
+
 if [[ "${1:-}" == --install-and-run ]]; then
   install_and_run "$2" "$3"
+  exit 0
+fi
+if [[ "${1:-}" == --install-on-overlays ]]; then
+  install_on_overlays "$2" "$3"
   exit 0
 fi
 
@@ -191,5 +254,15 @@ if ((EUID == 0)) && command -v setpriv >/dev/null; then
   setpriv --reuid=nobody --regid=nogroup --clear-groups \
     env HOME=/nonexistent bash "$work/nobody/${script##*/}" --install-and-run \
     "$work/nobody/${deb##*/}" "$work/nobody/tree" || fail "the installation as the user nobody"
+fi
+# A real installation, where root may mount overlays in a namespace of its own.
+if ((EUID == 0)) && unshare --mount --propagation private \
+  mount -t tmpfs none "$work" 2>/dev/null; then
+  mkdir "$work/system"
+  unshare --mount --propagation private \
+    bash "$script" --install-on-overlays "$deb" "$work/system" ||
+    fail "the installation with dpkg -i (on overlays)"
+else
+  echo "skipped dpkg -i on overlays: needs root and mount namespaces"
 fi
 echo "package: all checks passed in $((SECONDS - started)) s"
