@@ -92,15 +92,22 @@ grep -qx 'data_dir = /var/lib/cmq' "$packaging/cmqd.conf" || {
 "$cmqctl" --help | awk '/^Resources:/ { on = 1; next } on && /^$/ { exit } on { print $1 }' \
   >"$work/resources"
 while read -r resource; do
-  "$cmqctl" "$resource" --help | awk -v r="$resource" '/^  / && $1 == "cmqctl" && $2 == r { print r " " $3 }'
+  "$cmqctl" "$resource" --help |
+    awk -v r="$resource" '/^  / && $1 == "cmqctl" && $2 == r { print r " " $3 }'
 done <"$work/resources" >"$work/verbs"
 awk '
   /^\.SH / { section = $2; next }
   /^\.TP$/ { entry = 1; next }
-  entry { entry = 0; if (section == "COMMANDS" && /^\.B /) { sub(/^\.B /, ""); gsub(/\\-/, "-"); print } }
+  entry {
+    entry = 0
+    if (section == "COMMANDS" && /^\.B /) { sub(/^\.B /, ""); gsub(/\\-/, "-"); print }
+  }
 ' "$packaging/man/cmqctl.1" >"$work/man-verbs"
 compare "cmqctl's command table" "$work/verbs" "cmqctl.1" "$work/man-verbs"
-[[ -s "$work/verbs" ]] || { echo "FAILED: no verbs read from cmqctl --help"; failures=$((failures + 1)); }
+if [[ ! -s "$work/verbs" ]]; then
+  echo "FAILED: no verbs read from cmqctl --help"
+  failures=$((failures + 1))
+fi
 
 # Global flags: "--name" of the help's "Global flags" list, and --version.
 # shellcheck disable=SC2016  # an awk program, not shell

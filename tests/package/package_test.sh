@@ -124,7 +124,8 @@ install_and_run() {
   local unit="$root/lib/systemd/system/cmqd.service"
   grep -qx 'ExecStart=/usr/sbin/cmqd --config /etc/cmq/cmqd.conf' "$unit" ||
     fail "the unit does not start /usr/sbin/cmqd on /etc/cmq/cmqd.conf"
-  grep -qx 'StateDirectory=cmq' "$unit" || fail "the unit's StateDirectory is not cmq (/var/lib/cmq)"
+  grep -qx 'StateDirectory=cmq' "$unit" ||
+    fail "the unit's StateDirectory is not cmq (/var/lib/cmq)"
   grep -qx 'data_dir = /var/lib/cmq' "$root/etc/cmq/cmqd.conf" ||
     fail "cmqd.conf does not set data_dir = /var/lib/cmq"
   [[ "$(stat -c %a "$root/etc/cmq/cmqd.conf")" == 640 ]] ||
@@ -148,17 +149,24 @@ install_and_run() {
 
 # Inside a private mount namespace (unshare --mount): installs DEB onto this machine as
 # an administrator would, `dpkg -i`, with its real maintainer scripts, but onto
-# overlays of /etc, /usr and /var whose changes go to WORK and vanish with the
-# namespace; nothing reaches the host. /run/systemd is hidden, as on a machine
+# overlays of /etc, /usr and /var (and /lib) whose changes go to WORK and vanish with
+# the namespace; nothing reaches the host. /run/systemd is hidden, as on a machine
 # without systemd. Checks what the scripts did, runs the installed cmqd as the user
 # cmq on the installed cmqd.conf (data_dir /var/lib/cmq), and purges the package.
 install_on_overlays() {
   local deb=$1 work=$2 dir
-  for dir in etc usr var; do
+  local dirs=(etc usr var)
+  [[ -L /lib ]] || dirs+=(lib)  # /lib is /usr/lib only on a merged-/usr system
+  for dir in "${dirs[@]}"; do
     mkdir -p "$work/upper/$dir" "$work/scratch/$dir"
     mount -t overlay "overlay-$dir" \
       -o "lowerdir=/$dir,upperdir=$work/upper/$dir,workdir=$work/scratch/$dir" "/$dir"
-    [[ "$(findmnt -n -o FSTYPE "/$dir")" == overlay ]] || fail "/$dir is not an overlay"
+  done
+  # Nothing dpkg or the scripts write may reach the host: every top directory of the
+  # package must now be on an overlay (findmnt follows /lib -> usr/lib).
+  for dir in $(dpkg-deb -c "$deb" | awk '{ print $6 }' | cut -d/ -f2 | sort -u) etc var; do
+    [[ "$(findmnt -n -o FSTYPE --target "/$dir")" == overlay ]] ||
+      fail "/$dir is not on an overlay; not installing"
   done
   if [[ -d /run/systemd ]]; then mount -t tmpfs none /run/systemd; fi
 
@@ -241,7 +249,8 @@ if command -v systemd-analyze >/dev/null; then
   # above 2.0 (e.g. without ProtectSystem, NoNewPrivileges and the empty capability
   # set: 3.5) fails.
   systemd-analyze security --offline=yes --threshold=20 "$work/cmqd.service" \
-    >"$work/security.log" 2>&1 || { cat "$work/security.log"; fail "the unit's exposure is above 2.0"; }
+    >"$work/security.log" 2>&1 ||
+    { cat "$work/security.log"; fail "the unit's exposure is above 2.0"; }
   grep -oE 'Overall exposure level for [^:]+: [0-9.]+' "$work/security.log"
 else
   echo "skipped systemd-analyze verify: not installed"
