@@ -8,6 +8,8 @@
 #   scripts/install-deps.sh --cluster     also PostgreSQL 15, Patroni and etcd, for the
 #                                         local cluster of scripts/cluster.sh and its
 #                                         failover test
+#   scripts/install-deps.sh --package     also dpkg-dev and groff-base, to make the
+#                                         Debian package (cpack) and test its man pages
 # As root it runs apt-get, otherwise sudo apt-get. Where neither works (no sudo, or
 # sudo refuses) it prints the apt-get command to run as root and exits 1.
 set -euo pipefail
@@ -18,7 +20,8 @@ for option in "$@"; do
     --test) packages+=(libgtest-dev libgmock-dev postgresql-15) ;;
     --fuzz) packages+=(clang libclang-rt-dev) ;;
     --cluster) packages+=(postgresql-15 patroni python3-etcd etcd-server) ;;
-    *) echo "install-deps.sh: unknown option $option (known: --test, --fuzz, --cluster)" >&2; exit 2 ;;
+    --package) packages+=(dpkg-dev groff-base) ;;
+    *) echo "install-deps.sh: unknown option $option (known: --test, --fuzz, --cluster, --package)" >&2; exit 2 ;;
   esac
 done
 

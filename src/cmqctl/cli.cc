@@ -7,34 +7,12 @@
 
 #include "cmq/exceptions.h"
 #include "cmq_version.h"
+#include "completion.h"
 
 namespace cmqctl {
 namespace {
 
 constexpr char kVersion[] = CMQ_VERSION_DESCRIPTION;
-
-const ResourceDef* FindResource(const std::vector<ResourceDef>& all, std::string_view name) {
-  for (const ResourceDef& r : all) {
-    if (r.name == name) return &r;
-    for (const std::string& alias : r.aliases) {
-      if (alias == name) return &r;
-    }
-  }
-  return nullptr;
-}
-
-const CommandDef* FindCommand(const ResourceDef& resource, std::string_view verb) {
-  for (const CommandDef& c : resource.commands) {
-    if (c.verb == verb) return &c;
-  }
-  // Common synonyms, so `queue ls` and `topic rm` work as people type them.
-  static const std::pair<const char*, const char*> kSynonyms[] = {
-      {"ls", "list"}, {"rm", "delete"}, {"get", "show"}, {"describe", "show"}, {"new", "create"}};
-  for (const auto& [from, to] : kSynonyms) {
-    if (verb == from) return FindCommand(resource, to);
-  }
-  return nullptr;
-}
 
 size_t EditDistance(std::string_view a, std::string_view b) {
   std::vector<size_t> row(b.size() + 1);
@@ -197,6 +175,29 @@ int RunCommand(const ResourceDef& resource, const CommandDef& command,
 
 }  // namespace
 
+const ResourceDef* FindResource(const std::vector<ResourceDef>& all, std::string_view name) {
+  for (const ResourceDef& r : all) {
+    if (r.name == name) return &r;
+    for (const std::string& alias : r.aliases) {
+      if (alias == name) return &r;
+    }
+  }
+  return nullptr;
+}
+
+const CommandDef* FindCommand(const ResourceDef& resource, std::string_view verb) {
+  for (const CommandDef& c : resource.commands) {
+    if (c.verb == verb) return &c;
+  }
+  // Common synonyms, so `queue ls` and `topic rm` work as people type them.
+  static const std::pair<const char*, const char*> kSynonyms[] = {
+      {"ls", "list"}, {"rm", "delete"}, {"get", "show"}, {"describe", "show"}, {"new", "create"}};
+  for (const auto& [from, to] : kSynonyms) {
+    if (verb == from) return FindCommand(resource, to);
+  }
+  return nullptr;
+}
+
 std::vector<ResourceDef> AllResources() {
   return {QueueResource(),        MessageResource(), TopicResource(),
           SubscriptionResource(), WatchResource(),   ClusterResource(),
@@ -320,6 +321,13 @@ std::string CommandHelp(const ResourceDef& resource, const CommandDef& command) 
 }
 
 int RunCli(const std::vector<std::string>& argv, const CliIo& io) {
+  // `cmqctl __complete WORD...`: for the shell's completion (completion.h), not in help.
+  if (!argv.empty() && argv[0] == "__complete") {
+    for (const std::string& c : CompletionCandidates({argv.begin() + 1, argv.end()})) {
+      *io.out << c << '\n';
+    }
+    return kExitOk;
+  }
   std::vector<ResourceDef> resources = AllResources();
   std::span<const std::string> args(argv);
   ParsedArgs globals;

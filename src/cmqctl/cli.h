@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "command.h"
@@ -21,5 +22,9 @@ std::string CommandHelp(const ResourceDef& resource, const CommandDef& command);
 std::string FlagsHelp(const std::vector<FlagSpec>& flags);
 
 std::vector<ResourceDef> AllResources();
+// The resource named `name` (or one of its aliases) in `all`, or null.
+const ResourceDef* FindResource(const std::vector<ResourceDef>& all, std::string_view name);
+// The command `verb` of `resource`, also by its usual synonyms (ls, rm, get, ...), or null.
+const CommandDef* FindCommand(const ResourceDef& resource, std::string_view verb);
 
 }  // namespace cmqctl
