@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/json.h"
@@ -168,6 +169,36 @@ TEST_F(LogsTest, SighupReopensTheAccessLogAfterARename) {
   EXPECT_NE(server.process().output().find("access log: reopened " + access_path_),
             std::string::npos)
       << server.process().output();
+}
+
+TEST_F(LogsTest, DebugSaysWhatEachRequestDidAndWhenLongPollsParkAndWake) {
+  TestServer server({"--log-level", "debug"});
+  ASSERT_TRUE(server.Start()) << server.process().output();
+  Caller caller = server.NewCaller();
+  std::string q = UniqueName("debug");
+  ASSERT_TRUE(IsSuccess(caller.Call("CreateQueue", {{"queueName", q}})));
+  ClientResult<JsonValue> polled = client::Error{};
+  std::thread poller([&] {
+    Caller polling = server.NewCaller();
+    polled =
+        polling.Call("ReceiveMessage", {{"queueName", q}, {"pollingWaitSeconds", "20"}}, 30000);
+  });
+  bool parked = Eventually([&] {
+    return server.process().output().find("long poll parked queue=" + q) != std::string::npos;
+  });
+  EXPECT_TRUE(parked) << server.process().output();
+  EXPECT_TRUE(IsSuccess(caller.Call("SendMessage", {{"queueName", q}, {"msgBody", "wake"}})));
+  poller.join();
+  ASSERT_TRUE(IsSuccess(polled));
+  ASSERT_EQ(server.process().Terminate(), 0);
+  std::string output = server.process().output();
+  for (const std::string& expected :
+       {std::string("DEBUG answered client=127.0.0.1:"),
+        " action=SendMessage queue=" + q + " code=0 ",
+        " action=ReceiveMessage queue=" + q + " code=0 ", "DEBUG long poll woken queue=" + q,
+        std::string("DEBUG group commit ")}) {
+    EXPECT_NE(output.find(expected), std::string::npos) << expected << "\n" << output;
+  }
 }
 
 }  // namespace

@@ -581,7 +581,8 @@ dashes) or as "key = value" in the config file; flags win.
                                    on every resolved address before connecting;
                                    cmqd's own port on this host is never reachable
   log_level = info                 debug, info, warn or error (debug: a line per
-                                   request)
+                                   request, long polls parked and woken, group
+                                   commits, lease renewals)
   log_format = text                text: "TIME LEVEL message key=value ..."; json:
                                    one object per line with time (RFC 3339, UTC,
                                    ms), level, message and the line's fields
