@@ -32,9 +32,10 @@ declare -A ALLOWED=(
 TEST_DOUBLES="journal/mem_record_log.h env/fault_env.h"
 # Servers that the tests of every layer may use: the one scripted HTTP server (client
 # and sdk tests fake cmqd with it, though http is not below them), the tests' real
-# PostgreSQL (tests/support, linked as cmq_test_postgres), and a port nothing listens
-# on for clients' failure tests (tests/support, cmq_test_processes).
-TEST_SERVERS="http/scripted_server.h support/postgres_server.h support/free_port.h"
+# PostgreSQL (tests/support, linked as cmq_test_postgres), a port nothing listens
+# on for clients' failure tests, and temporary directories of real files
+# (tests/support, cmq_test_processes).
+TEST_SERVERS="http/scripted_server.h support/postgres_server.h support/free_port.h support/temp_dir.h"
 
 is_test_file() {
   [[ $1 =~ (_test\.cc|_for_test\.h|_test_util\.h|_test_fixture\.h)$ ]]

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <ctime>
 #include <memory>
 #include <string>
@@ -13,6 +14,7 @@
 #include "support/blackbox.h"
 #include "support/eventually.h"
 #include "support/postgres_server.h"
+#include "support/temp_dir.h"
 
 namespace cmq::testing {
 namespace {
@@ -31,10 +33,11 @@ class DistributedTest : public ::testing::Test {
     ASSERT_FALSE(dsn_.empty());
   }
 
-  std::unique_ptr<TestServer> Node(const std::string& id) {
+  std::unique_ptr<TestServer> Node(const std::string& id, std::vector<std::string> extra = {}) {
     std::vector<std::string> args = {"--storage", "postgres", "--postgres-dsn", dsn_,
                                      "--node-id", id};
     args.insert(args.end(), kShortLease.begin(), kShortLease.end());
+    args.insert(args.end(), extra.begin(), extra.end());
     auto node = std::make_unique<TestServer>(args);
     EXPECT_TRUE(node->Start()) << node->process().output();
     return node;
@@ -139,9 +142,11 @@ TEST_F(DistributedTest, ANewerSchemaStopsTheStartWithAClearError) {
 }
 
 TEST_F(DistributedTest, AnyNodeServesAnyRequestThroughTheOwner) {
-  std::unique_ptr<TestServer> a = Node("node-a");
+  TempDir logs;
+  std::string a_log = logs.path() + "/a.log", b_log = logs.path() + "/b.log";
+  std::unique_ptr<TestServer> a = Node("node-a", {"--access-log", a_log});
   ASSERT_TRUE(Serves(*a));
-  std::unique_ptr<TestServer> b = Node("node-b");
+  std::unique_ptr<TestServer> b = Node("node-b", {"--access-log", b_log});
   ASSERT_FALSE(Serves(*b));
   Caller on_a = a->NewCaller();
   Caller on_b = b->NewCaller();
@@ -176,6 +181,36 @@ TEST_F(DistributedTest, AnyNodeServesAnyRequestThroughTheOwner) {
   EXPECT_TRUE(IsServerError(created->Call("ListQueue", {}), 4100, 10030));
   EXPECT_TRUE(IsServerError(on_b.Call("GetQueueAttributes", {{"queueName", "nope"}}), 4440,
                             10100));
+
+  // Each request is in the access log once: of the node the client called, which
+  // notes where it ran. The owner logged the failed authentication, with the client's
+  // address, not the forwarding node's port.
+  ASSERT_EQ(b->process().Terminate(), 0);
+  ASSERT_EQ(a->process().Terminate(), 0);
+  std::string via_b = ReadWholeFile(b_log), at_a = ReadWholeFile(a_log);
+  for (const char* line :
+       {"action=CreateQueue queue=q code=0", "action=SendMessage queue=q code=0",
+        "action=DeleteMessage queue=q code=0", "action=ReceiveMessage queue=q code=0",
+        "action=ListQueue code=4100", "action=GetQueueAttributes queue=nope code=4440"}) {
+    EXPECT_NE(via_b.find(line), std::string::npos) << line << "\n" << via_b;
+  }
+  EXPECT_EQ(std::count(via_b.begin(), via_b.end(), '\n'), 6) << via_b;
+  EXPECT_EQ(via_b.find("client=127.0.0.1:"), via_b.find("client="));
+  size_t forwarded = 0;
+  for (size_t at = via_b.find("forwardedTo=node-a\n"); at != std::string::npos;
+       at = via_b.find("forwardedTo=node-a\n", at + 1)) {
+    ++forwarded;
+  }
+  EXPECT_EQ(forwarded, 6u) << via_b;
+  // The owner's own: on_a's two calls, none of those forwarded to it.
+  EXPECT_EQ(std::count(at_a.begin(), at_a.end(), '\n'), 2) << at_a;
+  size_t receive = at_a.find("action=ReceiveMessage queue=q code=0");
+  EXPECT_NE(receive, std::string::npos) << at_a;
+  EXPECT_NE(at_a.find("action=SendMessage queue=q code=0", receive), std::string::npos) << at_a;
+  EXPECT_EQ(at_a.find("forwardedTo"), std::string::npos) << at_a;
+  EXPECT_NE(a->process().output().find("authentication failed client=127.0.0.1 "),
+            std::string::npos)
+      << a->process().output();
 }
 
 TEST_F(DistributedTest, AnyNodeDescribesTheClusterFromTheDatabase) {

@@ -35,10 +35,16 @@ struct Api::Impl {
     return std::to_string(last_request_id);
   }
 
+  // The value of `name` as received, "" when absent or not readable.
+  static std::string Received(const Params& params, std::string_view name) {
+    Result<std::optional<std::string_view>> value = params.OptionalString(name);
+    return value.ok() && value->has_value() ? std::string(**value) : std::string();
+  }
+
   std::function<void()> Handle(const ApiRequest& request, Done done) {
-    Envelope envelope{NextRequestId(), std::nullopt, failure_log};
+    Envelope envelope{NextRequestId(), std::nullopt, failure_log, {}, {}, {}};
     auto answer_error = [&](const Status& status) {
-      done(RenderResponse(envelope, status));
+      Answer(envelope, status, nullptr, done);
       return std::function<void()>();
     };
 
@@ -61,17 +67,25 @@ struct Api::Impl {
     }
 
     // Echoed even when the request fails below; it is only an echo, signed or not.
-    if (Result<std::optional<std::string_view>> id =
-            Params(&*list).OptionalString("clientRequestId");
+    Params received(&*list);
+    if (Result<std::optional<std::string_view>> id = received.OptionalString("clientRequestId");
         id.ok() && id->has_value()) {
       envelope.client_request_id = ParseUint64(**id);
     }
+    // For the logs, as received (only echoes, signed or not).
+    envelope.action = Received(received, "Action");
+    envelope.queue = Received(received, "queueName");
+    envelope.topic = Received(received, "topicName");
 
     auth::SignedRequest signed_request{request.method, request.host, request.path, &*list,
                                        options.https};
     Result<auth::Verified> verified =
         auth::Verify(*keys, signed_request, clock->NowMs() / 1000, options.verify);
-    if (!verified.ok()) return answer_error(verified.status());
+    if (!verified.ok()) {
+      failure_log->NoteAuthFailure(request.client, Received(received, "SecretId"), envelope.action,
+                                   verified.status());
+      return answer_error(verified.status());
+    }
     UseSignedNames(&*list);
     Params params(&*list, std::move(verified->unsigned_params));
 
@@ -82,6 +96,7 @@ struct Api::Impl {
     }
     auto it = actions.find(AsciiLower(**action));
     if (it == actions.end()) return answer_error(Status(ErrorCode::kUnknownAction, Echo(**action)));
+    envelope.action = it->second.name;
 
     if (broker == nullptr && it->second.needs_broker) {
       return answer_error(Status(ErrorCode::kNotServing));

@@ -12,6 +12,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "auth/verifier.h"
 #include "broker/broker.h"
@@ -45,6 +46,19 @@ struct ApiRequest {
   std::string path;    // raw path
   std::string query;   // raw query string
   std::string body;    // raw body
+  // Who sent it, for logs only ("ip:port"; a forwarded request's original client).
+  std::string client;
+};
+
+// What the access log says of an answered request. Valid only during the Done call.
+struct AnswerSummary {
+  // The action's canonical name; as received when it is unknown or the request failed
+  // before it was looked up; "" when there was none.
+  std::string_view action;
+  std::string_view queue;  // queueName as received ("" when none): only an echo
+  std::string_view topic;  // topicName as received ("" when none): only an echo
+  int code = 0;            // the CMQ code answered
+  std::string_view request_id;
 };
 
 class Api {
@@ -58,11 +72,12 @@ class Api {
   // every authenticated request is then answered kNotServing (a retryable 6000).
   void SetBroker(broker::Broker* broker);
 
-  // Handles one request. `done` gets the JSON body exactly once, possibly before
-  // Handle returns; for requests that changed state, only after the change is
-  // durable. Returns a function that cancels a parked receive (then `done` is never
-  // called), or an empty function when there is nothing to cancel.
-  using Done = std::function<void(std::string json)>;
+  // Handles one request. `done` gets the JSON body, and what the access log says of
+  // it, exactly once, possibly before Handle returns; for requests that changed
+  // state, only after the change is durable. Returns a function that cancels a parked
+  // receive (then `done` is never called), or an empty function when there is nothing
+  // to cancel. A failed authentication is logged (warn, rate-limited: FailureLog).
+  using Done = std::function<void(std::string json, const AnswerSummary& summary)>;
   std::function<void()> Handle(const ApiRequest& request, Done done);
 
  private:

@@ -4,6 +4,8 @@
 #include <set>
 
 #include "api/api_test_fixture.h"
+#include "api/failure_log.h"
+#include "common/log.h"
 
 namespace cmq::api {
 namespace {
@@ -47,6 +49,93 @@ TEST_F(EnvelopeTest, DescribeClusterIsAnsweredWithoutABrokerAndQueueActionsAreNo
   v = Call("DescribeCluster");
   EXPECT_EQ(Code(v), 6000);
   EXPECT_EQ(Message(v), "(10050)server internal error: storage unavailable, please retry");
+}
+
+// What the access log writes of an answer (AnswerSummary), copied out of `done`.
+struct Summary {
+  std::string action, queue, topic, request_id, json;
+  int code = -1;
+};
+
+TEST_F(EnvelopeTest, EveryAnswerComesWithItsSummaryForTheAccessLog) {
+  auto summarize = [&](const ApiRequest& request) {
+    Summary s;
+    api_->Handle(request, [&](std::string json, const AnswerSummary& a) {
+      s = {std::string(a.action),
+           std::string(a.queue),
+           std::string(a.topic),
+           std::string(a.request_id),
+           json,
+           a.code};
+    });
+    return s;
+  };
+  Summary missing = summarize(
+      Request("POST", SignedParams("POST", "getQUEUEattributes", {{"queueName", "nope"}})));
+  EXPECT_EQ(missing.action, "GetQueueAttributes");  // canonical once looked up
+  EXPECT_EQ(missing.queue, "nope");
+  EXPECT_EQ(missing.topic, "");
+  EXPECT_EQ(missing.code, 4440);
+  Result<JsonValue> answer = ParseJson(missing.json);
+  ASSERT_TRUE(answer.ok());
+  EXPECT_EQ(Str(*answer, "requestId"), missing.request_id);
+
+  Summary topic =
+      summarize(Request("POST", SignedParams("POST", "GetTopicAttributes", {{"topicName", "t1"}})));
+  EXPECT_EQ(topic.topic, "t1");
+  EXPECT_EQ(topic.queue, "");
+
+  Summary unknown = summarize(Request("POST", SignedParams("POST", "NoSuchAction", {})));
+  EXPECT_EQ(unknown.action, "NoSuchAction");  // as received
+  EXPECT_EQ(unknown.code, 4000);
+
+  Summary bad_key = summarize(
+      Request("POST", SignedParams("POST", "SendMessage", {{"queueName", "q"}}, "wrong-key")));
+  EXPECT_EQ(bad_key.action, "SendMessage");
+  EXPECT_EQ(bad_key.queue, "q");
+  EXPECT_EQ(bad_key.code, 4100);
+  EXPECT_FALSE(bad_key.request_id.empty());
+}
+
+TEST_F(EnvelopeTest, AnAuthenticationFailureIsLoggedWithoutKeyOrSignature) {
+  ApiRequest bad = Request(
+      "POST",
+      SignedParams("POST", "SendMessage", {{"queueName", "q"}, {"msgBody", "x"}}, "wrong-key"));
+  bad.client = "192.0.2.7:40000";
+  std::string signature;
+  Result<ParamList> sent = DecodeForm(bad.body);
+  ASSERT_TRUE(sent.ok());
+  for (const auto& [name, value] : *sent) {
+    if (name == "Signature") signature = value;
+  }
+  ASSERT_FALSE(signature.empty());
+  LogCapture capture;
+  EXPECT_EQ(Code(Call(bad)), 4100);
+  std::vector<std::string> lines = capture.Lines();
+  ASSERT_EQ(lines.size(), 1u) << ::testing::PrintToString(lines);
+  EXPECT_EQ(lines[0], std::string("WARN authentication failed client=192.0.2.7:40000 secretId=") +
+                          kSecretId +
+                          " action=SendMessage code=4100 reason=\"signature mismatch\"");
+  EXPECT_EQ(lines[0].find(signature), std::string::npos);
+  EXPECT_EQ(lines[0].find("wrong-key"), std::string::npos);
+  EXPECT_EQ(lines[0].find(kSecretKey), std::string::npos);
+}
+
+TEST(FailureLogTest, AuthenticationFailuresAreRateLimitedAndSayHowManyWereHeldBack) {
+  LogCapture capture;
+  FailureLog log(3600 * 1000);
+  for (int i = 0; i < 5; ++i) {
+    log.NoteAuthFailure("192.0.2.7:1", "AKIDunknown", "ListQueue",
+                        Status(ErrorCode::kSecretIdUnknown));
+  }
+  EXPECT_EQ(capture.Lines(),
+            (std::vector<std::string>{"WARN authentication failed client=192.0.2.7:1 "
+                                      "secretId=AKIDunknown action=ListQueue code=4100 "
+                                      "reason=\"(10270)secret id is not existed\""}));
+  FailureLog every_time(0);
+  every_time.NoteAuthFailure("a", "b", "c", Status(ErrorCode::kAuthFailed, "why"));
+  EXPECT_EQ(
+      capture.Count("authentication failed client=a secretId=b action=c code=4100 reason=why"), 1u);
 }
 
 TEST_F(EnvelopeTest, RequestIdsAreUniqueDecimalStrings) {

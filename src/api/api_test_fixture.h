@@ -133,15 +133,16 @@ class ApiTest : public ::testing::Test {
   }
 
   static ApiRequest Request(const std::string& method, const ParamList& params) {
-    ApiRequest r{method, kHost, kPath, "", ""};
+    ApiRequest r{method, kHost, kPath, "", "", ""};
     (method == "GET" ? r.query : r.body) = EncodeForm(params);
     return r;
   }
 
   Pending Start(const ApiRequest& request) {
     Pending p;
-    p.cancel = api_->Handle(
-        request, [answers = p.answers](std::string json) { answers->push_back(std::move(json)); });
+    p.cancel = api_->Handle(request, [answers = p.answers](std::string json, const AnswerSummary&) {
+      answers->push_back(std::move(json));
+    });
     return p;
   }
 

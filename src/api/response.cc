@@ -19,6 +19,13 @@ std::string RenderResponse(const Envelope& envelope, const Status& status,
   return w.Take();
 }
 
+void Answer(const Envelope& envelope, const Status& status, const FieldWriter& fields,
+            const Api::Done& done) {
+  AnswerSummary summary{envelope.action, envelope.queue, envelope.topic, status.cmq_code(),
+                        envelope.request_id};
+  done(RenderResponse(envelope, status, fields), summary);
+}
+
 void WriteMessageIds(JsonWriter& w, const std::vector<std::string>& ids, bool batch) {
   if (!batch) {
     w.Field("msgId", ids.empty() ? std::string() : ids.front());
@@ -35,7 +42,7 @@ Reply::Reply(Envelope envelope, Done done)
 void Reply::Error(const Status& status) const { Send(status); }
 
 void Reply::Send(const Status& status, const FieldWriter& fields) const {
-  target_->done(RenderResponse(target_->envelope, status, fields));
+  Answer(target_->envelope, status, fields, target_->done);
 }
 
 broker::Done<> Reply::OnStatus() const {
@@ -44,8 +51,9 @@ broker::Done<> Reply::OnStatus() const {
 
 Reply Reply::UnlessCancelled(std::shared_ptr<const bool> cancelled) const {
   return Reply(std::make_shared<const Target>(
-      Target{target_->envelope, [done = target_->done, cancelled](std::string json) {
-               if (!*cancelled) done(std::move(json));
+      Target{target_->envelope,
+             [done = target_->done, cancelled](std::string json, const AnswerSummary& summary) {
+               if (!*cancelled) done(std::move(json), summary);
              }}));
 }
 

@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "api/api.h"
 #include "api/failure_log.h"
 #include "broker/types.h"
 #include "common/json.h"
@@ -20,12 +21,16 @@
 
 namespace cmq::api {
 
-// What every response of one request repeats.
+// What every response of one request repeats, and what its access log line says.
 struct Envelope {
   std::string request_id;
   std::optional<uint64_t> client_request_id;  // echoed only when the request had a valid one
   // Takes the detail of a server-side failure the client is not shown (none: not logged).
   std::shared_ptr<FailureLog> failure_log;
+  // For AnswerSummary (api.h).
+  std::string action;
+  std::string queue;
+  std::string topic;
 };
 
 // Writes the action-specific fields into the open top-level object.
@@ -38,6 +43,9 @@ using FieldWriter = std::function<void(JsonWriter&)>;
 // failure_log.
 std::string RenderResponse(const Envelope& envelope, const Status& status,
                            const FieldWriter& fields = nullptr);
+// Answers with RenderResponse's text and the summary of the same answer.
+void Answer(const Envelope& envelope, const Status& status, const FieldWriter& fields,
+            const Api::Done& done);
 
 // The fields of a (Batch)SendMessage / (Batch)PublishMessage answer: "msgId" of the
 // one message, or for a batch "msgList":[{"msgId":...}] in input order.
@@ -47,7 +55,7 @@ void WriteMessageIds(JsonWriter& w, const std::vector<std::string>& ids, bool ba
 // every method guarantees that one request is answered exactly once.
 class Reply {
  public:
-  using Done = std::function<void(std::string json)>;
+  using Done = Api::Done;
   Reply(Envelope envelope, Done done);
 
   void Error(const Status& status) const;

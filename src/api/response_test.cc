@@ -26,7 +26,7 @@ TEST(RenderResponseTest, ServerFailuresShowClientsTheFixedTextOnly) {
     if (info.code != 6000) continue;
     ++checked;
     std::string json =
-        RenderResponse({"1", std::nullopt, nullptr}, Status(static_cast<ErrorCode>(i), kDetail));
+        RenderResponse({"1", std::nullopt, nullptr, {}, {}, {}}, Status(static_cast<ErrorCode>(i), kDetail));
     EXPECT_EQ(json.find("/var/lib"), std::string::npos) << info.name << ": " << json;
     EXPECT_EQ(json.find("Input/output"), std::string::npos) << info.name << ": " << json;
     EXPECT_EQ(Message(json),
@@ -37,7 +37,7 @@ TEST(RenderResponseTest, ServerFailuresShowClientsTheFixedTextOnly) {
 }
 
 TEST(RenderResponseTest, StorageFailureAndFdExhaustionHaveTheirOwnTexts) {
-  Envelope envelope{"1", std::nullopt, nullptr};
+  Envelope envelope{"1", std::nullopt, nullptr, {}, {}, {}};
   EXPECT_EQ(Message(RenderResponse(envelope, Status(ErrorCode::kStorageFailed, kDetail))),
             "(10050)server internal error: storage failed, the server stopped accepting "
             "writes after a disk error");
@@ -48,14 +48,14 @@ TEST(RenderResponseTest, StorageFailureAndFdExhaustionHaveTheirOwnTexts) {
 }
 
 TEST(RenderResponseTest, ParameterNamesStillReachTheClient) {
-  std::string json = RenderResponse({"1", std::nullopt, nullptr},
+  std::string json = RenderResponse({"1", std::nullopt, nullptr, {}, {}, {}},
                                     Status(ErrorCode::kLackedParameter, "queueName"));
   EXPECT_EQ(Message(json), "(10390)lacked of required parameter queueName");
 }
 
 TEST(RenderResponseTest, TheDetailHiddenFromTheClientIsLogged) {
   LogCapture capture;
-  Envelope envelope{"1", std::nullopt, std::make_shared<FailureLog>()};
+  Envelope envelope{"1", std::nullopt, std::make_shared<FailureLog>(), {}, {}, {}};
   RenderResponse(envelope, Status(ErrorCode::kStorageFailed, kDetail));
   // Client errors and refusals during shutdown are not the operator's problem.
   RenderResponse(envelope, Status(ErrorCode::kLackedParameter, "queueName"));

@@ -44,7 +44,7 @@ message sent was received.
 
 Usage:
   cmq-bench [options]
-  cmq-bench --version      the version and the git commit it was built from
+  cmq-bench --version      the version, the git revision and the build type
 
 Connection:
   --endpoint URL           http://host[:port][/path]   (env CMQ_ENDPOINT,

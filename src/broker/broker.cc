@@ -9,6 +9,7 @@
 #include "broker/broker_impl.h"
 #include "broker/receipt_handle.h"
 #include "common/coding.h"
+#include "common/log.h"
 #include "common/strings.h"
 
 namespace cmq::broker {
@@ -221,6 +222,12 @@ void Broker::Impl::ServeWaiters(Queue* q, int64_t now) {
     if (!w) return;
     journal::Lsn answer_after = 0;
     auto result = ReceiveNow(q, w->max_messages, now, &answer_after);
+    if (LogEnabled(LogLevel::kDebug)) {
+      LogEvent(LogLevel::kDebug, "long poll woken",
+               {{"queue", q->meta().name},
+                {"messages", result.ok() ? result->size() : 0},
+                {"leftMs", w->deadline_ms - now}});
+    }
     AnswerReceive(std::move(w->done), std::move(result), answer_after);
   }
 }
@@ -519,6 +526,10 @@ uint64_t Broker::ReceiveMessages(AccountId account, std::string_view queue, int 
     } else {
       waiter = m.waiters.Park(q->meta().uid, std::max(max_messages, 1),
                               now + static_cast<int64_t>(wait) * 1000, std::move(done));
+      if (LogEnabled(LogLevel::kDebug)) {
+        LogEvent(LogLevel::kDebug, "long poll parked",
+                 {{"queue", q->meta().name}, {"waitSeconds", wait}, {"parked", m.waiters.size()}});
+      }
     }
     m.Reschedule(q);
   }

@@ -134,6 +134,7 @@ struct Journal::Impl {
   bool stop = false;
   std::string failure;  // why the journal failed (set once, with `failed`)
   uint64_t appended_records = 0;
+  uint64_t records_in_rounds = 0;  // appended_records at the last WriteRound (writer's)
   uint64_t appended_bytes = 0;
 
   std::atomic<Lsn> durable{0};
@@ -636,11 +637,15 @@ void Journal::Impl::WriterLoop() {
 
 bool Journal::Impl::WriteRound(bool force_sync) {
   Lsn batch_lsn;
+  uint64_t records = 0;  // appended so far
   {
     std::lock_guard<std::mutex> lock(mu);
     inflight.swap(pending);
     batch_lsn = pending_lsn;
+    records = appended_records;
   }
+  uint64_t bytes = 0;
+  for (const Chunk& c : inflight) bytes += c.bytes.size();
   Status s;
   for (Chunk& c : inflight) {
     // Segment N must be durable before any byte of N+1 reaches the disk.
@@ -685,6 +690,13 @@ bool Journal::Impl::WriteRound(bool force_sync) {
     }
     inflight.clear();
   }
+  if (bytes != 0 && LogEnabled(LogLevel::kDebug)) {
+    LogEvent(LogLevel::kDebug, "group commit",
+             {{"records", records - records_in_rounds},
+              {"bytes", bytes},
+              {"synced", unsynced_file ? 0 : 1}});
+  }
+  records_in_rounds = records;
   if (batch_lsn > durable.load()) {
     durable.store(batch_lsn);
     if (wakeup) wakeup();

@@ -329,6 +329,12 @@ struct PgRecordLog::Impl {
         if (!r.ok()) return r.status();
         if (r->affected() != 1) return Fenced();
         commits.fetch_add(1);
+        if (LogEnabled(LogLevel::kDebug)) {
+          LogEvent(LogLevel::kDebug, "group commit",
+                   {{"partition", options.partition},
+                    {"segment", job.segment},
+                    {"bytes", job.bytes.size()}});
+        }
         return Status::Ok();
       }
       case Job::Kind::kDrop: {

@@ -4,10 +4,12 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "api/api.h"
 #include "auth/verifier.h"
+#include "common/log.h"
 #include "common/push_network_policy.h"
 #include "common/status.h"
 #include "delivery/pusher.h"
@@ -59,6 +61,14 @@ struct Config {
   } postgres;
   int64_t shutdown_grace_ms = 35000;  // longest wait for in-flight requests on SIGTERM
   std::string log_level = "info";
+  LogFormat log_format = LogFormat::kText;
+  // One line per answered request: "" off, "-" standard output, else a file path
+  // (reopened on SIGHUP). Written in log_format (server/access_log.h).
+  std::string access_log;
+  // The settings given by flags and the config file, in the order applied (a key given
+  // twice appears twice), for the start-up log: secret_key is left out and a DSN's
+  // password masked.
+  std::vector<std::pair<std::string, std::string>> given_settings;
   api::ApiOptions api;
   http::ServerOptions http;
   delivery::PusherOptions push;  // HTTP push to subscription endpoints

@@ -395,6 +395,51 @@ TEST(ConfigTest, AKeyPairComesWholeFromOnePlace) {
   std::remove(half.c_str());
 }
 
+TEST(ConfigTest, LogFormatAndAccessLog) {
+  Config defaults;
+  EXPECT_EQ(defaults.log_format, LogFormat::kText);
+  EXPECT_EQ(defaults.access_log, "");
+  Config c;
+  bool help;
+  ASSERT_TRUE(Parse({"--log-format", "json", "--access-log", "-"}, &c, &help).ok());
+  EXPECT_EQ(c.log_format, LogFormat::kJson);
+  EXPECT_EQ(c.access_log, "-");
+  std::string file = WriteFile("log_format = text\naccess_log = /var/log/cmq/access.log\n");
+  Config f;
+  ASSERT_TRUE(LoadConfigFile(file, &f).ok());
+  EXPECT_EQ(f.log_format, LogFormat::kText);
+  EXPECT_EQ(f.access_log, "/var/log/cmq/access.log");
+  std::remove(file.c_str());
+  Config bad;
+  Status s = Parse({"--log-format", "xml"}, &bad, &help);
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.detail().find("--log_format: log_format must be text or json, got 'xml'"),
+            std::string::npos)
+      << s.detail();
+  EXPECT_NE(ConfigHelp().find("log_format = text"), std::string::npos);
+  EXPECT_NE(ConfigHelp().find("access_log ="), std::string::npos);
+  EXPECT_NE(ConfigHelp().find("SIGHUP reopens the access log"), std::string::npos);
+}
+
+TEST(ConfigTest, GivenSettingsAreKeptForTheStartUpLogWithoutSecrets) {
+  std::string file = WriteFile(
+      "log_level = debug\nsecret_id = AKIDfile\nsecret_key = file-key\n"
+      "postgres_dsn = host=db password=s3cret dbname=cmq\n");
+  Config c;
+  bool help;
+  ASSERT_TRUE(
+      Parse({"--config", file, "--log-level", "warn", "--secret-id", "AKIDflag", "--secret-key",
+             "flag-key", "--postgres-dsn", "postgresql://cmq:hunter2@db/cmq?password='x y'"},
+            &c, &help)
+          .ok());
+  std::remove(file.c_str());
+  EXPECT_EQ(c.given_settings, (std::vector<std::pair<std::string, std::string>>{
+                                  {"log_level", "debug"},
+                                  {"postgres_dsn", "host=db password=*** dbname=cmq"},
+                                  {"log_level", "warn"},
+                                  {"postgres_dsn", "postgresql://cmq:***@db/cmq?password=***"}}));
+}
+
 TEST(ConfigTest, HelpNamesVersionAndTheKeyPairVariables) {
   std::string help = ConfigHelp();
   EXPECT_NE(help.find("cmqd --version"), std::string::npos);

@@ -5,26 +5,31 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <climits>
 #include <cstdio>
+#include <vector>
 
 #include "api/api.h"
 #include "auth/verifier.h"
 #include "broker/broker.h"
 #include "common/log.h"
+#include "common/strings.h"
 #include "delivery/pusher.h"
 #include "env/env.h"
 #include "http/event_loop.h"
 #include "http/server.h"
 #include "journal/journal.h"
 #include "pglog/pg_conn.h"
+#include "server/access_log.h"
 #include "server/cluster_description.h"
 #include "server/credentials.h"
 #include "server/forwarder.h"
+#include "server/open_file_limit.h"
 #include "server/postgres_partition.h"
 #include "server/startup_error.h"
-#include "server/open_file_limit.h"
 
 namespace cmq::server {
 
@@ -33,6 +38,9 @@ struct Daemon::Impl : public http::Handler {
   env::Env* env = env::PosixEnv();
   http::EventLoop loop;
   auth::KeyStore keys;
+  // Null: access_log off. Declared before whatever may still answer a request when
+  // destroyed, so it is destroyed after them.
+  std::unique_ptr<AccessLog> access_log;
   // Embedded mode: the journal and the one broker over it.
   std::unique_ptr<journal::Journal> journal;
   std::unique_ptr<broker::Broker> broker;
@@ -73,6 +81,23 @@ struct Daemon::Impl : public http::Handler {
     if (signal_fd >= 0) close(signal_fd);
   }
 
+  // Start-up says which settings are in force: those given by flags and the config
+  // file, on one line (a key given twice: the value that won); the rest are the
+  // defaults of --help. The key pair in use is logged where it is settled
+  // (credentials.h), by its SecretId.
+  void LogGivenSettings() {
+    std::vector<LogField> fields;
+    for (const auto& [key, value] : config.given_settings) {
+      auto same = std::find_if(fields.begin(), fields.end(),
+                               [&](const LogField& f) { return f.key == key; });
+      if (same != fields.end()) fields.erase(same);
+      fields.emplace_back(key, value);
+    }
+    LogEvent(LogLevel::kInfo,
+             fields.empty() ? "settings: all defaults" : "settings given (others default)",
+             std::span<const LogField>(fields));
+  }
+
   // The configured accounts; the default one joins once its key pair is known
   // (AddDefaultAccount), from the data directory or the cluster's database.
   Status SetUpAccounts() {
@@ -88,10 +113,12 @@ struct Daemon::Impl : public http::Handler {
   }
 
   Status Start() {
-    CMQ_RETURN_IF_ERROR(StartupError("cannot set up signal handling", BlockStopSignals()));
+    CMQ_RETURN_IF_ERROR(StartupError("cannot set up signal handling", BlockHandledSignals()));
     if (config.log_level == "debug") MinLogLevel() = LogLevel::kDebug;
     if (config.log_level == "warn") MinLogLevel() = LogLevel::kWarn;
     if (config.log_level == "error") MinLogLevel() = LogLevel::kError;
+    OutputLogFormat() = config.log_format;
+    LogGivenSettings();
     auto limit = RaiseOpenFileLimit();
     if (!limit.ok()) return StartupError("cannot read the open-file limit", limit.status());
     open_files = *limit;
@@ -108,6 +135,11 @@ struct Daemon::Impl : public http::Handler {
         "cannot lock the data directory " + config.data_dir + " (is another cmqd using it?)",
         env->LockFile(config.data_dir + "/LOCK")));
     CMQ_RETURN_IF_ERROR(SetUpAccounts());
+    if (!config.access_log.empty()) {
+      auto opened = AccessLog::Open(env, {config.access_log, config.log_format});
+      if (!opened.ok()) return StartupError("cannot write the access log", opened.status());
+      access_log = std::move(opened).value();
+    }
 
     // One push network policy for Subscribe (api) and connect (pusher), which also
     // refuses cmqd's own port (the listener is bound already).
@@ -324,19 +356,21 @@ struct Daemon::Impl : public http::Handler {
     });
   }
 
-  static sigset_t StopSignals() {
+  // SIGTERM and SIGINT stop; SIGHUP reopens the access log.
+  static sigset_t HandledSignals() {
     sigset_t mask;
     sigemptyset(&mask);
     sigaddset(&mask, SIGTERM);
     sigaddset(&mask, SIGINT);
+    sigaddset(&mask, SIGHUP);
     return mask;
   }
 
   // Must run before any thread starts, so that every thread inherits the blocked mask
   // and the signals reach only the signalfd.
-  static Status BlockStopSignals() {
+  static Status BlockHandledSignals() {
     signal(SIGPIPE, SIG_IGN);
-    sigset_t mask = StopSignals();
+    sigset_t mask = HandledSignals();
     if (pthread_sigmask(SIG_BLOCK, &mask, nullptr) != 0) {
       return Status(ErrorCode::kIoError, "pthread_sigmask");
     }
@@ -344,12 +378,18 @@ struct Daemon::Impl : public http::Handler {
   }
 
   Status InstallSignalHandlers() {
-    sigset_t mask = StopSignals();
+    sigset_t mask = HandledSignals();
     signal_fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
     if (signal_fd < 0) return Status(ErrorCode::kIoError, "signalfd");
     loop.AddFd(signal_fd, EPOLLIN, [this](uint32_t) {
       signalfd_siginfo info;
       while (read(signal_fd, &info, sizeof(info)) == sizeof(info)) {
+        if (info.ssi_signo == SIGHUP) {
+          CMQ_LOG_INFO("signal %u: %s", info.ssi_signo,
+                       access_log ? "reopening the access log" : "no access log to reopen");
+          if (access_log) access_log->Reopen();
+          continue;
+        }
         CMQ_LOG_INFO("signal %u: shutting down", info.ssi_signo);
         BeginShutdown();
       }
@@ -376,16 +416,18 @@ struct Daemon::Impl : public http::Handler {
 
   void OnRequest(http::Request request, http::Responder respond,
                  std::function<void(std::function<void()>)> set_on_cancel) override {
+    auto arrived = std::chrono::steady_clock::now();
     // Distributed mode: a node that does not serve the partition passes the request to
     // the node that does, unless it was forwarded here already (the sender's view of the
     // owner was stale: the api's retryable "not serving" answers it, never a loop). A
     // node whose lease ran out by its own clock answers nothing more for the partition.
     if (partition && !partition->Serving() && request.Header(kForwardedByHeader) == nullptr) {
       if (std::optional<PostgresPartition::Peer> owner = partition->Owner()) {
-        return Forward(*owner, std::move(request), std::move(respond), std::move(set_on_cancel));
+        return Forward(*owner, std::move(request), std::move(respond), std::move(set_on_cancel),
+                       arrived);
       }
     }
-    HandleHere(std::move(request), std::move(respond), set_on_cancel);
+    HandleHere(std::move(request), std::move(respond), set_on_cancel, arrived);
   }
 
   // The longest a forwarded request may take at the owner: a long poll's wait, or a
@@ -395,14 +437,26 @@ struct Daemon::Impl : public http::Handler {
            2 * int64_t{config.postgres.timeout_ms} + 2000;
   }
 
-  void Forward(const PostgresPartition::Peer& owner, http::Request request,
-               http::Responder respond,
-               std::function<void(std::function<void()>)> set_on_cancel) {
+  void Forward(const PostgresPartition::Peer& owner, http::Request request, http::Responder respond,
+               std::function<void(std::function<void()>)> set_on_cancel,
+               std::chrono::steady_clock::time_point arrived) {
     auto held = std::make_shared<http::Request>(std::move(request));
     uint64_t id = forwarder->Forward(
         owner.address, *held, ForwardTimeoutMs(),
-        [this, held, owner, respond, set_on_cancel](Result<http::Response> answer) {
-          if (answer.ok()) return respond(std::move(answer).value());
+        [this, held, owner, respond, set_on_cancel, arrived](Result<http::Response> answer) {
+          if (answer.ok()) {
+            // The owner's summary of its answer is for this node's access line only.
+            http::Response response = std::move(answer).value();
+            std::string summary;
+            std::erase_if(response.headers, [&](const auto& header) {
+              if (!EqualsIgnoreCase(header.first, kAnswerSummaryHeader)) return false;
+              summary = header.second;
+              return true;
+            });
+            ForwardedAnswer forwarded = DecodeAnswerSummary(summary);
+            LogAnswered(held->peer, forwarded.summary(), arrived, owner.node_id);
+            return respond(std::move(response));
+          }
           // Unreachable, or no answer in time: the request may or may not have run
           // there. The api answers here: a retryable "not serving", or the request
           // itself if this node has claimed the partition meanwhile.
@@ -414,25 +468,67 @@ struct Daemon::Impl : public http::Handler {
                          owner.address.c_str(), answer.status().ToString().c_str());
           }
           partition->Serving();
-          HandleHere(std::move(*held), respond, set_on_cancel);
+          HandleHere(std::move(*held), respond, set_on_cancel, arrived);
         });
     set_on_cancel([this, id] { forwarder->Cancel(id); });
   }
 
+  // The access line (and the debug line) of a request this node answered its client.
+  void LogAnswered(const std::string& client, const api::AnswerSummary& summary,
+                   std::chrono::steady_clock::time_point arrived, std::string_view forwarded_to) {
+    bool debug = LogEnabled(LogLevel::kDebug);
+    if (!access_log && !debug) return;
+    AccessEntry entry;
+    entry.unix_ms = env->clock()->NowMs();
+    entry.client = client;
+    entry.answer = summary;
+    entry.duration_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                            std::chrono::steady_clock::now() - arrived)
+                            .count();
+    entry.forwarded_to = forwarded_to;
+    if (access_log) access_log->Write(entry);
+    if (debug)
+      LogEvent(LogLevel::kDebug, "answered", std::span<const LogField>(AccessFields(entry)));
+  }
+
   // Answers with the api; the caller has asked partition->Serving() just before, so a
   // lease that ran out by this node's clock has already ended the partition's life.
+  // A request another node forwarded here is logged there: its answer carries the
+  // summary for that node's access line (X-Cmq-Answer) instead.
   void HandleHere(http::Request request, http::Responder respond,
-                  const std::function<void(std::function<void()>)>& set_on_cancel) {
+                  const std::function<void(std::function<void()>)>& set_on_cancel,
+                  std::chrono::steady_clock::time_point arrived) {
+    bool forwarded = request.Header(kForwardedByHeader) != nullptr;
+    std::string client = forwarded ? ForwardedClient(request) : request.peer;
     api::ApiRequest call{std::move(request.method), std::move(request.host),
-                         std::move(request.path), std::move(request.query),
-                         std::move(request.body)};
-    std::function<void()> cancel = api->Handle(call, [respond](std::string json) {
-      http::Response response;
-      response.body = std::move(json);
-      respond(std::move(response));
-    });
+                         std::move(request.path),   std::move(request.query),
+                         std::move(request.body),   client};
+    std::function<void()> cancel =
+        api->Handle(call, [this, respond, forwarded, client = std::move(client), arrived](
+                              std::string json, const api::AnswerSummary& summary) {
+          http::Response response;
+          response.body = std::move(json);
+          if (forwarded) {
+            response.headers.emplace_back(kAnswerSummaryHeader, EncodeAnswerSummary(summary));
+          } else {
+            LogAnswered(client, summary, arrived, "");
+          }
+          respond(std::move(response));
+        });
     if (cancel) set_on_cancel(std::move(cancel));
     ScheduleTick();
+  }
+
+  // The client of a request another node forwarded: the address that node added last
+  // to X-Forwarded-For (its own peer), else the forwarding node itself.
+  static std::string ForwardedClient(const http::Request& request) {
+    const std::string* chain = request.Header("x-forwarded-for");
+    if (chain == nullptr) return request.peer;
+    size_t comma = chain->rfind(',');
+    std::string_view last = comma == std::string::npos ? std::string_view(*chain)
+                                                       : std::string_view(*chain).substr(comma + 1);
+    while (!last.empty() && last.front() == ' ') last.remove_prefix(1);
+    return std::string(last);
   }
 
   void BeginShutdown() {

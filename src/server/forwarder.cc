@@ -6,6 +6,7 @@
 #include "common/endpoint_url.h"
 #include "delivery/host_resolver.h"
 #include "delivery/push_connection.h"
+#include "server/access_log.h"
 
 namespace cmq::server {
 namespace {
@@ -203,6 +204,9 @@ struct Forwarder::Impl : std::enable_shared_from_this<Forwarder::Impl> {
     response.reason = result.response.reason;
     if (const std::string* type = result.response.Header("content-type")) {
       response.content_type = *type;
+    }
+    if (const std::string* summary = result.response.Header(kAnswerSummaryHeader)) {
+      response.headers.emplace_back(kAnswerSummaryHeader, *summary);
     }
     response.body = std::move(result.response.body);
     Finish(id, std::move(response));

@@ -3,7 +3,9 @@
 // request"). The request goes unchanged (method, target, Host, body: the client's
 // signature still verifies at the owner), marked with `X-Cmq-Forwarded-By` so that a
 // node that lost the partition in between answers instead of forwarding again, over
-// kept-alive connections to each peer. The owner's answer comes back as it was sent.
+// kept-alive connections to each peer. The owner's answer comes back as it was sent
+// (status, Content-Type, body), with its X-Cmq-Answer header (access_log.h) for the
+// forwarding node's access line.
 //
 // A forward ends exactly once: with the peer's complete response, or with an error
 // (the peer cannot be resolved or reached, the connection broke, a malformed answer,

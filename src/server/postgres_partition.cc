@@ -279,6 +279,13 @@ struct PostgresPartition::Impl {
       if (s.ok() && epoch != 0) {
         auto t0 = SteadyClock::now();
         s = pglog::RenewLease(conn.get(), kPartition, epoch, config.postgres.lease_ms);
+        if (LogEnabled(LogLevel::kDebug)) {
+          LogEvent(LogLevel::kDebug, "lease renewal",
+                   {{"partition", kPartition},
+                    {"epoch", epoch},
+                    {"leaseMs", config.postgres.lease_ms},
+                    {"result", s.ok() ? std::string("renewed") : s.ToString()}});
+        }
         std::lock_guard<std::mutex> lock(mu);
         if (s.ok() && owned_epoch == epoch) valid_until = t0 + Lease();
         if (s.error() == ErrorCode::kNotServing && owned_epoch == epoch) owned_epoch = 0;
