@@ -13,6 +13,7 @@
 #include <memory>
 #include <string>
 
+#include "api/request_metrics.h"
 #include "auth/verifier.h"
 #include "broker/broker.h"
 #include "common/json.h"
@@ -64,6 +65,9 @@ class Api {
   // called), or an empty function when there is nothing to cancel.
   using Done = std::function<void(std::string json)>;
   std::function<void()> Handle(const ApiRequest& request, Done done);
+
+  // Every answer so far by action and CMQ code, with latencies (/metrics).
+  const RequestMetrics& request_metrics() const;
 
  private:
   struct Impl;
