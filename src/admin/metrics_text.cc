@@ -46,6 +46,16 @@ void AppendDouble(std::string* out, double value) {
   }
 }
 
+// An integer exactly and the line's end, without a temporary string: a scrape of many
+// queues writes many.
+template <typename Integer>
+void AppendInteger(std::string* out, Integer value) {
+  char buf[24];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), value);
+  out->append(buf, end);
+  *out += '\n';
+}
+
 }  // namespace
 
 Labels& Labels::Add(std::string_view name, std::string_view value) {
@@ -62,20 +72,32 @@ void MetricsText::Family(std::string_view name, MetricType type, std::string_vie
   out_.append("\n# TYPE ").append(name).append(" ").append(TypeName(type)).append("\n");
 }
 
-void MetricsText::Start(std::string_view name, const std::string& labels) {
+void MetricsText::Start(std::string_view name, std::string_view labels, std::string_view extra) {
   out_.append(name);
-  if (!labels.empty()) out_.append("{").append(labels).append("}");
+  if (!labels.empty() || !extra.empty()) {
+    out_ += '{';
+    out_.append(labels);
+    if (!labels.empty() && !extra.empty()) out_ += ',';
+    out_.append(extra);
+    out_ += '}';
+  }
   out_ += ' ';
 }
 
 void MetricsText::Sample(std::string_view name, const Labels& labels, int64_t value) {
   Start(name, labels.str());
-  out_.append(std::to_string(value)).append("\n");
+  AppendInteger(&out_, value);
 }
 
 void MetricsText::Sample(std::string_view name, const Labels& labels, uint64_t value) {
   Start(name, labels.str());
-  out_.append(std::to_string(value)).append("\n");
+  AppendInteger(&out_, value);
+}
+
+void MetricsText::Sample(std::string_view name, const Labels& labels, std::string_view extra,
+                         int64_t value) {
+  Start(name, labels.str(), extra);
+  AppendInteger(&out_, value);
 }
 
 void MetricsText::Sample(std::string_view name, const Labels& labels, double value) {
@@ -102,7 +124,7 @@ void MetricsText::HistogramSamples(std::string_view name, const Labels& labels,
     }
     le += '"';
     Start(bucket, le);
-    out_.append(std::to_string(cumulative)).append("\n");
+    AppendInteger(&out_, cumulative);
   }
   Sample(std::string(name) + "_sum", labels, h.sum());
   Sample(std::string(name) + "_count", labels, cumulative);

@@ -38,6 +38,9 @@ class MetricsText {
   void Sample(std::string_view name, const Labels& labels, int64_t value);
   void Sample(std::string_view name, const Labels& labels, uint64_t value);
   void Sample(std::string_view name, const Labels& labels, double value);
+  // A sample with one label more than `labels`: `extra` is one rendered label,
+  // `name="value"` (a constant, so nothing to escape), e.g. state="active".
+  void Sample(std::string_view name, const Labels& labels, std::string_view extra, int64_t value);
   // The samples of a histogram family `name`: a bucket per bound and +Inf, sum, count.
   void HistogramSamples(std::string_view name, const Labels& labels, const Histogram& h);
   // Shorthand: a family with one sample without labels.
@@ -49,7 +52,7 @@ class MetricsText {
   std::string Take() { return std::move(out_); }
 
  private:
-  void Start(std::string_view name, const std::string& labels);
+  void Start(std::string_view name, std::string_view labels, std::string_view extra = {});
   std::string out_;
 };
 

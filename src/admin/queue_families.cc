@@ -26,7 +26,9 @@ std::array<int64_t, 5> Traffic(const broker::QueueTraffic& t) {
   return {t.sent, t.received, t.deleted, t.dead_lettered, t.expired};
 }
 
-constexpr std::array<std::string_view, 4> kStates = {"active", "inactive", "delayed", "rewindable"};
+// The state label of each gauge, rendered.
+constexpr std::array<std::string_view, 4> kStates = {"state=\"active\"", "state=\"inactive\"",
+                                                     "state=\"delayed\"", "state=\"rewindable\""};
 
 std::array<int64_t, 4> ByState(const broker::QueueCounters& c) {
   return {c.active, c.inactive, c.delayed, c.rewindable};
@@ -60,8 +62,7 @@ void WriteQueueFamilies(MetricsText& text, const broker::Broker& broker, int64_t
       counters[i].Sample(kCounters[i].name, labels, s.traffic[i]);
     }
     for (size_t i = 0; i < kStates.size(); ++i) {
-      Labels with_state = labels;
-      states.Sample("cmq_queue_messages", with_state.Add("state", kStates[i]), s.states[i]);
+      states.Sample("cmq_queue_messages", labels, kStates[i], s.states[i]);
     }
     ages.Sample("cmq_queue_oldest_message_age_seconds", labels, s.oldest_age_seconds);
   };
