@@ -43,7 +43,7 @@ start_server() {
     data=$(mktemp -d /tmp/cmq-bench-XXXXXX)
   fi
   : >"$data.log"
-  build/release/cmqd --listen 127.0.0.1:$port --data-dir "$data" \
+  build/release/cmqd --listen 127.0.0.1:$port --admin-listen 127.0.0.1:0 --data-dir "$data" \
     --secret-id "$CMQ_SECRET_ID" --secret-key "$CMQ_SECRET_KEY" --min-max-msg-heap-num 1 \
     --push-allow-networks 127.0.0.0/8 --log-level "${CMQD_LOG_LEVEL:-warn}" "${storage_args[@]}" \
     >>"$data.log" 2>&1 &
@@ -105,7 +105,7 @@ fresh_database() {
 # A second node on the same database (a standby), listening on $port2.
 start_standby() {
   : >"$data.2.log"
-  build/release/cmqd --listen 127.0.0.1:$port2 --data-dir "$data.2" \
+  build/release/cmqd --listen 127.0.0.1:$port2 --admin-listen 127.0.0.1:0 --data-dir "$data.2" \
     --secret-id "$CMQ_SECRET_ID" --secret-key "$CMQ_SECRET_KEY" --min-max-msg-heap-num 1 \
     --log-level info --storage postgres --postgres-dsn "$pg_dsn" --node-id bench-b \
     --advertise 127.0.0.1:$port2 >>"$data.2.log" 2>&1 &

@@ -495,7 +495,8 @@ start_node() {
   # The key pair through the environment: a command line shows in ps.
   CMQ_SECRET_ID=$(secret secret_id) CMQ_SECRET_KEY=$(secret secret_key) \
     launch "$dir/$name/cmqd.pid" "$dir/$name/cmqd.log" "$cmqd" \
-    --listen "127.0.0.1:$port" --advertise "127.0.0.1:$port" --data-dir "$dir/$name/data" \
+    --listen "127.0.0.1:$port" --admin-listen 127.0.0.1:0 --advertise "127.0.0.1:$port" \
+    --data-dir "$dir/$name/data" \
     --storage postgres --postgres-dsn "$dsn" --node-id "$name"
   local pid
   pid=$(cat "$dir/$name/cmqd.pid")

@@ -3,7 +3,8 @@
 # does nothing when everything is installed.
 #   scripts/install-deps.sh               build and run: compiler, CMake, Ninja, OpenSSL,
 #                                         libpq
-#   scripts/install-deps.sh --test        also GoogleTest and PostgreSQL 15, for the tests
+#   scripts/install-deps.sh --test        also GoogleTest, PostgreSQL 15 and Prometheus
+#                                         (promtool), for the tests
 #   scripts/install-deps.sh --test --fuzz also clang, for the libFuzzer targets
 #   scripts/install-deps.sh --cluster     also PostgreSQL 15, Patroni and etcd, for the
 #                                         local cluster of scripts/cluster.sh and its
@@ -17,7 +18,7 @@ set -euo pipefail
 packages=(g++ cmake ninja-build pkg-config libssl-dev libpq-dev)
 for option in "$@"; do
   case "$option" in
-    --test) packages+=(libgtest-dev libgmock-dev postgresql-15) ;;
+    --test) packages+=(libgtest-dev libgmock-dev postgresql-15 prometheus) ;;
     --fuzz) packages+=(clang libclang-rt-dev) ;;
     --cluster) packages+=(postgresql-15 patroni python3-etcd etcd-server) ;;
     --package) packages+=(dpkg-dev groff-base) ;;

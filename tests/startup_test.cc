@@ -23,7 +23,8 @@ namespace {
 // instead is killed at the limit and fails the test there.
 RunResult RunCmqd(std::vector<std::string> args, std::vector<std::string> environment = {}) {
   Program program;
-  program.argv = {CMQD_PATH};
+  // The admin listener on a free port: tests run many cmqd side by side.
+  program.argv = {CMQD_PATH, "--admin-listen", "127.0.0.1:0"};
   program.argv.insert(program.argv.end(), args.begin(), args.end());
   program.environment = std::move(environment);
   RunOptions options;
@@ -68,27 +69,58 @@ std::string ValueAfter(const std::string& text, const std::string& label) {
   return text.substr(at, text.find('\n', at) - at);
 }
 
+// A port of 127.0.0.1 that another socket listens on, for as long as this lives;
+// `address` is "127.0.0.1:PORT" ("" if the socket could not be made).
+struct TakenPort {
+  TakenPort() {
+    fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof(addr);
+    if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&addr), len) != 0 || listen(fd, 1) != 0 ||
+        getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+      return;
+    }
+    address = "127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
+  }
+  ~TakenPort() {
+    if (fd >= 0) close(fd);
+  }
+  int fd = -1;
+  std::string address;
+};
+
 TEST(StartupTest, ATakenPortStopsTheStartBeforeAnythingIsCreated) {
-  int taken = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  ASSERT_GE(taken, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(addr);
-  ASSERT_EQ(bind(taken, reinterpret_cast<sockaddr*>(&addr), len), 0);
-  ASSERT_EQ(listen(taken, 1), 0);
-  ASSERT_EQ(getsockname(taken, reinterpret_cast<sockaddr*>(&addr), &len), 0);
-  const std::string listen_on = "127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
+  TakenPort taken;
+  ASSERT_FALSE(taken.address.empty());
+  const std::string listen_on = taken.address;
 
   TempDir dir;
   const std::string data = dir.path() + "/data";
   RunResult r = RunCmqd({"--listen", listen_on, "--data-dir", data});
-  close(taken);
   EXPECT_EQ(r.exit_status, 1) << r.out;
   EXPECT_NE(r.out.find("cmqd: cannot listen on " + listen_on), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("Address already in use"), std::string::npos) << r.out;
   EXPECT_TRUE(ReadsAsPlainWords(r.out));
   EXPECT_EQ(r.out.find("SecretKey"), std::string::npos) << r.out;
+  EXPECT_FALSE(std::filesystem::exists(data));
+}
+
+TEST(StartupTest, ATakenAdminPortStopsTheStartLikeATakenApiPort) {
+  TakenPort taken;
+  ASSERT_FALSE(taken.address.empty());
+  const std::string admin_on = taken.address;
+
+  TempDir dir;
+  const std::string data = dir.path() + "/data";
+  RunResult r =
+      RunCmqd({"--listen", "127.0.0.1:0", "--admin-listen", admin_on, "--data-dir", data});
+  EXPECT_EQ(r.exit_status, 1) << r.out;
+  EXPECT_NE(r.out.find("cmqd: cannot listen on " + admin_on + " (admin_listen)"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("Address already in use"), std::string::npos) << r.out;
+  EXPECT_TRUE(ReadsAsPlainWords(r.out));
   EXPECT_FALSE(std::filesystem::exists(data));
 }
 

@@ -6,12 +6,12 @@
 // while reads keep working; and keep every acknowledged message.
 #include <gtest/gtest.h>
 
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
 
 #include "support/blackbox.h"
+#include "support/fail_fdatasync.h"
 
 namespace cmq::testing {
 namespace {
@@ -30,12 +30,7 @@ TEST(StorageFailureTest, FdatasyncErrorIsLoggedAtOnceAndClientsSeeNoPath) {
   SKIP_ON_POSTGRES_STORAGE("fails the journal's fdatasync");
   TestServer server;
   const std::string flag = server.dir() + "/fail-fdatasync";
-  const char* asan = std::getenv("ASAN_OPTIONS");
-  // The library comes first in the load order; ASan must not insist on being first.
-  server.process().set_launcher({"/usr/bin/env", std::string("LD_PRELOAD=") + FAIL_FDATASYNC_LIB,
-                                 "CMQ_FAIL_FDATASYNC_WHILE_EXISTS=" + flag,
-                                 "ASAN_OPTIONS=" + std::string(asan ? asan : "") +
-                                     (asan && *asan ? ":" : "") + "verify_asan_link_order=0"});
+  server.process().set_launcher(FailFdatasyncLauncher(flag));
   ASSERT_TRUE(server.Start()) << server.process().output();
   Caller caller = server.NewCaller();
   ASSERT_TRUE(IsSuccess(caller.Call("CreateQueue", {{"queueName", "disk"}})));

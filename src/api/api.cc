@@ -15,16 +15,27 @@
 namespace cmq::api {
 
 struct Api::Impl {
+  Impl(broker::Broker* b, const auth::KeyStore* k, env::Clock* c, ApiOptions o)
+      : broker(b), keys(k), clock(c), options(std::move(o)) {}
+
   broker::Broker* broker;
   const auth::KeyStore* keys;
   env::Clock* clock;
   ApiOptions options;
-  std::unordered_map<std::string, ActionEntry> actions;  // by lower-case name
+  struct Action {
+    ActionEntry entry;
+    size_t metrics_slot;
+  };
+  std::unordered_map<std::string, Action> actions;  // by lower-case name
   uint64_t last_request_id = 0;
-  std::shared_ptr<FailureLog> failure_log;  // shared with every Reply, which may outlive us
+  // Shared with every Reply, which may outlive us.
+  std::shared_ptr<FailureLog> failure_log = std::make_shared<FailureLog>();
+  std::shared_ptr<RequestMetrics> metrics = std::make_shared<RequestMetrics>();
 
   void AddActions(std::span<const ActionEntry> entries) {
-    for (const ActionEntry& e : entries) actions.emplace(AsciiLower(e.name), e);
+    for (const ActionEntry& e : entries) {
+      actions.emplace(AsciiLower(e.name), Action{e, metrics->AddAction(e.name)});
+    }
   }
 
   // Decimal, unique within the process and increasing: the clock in microsecond
@@ -42,7 +53,15 @@ struct Api::Impl {
   }
 
   std::function<void()> Handle(const ApiRequest& request, Done done) {
-    Envelope envelope{NextRequestId(), std::nullopt, failure_log, {}, {}, {}};
+    Envelope envelope{NextRequestId(),
+                      std::nullopt,
+                      failure_log,
+                      {},
+                      {},
+                      {},
+                      metrics,
+                      RequestMetrics::kUnknownAction,
+                      std::chrono::steady_clock::now()};
     auto answer_error = [&](const Status& status) {
       Answer(envelope, status, nullptr, done);
       return std::function<void()>();
@@ -97,21 +116,21 @@ struct Api::Impl {
     auto it = actions.find(AsciiLower(**action));
     if (it == actions.end()) return answer_error(Status(ErrorCode::kUnknownAction, Echo(**action)));
     envelope.action = it->second.name;
+    envelope.action_slot = it->second.metrics_slot;
 
-    if (broker == nullptr && it->second.needs_broker) {
+    if (broker == nullptr && it->second.entry.needs_broker) {
       return answer_error(Status(ErrorCode::kNotServing));
     }
     Call call{
         broker, &options, verified->account, params, Reply(std::move(envelope), std::move(done)),
         {}};
-    it->second.handler(call);
+    it->second.entry.handler(call);
     return std::move(call.cancel);
   }
 };
 
 Api::Api(broker::Broker* broker, const auth::KeyStore* keys, env::Clock* clock, ApiOptions options)
-    : impl_(std::make_unique<Impl>(Impl{broker, keys, clock, std::move(options), {}, 0,
-                                                std::make_shared<FailureLog>()})) {
+    : impl_(std::make_unique<Impl>(broker, keys, clock, std::move(options))) {
   if (!impl_->options.push_policy) {
     impl_->options.push_policy = std::make_shared<const PushNetworkPolicy>();
   }
@@ -125,6 +144,8 @@ Api::Api(broker::Broker* broker, const auth::KeyStore* keys, env::Clock* clock, 
 Api::~Api() = default;
 
 void Api::SetBroker(broker::Broker* broker) { impl_->broker = broker; }
+
+const RequestMetrics& Api::request_metrics() const { return *impl_->metrics; }
 
 std::function<void()> Api::Handle(const ApiRequest& request, Done done) {
   return impl_->Handle(request, std::move(done));

@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 
+#include "api/request_metrics.h"
 #include "auth/verifier.h"
 #include "broker/broker.h"
 #include "common/json.h"
@@ -79,6 +80,9 @@ class Api {
   // to cancel. A failed authentication is logged (warn, rate-limited: FailureLog).
   using Done = std::function<void(std::string json, const AnswerSummary& summary)>;
   std::function<void()> Handle(const ApiRequest& request, Done done);
+
+  // Every answer so far by action and CMQ code, with latencies (/metrics).
+  const RequestMetrics& request_metrics() const;
 
  private:
   struct Impl;

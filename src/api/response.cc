@@ -7,6 +7,10 @@ namespace cmq::api {
 std::string RenderResponse(const Envelope& envelope, const Status& status,
                            const FieldWriter& fields) {
   if (!status.ok() && envelope.failure_log) envelope.failure_log->Note(status);
+  if (envelope.metrics) {
+    std::chrono::duration<double> took = std::chrono::steady_clock::now() - envelope.arrived;
+    envelope.metrics->Record(envelope.action_slot, status.cmq_code(), took.count());
+  }
   JsonWriter w;
   w.BeginObject();
   w.Field("code", status.cmq_code());

@@ -5,6 +5,8 @@
 // broker's completion callback once the change is durable).
 #pragma once
 
+#include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -15,6 +17,7 @@
 
 #include "api/api.h"
 #include "api/failure_log.h"
+#include "api/request_metrics.h"
 #include "broker/types.h"
 #include "common/json.h"
 #include "common/status.h"
@@ -31,6 +34,10 @@ struct Envelope {
   std::string action;
   std::string queue;
   std::string topic;
+  // Counts the answer under the request's action (none: not counted).
+  std::shared_ptr<RequestMetrics> metrics = nullptr;
+  size_t action_slot = RequestMetrics::kUnknownAction;
+  std::chrono::steady_clock::time_point arrived = {};
 };
 
 // Writes the action-specific fields into the open top-level object.
@@ -40,7 +47,7 @@ using FieldWriter = std::function<void(JsonWriter&)>;
 // empty). Invalid UTF-8 in echoed request text (an unknown action name, a receipt
 // handle) is replaced by JsonWriter, so the result is always valid JSON. A server-side
 // failure's detail is not in the text (errors.def): it goes to the envelope's
-// failure_log.
+// failure_log. The answer is counted in the envelope's metrics.
 std::string RenderResponse(const Envelope& envelope, const Status& status,
                            const FieldWriter& fields = nullptr);
 // Answers with RenderResponse's text and the summary of the same answer.

@@ -649,4 +649,17 @@ Broker::Stats Broker::GetStats() const {
   return s;
 }
 
+void Broker::ForEachQueue(const std::function<void(const QueueFigures&)>& fn) const {
+  const Impl& m = *impl_;
+  std::vector<AccountId> accounts;
+  accounts.reserve(m.accounts.size());
+  for (const auto& [id, account] : m.accounts) accounts.push_back(id);
+  std::sort(accounts.begin(), accounts.end());
+  for (AccountId id : accounts) {
+    for (const auto& [uid, q] : m.accounts.at(id).in_order) {
+      fn(QueueFigures{id, q->meta().name, q->traffic, q->Counters()});
+    }
+  }
+}
+
 }  // namespace cmq::broker

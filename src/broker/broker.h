@@ -203,6 +203,12 @@ class Broker {
   // call into the broker, as the server does.
   int64_t NextDeadlineMs() const;
 
+  // --- observations (/metrics) ------------------------------------------------------
+  // Calls `fn` for every queue: accounts by ascending id, each account's queues in
+  // creation order, so a caller that shows only the first N shows the same N each time.
+  // `fn` must not call into the broker.
+  void ForEachQueue(const std::function<void(const QueueFigures&)>& fn) const;
+
   struct Stats {
     int64_t queues = 0;
     int64_t messages = 0;  // delayed + active + inactive + rewindable, all queues

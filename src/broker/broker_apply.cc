@@ -100,6 +100,7 @@ Status Broker::Impl::ApplySend(const SendRecord& r, journal::Location first_body
     q->AddMessage(r.first_pos + i, e);
     body += r.lengths[i];
   }
+  q->traffic.sent += static_cast<int64_t>(r.lengths.size());
   return Status::Ok();
 }
 
@@ -109,6 +110,7 @@ void Broker::Impl::ApplyReceive(const ReceiveRecord& r) {
   if (q == nullptr) return;
   q->ExpireTo(r.time_ms);
   for (uint64_t pos : r.positions) q->MarkReceived(pos, r.time_ms, r.visible_until_ms);
+  q->traffic.received += static_cast<int64_t>(r.positions.size());
 }
 
 void Broker::Impl::ApplyDelete(const DeleteRecord& r) {
@@ -117,6 +119,7 @@ void Broker::Impl::ApplyDelete(const DeleteRecord& r) {
   if (q == nullptr) return;
   q->ExpireTo(r.time_ms);
   for (uint64_t pos : r.positions) q->MarkDeleted(pos, r.time_ms);
+  q->traffic.deleted += static_cast<int64_t>(r.positions.size());
 }
 
 void Broker::Impl::ApplyRewind(const RewindRecord& r) {
@@ -135,6 +138,7 @@ Status Broker::Impl::ApplyMove(const DeadLetterMoveRecord& r) {
   if (dlq != nullptr) dlq->ExpireTo(r.time_ms);
   for (const auto& m : r.moves) {
     MessageEntry* e = src != nullptr ? src->Find(m.source_pos) : nullptr;
+    if (e != nullptr) ++src->traffic.dead_lettered;
     if (e == nullptr || dlq == nullptr) {
       if (e != nullptr) src->RemoveMessage(m.source_pos);
       if (dlq != nullptr && PositionPlausible(*dlq, m.dlq_pos)) {
@@ -301,6 +305,8 @@ void Broker::FinishRecovery() {
   // recorded next-attempt time, HTTP ones that were in flight included.
   for (auto& [uid, t] : m.topics) m.ExpireTopicTo(t.get(), now);
   m.RebuildDeliveryHeaps();
+  // Traffic counts what this process sees happen, not what it replayed.
+  for (auto& [uid, q] : m.queues) q->traffic = QueueTraffic();
 }
 
 }  // namespace cmq::broker

@@ -192,6 +192,46 @@ TEST_P(RandomReplayTest, RandomOperationsReplayToTheSameState) {
   EXPECT_EQ(*mine, *theirs);
 }
 
+// The traffic of each queue (/metrics) as the broker saw it happen.
+QueueTraffic TrafficOf(const Broker& broker, std::string_view queue) {
+  QueueTraffic traffic;
+  broker.ForEachQueue([&](const QueueFigures& q) {
+    if (q.name == queue) traffic = q.traffic;
+  });
+  return traffic;
+}
+
+TEST_F(RecoveryTest, TrafficCountsWhatHappensSinceRecoveryNotWhatWasReplayed) {
+  QueueAttributeUpdate short_lived;
+  short_lived.msg_retention_seconds = 60;
+  Create("q", short_lived);
+  Create("later");
+  Send("q", {"a", "b", "c"});
+  ReceivedMessage first = ReceiveOne("q");
+  ReceiveOne("q");
+  ASSERT_TRUE(Delete("q", first.receipt_handle).ok());
+  QueueTraffic seen = TrafficOf(*broker_, "q");
+  EXPECT_EQ(seen.sent, 3);
+  EXPECT_EQ(seen.received, 2);
+  EXPECT_EQ(seen.deleted, 1);
+  EXPECT_EQ(seen.expired, 0);
+
+  std::unique_ptr<Broker> restarted = Recover();
+  QueueTraffic replayed = TrafficOf(*restarted, "q");
+  EXPECT_EQ(replayed.sent, 0);
+  EXPECT_EQ(replayed.received, 0);
+  EXPECT_EQ(replayed.deleted, 0);
+
+  // The two undeleted messages reach the end of their retention; the deleted one is
+  // not counted as expired.
+  Advance(61 * 1000);
+  EXPECT_EQ(TrafficOf(*broker_, "q").expired, 2);
+  // Queues come account by account in creation order.
+  std::vector<std::string> order;
+  broker_->ForEachQueue([&](const QueueFigures& q) { order.emplace_back(q.name); });
+  EXPECT_EQ(order, (std::vector<std::string>{"q", "later"}));
+}
+
 TEST_F(RecoveryTest, IdsAndHandlesSurviveRestart) {
   QueueView v = Create("q");
   std::string id = SendOne("q", "hello");

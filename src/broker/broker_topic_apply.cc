@@ -196,6 +196,7 @@ Status Broker::Impl::PlaceQueueMessage(const QueuePlacement& p, uint64_t queue_m
   e.state = MessageState::kActive;
   e.lsn = log->LastAppended();
   q->AddMessage(p.pos, e);
+  ++q->traffic.sent;
   return Status::Ok();
 }
 

@@ -153,7 +153,9 @@ void Queue::ExpireTo(int64_t t) {
   const int64_t retention_ms = Seconds(meta_.attributes.msg_retention_seconds);
   // Enqueue times grow with positions, so the expired messages form a prefix.
   for (auto p = table_.NextLive(0); p; p = table_.NextLive(*p)) {
-    if (table_.Find(*p)->enqueue_ms + retention_ms > t) break;
+    const MessageEntry* e = table_.Find(*p);
+    if (e->enqueue_ms + retention_ms > t) break;
+    if (Undeleted(e->state)) ++traffic.expired;
     RemoveMessage(*p);
   }
   if (rewindable_count_ == 0) return;

@@ -103,6 +103,8 @@ class Queue {
 
   // The deadline under which the broker has this queue scheduled.
   int64_t scheduled = INT64_MAX;
+  // Counted by the apply functions and ExpireTo; zeroed when recovery ends.
+  QueueTraffic traffic;
 
  private:
   struct Timer {

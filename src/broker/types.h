@@ -5,6 +5,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/status.h"
@@ -86,6 +87,25 @@ struct QueueCounters {
   int64_t delayed = 0;       // delayMsgNum
   int64_t rewindable = 0;    // rewindmsgNum / rewindMsgNum
   int64_t min_msg_time = 0;  // Unix s of the oldest undeleted message, 0 if none
+};
+
+// What happened to a queue's messages since recovery ended (the process started, or in
+// the distributed mode this life of the partition began): observations for /metrics,
+// not state, so never recorded. Messages a topic delivered count as sent.
+struct QueueTraffic {
+  int64_t sent = 0;
+  int64_t received = 0;  // each receive of a message (a redelivery counts again)
+  int64_t deleted = 0;
+  int64_t dead_lettered = 0;  // moved to the dead-letter queue, or dropped for lack of one
+  int64_t expired = 0;        // undeleted messages whose retention ended
+};
+
+// One queue as /metrics shows it.
+struct QueueFigures {
+  AccountId account = 0;
+  std::string_view name;
+  QueueTraffic traffic;
+  QueueCounters counters;  // min_msg_time: Unix s of the oldest undeleted message, 0 if none
 };
 
 struct QueueView {

@@ -18,18 +18,20 @@ std::string Trim(std::string_view s) {
 
 Status Invalid(const std::string& what) { return Status(ErrorCode::kInvalidParameters, what); }
 
-Status ParseListen(std::string_view value, Config* config) {
+// HOST:PORT (an empty host, ":PORT", is every interface) of the setting `key`.
+Status ParseListen(std::string_view key, std::string_view value, std::string* host_out,
+                   uint16_t* port_out) {
   size_t colon = value.rfind(':');
   if (colon == std::string_view::npos)
-    return Invalid("listen must be HOST:PORT, got " + std::string(value));
+    return Invalid(std::string(key) + " must be HOST:PORT, got " + std::string(value));
   std::string host(value.substr(0, colon));
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
     host = host.substr(1, host.size() - 2);
   auto port = ParseInt64(value.substr(colon + 1));
   if (!port || *port < 0 || *port > 65535)
-    return Invalid("bad port in listen address " + std::string(value));
-  config->listen_host = host.empty() ? "0.0.0.0" : host;
-  config->listen_port = static_cast<uint16_t>(*port);
+    return Invalid("bad port in " + std::string(key) + " address " + std::string(value));
+  *host_out = host.empty() ? "0.0.0.0" : host;
+  *port_out = static_cast<uint16_t>(*port);
   return Status::Ok();
 }
 
@@ -120,7 +122,20 @@ Status ApplyOneSetting(std::string_view key, std::string_view value, Config* c) 
   int64_t n = 0;
   auto num = [&](int64_t min, int64_t max) { return ParseNumber(key, value, min, max, &n); };
   broker::Limits& limits = c->api.limits;
-  if (key == "listen") return ParseListen(value, c);
+  if (key == "listen") return ParseListen(key, value, &c->listen_host, &c->listen_port);
+  if (key == "admin_listen") {
+    if (value.empty()) {
+      c->admin_host.clear();
+      c->admin_port = 0;
+      return Status::Ok();
+    }
+    return ParseListen(key, value, &c->admin_host, &c->admin_port);
+  }
+  if (key == "metrics_max_queues") {
+    CMQ_RETURN_IF_ERROR(num(0, 10000000));
+    c->metrics_max_queues = n;
+    return Status::Ok();
+  }
   if (key == "data_dir") {
     if (value.empty()) return Invalid("data_dir must not be empty");
     c->data_dir = value;
@@ -507,6 +522,15 @@ dashes) or as "key = value" in the config file; flags win.
 
   listen = 127.0.0.1:8080          address to serve the CMQ HTTP API on (any path,
                                    GET and POST); port 0 picks a free port
+  admin_listen = 127.0.0.1:8081    the operator's listener, never the API's port:
+                                   GET /metrics (Prometheus), /healthz (alive),
+                                   /readyz (200 when ready to serve, else 503 with
+                                   the reason); empty turns it off; port 0 picks a
+                                   free port (printed at start). No authentication:
+                                   keep it on a private address
+  metrics_max_queues = 1000        queues and topics with series of their own on
+                                   /metrics; the rest add up in one series named
+                                   "__other__"
   data_dir = ./cmq-data            the journal and generated credentials live here
   secret_id, secret_key            key pair of the default account, also read from
                                    the environment as CMQ_SECRET_ID and CMQ_SECRET_KEY

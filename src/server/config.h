@@ -28,6 +28,16 @@ struct AccountConfig {
 struct Config {
   std::string listen_host = "127.0.0.1";
   uint16_t listen_port = 8080;
+  // The admin listener (/metrics, /healthz, /readyz; docs/architecture.md "Operating
+  // cmqd"), never on the API port. Off when admin_host is empty ("admin_listen =").
+  std::string admin_host = "127.0.0.1";
+  uint16_t admin_port = 8081;
+  // Queues (and topics) with series of their own on /metrics; the rest fold into one
+  // series named "__other__".
+  int64_t metrics_max_queues = 1000;
+  // What `cmqd --version` says after the name (set by main, not a setting): the
+  // cmq_build_info metric.
+  std::string version;
   std::string data_dir = "./cmq-data";
   // The default account: from --secret-id/--secret-key, else the environment
   // (CMQ_SECRET_ID/CMQ_SECRET_KEY), else the config file; else generated once and kept

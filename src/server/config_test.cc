@@ -440,6 +440,28 @@ TEST(ConfigTest, GivenSettingsAreKeptForTheStartUpLogWithoutSecrets) {
                                   {"postgres_dsn", "postgresql://cmq:***@db/cmq?password=***"}}));
 }
 
+TEST(ConfigTest, AdminListenerDefaultsToLoopbackAndEmptyTurnsItOff) {
+  bool help;
+  Config defaults;
+  ASSERT_TRUE(Parse({}, &defaults, &help).ok());
+  EXPECT_EQ(defaults.admin_host, "127.0.0.1");
+  EXPECT_EQ(defaults.admin_port, 8081);
+  EXPECT_EQ(defaults.metrics_max_queues, 1000);
+  Config c;
+  ASSERT_TRUE(
+      Parse({"--admin-listen", "0.0.0.0:9100", "--metrics-max-queues", "5"}, &c, &help).ok());
+  EXPECT_EQ(c.admin_host, "0.0.0.0");
+  EXPECT_EQ(c.admin_port, 9100);
+  EXPECT_EQ(c.metrics_max_queues, 5);
+  Config off;
+  ASSERT_TRUE(Parse({"--admin-listen", ""}, &off, &help).ok());
+  EXPECT_EQ(off.admin_host, "");
+  Status s = Parse({"--admin-listen", "9100"}, &c, &help);
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.detail().find("--admin_listen: admin_listen must be HOST:PORT"), std::string::npos)
+      << s.detail();
+}
+
 TEST(ConfigTest, HelpNamesVersionAndTheKeyPairVariables) {
   std::string help = ConfigHelp();
   EXPECT_NE(help.find("cmqd --version"), std::string::npos);

@@ -12,6 +12,10 @@
 #include <cstdio>
 #include <vector>
 
+#include "admin/node_families.h"
+#include "admin/process_families.h"
+#include "admin/queue_families.h"
+#include "admin/request_families.h"
 #include "api/api.h"
 #include "auth/verifier.h"
 #include "broker/broker.h"
@@ -24,6 +28,7 @@
 #include "journal/journal.h"
 #include "pglog/pg_conn.h"
 #include "server/access_log.h"
+#include "server/admin_listener.h"
 #include "server/cluster_description.h"
 #include "server/credentials.h"
 #include "server/forwarder.h"
@@ -50,6 +55,8 @@ struct Daemon::Impl : public http::Handler {
   broker::Broker* active = nullptr;
   std::unique_ptr<api::Api> api;
   std::unique_ptr<http::Server> server;
+  // The operator's listener (null when admin_listen is empty).
+  std::unique_ptr<AdminListener> admin_listener;
   // Declared after the broker: destroyed first, so no push completes into a dead broker.
   std::unique_ptr<delivery::Pusher> pusher;
   // Distributed mode: requests for a partition another node owns go there.
@@ -129,6 +136,7 @@ struct Daemon::Impl : public http::Handler {
     CMQ_RETURN_IF_ERROR(StartupError(
         "cannot listen on " + config.listen_host + ":" + std::to_string(config.listen_port),
         server->Listen(config.listen_host, config.listen_port)));
+    CMQ_RETURN_IF_ERROR(ListenAdmin());
     CMQ_RETURN_IF_ERROR(StartupError("cannot create the data directory " + config.data_dir,
                                      env->CreateDir(config.data_dir)));
     CMQ_RETURN_IF_ERROR(StartupError(
@@ -147,6 +155,7 @@ struct Daemon::Impl : public http::Handler {
     config.api.push_policy = push_policy;
     config.push.policy = push_policy;
     push_policy->AddOwnPort(server->port());
+    if (admin_listener) push_policy->AddOwnPort(admin_listener->port());
     NameThisNode();
     config.api.describe_cluster = [this](auto answer) { DescribeCluster(std::move(answer)); };
     api = std::make_unique<api::Api>(nullptr, &keys, env->clock(), config.api);
@@ -161,6 +170,11 @@ struct Daemon::Impl : public http::Handler {
     LogOpenFileLimit();
     CMQ_RETURN_IF_ERROR(StartupError("cannot set up signal handling", InstallSignalHandlers()));
     ScheduleTick();
+    // Before the listening line, which tells a waiting script or test that both are up.
+    if (admin_listener) {
+      printf("cmqd: admin listener on http://%s:%u (/metrics, /healthz, /readyz)\n",
+             config.admin_host.c_str(), admin_listener->port());
+    }
     if (partition) {
       printf("cmqd: listening on http://%s:%u (storage postgres, %s)\n",
              config.listen_host.c_str(), server->port(),
@@ -172,6 +186,74 @@ struct Daemon::Impl : public http::Handler {
     }
     fflush(stdout);
     return Status::Ok();
+  }
+
+  // The admin listener, bound right after the API's so that a taken port stops the
+  // start the same way. Its answers come from this daemon, on the loop.
+  Status ListenAdmin() {
+    if (config.admin_host.empty()) return Status::Ok();
+    admin::AdminSources sources;
+    sources.readiness = [this] { return Readiness(); };
+    sources.metrics = [this](admin::MetricsText& text) { WriteMetrics(text); };
+    admin_listener = std::make_unique<AdminListener>(&loop, std::move(sources));
+    return StartupError("cannot listen on " + config.admin_host + ":" +
+                            std::to_string(config.admin_port) + " (admin_listen)",
+                        admin_listener->Listen(config.admin_host, config.admin_port));
+  }
+
+  // /readyz. Recovery at start runs before the loop, so probes made meanwhile wait
+  // in the listen backlog and are answered once it finished.
+  admin::Readiness Readiness() {
+    if (stopping) return {false, "shutting down: no new requests are accepted"};
+    if (partition) {
+      if (partition->Serving()) return {true, "serving the partition"};
+      if (std::optional<PostgresPartition::Peer> owner = partition->Owner()) {
+        return {true, "standing by: requests are forwarded to node " + owner->node_id + " at " +
+                          owner->address};
+      }
+      return {false,
+              "not serving the partition and no owner known: claiming or recovering it, or "
+              "the database cannot be reached"};
+    }
+    if (journal && journal->Stats().failed) {
+      return {false, "the journal failed after a disk error: writes are refused until a restart"};
+    }
+    return {true, "serving"};
+  }
+
+  // /metrics, on the loop: the process, the api's requests, this node's figures and
+  // the queues of the broker serving here (docs/architecture.md).
+  void WriteMetrics(admin::MetricsText& text) {
+    admin::WriteProcessFamilies(text, {static_cast<double>(started_unix_s), config.version});
+    admin::WriteRequestFamilies(text, api->request_metrics());
+    admin::NodeFigures node;
+    node.connections = static_cast<int64_t>(server->OpenConnections());
+    if (active != nullptr) {
+      broker::Broker::Stats stats = active->GetStats();
+      node.broker = admin::NodeFigures::Broker{stats.queues, stats.topics, stats.parked_receives,
+                                               stats.pending_deliveries};
+    }
+    if (journal) {
+      journal::JournalStats stats = journal->Stats();
+      admin::JournalFigures figures;
+      figures.segments = SegmentsKept(stats);
+      figures.bytes = figures.segments * static_cast<int64_t>(config.segment_size);
+      Result<uint64_t> free = env->FreeSpace(config.data_dir);
+      if (free.ok()) figures.disk_free_bytes = *free;
+      figures.appended_records = stats.appended_records;
+      figures.appended_bytes = stats.appended_bytes;
+      figures.syncs = stats.syncs;
+      node.journal = figures;
+    }
+    admin::WriteNodeFamilies(text, node);
+    if (active != nullptr) {
+      admin::WriteQueueFamilies(text, *active, config.metrics_max_queues, env->clock()->NowMs());
+    }
+  }
+
+  // Segment files the journal keeps (spares not counted).
+  static int64_t SegmentsKept(const journal::JournalStats& stats) {
+    return int64_t{stats.current_segment} - stats.oldest_segment + 1;
   }
 
   Status StartEmbedded() {
@@ -257,8 +339,7 @@ struct Daemon::Impl : public http::Handler {
     }
     EmbeddedNode node{node_id, advertise, started_unix_s};
     if (journal) {
-      journal::JournalStats stats = journal->Stats();
-      node.segments = int64_t{stats.current_segment} - stats.oldest_segment + 1;
+      node.segments = SegmentsKept(journal->Stats());
       node.log_bytes = node.segments * static_cast<int64_t>(config.segment_size);
     }
     answer(EmbeddedClusterFields(std::move(node)));

@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
     fprintf(stderr, "cmqd: %s\n(see cmqd --help)\n", parsed.detail().c_str());
     return 2;
   }
+  config.version = CMQ_VERSION_DESCRIPTION;
   cmq::server::Daemon daemon(std::move(config));
   cmq::Status started = daemon.Start();
   if (!started.ok()) {

@@ -45,7 +45,8 @@ expect() {  # description, condition...
   fi
 }
 contains() { [[ "$out" == *"$1"* ]]; }
-wanted="g++ cmake ninja-build pkg-config libssl-dev libpq-dev libgtest-dev libgmock-dev postgresql-15"
+wanted="g++ cmake ninja-build pkg-config libssl-dev libpq-dev libgtest-dev libgmock-dev"
+wanted+=" postgresql-15 prometheus"
 command="apt-get update && apt-get install -y --no-install-recommends $wanted"
 
 run_as_nobody

@@ -62,7 +62,9 @@ bool CmqdProcess::Start() {
   size_t offset = output().size();
   start_exit_status_ = -1;
   Program program;
-  program.argv = {CMQD_PATH, "--listen", "127.0.0.1:0", "--data-dir", data_dir_ + "/data"};
+  // The admin listener on a free port too: tests run many cmqd side by side.
+  program.argv = {CMQD_PATH,     "--listen",   "127.0.0.1:0",      "--admin-listen",
+                  "127.0.0.1:0", "--data-dir", data_dir_ + "/data"};
   if (pass_key_pair_) {
     program.argv.insert(program.argv.end(), {"--secret-id", kSecretId, "--secret-key", kSecretKey});
   }
@@ -87,12 +89,18 @@ bool CmqdProcess::Start() {
     return false;
   }
   const std::string marker = "listening on http://127.0.0.1:";
+  // Printed before the listening line, unless extra arguments turned it off.
+  const std::string admin_marker = "admin listener on http://127.0.0.1:";
   auto deadline = std::chrono::steady_clock::now() + kStartLimit;
   while (std::chrono::steady_clock::now() < deadline) {
     std::string out = output();
     size_t pos = out.find(marker, offset);
     if (pos != std::string::npos) {
       port_ = static_cast<uint16_t>(atoi(out.c_str() + pos + marker.size()));
+      size_t admin = out.find(admin_marker, offset);
+      admin_port_ = admin == std::string::npos
+                        ? 0
+                        : static_cast<uint16_t>(atoi(out.c_str() + admin + admin_marker.size()));
       if (port_ != 0) return true;
     }
     if (std::optional<int> status = child_.Poll()) {

@@ -1,5 +1,6 @@
-// Runs the real cmqd binary for black-box tests: on a free port of 127.0.0.1, on a
-// data directory that survives restarts, stopped gracefully or with kill -9.
+// Runs the real cmqd binary for black-box tests: on a free port of 127.0.0.1 (its admin
+// listener on another), on a data directory that survives restarts, stopped
+// gracefully or with kill -9.
 #pragma once
 
 #include <sys/types.h>
@@ -50,12 +51,17 @@ class CmqdProcess {
   // SIGTERM; waits up to `timeout_ms` and returns the exit status (or -1 on timeout,
   // after which the process is killed).
   int Terminate(int timeout_ms = 60000);
+  // Sends `signal` and returns at once (Terminate waits for the exit).
+  void Signal(int signal) { child_.Signal(signal); }
   bool running() const { return child_.running(); }
   pid_t pid() const { return child_.pid(); }
   // Exit status of a run that ended by itself while Start() waited for it (a refused
   // start); -1 if none did.
   int start_exit_status() const { return start_exit_status_; }
   uint16_t port() const { return port_; }
+  // The admin listener's port (/metrics, /healthz, /readyz); 0 if extra arguments
+  // turned it off.
+  uint16_t admin_port() const { return admin_port_; }
   std::string endpoint() const;
   // Everything cmqd printed so far (stdout and stderr of all its runs), with a line of
   // the harness's own where a start failed.
@@ -79,6 +85,7 @@ class CmqdProcess {
   bool pass_key_pair_ = true;
   ChildProcess child_;
   uint16_t port_ = 0;
+  uint16_t admin_port_ = 0;
   int start_exit_status_ = -1;
   std::vector<std::string> launcher_;
 };

@@ -1,0 +1,241 @@
+// The admin listener of the real cmqd (issue 9): /healthz, /readyz and /metrics on a
+// port of their own, across start, an fdatasync failure and shutdown.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "support/blackbox.h"
+#include "support/fail_fdatasync.h"
+#include "support/child_process.h"
+#include "support/eventually.h"
+
+namespace cmq::testing {
+namespace {
+
+// One request on a fresh connection to the admin listener.
+ClientResult<HttpResponse> AdminRequest(CmqdProcess& cmqd, const std::string& method,
+                                        const std::string& path) {
+  RawConnection c;
+  if (!c.Connect(cmqd.admin_port())) {
+    return client::MakeError(client::ErrorKind::kNetwork, "cannot connect to the admin listener");
+  }
+  c.Send(method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n");
+  return c.ReadResponse();
+}
+
+ClientResult<HttpResponse> AdminGet(CmqdProcess& cmqd, const std::string& path) {
+  return AdminRequest(cmqd, "GET", path);
+}
+
+// The JSON body of an admin answer (a null value if it is not JSON).
+JsonValue Body(const ClientResult<HttpResponse>& r) {
+  if (!r.ok()) return JsonValue();
+  Result<JsonValue> json = ParseJson(r->body);
+  return json.ok() ? *json : JsonValue();
+}
+
+bool BoolField(const JsonValue& object, std::string_view key) {
+  const JsonValue* v = object.Find(key);
+  return v != nullptr && v->is_bool() && v->as_bool();
+}
+
+// Whether /readyz answers `status` with a reason containing `why`.
+bool ReadyzSays(CmqdProcess& cmqd, int status, const std::string& why) {
+  ClientResult<HttpResponse> r = AdminGet(cmqd, "/readyz");
+  return r.ok() && r->status == status &&
+         StrField(Body(r), "reason").find(why) != std::string::npos;
+}
+
+// The value of the one sample of `family` whose labels contain every one of `labels`
+// (each `name="value"`); -1 if there is none, -2 if there are several.
+double SampleValue(const std::string& text, const std::string& family,
+                   const std::vector<std::string>& labels) {
+  double found = -1;
+  size_t at = 0;
+  while ((at = text.find("\n" + family + "{", at)) != std::string::npos) {
+    size_t end = text.find('\n', at + 1);
+    std::string line = text.substr(at + 1, end - at - 1);
+    at = end;
+    size_t close = line.rfind('}');
+    std::string label_text = line.substr(family.size() + 1, close - family.size() - 1);
+    bool all = true;
+    for (const std::string& label : labels) {
+      all = all && ("," + label_text + ",").find("," + label + ",") != std::string::npos;
+    }
+    if (!all) continue;
+    if (found != -1) return -2;
+    found = std::strtod(line.c_str() + close + 1, nullptr);
+  }
+  return found;
+}
+
+TEST(AdminTest, HealthAndReadinessOnTheirOwnPortAndNothingElse) {
+  TestServer server;
+  ASSERT_TRUE(server.Start()) << server.process().output();
+  CmqdProcess& cmqd = server.process();
+  ASSERT_NE(cmqd.admin_port(), 0) << cmqd.output();
+  ASSERT_NE(cmqd.admin_port(), cmqd.port());
+
+  ClientResult<HttpResponse> health = AdminGet(cmqd, "/healthz");
+  ASSERT_TRUE(health.ok());
+  EXPECT_EQ(health->status, 200);
+  EXPECT_TRUE(BoolField(Body(health), "alive")) << health->body;
+
+  ClientResult<HttpResponse> ready = AdminGet(cmqd, "/readyz");
+  ASSERT_TRUE(ready.ok());
+  EXPECT_EQ(ready->status, 200) << ready->body;
+  EXPECT_TRUE(BoolField(Body(ready), "ready")) << ready->body;
+  EXPECT_FALSE(StrField(Body(ready), "reason").empty()) << ready->body;
+
+  ClientResult<HttpResponse> unknown = AdminGet(cmqd, "/v2/index.php?Action=ListQueue");
+  ASSERT_TRUE(unknown.ok());
+  EXPECT_EQ(unknown->status, 404);
+  EXPECT_EQ(StrField(Body(unknown), "error"), "not found") << unknown->body;
+  EXPECT_EQ(StrField(Body(unknown), "path"), "/v2/index.php") << unknown->body;
+
+  ClientResult<HttpResponse> post = AdminRequest(cmqd, "POST", "/readyz");
+  ASSERT_TRUE(post.ok());
+  EXPECT_EQ(post->status, 405);
+  EXPECT_FALSE(StrField(Body(post), "error").empty()) << post->body;
+
+  // The API listener does not serve the admin endpoints: it answers as the CMQ API.
+  Caller caller = server.NewCaller();
+  ClientResult<JsonValue> api = SendRaw(caller, "GET", "/healthz", "");
+  ASSERT_FALSE(api.ok());
+  EXPECT_TRUE(api.error().is_server()) << api.error().message;
+  EXPECT_EQ(cmqd.Terminate(), 0);
+}
+
+TEST(AdminTest, NotReadyAfterAnFdatasyncFailureWhileStillAlive) {
+  SKIP_ON_POSTGRES_STORAGE("fails the journal's fdatasync");
+  TestServer server;
+  const std::string flag = server.dir() + "/fail-fdatasync";
+  server.process().set_launcher(FailFdatasyncLauncher(flag));
+  ASSERT_TRUE(server.Start()) << server.process().output();
+  CmqdProcess& cmqd = server.process();
+  Caller caller = server.NewCaller();
+  ASSERT_TRUE(IsSuccess(caller.Call("CreateQueue", {{"queueName", "disk"}})));
+  EXPECT_TRUE(ReadyzSays(cmqd, 200, ""));
+
+  std::ofstream(flag) << "fail\n";
+  ASSERT_TRUE(IsServerError(caller.Call("SendMessage", {{"queueName", "disk"}, {"msgBody", "x"}}),
+                            6000, 10050));
+  // The journal failed before that answer was sent.
+  ClientResult<HttpResponse> ready = AdminGet(cmqd, "/readyz");
+  ASSERT_TRUE(ready.ok());
+  EXPECT_EQ(ready->status, 503);
+  EXPECT_FALSE(BoolField(Body(ready), "ready")) << ready->body;
+  EXPECT_NE(StrField(Body(ready), "reason").find("journal failed"), std::string::npos)
+      << ready->body;
+  ClientResult<HttpResponse> health = AdminGet(cmqd, "/healthz");
+  ASSERT_TRUE(health.ok());
+  EXPECT_EQ(health->status, 200);
+
+  // A disk that works again does not make the node ready: fail-stop.
+  std::filesystem::remove(flag);
+  EXPECT_TRUE(ReadyzSays(cmqd, 503, "journal failed"));
+  EXPECT_EQ(cmqd.Terminate(), 1) << "the final sync failed, so the exit status";
+}
+
+TEST(AdminTest, MetricsCountAScriptedWorkloadAndPassPromtool) {
+  TestServer server;
+  ASSERT_TRUE(server.Start()) << server.process().output();
+  CmqdProcess& cmqd = server.process();
+  Caller caller = server.NewCaller();
+  ASSERT_TRUE(IsSuccess(caller.Call("CreateQueue", {{"queueName", "metered"}})));
+  ASSERT_TRUE(IsSuccess(caller.Call("CreateQueue", {{"queueName", "quiet"}})));
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(
+        IsSuccess(caller.Call("SendMessage", {{"queueName", "metered"}, {"msgBody", "m"}})));
+  }
+  ASSERT_TRUE(IsSuccess(caller.Call(
+      "BatchSendMessage", {{"queueName", "metered"}, {"msgBody.0", "b"}, {"msgBody.1", "c"}})));
+  ClientResult<JsonValue> refused =
+      caller.Call("SendMessage", {{"queueName", "missing"}, {"msgBody", "m"}});
+  ASSERT_FALSE(refused.ok());
+  const std::string refused_code = std::to_string(refused.error().code);
+  std::vector<std::string> handles;
+  for (int i = 0; i < 4; ++i) {
+    ClientResult<JsonValue> got = caller.Call("ReceiveMessage", {{"queueName", "metered"}});
+    ASSERT_TRUE(IsSuccess(got));
+    handles.push_back(StrField(*got, "receiptHandle"));
+  }
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(IsSuccess(
+        caller.Call("DeleteMessage", {{"queueName", "metered"}, {"receiptHandle", handles[i]}})));
+  }
+
+  ClientResult<HttpResponse> scrape = AdminGet(cmqd, "/metrics");
+  ASSERT_TRUE(scrape.ok());
+  ASSERT_EQ(scrape->status, 200);
+  ASSERT_NE(scrape->Header("content-type"), nullptr);
+  EXPECT_EQ(*scrape->Header("content-type"), "text/plain; version=0.0.4; charset=utf-8");
+  const std::string& text = scrape->body;
+  const std::string q = "queue=\"metered\"";
+  EXPECT_EQ(SampleValue(text, "cmq_queue_messages_sent_total", {q}), 7) << text;
+  EXPECT_EQ(SampleValue(text, "cmq_queue_messages_received_total", {q}), 4) << text;
+  EXPECT_EQ(SampleValue(text, "cmq_queue_messages_deleted_total", {q}), 3) << text;
+  EXPECT_EQ(SampleValue(text, "cmq_queue_messages", {q, "state=\"active\""}), 3) << text;
+  EXPECT_EQ(SampleValue(text, "cmq_queue_messages", {q, "state=\"inactive\""}), 1) << text;
+  EXPECT_EQ(SampleValue(text, "cmq_queue_messages_sent_total", {"queue=\"quiet\""}), 0) << text;
+  auto requests = [&](const std::string& action, const std::string& code) {
+    return SampleValue(text, "cmq_requests_total",
+                       {"action=\"" + action + "\"", "code=\"" + code + "\""});
+  };
+  EXPECT_EQ(requests("CreateQueue", "0"), 2) << text;
+  EXPECT_EQ(requests("SendMessage", "0"), 5) << text;
+  EXPECT_EQ(requests("SendMessage", refused_code), 1) << text;
+  EXPECT_EQ(requests("BatchSendMessage", "0"), 1) << text;
+  EXPECT_EQ(requests("ReceiveMessage", "0"), 4) << text;
+  EXPECT_EQ(requests("DeleteMessage", "0"), 3) << text;
+  EXPECT_EQ(SampleValue(text, "cmq_request_duration_seconds_count", {"action=\"SendMessage\""}), 6)
+      << text;
+  EXPECT_EQ(SampleValue(text, "cmq_build_info", {}), 1) << text;
+  EXPECT_NE(text.find("\ncmq_process_resident_memory_bytes "), std::string::npos) << text;
+  EXPECT_NE(text.find("\ncmq_connections "), std::string::npos) << text;
+
+  // Prometheus' own parser and linter accept the whole exposition.
+  Program promtool;
+  promtool.argv = {"/usr/bin/promtool", "check", "metrics"};
+  RunOptions options;
+  options.input = text;
+  options.merge_stderr = true;
+  RunResult checked = RunProgram(promtool, options);
+  EXPECT_EQ(checked.exit_status, 0) << "promtool (Debian package prometheus, "
+                                       "scripts/install-deps.sh --test) says:\n"
+                                    << checked.out << "\n"
+                                    << text;
+  EXPECT_EQ(cmqd.Terminate(), 0);
+}
+
+TEST(AdminTest, NotReadyWhileShuttingDown) {
+  TestServer server;
+  ASSERT_TRUE(server.Start()) << server.process().output();
+  CmqdProcess& cmqd = server.process();
+  Caller caller = server.NewCaller();
+  ASSERT_TRUE(IsSuccess(caller.Call("CreateQueue", {{"queueName", "empty"}})));
+  // A long poll holds the shutdown open until its client goes away.
+  RawConnection poll;
+  ASSERT_TRUE(poll.Connect(cmqd.port()));
+  ASSERT_TRUE(poll.Send(RawSignedPost(caller, "ReceiveMessage",
+                                      {{"queueName", "empty"}, {"pollingWaitSeconds", "30"}})));
+  ASSERT_TRUE(Eventually([&] {
+    ClientResult<HttpResponse> r = AdminGet(cmqd, "/metrics");
+    return r.ok() && r->body.find("\ncmq_receives_parked 1\n") != std::string::npos;
+  })) << "the receive never parked";
+
+  cmqd.Signal(SIGTERM);
+  EXPECT_TRUE(Eventually([&] { return ReadyzSays(cmqd, 503, "shutting down"); }));
+  ClientResult<HttpResponse> health = AdminGet(cmqd, "/healthz");
+  ASSERT_TRUE(health.ok());
+  EXPECT_EQ(health->status, 200);
+  poll.Close();
+  EXPECT_EQ(cmqd.Terminate(), 0);
+}
+
+}  // namespace
+}  // namespace cmq::testing
