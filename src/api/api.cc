@@ -115,7 +115,7 @@ struct Api::Impl {
     }
     auto it = actions.find(AsciiLower(**action));
     if (it == actions.end()) return answer_error(Status(ErrorCode::kUnknownAction, Echo(**action)));
-    envelope.action = it->second.name;
+    envelope.action = it->second.entry.name;
     envelope.action_slot = it->second.metrics_slot;
 
     if (broker == nullptr && it->second.entry.needs_broker) {

@@ -135,7 +135,7 @@ install_and_run() {
   sed -E 's/^#([a-z_]+ =|\[account\])/\1/' "$root/etc/cmq/cmqd.conf" >"$root/all-settings.conf"
   exchange_message "$root" "$root/var/lib/cmq" "$root/usr/bin/cmqctl" \
     "$root/usr/sbin/cmqd" --config "$root/all-settings.conf" --data-dir "$root/var/lib/cmq" \
-    --listen 127.0.0.1:0
+    --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0
 
   # The completion, as bash runs it: the installed script calls the installed cmqctl.
   local offered
@@ -187,7 +187,7 @@ install_on_overlays() {
   # As the service runs it: the user cmq, on the installed cmqd.conf.
   exchange_message "$work" /var/lib/cmq /usr/bin/cmqctl \
     setpriv --reuid=cmq --regid=cmq --init-groups /usr/sbin/cmqd --config /etc/cmq/cmqd.conf \
-    --listen 127.0.0.1:0
+    --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0
 
   dpkg --log=/dev/null --no-triggers --purge cmq >"$work/purge.log" 2>&1 ||
     { cat "$work/purge.log"; fail "dpkg --purge"; }
