@@ -212,13 +212,15 @@ for s in "${scenarios[@]}"; do
       load
       psql "$pg_dsn" -qAt -c "SELECT 'tables before: ' || pg_size_pretty(sum(pg_total_relation_size(c.oid))) FROM pg_class c WHERE relname LIKE 'cmq_log_%' AND relkind = 'r'"
       psql "$pg_dsn" -q -c "BEGIN ISOLATION LEVEL REPEATABLE READ" -c "SELECT count(*) FROM cmq_segments" \
-        -c "SELECT pg_sleep($secs + 30)" >/dev/null 2>&1 &
+        -c "SELECT pg_sleep(86400)" >/dev/null 2>&1 &  # ended below, after the load and its drain
       holder=$!
       sleep 2
       psql "$pg_dsn" -qAt -c "SELECT 'xmin held by pid ' || pid || ' since ' || xact_start FROM pg_stat_activity WHERE backend_xmin IS NOT NULL AND query LIKE '%pg_sleep%' AND pid <> pg_backend_pid()"
       load
       psql "$pg_dsn" -qAt -c "SELECT 'tables after: ' || pg_size_pretty(sum(pg_total_relation_size(c.oid))) || ' in ' || count(*) || ' segment tables' FROM pg_class c WHERE relname LIKE 'cmq_log_%' AND relkind = 'r'"
-      kill "$holder" 2>/dev/null; wait "$holder" 2>/dev/null || true
+      # The backend sleeps on after its client is gone: end it from the server side.
+      psql "$pg_dsn" -qAt -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE backend_xmin IS NOT NULL AND query LIKE '%pg_sleep(86400)%' AND pid <> pg_backend_pid()" >/dev/null
+      wait "$holder" 2>/dev/null || true
       ;;
     *) echo "unknown scenario $s"; exit 2 ;;
   esac
