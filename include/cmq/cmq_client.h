@@ -48,14 +48,20 @@ struct CMQClientOptions {
   // Idle keep-alive connections kept for reuse (>= 1). More calls than this may run
   // at once; the extra connections are closed after their call.
   int connectionPoolSize = 8;
+  // https:// endpoints (TLS 1.2 or later): the server's certificate must chain to a CA
+  // in caFile (PEM), or in the system CA store when empty, and name tlsServerName, or
+  // the endpoint's host when empty (e.g. connect to an address, check the name).
+  std::string caFile;
+  std::string tlsServerName;
 };
 
 class CMQClient {
  public:
-  // `endpoint` is "http://host[:port][/path]" (the path defaults to "/"; the classic
-  // one is "/v2/index.php"). Does not connect. Throws CMQClientException(kInvalidArgument)
-  // for a malformed endpoint (https needs a TLS-terminating proxy in front), an empty
-  // secretId or secretKey, or options out of range (timeouts or pool size < 1).
+  // `endpoint` is "http://host[:port][/path]" or "https://..." (the path defaults to
+  // "/"; the classic one is "/v2/index.php"). Does not connect. Throws
+  // CMQClientException(kInvalidArgument) for a malformed endpoint, an unreadable
+  // caFile, an empty secretId or secretKey, or options out of range (timeouts or pool
+  // size < 1). A certificate that fails verification is a kNetwork error of the call.
   CMQClient(const std::string& endpoint, const std::string& secretId,
             const std::string& secretKey, CMQClientOptions options = {});
   ~CMQClient();

@@ -97,7 +97,7 @@ struct Api::Impl {
     envelope.topic = Received(received, "topicName");
 
     auth::SignedRequest signed_request{request.method, request.host, request.path, &*list,
-                                       options.https};
+                                       options.https || request.tls};
     Result<auth::Verified> verified =
         auth::Verify(*keys, signed_request, clock->NowMs() / 1000, options.verify);
     if (!verified.ok()) {

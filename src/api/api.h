@@ -49,6 +49,9 @@ struct ApiRequest {
   std::string body;    // raw body
   // Who sent it, for logs only ("ip:port"; a forwarded request's original client).
   std::string client;
+  // Arrived over cmqd's own HTTPS listener: the signed host's default port is 443, as
+  // with ApiOptions::https.
+  bool tls = false;
 };
 
 // What the access log says of an answered request. Valid only during the Done call.

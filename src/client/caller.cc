@@ -40,6 +40,8 @@ Caller::Caller(CallerOptions options, Endpoint endpoint)
   HttpConnectionOptions http_options;
   http_options.connect_timeout_ms = options_.connect_timeout_ms;
   http_options.limits = options_.limits;
+  http_options.tls = options_.tls;
+  http_options.tls_server_name = options_.tls_server_name;
   connection_ = std::make_unique<HttpConnection>(endpoint_.host, endpoint_.port,
                                                  endpoint_.authority, http_options);
 }
@@ -53,6 +55,13 @@ ClientResult<Caller> Caller::Create(CallerOptions options) {
   }
   if (options.connect_timeout_ms <= 0 || options.read_timeout_ms <= 0) {
     return MakeError(ErrorKind::kInvalidArgument, "timeouts must be positive");
+  }
+  if (endpoint->tls && !options.tls) {
+    TlsClientOptions tls_options;
+    tls_options.ca_file = options.ca_file;
+    Result<std::unique_ptr<TlsClientContext>> tls = TlsClientContext::Create(tls_options);
+    if (!tls.ok()) return MakeError(ErrorKind::kInvalidArgument, tls.status().detail());
+    options.tls = std::move(tls).value();
   }
   return Caller(std::move(options), std::move(endpoint).value());
 }

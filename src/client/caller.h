@@ -21,7 +21,7 @@
 namespace cmq::client {
 
 struct CallerOptions {
-  std::string endpoint;  // http://host[:port][/path]
+  std::string endpoint;  // http[s]://host[:port][/path]
   std::string secret_id;
   std::string secret_key;
   SignatureMethod signature_method = SignatureMethod::kHmacSHA256;
@@ -31,6 +31,13 @@ struct CallerOptions {
   int64_t read_timeout_ms = 10000;
   std::string request_client = "cmq-cpp/0.1";  // the RequestClient parameter
   HttpResponseLimits limits;
+  // https endpoints: the server's certificate is checked against `ca_file` (PEM), or
+  // the system CA store when empty, and must name `tls_server_name`, or the
+  // endpoint's host when empty. `tls` is the context made from these (Create makes it
+  // when null; callers that share one, like the SDK's pool, pass it on).
+  std::string ca_file;
+  std::string tls_server_name;
+  std::shared_ptr<const TlsClientContext> tls;
 };
 
 // A signed request, ready to send. Exposed so that tests, tools and the many-socket
@@ -43,7 +50,8 @@ struct PreparedRequest {
 
 class Caller {
  public:
-  // Validates the options (endpoint syntax, method). Does not connect.
+  // Validates the options (endpoint syntax, method; for https, the CA file: kInvalidArgument
+  // naming it when it cannot be read). Does not connect.
   static ClientResult<Caller> Create(CallerOptions options);
 
   // Calls `action` with `params`. Adds the common parameters Action, SecretId, Nonce

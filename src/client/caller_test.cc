@@ -119,8 +119,14 @@ TEST(CallerSigningTest, GivenCommonParametersAndSignatureAreKept) {
 
 TEST(CallerTest, CreateRejectsBadOptions) {
   CallerOptions o;
-  o.endpoint = "https://h";
+  o.endpoint = "ftp://h";
   EXPECT_EQ(Caller::Create(o).error().kind, ErrorKind::kInvalidArgument);
+  o.endpoint = "https://h";
+  o.ca_file = "/nonexistent/ca.pem";
+  ClientResult<Caller> no_ca = Caller::Create(o);
+  ASSERT_FALSE(no_ca.ok());
+  EXPECT_EQ(no_ca.error().kind, ErrorKind::kInvalidArgument);
+  EXPECT_NE(no_ca.error().message.find("/nonexistent/ca.pem"), std::string::npos);
   o.endpoint = "http://h";
   o.http_method = "PUT";
   EXPECT_EQ(Caller::Create(o).error().kind, ErrorKind::kInvalidArgument);

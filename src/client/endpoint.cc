@@ -21,24 +21,27 @@ bool IsHostNameChar(char c) {
 
 ClientResult<Endpoint> ParseEndpoint(std::string_view url) {
   constexpr std::string_view kHttp = "http://";
-  if (url.size() >= 8 && EqualsIgnoreCase(url.substr(0, 8), "https://")) {
-    return Invalid(url, "https is not supported; put a TLS-terminating proxy in front or use http");
-  }
-  if (url.size() < kHttp.size() || !EqualsIgnoreCase(url.substr(0, kHttp.size()), kHttp)) {
-    return Invalid(url, "must start with http://");
+  constexpr std::string_view kHttps = "https://";
+  Endpoint ep;
+  size_t scheme_size = kHttp.size();
+  if (url.size() >= kHttps.size() && EqualsIgnoreCase(url.substr(0, kHttps.size()), kHttps)) {
+    ep.tls = true;
+    ep.port = 443;
+    scheme_size = kHttps.size();
+  } else if (url.size() < kHttp.size() || !EqualsIgnoreCase(url.substr(0, kHttp.size()), kHttp)) {
+    return Invalid(url, "must start with http:// or https://");
   }
   for (char c : url) {
     if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) {
       return Invalid(url, "contains a space or control character");
     }
   }
-  std::string_view rest = url.substr(kHttp.size());
+  std::string_view rest = url.substr(scheme_size);
   if (rest.find_first_of("?#") != std::string_view::npos) {
     return Invalid(url, "a query or fragment is not allowed");
   }
   size_t slash = rest.find('/');
   std::string_view authority = rest.substr(0, slash);
-  Endpoint ep;
   ep.path = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
   if (authority.empty()) return Invalid(url, "missing host");
   if (authority.find('@') != std::string_view::npos) {

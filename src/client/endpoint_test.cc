@@ -49,9 +49,22 @@ TEST(EndpointTest, RejectsWithClearMessage) {
     EXPECT_NE(e.error().message.find("invalid endpoint"), std::string::npos);
     EXPECT_FALSE(e.error().request_sent);
   }
-  ClientResult<Endpoint> e = ParseEndpoint("https://h");
+  ClientResult<Endpoint> e = ParseEndpoint("ftp://h");
   ASSERT_FALSE(e.ok());
-  EXPECT_NE(e.error().message.find("https"), std::string::npos);
+  EXPECT_NE(e.error().message.find("https://"), std::string::npos);
+}
+
+TEST(EndpointTest, HttpsDefaultsToPort443) {
+  ClientResult<Endpoint> e = ParseEndpoint("HTTPS://cmq.example/v2/index.php");
+  ASSERT_TRUE(e.ok());
+  EXPECT_TRUE(e->tls);
+  EXPECT_EQ(e->port, 443);
+  EXPECT_EQ(e->authority, "cmq.example");
+  EXPECT_EQ(e->path, "/v2/index.php");
+  ClientResult<Endpoint> plain = ParseEndpoint("http://[::1]:8443");
+  ASSERT_TRUE(plain.ok());
+  EXPECT_FALSE(plain->tls);
+  EXPECT_EQ(plain->port, 8443);
 }
 
 }  // namespace

@@ -4,6 +4,8 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -62,8 +64,90 @@ HttpConnection::HttpConnection(std::string host, uint16_t port, std::string host
 HttpConnection::~HttpConnection() { Close(); }
 
 void HttpConnection::Close() {
+  // No close_notify: HTTP framing, not the TLS close, tells the server where requests end.
+  if (ssl_ != nullptr) SSL_free(ssl_);
+  ssl_ = nullptr;
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
+}
+
+ssize_t HttpConnection::TlsResult(int r, short* wait) {
+  if (r > 0) return r;
+  switch (SSL_get_error(ssl_, r)) {
+    case SSL_ERROR_WANT_READ:
+      *wait = POLLIN;
+      errno = EAGAIN;
+      return -1;
+    case SSL_ERROR_WANT_WRITE:
+      *wait = POLLOUT;
+      errno = EAGAIN;
+      return -1;
+    case SSL_ERROR_ZERO_RETURN:
+      return 0;
+    case SSL_ERROR_SYSCALL:
+      if (ERR_peek_error() == 0) {
+        if (errno == 0) return 0;  // closed without close_notify
+        return -1;                 // errno says why
+      }
+      [[fallthrough]];
+    default:
+      tls_error_ = DrainOpenSslErrors("TLS failure");
+      errno = EPROTO;
+      return -1;
+  }
+}
+
+ssize_t HttpConnection::WriteSome(const iovec* iov, int n_iov, short* wait) {
+  *wait = POLLOUT;
+  if (ssl_ == nullptr) {
+    msghdr msg{};
+    msg.msg_iov = const_cast<iovec*>(iov);
+    msg.msg_iovlen = static_cast<size_t>(n_iov);
+    return ::sendmsg(fd_, &msg, MSG_NOSIGNAL);
+  }
+  ERR_clear_error();
+  errno = 0;
+  int len = static_cast<int>(std::min<size_t>(iov[0].iov_len, 1 << 30));
+  return TlsResult(SSL_write(ssl_, iov[0].iov_base, len), wait);
+}
+
+ssize_t HttpConnection::ReadSome(char* buf, size_t len, short* wait) {
+  *wait = POLLIN;
+  if (ssl_ == nullptr) return ::recv(fd_, buf, len, 0);
+  ERR_clear_error();
+  errno = 0;
+  return TlsResult(SSL_read(ssl_, buf, static_cast<int>(std::min<size_t>(len, 1 << 30))), wait);
+}
+
+ClientResult<bool> HttpConnection::Handshake(int64_t deadline_ms) {
+  std::string where = host_ + ":" + std::to_string(port_);
+  const std::string& name = options_.tls_server_name.empty() ? host_ : options_.tls_server_name;
+  Result<SSL*> session = options_.tls->NewSession(fd_, name);
+  if (!session.ok()) {
+    return MakeError(ErrorKind::kNetwork, "TLS with " + where + ": " + session.status().detail());
+  }
+  ssl_ = *session;
+  while (true) {
+    ERR_clear_error();
+    errno = 0;
+    int r = SSL_do_handshake(ssl_);
+    if (r == 1) return true;
+    short wait = 0;
+    int err = SSL_get_error(ssl_, r);
+    if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
+      wait = err == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT;
+      int ev = WaitFor(fd_, wait, deadline_ms);
+      if (ev == 0) {
+        return MakeError(ErrorKind::kTimeout, "TLS handshake with " + where + " timed out after " +
+                                                  std::to_string(options_.connect_timeout_ms) +
+                                                  " ms");
+      }
+      if (ev > 0) continue;
+    }
+    std::string why =
+        TlsHandshakeError(ssl_, errno != 0 ? strerror(errno) : "the server closed the connection");
+    return MakeError(ErrorKind::kNetwork, "TLS handshake with " + where + " failed: " + why);
+  }
 }
 
 ClientResult<bool> HttpConnection::Connect() {
@@ -116,6 +200,13 @@ ClientResult<bool> HttpConnection::Connect() {
     ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     ::freeaddrinfo(addrs);
     fd_ = fd;
+    if (options_.tls) {
+      ClientResult<bool> secured = Handshake(deadline);
+      if (!secured.ok()) {
+        Close();
+        return secured;
+      }
+    }
     ++connects_;
     return true;
   }
@@ -146,10 +237,8 @@ void HttpConnection::Exchange(const std::string& head, const std::string& body,
       size_t off = done - head.size();
       iov[n_iov++] = {const_cast<char*>(body.data()) + off, body.size() - off};
     }
-    msghdr msg{};
-    msg.msg_iov = iov;
-    msg.msg_iovlen = n_iov;
-    ssize_t n = ::sendmsg(fd_, &msg, MSG_NOSIGNAL);
+    short wait = 0;
+    ssize_t n = WriteSome(iov, n_iov, &wait);
     if (n > 0) {
       done += static_cast<size_t>(n);
       attempt->sent_any = true;
@@ -157,7 +246,7 @@ void HttpConnection::Exchange(const std::string& head, const std::string& body,
     }
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      int ev = WaitFor(fd_, POLLOUT, deadline_ms);
+      int ev = WaitFor(fd_, wait, deadline_ms);
       if (ev == 0) {
         attempt->error = MakeError(ErrorKind::kTimeout, "timed out sending request to " + where);
         attempt->error->request_sent = attempt->sent_any;
@@ -174,15 +263,17 @@ void HttpConnection::Exchange(const std::string& head, const std::string& body,
     // The peer closed or reset the connection before we could read any answer: on a
     // reused connection this is the stale keep-alive case that RoundTrip retries.
     attempt->closed_before_response = IsClosedErrno(err);
-    attempt->error = MakeError(ErrorKind::kNetwork,
-                               "sending request to " + where + ": " + strerror(err));
+    attempt->error =
+        MakeError(ErrorKind::kNetwork, "sending request to " + where + ": " +
+                                           (err == EPROTO ? tls_error_ : strerror(err)));
     attempt->error->request_sent = attempt->sent_any;
     return;
   }
 
   char buf[64 << 10];
   while (true) {
-    ssize_t n = ::recv(fd_, buf, sizeof(buf), 0);
+    short wait = 0;
+    ssize_t n = ReadSome(buf, sizeof(buf), &wait);
     if (n > 0) {
       HttpResponseParser::State s = parser_.Feed(std::string_view(buf, static_cast<size_t>(n)));
       if (s == HttpResponseParser::State::kDone) return;
@@ -208,7 +299,7 @@ void HttpConnection::Exchange(const std::string& head, const std::string& body,
     }
     if (errno == EINTR) continue;
     if (errno == EAGAIN || errno == EWOULDBLOCK) {
-      int ev = WaitFor(fd_, POLLIN, deadline_ms);
+      int ev = WaitFor(fd_, wait, deadline_ms);
       if (ev == 0) {
         attempt->error = MakeError(ErrorKind::kTimeout, "no complete response from " + where +
                                                             " before the deadline");
@@ -224,8 +315,9 @@ void HttpConnection::Exchange(const std::string& head, const std::string& body,
     }
     int err = errno;
     attempt->closed_before_response = IsClosedErrno(err) && !parser_.started();
-    attempt->error = MakeError(ErrorKind::kNetwork,
-                               "receiving response from " + where + ": " + strerror(err));
+    attempt->error =
+        MakeError(ErrorKind::kNetwork, "receiving response from " + where + ": " +
+                                           (err == EPROTO ? tls_error_ : strerror(err)));
     attempt->error->request_sent = true;
     return;
   }

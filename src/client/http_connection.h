@@ -19,7 +19,10 @@
 // Not thread-safe: use one HttpConnection per thread.
 #pragma once
 
+#include <sys/uio.h>
+
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -27,6 +30,7 @@
 
 #include "client/client_error.h"
 #include "common/http_response_parser.h"
+#include "common/tls_context.h"
 
 namespace cmq::client {
 
@@ -44,8 +48,12 @@ struct HttpRequest {
 std::string FormatRequestHead(const HttpRequest& request, std::string_view host_header);
 
 struct HttpConnectionOptions {
-  int64_t connect_timeout_ms = 10000;
+  int64_t connect_timeout_ms = 10000;  // TCP connect and, for TLS, the handshake
   HttpResponseLimits limits;
+  // Set: speak HTTPS. The server's certificate must name `tls_server_name`, or the
+  // host connected to when that is empty (also sent as SNI when it is a name).
+  std::shared_ptr<const TlsClientContext> tls;
+  std::string tls_server_name;
 };
 
 class HttpConnection {
@@ -61,11 +69,13 @@ class HttpConnection {
   // Sends `request` and returns the complete response, whatever its HTTP status.
   // `timeout_ms` bounds the time from the start of sending to the last response byte
   // (connecting has its own timeout). Errors: kNetwork (resolve, connect, send or
-  // receive failed, or the server closed the connection), kTimeout, kProtocol (not
-  // HTTP/1.x, or over the parser limits). After any error the connection is closed.
+  // receive failed, or the server closed the connection; a failed TLS handshake, with
+  // the reason such as "certificate verification failed: certificate has expired"),
+  // kTimeout, kProtocol (not HTTP/1.x, or over the parser limits). After any error
+  // the connection is closed.
   ClientResult<HttpResponse> RoundTrip(const HttpRequest& request, int64_t timeout_ms);
 
-  // Closes the TCP connection if open; the next RoundTrip opens a new one.
+  // Closes the connection if open; the next RoundTrip opens a new one.
   void Close();
   bool is_open() const { return fd_ >= 0; }
 
@@ -77,6 +87,13 @@ class HttpConnection {
  private:
   struct Attempt;
   ClientResult<bool> Connect();
+  ClientResult<bool> Handshake(int64_t deadline_ms);
+  // One write (of iov[0] only with TLS) or read, as the socket calls report it: bytes
+  // (> 0), 0 for the peer's close (reads), or -1 with errno set; on EAGAIN `*wait` is
+  // the poll event to wait for, on EPROTO tls_error_ says what TLS failed.
+  ssize_t WriteSome(const iovec* iov, int n_iov, short* wait);
+  ssize_t ReadSome(char* buf, size_t len, short* wait);
+  ssize_t TlsResult(int r, short* wait);
   // True if the idle kept-alive socket has neither been closed by the peer nor
   // received unsolicited bytes.
   bool IdleSocketUsable();
@@ -88,6 +105,8 @@ class HttpConnection {
   std::string host_header_;
   HttpConnectionOptions options_;
   int fd_ = -1;
+  SSL* ssl_ = nullptr;  // with options_.tls, once connected
+  std::string tls_error_;
   uint64_t connects_ = 0;
   uint64_t retries_ = 0;
   HttpResponseParser parser_;

@@ -216,6 +216,9 @@ const std::vector<FlagSpec>& GlobalFlags() {
        "per-request timeout, long polls add their wait (default 10)"},
       {"sign", 0, FlagKind::kValue, "sha1|sha256", "signature method (default sha256)"},
       {"method", 0, FlagKind::kValue, "GET|POST", "HTTP method (default POST)"},
+      {"ca-file", 0, FlagKind::kValue, "FILE",
+       "https:// endpoints: trust the CAs in this PEM file instead of the system's "
+       "(env CMQ_CA_FILE)"},
       {"verbose", 'v', FlagKind::kSwitch, "", "log settings and every request on stderr"},
       {"help", 'h', FlagKind::kSwitch, "", "show help"},
   };

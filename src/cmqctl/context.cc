@@ -59,6 +59,7 @@ cmq::Account& Context::account() {
   options.readTimeoutMs = timeout_ms;
   options.connectTimeoutMs = std::min(timeout_ms, 10000);
   options.connectionPoolSize = 2;
+  options.caFile = s.ca_file.value;
   if (verbose()) {
     std::ostream* err = io_.err;
     options.logEnabled = true;

@@ -64,8 +64,8 @@ void Profile::Set(std::string_view key, std::string value) {
 }
 
 const std::vector<std::string>& ProfileKeys() {
-  static const std::vector<std::string> kKeys = {"endpoint", "secret_id", "secret_key",
-                                                 "sign",     "method",    "timeout"};
+  static const std::vector<std::string> kKeys = {"endpoint", "secret_id", "secret_key", "sign",
+                                                 "method",   "timeout",   "ca_file"};
   return kKeys;
 }
 
@@ -297,6 +297,7 @@ std::optional<ConnectionSettings> ResolveSettings(const ParsedArgs& flags, const
   resolve(&s.sign, "sign", nullptr, "sign", "sha256");
   resolve(&s.method, "method", nullptr, "method", "POST");
   resolve(&s.timeout, "timeout", nullptr, "timeout", "10");
+  resolve(&s.ca_file, "ca-file", "CMQ_CA_FILE", "ca_file", "");
 
   auto where = [](const Setting& st, const char* what) {
     return st.source == Source::kFlag ? std::string("--") + what

@@ -8,9 +8,9 @@
 //   secret_id = AKID...
 //   secret_key = ...
 // Keys: endpoint, secret_id, secret_key, sign (sha1|sha256), method (GET|POST),
-// timeout (seconds). Values run to the end of the line (a secret may contain '#'); only
-// whole lines starting with '#' or ';' are comments. The file holds secrets, so it is
-// written with mode 0600, atomically (temporary file + rename).
+// timeout (seconds), ca_file (PEM CAs for https:// endpoints). Values run to the end of the line (a
+// secret may contain '#'); only whole lines starting with '#' or ';' are comments. The file holds
+// secrets, so it is written with mode 0600, atomically (temporary file + rename).
 #pragma once
 
 #include <functional>
@@ -85,12 +85,13 @@ struct ConnectionSettings {
   Setting sign;     // "sha1" | "sha256"
   Setting method;   // "GET" | "POST"
   Setting timeout;  // seconds, decimal
+  Setting ca_file;  // "" = the system CA store
   int64_t timeout_seconds = 10;
 };
 
 // Resolves the connection settings from the global flags (endpoint, secret-id,
-// secret-key, sign, method, timeout, profile), the environment (CMQ_ENDPOINT,
-// CMQ_SECRET_ID, CMQ_SECRET_KEY, CMQ_PROFILE) and the store. The profile is the one
+// secret-key, sign, method, timeout, ca-file, profile), the environment (CMQ_ENDPOINT,
+// CMQ_SECRET_ID, CMQ_SECRET_KEY, CMQ_CA_FILE, CMQ_PROFILE) and the store. The profile is the one
 // named by --profile, else $CMQ_PROFILE, else the store's current one, else a profile
 // called "default" if it exists. Missing endpoint or keys are not an error here (not
 // every command needs them). nullopt with a message for a named profile that does not

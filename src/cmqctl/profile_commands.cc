@@ -49,7 +49,8 @@ int Set(Context& ctx) {
   };
   static constexpr Mapping kMappings[] = {{"endpoint", "endpoint"},     {"secret-id", "secret_id"},
                                           {"secret-key", "secret_key"}, {"sign", "sign"},
-                                          {"method", "method"},         {"timeout", "timeout"}};
+                                          {"method", "method"},         {"timeout", "timeout"},
+                                          {"ca-file", "ca_file"}};
   int changed = 0;
   for (const Mapping& m : kMappings) {
     std::optional<std::string> v = ctx.args().Value(m.flag);
@@ -73,7 +74,7 @@ int Set(Context& ctx) {
   if (changed == 0 && !is_new) {
     ThrowUsage(
         "nothing to change: give --endpoint, --secret-id, --secret-key, --sign, "
-        "--method or --timeout");
+        "--method, --timeout or --ca-file");
   }
   bool make_current = s.store.current().empty() || ctx.args().Switch("use");
   if (make_current) s.store.set_current(name);
@@ -109,7 +110,8 @@ int List(Context& ctx) {
           .Set("secretKeySet", !get(p, "secret_key").empty())
           .Set("sign", get(p, "sign"))
           .Set("method", get(p, "method"))
-          .Set("timeout", get(p, "timeout"));
+          .Set("timeout", get(p, "timeout"))
+          .Set("caFile", get(p, "ca_file"));
       list.Push(std::move(j));
     }
     Json doc = Json::Object();
@@ -177,7 +179,8 @@ int Show(Context& ctx) {
   };
   const Row rows[] = {{"endpoint", &st.endpoint, false},    {"secret_id", &st.secret_id, false},
                       {"secret_key", &st.secret_key, true}, {"sign", &st.sign, false},
-                      {"method", &st.method, false},        {"timeout", &st.timeout, false}};
+                      {"method", &st.method, false},        {"timeout", &st.timeout, false},
+                      {"ca_file", &st.ca_file, false}};
   if (ctx.json()) {
     Json j = Json::Object();
     j.Set("profile", st.profile).Set("path", ProfilePath(ctx.io().env));

@@ -4,7 +4,6 @@
 #include <netinet/tcp.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
-#include <openssl/x509.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -136,17 +135,10 @@ void PushConnection::Handshake() {
     Watch(EPOLLOUT);
     return;
   }
-  std::string why;
-  long verify = SSL_get_verify_result(ssl_);
-  if (verify != X509_V_OK) {
-    why = std::string("certificate verification failed: ") +
-          X509_verify_cert_error_string(verify);
-    ERR_clear_error();
-  } else if (err == SSL_ERROR_SYSCALL) {
-    why = DrainOpenSslErrors(errno != 0 ? strerror(errno) : "connection closed");
-  } else {
-    why = DrainOpenSslErrors("handshake failed");
-  }
+  const char* fallback = err != SSL_ERROR_SYSCALL ? "handshake failed"
+                         : errno != 0             ? strerror(errno)
+                                                  : "connection closed";
+  std::string why = TlsHandshakeError(ssl_, fallback);
   Fail(PushResult::Kind::kConnectFailed, "TLS handshake with " + peer_ + " (" + host_ + "): " + why);
 }
 

@@ -17,8 +17,8 @@
 #include <string>
 
 #include "common/http_response_parser.h"
+#include "common/tls_context.h"
 #include "delivery/host_resolver.h"
-#include "delivery/tls_context.h"
 #include "http/event_loop.h"
 
 namespace cmq::delivery {

@@ -11,9 +11,9 @@
 #include "common/endpoint_url.h"
 #include "common/log.h"
 #include "common/strings.h"
+#include "common/tls_context.h"
 #include "delivery/push_connection.h"
 #include "delivery/push_request.h"
-#include "delivery/tls_context.h"
 
 namespace cmq::delivery {
 namespace {
@@ -193,7 +193,9 @@ struct Pusher::Impl : std::enable_shared_from_this<Impl> {
   bool EnsureTls() {
     if (tls) return true;
     if (!tls_error.empty()) return false;
-    auto ctx = TlsClientContext::Create(options.verify_tls);
+    TlsClientOptions tls_options;
+    tls_options.verify_peer = options.verify_tls;
+    auto ctx = TlsClientContext::Create(tls_options);
     if (!ctx.ok()) {
       tls_error = "TLS unavailable: " + ctx.status().detail();
       CMQ_LOG_ERROR("https pushes will fail: %s", tls_error.c_str());

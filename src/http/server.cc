@@ -4,6 +4,8 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -17,6 +19,7 @@
 #include <utility>
 
 #include "common/log.h"
+#include "common/tls_context.h"
 #include "http/request_parser.h"
 
 namespace cmq::http {
@@ -102,8 +105,9 @@ struct Server::Impl {
   // kIdle: between requests (idle timeout). kReceiving: a request has started to
   // arrive (request timeout). kInFlight: with the handler, no timeout. kClosing: the
   // last response is being written (idle timeout). kLingering: response written,
-  // write side shut, draining input until EOF (linger timeout).
-  enum class Phase { kIdle, kReceiving, kInFlight, kClosing, kLingering };
+  // write side shut, draining input until EOF (linger timeout). kHandshake: a TLS
+  // connection before its handshake completed (request timeout, then closed).
+  enum class Phase { kHandshake, kIdle, kReceiving, kInFlight, kClosing, kLingering };
 
   struct Connection;
   // Connections ordered by deadline. Every member of one list got the same duration
@@ -135,6 +139,11 @@ struct Server::Impl {
     bool read_eof = false;
     bool in_ready = false;
     uint32_t events = 0;
+    // TLS (null: plain). OpenSSL may need the other direction to make progress: a
+    // read that waits for writability, or a write that waits for readability.
+    SSL* ssl = nullptr;
+    bool tls_wants_write = false;
+    bool tls_wants_read = false;
     // DeadlineList membership.
     DeadlineList* list = nullptr;
     Connection* prev = nullptr;
@@ -147,6 +156,7 @@ struct Server::Impl {
   struct Listener {
     int fd;
     uint16_t port;
+    const TlsServerContext* tls;  // null: plain HTTP
   };
 
   Impl(EventLoop* l, Handler* h, ServerOptions o)
@@ -157,6 +167,7 @@ struct Server::Impl {
         connection_cap(o.max_connections) {
     idle_list.duration_ms = options.idle_timeout_ms;
     request_list.duration_ms = options.request_timeout_ms;
+    handshake_list.duration_ms = options.request_timeout_ms;
     linger_list.duration_ms = std::min(kLingerMs, options.request_timeout_ms);
   }
 
@@ -175,6 +186,7 @@ struct Server::Impl {
   std::string cap_reason = "max_connections";
   LogRateLimit connection_limit_log;
   LogRateLimit accept_error_log;
+  LogRateLimit tls_error_log;
 
   std::vector<std::unique_ptr<Connection>> slots;
   std::vector<uint32_t> free_slots;
@@ -183,7 +195,7 @@ struct Server::Impl {
   uint64_t next_connection_id = 1;
   uint64_t next_serial = 1;
 
-  DeadlineList idle_list, request_list, linger_list;
+  DeadlineList idle_list, request_list, linger_list, handshake_list;
   EventLoop::TimerId sweep_timer = 0;
   int64_t sweep_at_ms = 0;
 
@@ -253,6 +265,9 @@ struct Server::Impl {
       case Phase::kLingering:
         Append(&linger_list, c, NowMs());
         break;
+      case Phase::kHandshake:
+        Append(&handshake_list, c, NowMs());
+        break;
       case Phase::kInFlight:
         Unlink(c);
         break;
@@ -275,8 +290,14 @@ struct Server::Impl {
     while (linger_list.head && linger_list.head->deadline_ms <= now) {
       CloseConnection(linger_list.head);
     }
+    while (handshake_list.head && handshake_list.head->deadline_ms <= now) {
+      // A client that stalls its handshake holds only its descriptor, until here.
+      CMQ_LOG_DEBUG("http: %s: TLS handshake not completed in time; closing",
+                    handshake_list.head->peer.c_str());
+      CloseConnection(handshake_list.head);
+    }
     int64_t next = INT64_MAX;
-    for (DeadlineList* l : {&idle_list, &request_list, &linger_list}) {
+    for (DeadlineList* l : {&idle_list, &request_list, &linger_list, &handshake_list}) {
       if (l->head) next = std::min(next, l->head->deadline_ms);
     }
     // Closing and answering above may have armed the timer for a later deadline.
@@ -285,7 +306,7 @@ struct Server::Impl {
 
   // ---- accepting ---------------------------------------------------------------
 
-  void OnAcceptable(int listen_fd) {
+  void OnAcceptable(int listen_fd, const TlsServerContext* tls) {
     EntryGuard guard(this);
     for (int i = 0; i < kAcceptBurst; ++i) {
       if (open_connections >= connection_cap) {
@@ -315,7 +336,7 @@ struct Server::Impl {
       }
       int one = 1;
       setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-      AddConnection(fd, FormatPeer(addr));
+      AddConnection(fd, FormatPeer(addr), tls);
     }
   }
 
@@ -335,7 +356,18 @@ struct Server::Impl {
     for (const Listener& l : listeners) loop->ModifyFd(l.fd, ev);
   }
 
-  void AddConnection(int fd, std::string peer) {
+  void AddConnection(int fd, std::string peer, const TlsServerContext* tls) {
+    SSL* ssl = nullptr;
+    if (tls != nullptr) {
+      Result<SSL*> session = tls->NewSession(fd);
+      if (!session.ok()) {
+        LogRateLimited(tls_error_log, LogLevel::kError, "http: %s: no TLS session: %s",
+                       peer.c_str(), session.status().detail().c_str());
+        close(fd);
+        return;
+      }
+      ssl = *session;
+    }
     uint32_t slot;
     if (!free_slots.empty()) {
       slot = free_slots.back();
@@ -352,20 +384,165 @@ struct Server::Impl {
     c->id = next_connection_id++;
     c->peer = std::move(peer);
     c->events = EPOLLIN;
+    c->ssl = ssl;
     if (!loop->AddFd(fd, EPOLLIN, [this, c](uint32_t ev) { OnConnectionEvent(c, ev); })) {
+      if (ssl != nullptr) SSL_free(ssl);
       close(fd);
       free_slots.push_back(slot);
       return;
     }
     slots[slot] = std::move(conn);
     ++open_connections;
-    SetPhase(c, Phase::kIdle);
+    SetPhase(c, ssl != nullptr ? Phase::kHandshake : Phase::kIdle);
+  }
+
+  // ---- TLS ---------------------------------------------------------------------
+
+  // Advances the server handshake as far as the socket allows.
+  void Handshake(Connection* c) {
+    ERR_clear_error();
+    errno = 0;  // SSL_ERROR_SYSCALL with errno 0: the peer closed
+    int rc = SSL_do_handshake(c->ssl);
+    c->tls_wants_write = false;
+    if (rc == 1) {
+      SetPhase(c, Phase::kIdle);
+      // Without read-ahead OpenSSL holds no request bytes yet: they wait in the socket,
+      // and level-triggered epoll reports them.
+      UpdateEvents(c);
+      return;
+    }
+    int err = SSL_get_error(c->ssl, rc);
+    if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
+      c->tls_wants_write = err == SSL_ERROR_WANT_WRITE;
+      UpdateEvents(c);
+      return;
+    }
+    if (ERR_GET_REASON(ERR_peek_error()) == SSL_R_HTTP_REQUEST) {
+      // Plain HTTP on the TLS port: answer in plain HTTP so that the client sees why.
+      ERR_clear_error();
+      SSL_free(c->ssl);
+      c->ssl = nullptr;
+      SendError(c, 400, "this port speaks HTTPS (TLS); use an https:// URL");
+      if (Flush(c)) UpdateEvents(c);
+      return;
+    }
+    std::string why = TlsHandshakeError(c->ssl, errno != 0 ? strerror(errno) : "connection closed");
+    LogRateLimited(tls_error_log, LogLevel::kInfo, "http: %s: TLS handshake failed: %s",
+                   c->peer.c_str(), why.c_str());
+    CloseConnection(c);
+  }
+
+  enum class Io { kData, kEof, kWait, kError };
+
+  // One read from the socket (plain) or one TLS record's data. kData sets *n.
+  Io Receive(Connection* c, size_t* n) {
+    if (c->ssl == nullptr) {
+      while (true) {
+        ssize_t r = recv(c->fd, scratch.get(), kReadChunk, 0);
+        if (r > 0) {
+          *n = static_cast<size_t>(r);
+          return Io::kData;
+        }
+        if (r == 0) return Io::kEof;
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) return Io::kWait;
+        return Io::kError;  // ECONNRESET and friends
+      }
+    }
+    ERR_clear_error();
+    errno = 0;  // SSL_ERROR_SYSCALL with errno 0: the peer closed
+    int r = SSL_read(c->ssl, scratch.get(), static_cast<int>(kReadChunk));
+    if (r > 0) {
+      *n = static_cast<size_t>(r);
+      return Io::kData;
+    }
+    switch (SSL_get_error(c->ssl, r)) {
+      case SSL_ERROR_WANT_READ:
+        return Io::kWait;
+      case SSL_ERROR_WANT_WRITE:
+        c->tls_wants_write = true;
+        return Io::kWait;
+      case SSL_ERROR_ZERO_RETURN:
+        return Io::kEof;
+      case SSL_ERROR_SYSCALL:
+        // A TCP close without close_notify: a truncation attack cannot hurt here,
+        // because HTTP framing (Content-Length) decides where a request ends.
+        if (ERR_peek_error() == 0 && errno == 0) return Io::kEof;
+        [[fallthrough]];
+      default:
+        CMQ_LOG_DEBUG("http: %s: TLS read: %s", c->peer.c_str(),
+                      DrainOpenSslErrors(strerror(errno)).c_str());
+        return Io::kError;
+    }
+  }
+
+  // Sends from the first unsent output piece. Returns the bytes sent, 0 when the
+  // socket is full, -1 on an error (the connection must close).
+  ssize_t Send(Connection* c) {
+    if (c->ssl == nullptr) {
+      iovec iov[kMaxIov];
+      int n_iov = 0;
+      for (size_t i = 0; i < c->out.size() && n_iov < kMaxIov; ++i) {
+        size_t skip = i == 0 ? c->out_offset : 0;
+        if (c->out[i].size() == skip) continue;
+        iov[n_iov].iov_base = c->out[i].data() + skip;
+        iov[n_iov].iov_len = c->out[i].size() - skip;
+        ++n_iov;
+      }
+      msghdr msg{};
+      msg.msg_iov = iov;
+      msg.msg_iovlen = static_cast<size_t>(n_iov);
+      while (true) {
+        ssize_t n = sendmsg(c->fd, &msg, MSG_NOSIGNAL);
+        if (n >= 0) return n;
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) return 0;
+        return -1;  // EPIPE, ECONNRESET
+      }
+    }
+    size_t i = 0;
+    size_t skip = c->out_offset;
+    while (c->out[i].size() == skip) {
+      ++i;
+      skip = 0;
+    }
+    std::string_view piece = std::string_view(c->out[i]).substr(skip);
+    ERR_clear_error();
+    errno = 0;  // SSL_ERROR_SYSCALL with errno 0: the peer closed
+    // OpenSSL takes int lengths; a larger piece goes out over several calls.
+    int len = static_cast<int>(std::min<size_t>(piece.size(), 1 << 30));
+    int r = SSL_write(c->ssl, piece.data(), len);
+    // ConsumeOutput passes over the skipped empty pieces the same way.
+    if (r > 0) return r;
+    switch (SSL_get_error(c->ssl, r)) {
+      case SSL_ERROR_WANT_WRITE:
+        return 0;
+      case SSL_ERROR_WANT_READ:
+        c->tls_wants_read = true;
+        return 0;
+      default:
+        CMQ_LOG_DEBUG("http: %s: TLS write: %s", c->peer.c_str(),
+                      DrainOpenSslErrors(strerror(errno)).c_str());
+        return -1;
+    }
   }
 
   // ---- connection events -------------------------------------------------------
 
   void OnConnectionEvent(Connection* c, uint32_t ev) {
     EntryGuard guard(this);
+    if (c->phase == Phase::kHandshake) {
+      if (ev & (EPOLLERR | EPOLLHUP)) return CloseConnection(c);
+      return Handshake(c);
+    }
+    if (c->tls_wants_read && (ev & EPOLLIN)) {
+      c->tls_wants_read = false;
+      if (!Flush(c)) return;
+    }
+    if (c->tls_wants_write && (ev & EPOLLOUT)) {
+      c->tls_wants_write = false;
+      if (!ReadInput(c)) return;
+    }
     if (ev & (EPOLLIN | EPOLLERR | EPOLLHUP)) {
       if (!(c->events & EPOLLIN)) {
         // Not reading (input backlog): only errors and hang-ups get here.
@@ -387,22 +564,24 @@ struct Server::Impl {
 
   // Returns false if the connection was closed.
   bool ReadInput(Connection* c) {
-    for (int round = 0; round < 4; ++round) {
-      ssize_t n = recv(c->fd, scratch.get(), kReadChunk, 0);
-      if (n > 0) {
-        if (c->phase != Phase::kLingering) {
-          OnData(c, std::string_view(scratch.get(), static_cast<size_t>(n)));
-        }
-        if (static_cast<size_t>(n) < kReadChunk || c->in.size() > kMaxBufferedInput) break;
+    for (int round = 0;; ++round) {
+      size_t n = 0;
+      Io io = Receive(c, &n);
+      if (io == Io::kData) {
+        if (c->phase != Phase::kLingering) OnData(c, std::string_view(scratch.get(), n));
+        // Bytes OpenSSL already took from the socket are invisible to epoll: read on
+        // until it holds none (at most the rest of one record without read-ahead).
+        if (c->ssl != nullptr && SSL_has_pending(c->ssl)) continue;
+        bool short_read = c->ssl == nullptr && n < kReadChunk;
+        if (round >= 3 || short_read || c->in.size() > kMaxBufferedInput) break;
         continue;
       }
-      if (n == 0) {
+      if (io == Io::kEof) {
         if (!OnEof(c)) return false;
         break;
       }
-      if (errno == EINTR) continue;
-      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
-      CloseConnection(c);  // ECONNRESET and friends
+      if (io == Io::kWait) break;
+      CloseConnection(c);
       return false;
     }
     return Flush(c);
@@ -477,6 +656,7 @@ struct Server::Impl {
   void Dispatch(Connection* c) {
     Request request = c->parser.TakeRequest();
     request.peer = c->peer;
+    request.tls = c->ssl != nullptr;
     c->keep_alive = request.keep_alive;
     c->head = request.method == "HEAD";
     c->serial = next_serial++;
@@ -624,23 +804,10 @@ struct Server::Impl {
   // finished closing).
   bool Flush(Connection* c) {
     while (c->out_bytes > 0) {
-      iovec iov[kMaxIov];
-      int n_iov = 0;
-      for (size_t i = 0; i < c->out.size() && n_iov < kMaxIov; ++i) {
-        size_t skip = i == 0 ? c->out_offset : 0;
-        if (c->out[i].size() == skip) continue;
-        iov[n_iov].iov_base = c->out[i].data() + skip;
-        iov[n_iov].iov_len = c->out[i].size() - skip;
-        ++n_iov;
-      }
-      msghdr msg{};
-      msg.msg_iov = iov;
-      msg.msg_iovlen = static_cast<size_t>(n_iov);
-      ssize_t n = sendmsg(c->fd, &msg, MSG_NOSIGNAL);
+      ssize_t n = Send(c);
+      if (n == 0) break;
       if (n < 0) {
-        if (errno == EINTR) continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK) break;
-        CloseConnection(c);  // EPIPE, ECONNRESET
+        CloseConnection(c);
         return false;
       }
       ConsumeOutput(c, static_cast<size_t>(n));
@@ -684,6 +851,12 @@ struct Server::Impl {
   // remaining input, so that closing does not turn into a reset that could destroy
   // the response before the client reads it.
   bool StartLinger(Connection* c) {
+    if (c->ssl != nullptr && !c->read_eof) {
+      // close_notify, best effort: the response is complete by its framing, and the
+      // socket's write side is shut next whatever this returns.
+      ERR_clear_error();
+      if (SSL_shutdown(c->ssl) < 0) ERR_clear_error();
+    }
     if (c->read_eof || shutdown(c->fd, SHUT_WR) != 0) {
       CloseConnection(c);
       return false;
@@ -697,7 +870,8 @@ struct Server::Impl {
     bool want_read = !c->read_eof && c->in.size() <= kMaxBufferedInput;
     uint32_t ev = 0;
     if (want_read) ev |= EPOLLIN;
-    if (c->out_bytes > 0) ev |= EPOLLOUT;
+    if (c->out_bytes > 0 || c->tls_wants_write) ev |= EPOLLOUT;
+    if (c->tls_wants_read) ev |= EPOLLIN;
     // Not reading behind a request in flight: still learn when the client leaves.
     if (!want_read && !c->read_eof && c->phase == Phase::kInFlight) ev |= EPOLLRDHUP;
     if (ev != c->events) {
@@ -711,6 +885,7 @@ struct Server::Impl {
   void CloseConnection(Connection* c) {
     Unlink(c);
     loop->RemoveFd(c->fd);
+    if (c->ssl != nullptr) SSL_free(c->ssl);
     close(c->fd);
     std::function<void()> on_cancel = std::move(c->on_cancel);
     if (c->phase == Phase::kInFlight) --pending_requests;
@@ -733,6 +908,10 @@ struct Server::Impl {
     for (auto& slot : slots) {
       Connection* c = slot.get();
       if (c == nullptr) continue;
+      if (c->phase == Phase::kHandshake) {
+        CloseConnection(c);
+        continue;
+      }
       if (c->phase == Phase::kIdle && !c->parser.started() && c->in.empty()) {
         if (c->out_bytes == 0) {
           CloseConnection(c);
@@ -753,7 +932,7 @@ struct Server::Impl {
     accept_retry_timer = 0;
   }
 
-  Status Listen(const std::string& host, uint16_t port) {
+  Status Listen(const std::string& host, uint16_t port, const TlsServerContext* tls) {
     addrinfo hints{};
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
@@ -797,12 +976,12 @@ struct Server::Impl {
     uint16_t actual = bound.ss_family == AF_INET6
                           ? ntohs(reinterpret_cast<sockaddr_in6&>(bound).sin6_port)
                           : ntohs(reinterpret_cast<sockaddr_in&>(bound).sin_port);
-    if (!loop->AddFd(fd, EPOLLIN, [this, fd](uint32_t) { OnAcceptable(fd); })) {
+    if (!loop->AddFd(fd, EPOLLIN, [this, fd, tls](uint32_t) { OnAcceptable(fd, tls); })) {
       Status s(ErrorCode::kIoError, ErrnoText("epoll_ctl(listen socket)"));
       close(fd);
       return s;
     }
-    listeners.push_back({fd, actual});
+    listeners.push_back({fd, actual, tls});
     if (first_port == 0) first_port = actual;
     UpdateListenerEvents();
     return Status::Ok();
@@ -828,8 +1007,11 @@ Server::~Server() {
   --s.depth;
 }
 
-Status Server::Listen(const std::string& host, uint16_t port) {
-  return impl_->Listen(host, port);
+Status Server::Listen(const std::string& host, uint16_t port, const TlsServerContext* tls,
+                      uint16_t* bound_port) {
+  Status s = impl_->Listen(host, port, tls);
+  if (s.ok() && bound_port != nullptr) *bound_port = impl_->listeners.back().port;
+  return s;
 }
 
 uint16_t Server::port() const {

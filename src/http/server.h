@@ -13,6 +13,10 @@
 #include "common/status.h"
 #include "http/event_loop.h"
 
+namespace cmq {
+class TlsServerContext;
+}  // namespace cmq
+
 namespace cmq::http {
 
 struct Request {
@@ -24,6 +28,7 @@ struct Request {
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
   std::string body;         // de-chunked
   std::string peer;         // "ip:port" of the client ("[ip]:port" for IPv6)
+  bool tls = false;         // arrived over HTTPS
   int version_minor = 1;    // HTTP/1.x
   bool keep_alive = true;   // after Connection header and version rules
   const std::string* Header(std::string_view lower_name) const;
@@ -72,8 +77,13 @@ class Server {
   Server(EventLoop* loop, Handler* handler, ServerOptions options);
   ~Server();
   // Binds and listens ("0.0.0.0", "127.0.0.1", "::", a host name). Port 0 picks a free
-  // port; see port(). Loop thread (or before Run()).
-  Status Listen(const std::string& host, uint16_t port);
+  // port; see port(). With `tls` (not owned, must outlive the server) the listener
+  // speaks HTTPS: each connection first completes a TLS handshake within
+  // request_timeout_ms, and plain HTTP sent to it is answered 400 in plain HTTP.
+  // Loop thread (or before Run()).
+  // `bound_port`, if given, receives the port bound (port() is the first listener's).
+  Status Listen(const std::string& host, uint16_t port, const TlsServerContext* tls = nullptr,
+                uint16_t* bound_port = nullptr);
   uint16_t port() const;
   // Graceful shutdown, step one: stop accepting, close idle connections, and answer
   // "Connection: close" on every response from now on. Loop thread.

@@ -68,9 +68,13 @@ CMQClient::Impl::Impl(const std::string& endpoint, const std::string& secret_id,
   caller_options_.connect_timeout_ms = options_.connectTimeoutMs;
   caller_options_.read_timeout_ms = options_.readTimeoutMs;
   caller_options_.request_client = kRequestClient;
-  // Validates the endpoint now rather than on the first call.
+  caller_options_.ca_file = options_.caFile;
+  caller_options_.tls_server_name = options_.tlsServerName;
+  // Validates the endpoint (and loads the CA file) now rather than on the first call.
   client::ClientResult<client::Caller> probe = client::Caller::Create(caller_options_);
   if (!probe.ok()) ThrowInvalid(probe.error().message);
+  // One TLS context, CA store loaded once, for every connection of the pool.
+  caller_options_.tls = probe->options().tls;
   std::lock_guard<std::mutex> lock(mu_);
   idle_.push_back(Pooled{std::make_unique<client::Caller>(std::move(probe).value()), 0});
 }

@@ -41,7 +41,9 @@ TEST(CMQClientTest, RejectsBadSettings) {
     return ClientErrorKind([&] { CMQClient c(endpoint, id, key, o); });
   };
   EXPECT_EQ(make("ftp://h", "id", "key", {}), Kind::kInvalidArgument);
-  EXPECT_EQ(make("https://h", "id", "key", {}), Kind::kInvalidArgument);
+  CMQClientOptions missing_ca;
+  missing_ca.caFile = "/nonexistent/ca.pem";
+  EXPECT_EQ(make("https://h", "id", "key", missing_ca), Kind::kInvalidArgument);
   EXPECT_EQ(make("http://h", "", "key", {}), Kind::kInvalidArgument);
   EXPECT_EQ(make("http://h", "id", "", {}), Kind::kInvalidArgument);
   CMQClientOptions zero_pool;

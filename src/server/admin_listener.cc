@@ -22,8 +22,8 @@ AdminListener::AdminListener(http::EventLoop* loop, admin::AdminSources sources)
 
 AdminListener::~AdminListener() = default;
 
-Status AdminListener::Listen(const std::string& host, uint16_t port) {
-  return server_->Listen(host, port);
+Status AdminListener::Listen(const std::string& host, uint16_t port, const TlsServerContext* tls) {
+  return server_->Listen(host, port, tls);
 }
 
 void AdminListener::OnRequest(http::Request request, http::Responder respond,

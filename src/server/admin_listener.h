@@ -20,9 +20,9 @@ class AdminListener : public http::Handler {
   AdminListener(http::EventLoop* loop, admin::AdminSources sources);
   ~AdminListener() override;
 
-  // Binds and listens; port 0 picks a free port (port()). Nothing is answered before
-  // the loop runs.
-  Status Listen(const std::string& host, uint16_t port);
+  // Binds and listens; port 0 picks a free port (port()). With `tls` (not owned,
+  // outlives this) it speaks HTTPS. Nothing is answered before the loop runs.
+  Status Listen(const std::string& host, uint16_t port, const TlsServerContext* tls = nullptr);
   uint16_t port() const { return server_->port(); }
   size_t OpenConnections() const { return server_->OpenConnections(); }
 

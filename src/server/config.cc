@@ -35,6 +35,15 @@ Status ParseListen(std::string_view key, std::string_view value, std::string* ho
   return Status::Ok();
 }
 
+// A listener that an empty value turns off (host "" and port 0), else ParseListen.
+Status ParseOptionalListen(std::string_view key, std::string_view value, std::string* host_out,
+                           uint16_t* port_out) {
+  if (!value.empty()) return ParseListen(key, value, host_out, port_out);
+  host_out->clear();
+  *port_out = 0;
+  return Status::Ok();
+}
+
 Status ParseNumber(std::string_view key, std::string_view value, int64_t min, int64_t max,
                    int64_t* out) {
   auto v = ParseInt64(value);
@@ -123,13 +132,16 @@ Status ApplyOneSetting(std::string_view key, std::string_view value, Config* c) 
   auto num = [&](int64_t min, int64_t max) { return ParseNumber(key, value, min, max, &n); };
   broker::Limits& limits = c->api.limits;
   if (key == "listen") return ParseListen(key, value, &c->listen_host, &c->listen_port);
-  if (key == "admin_listen") {
-    if (value.empty()) {
-      c->admin_host.clear();
-      c->admin_port = 0;
-      return Status::Ok();
-    }
-    return ParseListen(key, value, &c->admin_host, &c->admin_port);
+  if (key == "admin_listen") return ParseOptionalListen(key, value, &c->admin_host, &c->admin_port);
+  if (key == "tls_listen") return ParseOptionalListen(key, value, &c->tls_host, &c->tls_port);
+  if (key == "admin_tls") return ParseBool(key, value, &c->admin_tls);
+  if (key == "tls_cert_file") {
+    c->tls_cert_file = value;
+    return Status::Ok();
+  }
+  if (key == "tls_key_file") {
+    c->tls_key_file = value;
+    return Status::Ok();
   }
   if (key == "metrics_max_queues") {
     CMQ_RETURN_IF_ERROR(num(0, 10000000));
@@ -366,6 +378,17 @@ Status CheckCombination(const Config& c) {
                    ") must not exceed backoff_retry_max_seconds (" +
                    std::to_string(t.backoff_retry_max_seconds) + ")");
   }
+  bool tls_used = !c.tls_host.empty() || (c.admin_tls && !c.admin_host.empty());
+  bool tls_files = !c.tls_cert_file.empty() || !c.tls_key_file.empty();
+  if (tls_used && (c.tls_cert_file.empty() || c.tls_key_file.empty())) {
+    return Invalid(!c.tls_host.empty() ? "tls_listen needs tls_cert_file and tls_key_file"
+                                       : "admin_tls needs tls_cert_file and tls_key_file");
+  }
+  if (tls_files && !tls_used) {
+    return Invalid(
+        "tls_cert_file and tls_key_file are used only with tls_listen or admin_tls; "
+        "give one of those or remove them");
+  }
   if (c.storage == Config::Storage::kPostgres) {
     if (c.postgres.dsn.empty()) return Invalid("storage = postgres needs postgres_dsn");
     if (c.postgres.timeout_ms * 2 > c.postgres.lease_ms) {
@@ -528,6 +551,18 @@ dashes) or as "key = value" in the config file; flags win.
                                    the reason); empty turns it off; port 0 picks a
                                    free port (printed at start). No authentication:
                                    keep it on a private address
+  tls_listen =                     address to serve the CMQ API over HTTPS on, beside
+                                   listen (which stays plain HTTP); empty = off.
+                                   TLS 1.2 or later; needs tls_cert_file and
+                                   tls_key_file. Plain HTTP sent to it is answered
+                                   400; a handshake must complete within
+                                   request_timeout_seconds
+  tls_cert_file =                  PEM certificate chain (leaf first) for tls_listen
+  tls_key_file =                   and admin_tls, and its PEM private key; unreadable
+                                   or mismatched files stop the start. SIGHUP
+                                   re-reads both: new connections use the new pair;
+                                   if they are bad, the old pair stays (logged)
+  admin_tls = false                the admin listener speaks HTTPS (same certificate)
   metrics_max_queues = 1000        queues and topics with series of their own on
                                    /metrics; the rest add up in one series named
                                    "__other__"
@@ -663,7 +698,8 @@ Config file only: more accounts, each as a section
   enabled = true
 
 Signals: SIGTERM/SIGINT stop gracefully (no new requests, in-flight ones finish,
-the journal is synced, exit 0). SIGHUP reopens the access log.
+the journal is synced, exit 0). SIGHUP reopens the access log and re-reads the TLS
+certificate and key.
 )";
 }
 

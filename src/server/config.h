@@ -32,6 +32,14 @@ struct Config {
   // cmqd"), never on the API port. Off when admin_host is empty ("admin_listen =").
   std::string admin_host = "127.0.0.1";
   uint16_t admin_port = 8081;
+  // HTTPS (docs/architecture.md "TLS"): a listener of its own beside `listen`, off
+  // when tls_host is empty; admin_tls makes the admin listener speak HTTPS instead of
+  // HTTP. Both use the PEM certificate chain and key below, re-read on SIGHUP.
+  std::string tls_host;
+  uint16_t tls_port = 0;
+  bool admin_tls = false;
+  std::string tls_cert_file;
+  std::string tls_key_file;
   // Queues (and topics) with series of their own on /metrics; the rest fold into one
   // series named "__other__".
   int64_t metrics_max_queues = 1000;

@@ -69,6 +69,31 @@ TEST(ConfigTest, RejectsBadValuesWithTheirName) {
   EXPECT_FALSE(Parse({"--listen"}, &c, &help).ok());
 }
 
+TEST(ConfigTest, TlsSettingsComeWithTheirFiles) {
+  bool help;
+  Config c;
+  ASSERT_TRUE(Parse({"--tls-listen", "0.0.0.0:8443", "--tls-cert-file", "/etc/cmq/c.pem",
+                     "--tls-key-file", "/etc/cmq/k.pem", "--admin-tls", "true"},
+                    &c, &help)
+                  .ok());
+  EXPECT_EQ(c.tls_host, "0.0.0.0");
+  EXPECT_EQ(c.tls_port, 8443);
+  EXPECT_EQ(c.tls_cert_file, "/etc/cmq/c.pem");
+  EXPECT_EQ(c.tls_key_file, "/etc/cmq/k.pem");
+  EXPECT_TRUE(c.admin_tls);
+  Config d;
+  Status s = Parse({"--tls-listen", "127.0.0.1:8443", "--tls-cert-file", "c.pem"}, &d, &help);
+  EXPECT_NE(s.detail().find("tls_listen needs tls_cert_file and tls_key_file"), std::string::npos)
+      << s.detail();
+  Config e;
+  s = Parse({"--admin-tls", "true"}, &e, &help);
+  EXPECT_NE(s.detail().find("admin_tls needs"), std::string::npos) << s.detail();
+  Config f;
+  s = Parse({"--tls-cert-file", "c.pem", "--tls-key-file", "k.pem"}, &f, &help);
+  EXPECT_NE(s.detail().find("used only with tls_listen or admin_tls"), std::string::npos)
+      << s.detail();
+}
+
 TEST(ConfigTest, JournalTunables) {
   Config c;
   bool help;

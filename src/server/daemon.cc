@@ -21,6 +21,7 @@
 #include "broker/broker.h"
 #include "common/log.h"
 #include "common/strings.h"
+#include "common/tls_context.h"
 #include "delivery/pusher.h"
 #include "env/env.h"
 #include "http/event_loop.h"
@@ -46,6 +47,10 @@ struct Daemon::Impl : public http::Handler {
   // Null: access_log off. Declared before whatever may still answer a request when
   // destroyed, so it is destroyed after them.
   std::unique_ptr<AccessLog> access_log;
+  // The certificate and key of tls_listen and admin_tls (null when neither is on);
+  // declared before the listeners, which use it until they are destroyed.
+  std::unique_ptr<TlsServerContext> tls;
+  uint16_t tls_port = 0;  // bound port of tls_listen
   // Embedded mode: the journal and the one broker over it.
   std::unique_ptr<journal::Journal> journal;
   std::unique_ptr<broker::Broker> broker;
@@ -136,6 +141,7 @@ struct Daemon::Impl : public http::Handler {
     CMQ_RETURN_IF_ERROR(StartupError(
         "cannot listen on " + config.listen_host + ":" + std::to_string(config.listen_port),
         server->Listen(config.listen_host, config.listen_port)));
+    CMQ_RETURN_IF_ERROR(ListenTls());
     CMQ_RETURN_IF_ERROR(ListenAdmin());
     CMQ_RETURN_IF_ERROR(StartupError("cannot create the data directory " + config.data_dir,
                                      env->CreateDir(config.data_dir)));
@@ -155,6 +161,7 @@ struct Daemon::Impl : public http::Handler {
     config.api.push_policy = push_policy;
     config.push.policy = push_policy;
     push_policy->AddOwnPort(server->port());
+    if (tls_port != 0) push_policy->AddOwnPort(tls_port);
     if (admin_listener) push_policy->AddOwnPort(admin_listener->port());
     NameThisNode();
     config.api.describe_cluster = [this](auto answer) { DescribeCluster(std::move(answer)); };
@@ -172,8 +179,12 @@ struct Daemon::Impl : public http::Handler {
     ScheduleTick();
     // Before the listening line, which tells a waiting script or test that both are up.
     if (admin_listener) {
-      printf("cmqd: admin listener on http://%s:%u (/metrics, /healthz, /readyz)\n",
-             config.admin_host.c_str(), admin_listener->port());
+      printf("cmqd: admin listener on %s://%s:%u (/metrics, /healthz, /readyz)\n",
+             config.admin_tls ? "https" : "http", config.admin_host.c_str(),
+             admin_listener->port());
+    }
+    if (tls_port != 0) {
+      printf("cmqd: HTTPS listener on https://%s:%u\n", config.tls_host.c_str(), tls_port);
     }
     if (partition) {
       printf("cmqd: listening on http://%s:%u (storage postgres, %s)\n",
@@ -188,6 +199,41 @@ struct Daemon::Impl : public http::Handler {
     return Status::Ok();
   }
 
+  // The certificate, then the HTTPS listener (tls_listen) on the API's server: the same
+  // handler, limits and connection cap as plain HTTP.
+  Status ListenTls() {
+    if (config.tls_cert_file.empty()) return Status::Ok();  // config: then TLS is off
+    Result<std::unique_ptr<TlsServerContext>> loaded =
+        TlsServerContext::Load(config.tls_cert_file, config.tls_key_file);
+    if (!loaded.ok()) return StartupError("cannot use the TLS certificate", loaded.status());
+    tls = std::move(loaded).value();
+    LogCertificate("TLS certificate in use");
+    if (config.tls_host.empty()) return Status::Ok();
+    return StartupError("cannot listen on " + config.tls_host + ":" +
+                            std::to_string(config.tls_port) + " (tls_listen)",
+                        server->Listen(config.tls_host, config.tls_port, tls.get(), &tls_port));
+  }
+
+  void LogCertificate(const char* what) {
+    std::string described = tls->Describe();
+    LogField fields[] = {{"cert_file", tls->cert_file()}, {"certificate", described}};
+    // An expired certificate still starts the listener (the operator may be replacing
+    // it), but every verifying client will refuse it: say so loudly.
+    bool expired = described.ends_with("(EXPIRED)");
+    LogEvent(expired ? LogLevel::kWarn : LogLevel::kInfo, what, std::span<const LogField>(fields));
+  }
+
+  // SIGHUP: new connections use the re-read pair; a bad one leaves the old in use.
+  void ReloadCertificate() {
+    if (!tls) return;
+    Status reloaded = tls->Reload();
+    if (!reloaded.ok()) {
+      CMQ_LOG_ERROR("SIGHUP: keeping the TLS certificate in use: %s", reloaded.detail().c_str());
+      return;
+    }
+    LogCertificate("SIGHUP: TLS certificate reloaded");
+  }
+
   // The admin listener, bound right after the API's so that a taken port stops the
   // start the same way. Its answers come from this daemon, on the loop.
   Status ListenAdmin() {
@@ -198,7 +244,8 @@ struct Daemon::Impl : public http::Handler {
     admin_listener = std::make_unique<AdminListener>(&loop, std::move(sources));
     return StartupError("cannot listen on " + config.admin_host + ":" +
                             std::to_string(config.admin_port) + " (admin_listen)",
-                        admin_listener->Listen(config.admin_host, config.admin_port));
+                        admin_listener->Listen(config.admin_host, config.admin_port,
+                                               config.admin_tls ? tls.get() : nullptr));
   }
 
   // /readyz. Recovery at start runs before the loop, so probes made meanwhile wait
@@ -437,7 +484,7 @@ struct Daemon::Impl : public http::Handler {
     });
   }
 
-  // SIGTERM and SIGINT stop; SIGHUP reopens the access log.
+  // SIGTERM and SIGINT stop; SIGHUP reopens the access log and re-reads the TLS pair.
   static sigset_t HandledSignals() {
     sigset_t mask;
     sigemptyset(&mask);
@@ -469,6 +516,7 @@ struct Daemon::Impl : public http::Handler {
           CMQ_LOG_INFO("signal %u: %s", info.ssi_signo,
                        access_log ? "reopening the access log" : "no access log to reopen");
           if (access_log) access_log->Reopen();
+          ReloadCertificate();
           continue;
         }
         CMQ_LOG_INFO("signal %u: shutting down", info.ssi_signo);
@@ -581,9 +629,13 @@ struct Daemon::Impl : public http::Handler {
                   std::chrono::steady_clock::time_point arrived) {
     bool forwarded = request.Header(kForwardedByHeader) != nullptr;
     std::string client = forwarded ? ForwardedClient(request) : request.peer;
-    api::ApiRequest call{std::move(request.method), std::move(request.host),
-                         std::move(request.path),   std::move(request.query),
-                         std::move(request.body),   client};
+    api::ApiRequest call{std::move(request.method),
+                         std::move(request.host),
+                         std::move(request.path),
+                         std::move(request.query),
+                         std::move(request.body),
+                         client,
+                         request.tls};
     std::function<void()> cancel =
         api->Handle(call, [this, respond, forwarded, client = std::move(client), arrived](
                               std::string json, const api::AnswerSummary& summary) {

@@ -89,18 +89,21 @@ bool CmqdProcess::Start() {
     return false;
   }
   const std::string marker = "listening on http://127.0.0.1:";
-  // Printed before the listening line, unless extra arguments turned it off.
-  const std::string admin_marker = "admin listener on http://127.0.0.1:";
+  // Printed before the listening line, unless extra arguments turned them off (admin)
+  // or did not turn them on (--tls-listen).
+  auto port_after = [&](const std::string& out, std::string_view m) -> uint16_t {
+    size_t at = out.find(m, offset);
+    return at == std::string::npos ? 0 : static_cast<uint16_t>(atoi(out.c_str() + at + m.size()));
+  };
   auto deadline = std::chrono::steady_clock::now() + kStartLimit;
   while (std::chrono::steady_clock::now() < deadline) {
     std::string out = output();
     size_t pos = out.find(marker, offset);
     if (pos != std::string::npos) {
       port_ = static_cast<uint16_t>(atoi(out.c_str() + pos + marker.size()));
-      size_t admin = out.find(admin_marker, offset);
-      admin_port_ = admin == std::string::npos
-                        ? 0
-                        : static_cast<uint16_t>(atoi(out.c_str() + admin + admin_marker.size()));
+      admin_port_ = port_after(out, "admin listener on http://127.0.0.1:");
+      if (admin_port_ == 0) admin_port_ = port_after(out, "admin listener on https://127.0.0.1:");
+      tls_port_ = port_after(out, "HTTPS listener on https://127.0.0.1:");
       if (port_ != 0) return true;
     }
     if (std::optional<int> status = child_.Poll()) {

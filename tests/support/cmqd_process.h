@@ -62,6 +62,9 @@ class CmqdProcess {
   // The admin listener's port (/metrics, /healthz, /readyz); 0 if extra arguments
   // turned it off.
   uint16_t admin_port() const { return admin_port_; }
+  // The HTTPS listener's port (--tls-listen 127.0.0.1:0 among the extra arguments); 0
+  // if none.
+  uint16_t tls_port() const { return tls_port_; }
   std::string endpoint() const;
   // Everything cmqd printed so far (stdout and stderr of all its runs), with a line of
   // the harness's own where a start failed.
@@ -86,6 +89,7 @@ class CmqdProcess {
   ChildProcess child_;
   uint16_t port_ = 0;
   uint16_t admin_port_ = 0;
+  uint16_t tls_port_ = 0;
   int start_exit_status_ = -1;
   std::vector<std::string> launcher_;
 };
