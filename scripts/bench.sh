@@ -5,7 +5,7 @@
 # results go to stdout.
 #   scripts/bench.sh            # everything
 #   scripts/bench.sh backlog single  # chosen scenarios: backlog single mixed longpoll
-#                                    # memory publish push publish-latency
+#                                    # memory publish push publish-latency scrape
 #   scripts/bench.sh pg-backlog pg-latency pg-takeover pg-xmin
 #       the distributed mode (storage postgres). With CMQ_BENCH_DSN unset, a private
 #       PostgreSQL 15 on local disk (fsync and synchronous_commit on) is started for
@@ -20,11 +20,11 @@ cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMQ_BUILD_TEST
 cmake --build build/release --target cmqd cmq-bench cmqctl >/dev/null
 
 scenarios=("$@")
-((${#scenarios[@]})) || scenarios=(backlog single mixed longpoll memory publish push publish-latency)
+((${#scenarios[@]})) || scenarios=(backlog single mixed longpoll memory publish push publish-latency scrape)
 data=
 port=${CMQ_BENCH_PORT:-18765}
 port2=$((port + 1))
-storage_args=()  # the distributed mode's flags while a pg-* scenario runs
+storage_args=()  # more cmqd flags: the distributed mode's for pg-*, scrape's
 pid2=""
 pg_dir=""
 pg_base_dsn=${CMQ_BENCH_DSN:-}
@@ -119,6 +119,9 @@ for s in "${scenarios[@]}"; do
     start_postgres
     fresh_database "${s#pg-}"
   fi
+  # A later --admin-listen wins over start_server's.
+  [[ "$s" == scrape ]] && storage_args=(--admin-listen 127.0.0.1:$port2 --max-queues-per-account 10000
+    --metrics-max-queues 10000)
   start_server
   case "$s" in
     backlog)
@@ -141,6 +144,11 @@ for s in "${scenarios[@]}"; do
     longpoll)
       echo "== 10,000 parked long-poll receives (wait 10 s)"
       $bench --queue idle --create-queue --mode longpoll --parked 10000 --wait 10 --server-pid "$pid"
+      ;;
+    scrape)
+      echo "== /metrics with 10,000 queues, each its own series"
+      $bench --mode scrape --queue many --queues 10000 --producers 8 --scrapes 20 \
+        --admin http://127.0.0.1:$port2
       ;;
     memory)
       echo "== 1,000,000 queued 1 KiB messages: server memory per message, restart time"

@@ -45,5 +45,47 @@ TEST(BenchSmokeTest, ProducersAndConsumersLoseNothing) {
   EXPECT_EQ(IntField(*attrs, "inactiveMsgNum"), 0);
 }
 
+// Mode scrape makes the queues, reads /metrics from the admin listener and counts a
+// series per queue; --delete-queue removes them again.
+TEST(BenchSmokeTest, ScrapeModeReadsASeriesPerQueue) {
+  TestServer server;
+  ASSERT_TRUE(server.Start()) << server.process().output();
+  Program program;
+  program.argv =
+      Words(std::string(CMQ_BENCH_PATH) + " --endpoint " + server.process().endpoint() +
+            " --secret-id " + CmqdProcess::kSecretId + " --secret-key " + CmqdProcess::kSecretKey +
+            " --mode scrape --queue many --queues 12 --producers 3 --scrapes 2 --delete-queue"
+            " --admin http://127.0.0.1:" + std::to_string(server.process().admin_port()));
+  RunOptions options;
+  options.merge_stderr = true;
+  RunResult run = RunProgram(program, options);
+  EXPECT_EQ(run.exit_status, 0) << run.out;
+  EXPECT_NE(run.out.find("== 12 queues with a message each"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("2 answers"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find(", 12 queue series"), std::string::npos) << run.out;
+
+  Caller c = server.NewCaller();
+  ClientResult<JsonValue> list = c.Call("ListQueue", {});
+  ASSERT_TRUE(IsSuccess(list));
+  EXPECT_EQ(IntField(*list, "totalCount"), 0);
+}
+
+// A path the admin listener does not serve fails the run.
+TEST(BenchSmokeTest, ScrapeModeFailsOnAnAnswerThatIsNot200) {
+  TestServer server;
+  ASSERT_TRUE(server.Start()) << server.process().output();
+  Program program;
+  program.argv =
+      Words(std::string(CMQ_BENCH_PATH) + " --endpoint " + server.process().endpoint() +
+            " --secret-id " + CmqdProcess::kSecretId + " --secret-key " + CmqdProcess::kSecretKey +
+            " --mode scrape --queue few --queues 1 --admin-path /nothing-here"
+            " --admin http://127.0.0.1:" + std::to_string(server.process().admin_port()));
+  RunOptions options;
+  options.merge_stderr = true;
+  RunResult run = RunProgram(program, options);
+  EXPECT_EQ(run.exit_status, 1) << run.out;
+  EXPECT_NE(run.out.find("GET /nothing-here answered 404"), std::string::npos) << run.out;
+}
+
 }  // namespace
 }  // namespace cmq::testing

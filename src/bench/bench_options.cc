@@ -30,6 +30,7 @@ const char* ModeName(Mode mode) {
     case Mode::kLongPoll: return "longpoll";
     case Mode::kPublish: return "publish";
     case Mode::kPush: return "push";
+    case Mode::kScrape: return "scrape";
   }
   return "?";
 }
@@ -75,7 +76,9 @@ Load:
                            publish: publish to a topic, consume its queue
                            subscriptions;
                            push: publish to a topic whose HTTP subscriptions push
-                           to a sink inside cmq-bench
+                           to a sink inside cmq-bench;
+                           scrape: many queues, then timed GETs of the admin
+                           listener's /metrics
   --producers N            producer (publisher) threads (default 1)
   --consumers N            consumer threads (default 1; mode publish: one per
                            subscription queue)
@@ -141,6 +144,18 @@ Long-poll probe (--mode longpoll):
                            when the probe says the receives are parked
   Each receive must be answered with code 7000 no later than wait + 1 s.
 
+Admin scrape probe (--mode scrape):
+  --queues N               queues <queue>-1..N to create first (default 10000; an
+                           existing one is used), one message sent to each, by
+                           --producers threads; --delete-queue deletes them after
+  --admin URL              cmqd's admin listener (default http://127.0.0.1:8081)
+  --admin-path PATH        what to GET (default /metrics)
+  --scrapes N              GETs, one after another on one connection (default 20)
+  Reports each answer's time (p50/p99/max) and size, and the number of per-queue
+  series (cmq_queue_messages_sent_total) in the last /metrics answer. cmqd must
+  allow the queues (max_queues_per_account) and, to give each its own series,
+  metrics_max_queues.
+
 Report: messages and requests per second per role, send-to-receive (publish-to-
 receive, publish-to-push) latency p50/p99/p99.9/max, errors by CMQ code, and the
 verification result (per subscription in the topic modes).
@@ -153,6 +168,7 @@ Examples:
   cmq-bench --rate 2000 --duration 60          # latency at 2000 msgs/s
   cmq-bench --mode produce --count 1000000 ; cmq-bench --mode consume --consumers 8
   cmq-bench --mode longpoll --create-queue --queue idle --parked 10000 --wait 10
+  cmq-bench --mode scrape --queue many --queues 10000 --producers 8 --delete-queue
   cmq-bench --mode publish --topic t --create-topic --queue-subscriptions 3 \
             --producers 4 --consumers 3 --batch 16 --size 1024 --count 300000 \
             --delete-topic
@@ -259,8 +275,10 @@ std::optional<BenchOptions> ParseBenchOptions(int argc, char** argv, bool* help,
            o.mode = Mode::kPublish;
          } else if (v == "push") {
            o.mode = Mode::kPush;
+         } else if (v == "scrape") {
+           o.mode = Mode::kScrape;
          } else {
-           *error = "--mode must be produce, consume, both, longpoll, publish or push";
+           *error = "--mode must be produce, consume, both, longpoll, publish, push or scrape";
            return false;
          }
          return true;
@@ -348,6 +366,28 @@ std::optional<BenchOptions> ParseBenchOptions(int argc, char** argv, bool* help,
          return ok;
        }},
       {"server-pid", [&](std::string_view v) { return int_in("server-pid", v, 1, 1 << 30, &o.server_pid); }},
+      {"queues",
+       [&](std::string_view v) {
+         bool ok = int_in("queues", v, 1, 1000000, &tmp);
+         o.queues = static_cast<int>(tmp);
+         return ok;
+       }},
+      {"scrapes",
+       [&](std::string_view v) {
+         bool ok = int_in("scrapes", v, 1, 1000000, &tmp);
+         o.scrapes = static_cast<int>(tmp);
+         return ok;
+       }},
+      {"admin", [&](std::string_view v) { o.admin = std::string(v); return true; }},
+      {"admin-path",
+       [&](std::string_view v) {
+         if (v.empty() || v[0] != '/') {
+           *error = "--admin-path must start with /";
+           return false;
+         }
+         o.admin_path = std::string(v);
+         return true;
+       }},
   };
   const std::map<std::string, std::function<void()>, std::less<>> flags = {
       {"create-queue", [&] { o.create_queue = true; }},

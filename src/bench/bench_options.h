@@ -9,7 +9,7 @@
 
 namespace cmq::bench {
 
-enum class Mode { kProduce, kConsume, kBoth, kLongPoll, kPublish, kPush };
+enum class Mode { kProduce, kConsume, kBoth, kLongPoll, kPublish, kPush, kScrape };
 
 // Upper bound of --queue-subscriptions and --http-subscriptions (the legacy per-topic
 // quota; each one also costs the bench a 512 KiB sequence tracker).
@@ -64,6 +64,13 @@ struct BenchOptions {
 
   int parked = 1000;          // longpoll mode
   int64_t server_pid = 0;     // read VmRSS of this process (longpoll mode), 0 = no
+
+  // Scrape mode: queues <queue>-<i> to create (one message each), then GETs of
+  // admin_path on the admin listener.
+  int queues = 10000;
+  int scrapes = 20;
+  std::string admin = "http://127.0.0.1:8081";
+  std::string admin_path = "/metrics";
 };
 
 const char* ModeName(Mode mode);

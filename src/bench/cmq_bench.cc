@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "bench/admin_probe.h"
 #include "bench/bench_options.h"
 #include "bench/longpoll_probe.h"
 #include "bench/queue_load.h"
@@ -28,6 +29,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "cmq-bench: %s\n", error.c_str());
     return 2;
   }
+  if (options->mode == cmq::bench::Mode::kScrape) return cmq::bench::RunScrapeProbe(*options);
   if (options->mode == cmq::bench::Mode::kLongPoll) return cmq::bench::RunLongPollProbe(*options);
   if (cmq::bench::IsTopicMode(options->mode)) return cmq::bench::RunTopicLoad(*options);
   return cmq::bench::RunQueueLoad(*options);
