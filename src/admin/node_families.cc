@@ -1,6 +1,26 @@
 #include "admin/node_families.h"
 
+#include <string>
+
 namespace cmq::admin {
+namespace {
+
+// The three histograms of a log's commits, named `prefix` + suffix.
+void WriteCommitFamilies(MetricsText& text, std::string_view prefix,
+                         std::string_view durable_suffix, std::string_view durable_help,
+                         const journal::CommitFigures& commits) {
+  const std::string durable = std::string(prefix) + std::string(durable_suffix);
+  text.Family(durable, MetricType::kHistogram, durable_help);
+  text.HistogramSamples(durable, Labels(), commits.durable_seconds);
+  const std::string records = std::string(prefix) + "_commit_records";
+  text.Family(records, MetricType::kHistogram, "Records per group commit.");
+  text.HistogramSamples(records, Labels(), commits.records);
+  const std::string bytes = std::string(prefix) + "_commit_bytes";
+  text.Family(bytes, MetricType::kHistogram, "Bytes of records per group commit.");
+  text.HistogramSamples(bytes, Labels(), commits.bytes);
+}
+
+}  // namespace
 
 void WriteNodeFamilies(MetricsText& text, const NodeFigures& node) {
   text.Single("cmq_connections", MetricType::kGauge, "Open client connections of the API listener.",
@@ -36,6 +56,8 @@ void WriteNodeFamilies(MetricsText& text, const NodeFigures& node) {
               "Group commits (one fdatasync each) since start; records per commit is "
               "rate(cmq_journal_records_total) / rate(cmq_journal_syncs_total).");
   text.Sample("cmq_journal_syncs_total", Labels(), j.syncs);
+  WriteCommitFamilies(text, "cmq_journal", "_fsync_duration_seconds",
+                      "Duration of the journal's fdatasync calls in seconds.", j.commits);
 }
 
 }  // namespace cmq::admin

@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "admin/metrics_text.h"
+#include "journal/commit_metrics.h"
 
 namespace cmq::admin {
 
@@ -17,6 +18,8 @@ struct JournalFigures {
   uint64_t appended_records = 0;            // since start
   uint64_t appended_bytes = 0;
   uint64_t syncs = 0;  // group commits: one fdatasync each
+  // Each fdatasync's duration (as many as `syncs`), records and bytes per group commit.
+  journal::CommitFigures commits;
 };
 
 struct NodeFigures {

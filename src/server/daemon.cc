@@ -243,6 +243,7 @@ struct Daemon::Impl : public http::Handler {
       figures.appended_records = stats.appended_records;
       figures.appended_bytes = stats.appended_bytes;
       figures.syncs = stats.syncs;
+      figures.commits = journal->Commits();
       node.journal = figures;
     }
     admin::WriteNodeFamilies(text, node);
