@@ -1,6 +1,6 @@
 // The admin listener of the real cmqd (issue 9): /healthz, /readyz and /metrics on a
 // port of their own, across start, an fdatasync failure and shutdown;
-// /metrics after a scripted queue workload.
+// /metrics after scripted queue and topic workloads.
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -13,6 +13,7 @@
 #include "support/child_process.h"
 #include "support/eventually.h"
 #include "support/fail_fdatasync.h"
+#include "support/http_sink.h"
 
 namespace cmq::testing {
 namespace {
@@ -193,6 +194,85 @@ TEST(AdminTest, MetricsCountAScriptedWorkloadAndPassPromtool) {
            UnlabelledValue(settled, "cmq_journal_commit_bytes_count") ==
                UnlabelledValue(settled, "cmq_journal_commit_records_count");
   })) << settled;
+  EXPECT_EQ(cmqd.Terminate(), 0);
+}
+
+TEST(AdminTest, TopicMetricsCountAPushWorkloadWithFailures) {
+  HttpSink sink;
+  ASSERT_TRUE(sink.listening());
+  // EXPONENTIAL_DECAY_RETRY retries after 1 s; BACKOFF_RETRY after an hour, so a failed
+  // delivery of that policy waits for its retry for the whole test.
+  TestServer server({"--backoff-retry-min-seconds", "3600", "--backoff-retry-max-seconds", "3600",
+                     "--push-allow-networks", "127.0.0.0/8"});
+  ASSERT_TRUE(server.Start()) << server.process().output();
+  CmqdProcess& cmqd = server.process();
+  Caller caller = server.NewCaller();
+  const int64_t started = NowSeconds();
+  sink.Script("/flaky", HttpSink::Answer::kOk, /*failures=*/2);
+  sink.Script("/broken", HttpSink::Answer::kError500);
+  ASSERT_TRUE(IsSuccess(caller.Call("CreateQueue", {{"queueName", "fanout"}})));
+  ASSERT_TRUE(IsSuccess(caller.Call("CreateTopic", {{"topicName", "metered"}})));
+  auto subscribe = [&](const std::string& name, const std::string& protocol,
+                       const std::string& endpoint, const std::string& strategy) {
+    return IsSuccess(caller.Call("Subscribe", {{"topicName", "metered"},
+                                               {"subscriptionName", name},
+                                               {"protocol", protocol},
+                                               {"endpoint", endpoint},
+                                               {"notifyStrategy", strategy}}));
+  };
+  ASSERT_TRUE(subscribe("flaky", "http", sink.Url("/flaky"), "EXPONENTIAL_DECAY_RETRY"));
+  ASSERT_TRUE(subscribe("broken", "http", sink.Url("/broken"), "BACKOFF_RETRY"));
+  ASSERT_TRUE(subscribe("copy", "queue", "fanout", "EXPONENTIAL_DECAY_RETRY"));
+  ASSERT_TRUE(
+      IsSuccess(caller.Call("PublishMessage", {{"topicName", "metered"}, {"msgBody", "one"}})));
+  ASSERT_TRUE(
+      IsSuccess(caller.Call("BatchPublishMessage",
+                            {{"topicName", "metered"}, {"msgBody.1", "two"}, {"msgBody.2", "3"}})));
+
+  // /flaky fails twice, whichever attempts those are: 2 failures, 3 successes; /broken
+  // fails each message's first attempt.
+  auto sub = [](const std::string& name) {
+    return std::vector<std::string>{"topic=\"metered\"", "subscription=\"" + name + "\""};
+  };
+  auto with = [](std::vector<std::string> labels, const std::string& more) {
+    labels.push_back(more);
+    return labels;
+  };
+  std::string text;
+  ASSERT_TRUE(Eventually([&] {
+    ClientResult<HttpResponse> r = AdminGet(cmqd, "/metrics");
+    if (!r.ok()) return false;
+    text = r->body;
+    return SampleValue(text, "cmq_subscription_pushes_total",
+                       with(sub("flaky"), "outcome=\"success\"")) == 3 &&
+           SampleValue(text, "cmq_subscription_pushes_total",
+                       with(sub("broken"), "outcome=\"failure\"")) == 3;
+  })) << text;
+  EXPECT_EQ(sink.Requests("/flaky").size(), 5u);
+  EXPECT_EQ(sink.Requests("/broken").size(), 3u);
+
+  EXPECT_EQ(SampleValue(text, "cmq_topic_messages_published_total", {"topic=\"metered\""}), 3)
+      << text;
+  const std::string delivered = "cmq_subscription_messages_delivered_total";
+  EXPECT_EQ(SampleValue(text, delivered, sub("flaky")), 3) << text;
+  EXPECT_EQ(SampleValue(text, delivered, sub("broken")), 0) << text;
+  EXPECT_EQ(SampleValue(text, delivered, sub("copy")), 3) << text;
+  const std::string pushes = "cmq_subscription_pushes_total";
+  EXPECT_EQ(SampleValue(text, pushes, with(sub("flaky"), "outcome=\"failure\"")), 2) << text;
+  EXPECT_EQ(SampleValue(text, pushes, with(sub("broken"), "outcome=\"success\"")), 0) << text;
+  EXPECT_EQ(SampleValue(text, pushes, with(sub("copy"), "outcome=\"success\"")), 0) << text;
+  const std::string waiting = "cmq_subscription_deliveries_waiting_retry";
+  EXPECT_EQ(SampleValue(text, waiting, sub("flaky")), 0) << text;
+  EXPECT_EQ(SampleValue(text, waiting, sub("broken")), 3) << text;
+  EXPECT_EQ(SampleValue(text, waiting, sub("copy")), 0) << text;
+  const std::string error_time = "cmq_subscription_last_push_error_time_seconds";
+  for (const char* failed : {"flaky", "broken"}) {
+    EXPECT_GE(SampleValue(text, error_time, sub(failed)), started - 1) << failed << text;
+    EXPECT_LE(SampleValue(text, error_time, sub(failed)), NowSeconds() + 1) << failed << text;
+  }
+  EXPECT_EQ(SampleValue(text, error_time, sub("copy")), 0) << text;
+  EXPECT_EQ(SampleValue(text, "cmq_queue_messages_sent_total", {"queue=\"fanout\""}), 3) << text;
+  ExpectPromtoolAccepts(text);
   EXPECT_EQ(cmqd.Terminate(), 0);
 }
 

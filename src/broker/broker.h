@@ -208,6 +208,9 @@ class Broker {
   // creation order, so a caller that shows only the first N shows the same N each time.
   // `fn` must not call into the broker.
   void ForEachQueue(const std::function<void(const QueueFigures&)>& fn) const;
+  // Calls `fn` for every topic, in the same stable order (accounts by ascending id,
+  // topics and their subscriptions in creation order). `fn` must not call into the broker.
+  void ForEachTopic(const std::function<void(const TopicFigures&)>& fn) const;
 
   struct Stats {
     int64_t queues = 0;

@@ -210,6 +210,7 @@ void Broker::Impl::DispatchPushes(int64_t now) {
     if (m.tags) task.tags = *m.tags;
     task.publish_time = m.publish_ms / 1000;
     task.attempt = static_cast<int>(ref.delivery->attempts);
+    if (ref.delivery->WaitingRetry()) --ref.subscription->waiting_retry;
     ref.delivery->push_id = task.delivery_id;
     pushes[task.delivery_id] = {e.msg_id, e.subscription};
     ready.push_back(
@@ -227,6 +228,7 @@ void Broker::Impl::RecordPushOutcome(uint64_t msg_id, uint64_t subscription, uin
     if (ref.delivery != nullptr && ref.delivery->push_id != 0) {
       pushes.erase(ref.delivery->push_id);
       ref.delivery->push_id = 0;
+      if (ref.delivery->WaitingRetry()) ++ref.subscription->waiting_retry;
     }
     return;
   }

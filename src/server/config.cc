@@ -528,9 +528,9 @@ dashes) or as "key = value" in the config file; flags win.
                                    the reason); empty turns it off; port 0 picks a
                                    free port (printed at start). No authentication:
                                    keep it on a private address
-  metrics_max_queues = 1000        queues and topics with series of their own on
-                                   /metrics; the rest add up in one series named
-                                   "__other__"
+  metrics_max_queues = 1000        queues, topics and subscriptions with series of
+                                   their own on /metrics; the rest add up in one
+                                   series named "__other__"
   data_dir = ./cmq-data            the journal and generated credentials live here
   secret_id, secret_key            key pair of the default account, also read from
                                    the environment as CMQ_SECRET_ID and CMQ_SECRET_KEY

@@ -16,6 +16,7 @@
 #include "admin/process_families.h"
 #include "admin/queue_families.h"
 #include "admin/request_families.h"
+#include "admin/topic_families.h"
 #include "api/api.h"
 #include "auth/verifier.h"
 #include "broker/broker.h"
@@ -249,6 +250,7 @@ struct Daemon::Impl : public http::Handler {
     admin::WriteNodeFamilies(text, node);
     if (active != nullptr) {
       admin::WriteQueueFamilies(text, *active, config.metrics_max_queues, env->clock()->NowMs());
+      admin::WriteTopicFamilies(text, *active, config.metrics_max_queues);
     }
   }
 
