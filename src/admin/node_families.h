@@ -22,6 +22,23 @@ struct JournalFigures {
   journal::CommitFigures commits;
 };
 
+// A node of the distributed mode: the partition it owns, its lease, its forwards of
+// requests to the owner, and the PostgreSQL log while it serves (each commit's
+// duration: its insert, committed on the synchronous standby too; records, bytes).
+struct ClusterFigures {
+  uint64_t epoch = 0;  // of the partition served here; 0: none
+  int64_t partitions_owned = 0;
+  uint64_t lease_renewals = 0;
+  uint64_t lease_renewal_failures = 0;
+  // Requests passed to the owner since start, by how they ended: the owner's answer
+  // came back; it could not be reached or did not answer (served here instead);
+  // the client went away first.
+  uint64_t forwards_answered = 0;
+  uint64_t forwards_failed = 0;
+  uint64_t forwards_cancelled = 0;
+  std::optional<journal::CommitFigures> commits;
+};
+
 struct NodeFigures {
   int64_t connections = 0;  // open connections of the API listener
   // Of the broker serving here; absent on a node that serves no partition.
@@ -33,6 +50,7 @@ struct NodeFigures {
   };
   std::optional<Broker> broker;
   std::optional<JournalFigures> journal;  // embedded mode only
+  std::optional<ClusterFigures> cluster;  // distributed mode only
 };
 
 void WriteNodeFamilies(MetricsText& text, const NodeFigures& node);
