@@ -173,7 +173,10 @@ TEST(AdminTest, MetricsCountAScriptedWorkloadAndPassPromtool) {
   EXPECT_EQ(SampleValue(text, "cmq_request_duration_seconds_count", {"action=\"SendMessage\""}), 6)
       << text;
   EXPECT_EQ(SampleValue(text, "cmq_build_info", {}), 1) << text;
-  EXPECT_NE(text.find("\ncmq_process_resident_memory_bytes "), std::string::npos) << text;
+  for (const char* family : {"process_cpu_seconds_total", "process_resident_memory_bytes",
+                             "process_open_fds", "process_max_fds", "process_start_time_seconds"}) {
+    EXPECT_NE(text.find("\n" + std::string(family) + " "), std::string::npos) << family << text;
+  }
   EXPECT_NE(text.find("\ncmq_connections "), std::string::npos) << text;
 
   ExpectPromtoolAccepts(text);
