@@ -1,5 +1,5 @@
 // The admin listener of the real cmqd (issue 9): /healthz, /readyz and /metrics on a
-// port of their own, across start, an fdatasync failure and shutdown;
+// port of their own, across start, an fdatasync failure, a full disk and shutdown;
 // /metrics after scripted queue and topic workloads.
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -117,6 +117,47 @@ TEST(AdminTest, NotReadyAfterAnFdatasyncFailureWhileStillAlive) {
   std::filesystem::remove(flag);
   EXPECT_TRUE(ReadyzSays(cmqd, 503, "journal failed"));
   EXPECT_EQ(cmqd.Terminate(), 1) << "the final sync failed, so the exit status";
+}
+
+TEST(AdminTest, NotReadyWhileTheDiskIsFullAndReadyOnceSpaceIsBack) {
+  SKIP_ON_POSTGRES_STORAGE("fills the journal's disk");
+  TestServer server({"--segment-size-mb", "1"});
+  const std::string flag = server.dir() + "/disk-full";
+  server.process().set_launcher(FailFallocateLauncher(flag));
+  ASSERT_TRUE(server.Start()) << server.process().output();
+  CmqdProcess& cmqd = server.process();
+  Caller caller = server.NewCaller();
+  ASSERT_TRUE(IsSuccess(caller.Call("CreateQueue", {{"queueName", "full"}})));
+  ASSERT_TRUE(IsSuccess(caller.Call("SendMessage", {{"queueName", "full"}, {"msgBody", "kept"}})));
+  ClientResult<JsonValue> held = caller.Call("ReceiveMessage", {{"queueName", "full"}});
+  ASSERT_TRUE(IsSuccess(held));
+
+  // The disk fills up: sends go on until the segments made before are used up.
+  std::ofstream(flag) << "full\n";
+  const std::string body(60 * 1024, 'x');
+  ClientResult<JsonValue> refused =
+      caller.Call("SendMessage", {{"queueName", "full"}, {"msgBody", body}});
+  for (int sent = 0; refused.ok() && sent < 200; ++sent) {
+    refused = caller.Call("SendMessage", {{"queueName", "full"}, {"msgBody", body}});
+  }
+  ASSERT_TRUE(IsServerError(refused, 6000, 10090));
+  EXPECT_NE(refused.error().message.find("disk full"), std::string::npos)
+      << refused.error().message;
+  EXPECT_TRUE(ReadyzSays(cmqd, 503, "disk is full"));
+  // Deletes are served meanwhile, and do not make room for sends.
+  ASSERT_TRUE(IsSuccess(
+      caller.Call("DeleteMessage",
+                  {{"queueName", "full"}, {"receiptHandle", StrField(*held, "receiptHandle")}})));
+  EXPECT_TRUE(ReadyzSays(cmqd, 503, "disk is full"));
+  ClientResult<HttpResponse> health = AdminGet(cmqd, "/healthz");
+  ASSERT_TRUE(health.ok());
+  EXPECT_EQ(health->status, 200);
+
+  // Space is back: ready at the next probe, and sends work again.
+  std::filesystem::remove(flag);
+  EXPECT_TRUE(ReadyzSays(cmqd, 200, "serving"));
+  EXPECT_TRUE(IsSuccess(caller.Call("SendMessage", {{"queueName", "full"}, {"msgBody", body}})));
+  EXPECT_EQ(cmqd.Terminate(), 0);
 }
 
 TEST(AdminTest, MetricsCountAScriptedWorkloadAndPassPromtool) {

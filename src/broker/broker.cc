@@ -497,7 +497,7 @@ Result<std::vector<std::string>> Broker::Impl::SendMessages(
   std::string header = EncodeSendHeader(rec);
   uint64_t record_bytes = journal::kRecordOverhead + header.size() + total;
   uint64_t reserve = record_bytes + static_cast<uint64_t>(totals.held + n) * kDeleteRecordReserve;
-  CMQ_RETURN_IF_ERROR(log->EnsureHeadroom(reserve));  // kDiskFull, or what else failed
+  CMQ_RETURN_IF_ERROR(ReserveHeadroom(reserve));  // kDiskFull, or what else failed
   std::vector<std::string_view> parts;
   parts.reserve(bodies.size() + 1);
   parts.push_back(header);
@@ -657,6 +657,12 @@ Broker::Stats Broker::GetStats() const {
            m.queue_due.MemoryBytes() + m.http_due.MemoryBytes();
   s.memory_bytes = static_cast<int64_t>(bytes);
   return s;
+}
+
+bool Broker::OutOfSpace() {
+  Impl& m = *impl_;
+  return m.refused_headroom != 0 &&
+         m.ReserveHeadroom(m.refused_headroom).error() == ErrorCode::kDiskFull;
 }
 
 void Broker::ForEachQueue(const std::function<void(const QueueFigures&)>& fn) const {

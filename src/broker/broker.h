@@ -223,6 +223,12 @@ class Broker {
   };
   Stats GetStats() const;
 
+  // Whether new messages are refused for want of disk space (kDiskFull; deletes are
+  // still served): the latest send, publish or delivery into a queue was, and the
+  // room it asked for is still not there. Asks the log again, which may preallocate
+  // a segment, so space freed meanwhile counts at once.
+  bool OutOfSpace();
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;

@@ -210,6 +210,10 @@ struct Daemon::Impl : public http::Handler {
   // in the listen backlog and are answered once it finished.
   admin::Readiness Readiness() {
     if (stopping) return {false, "shutting down: no new requests are accepted"};
+    // Either log: the journal's disk, or the PostgreSQL log's postgres_max_log_mb.
+    if (active != nullptr && active->OutOfSpace()) {
+      return {false, "the disk is full: new messages are refused, receives and deletes are served"};
+    }
     if (partition) {
       if (partition->Serving()) return {true, "serving the partition"};
       if (std::optional<PostgresPartition::Peer> owner = partition->Owner()) {
