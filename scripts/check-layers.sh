@@ -21,7 +21,9 @@ declare -A ALLOWED=(
   [delivery]="broker http env common"
   [auth]="common"
   [api]="broker auth env common"  # never journal/
-  [admin]="api broker env common"  # /metrics, /healthz, /readyz; no transport, no storage
+  # /metrics, /healthz, /readyz; no transport, no storage (commit_metrics.h: the logs'
+  # commit histograms, plain values)
+  [admin]="api broker journal/commit_metrics.h env common"
   [http]="common"
   [server]="admin api http delivery broker journal pglog auth env common"
   [client]="common"

@@ -1,35 +1,22 @@
 // The admin listener of the real cmqd (issue 9): /healthz, /readyz and /metrics on a
-// port of their own, across start, an fdatasync failure and shutdown.
+// port of their own, across start, an fdatasync failure, a full disk and shutdown;
+// /metrics after scripted queue and topic workloads.
 #include <gtest/gtest.h>
 #include <signal.h>
 
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
 
+#include "support/admin_scrape.h"
 #include "support/blackbox.h"
-#include "support/fail_fdatasync.h"
 #include "support/child_process.h"
 #include "support/eventually.h"
+#include "support/fail_fdatasync.h"
+#include "support/http_sink.h"
 
 namespace cmq::testing {
 namespace {
-
-// One request on a fresh connection to the admin listener.
-ClientResult<HttpResponse> AdminRequest(CmqdProcess& cmqd, const std::string& method,
-                                        const std::string& path) {
-  RawConnection c;
-  if (!c.Connect(cmqd.admin_port())) {
-    return client::MakeError(client::ErrorKind::kNetwork, "cannot connect to the admin listener");
-  }
-  c.Send(method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n");
-  return c.ReadResponse();
-}
-
-ClientResult<HttpResponse> AdminGet(CmqdProcess& cmqd, const std::string& path) {
-  return AdminRequest(cmqd, "GET", path);
-}
 
 // The JSON body of an admin answer (a null value if it is not JSON).
 JsonValue Body(const ClientResult<HttpResponse>& r) {
@@ -50,27 +37,18 @@ bool ReadyzSays(CmqdProcess& cmqd, int status, const std::string& why) {
          StrField(Body(r), "reason").find(why) != std::string::npos;
 }
 
-// The value of the one sample of `family` whose labels contain every one of `labels`
-// (each `name="value"`); -1 if there is none, -2 if there are several.
-double SampleValue(const std::string& text, const std::string& family,
-                   const std::vector<std::string>& labels) {
-  double found = -1;
-  size_t at = 0;
-  while ((at = text.find("\n" + family + "{", at)) != std::string::npos) {
-    size_t end = text.find('\n', at + 1);
-    std::string line = text.substr(at + 1, end - at - 1);
-    at = end;
-    size_t close = line.rfind('}');
-    std::string label_text = line.substr(family.size() + 1, close - family.size() - 1);
-    bool all = true;
-    for (const std::string& label : labels) {
-      all = all && ("," + label_text + ",").find("," + label + ",") != std::string::npos;
-    }
-    if (!all) continue;
-    if (found != -1) return -2;
-    found = std::strtod(line.c_str() + close + 1, nullptr);
-  }
-  return found;
+// Prometheus' own parser and linter accept the whole exposition `text`.
+void ExpectPromtoolAccepts(const std::string& text) {
+  Program promtool;
+  promtool.argv = {"/usr/bin/promtool", "check", "metrics"};
+  RunOptions options;
+  options.input = text;
+  options.merge_stderr = true;
+  RunResult checked = RunProgram(promtool, options);
+  EXPECT_EQ(checked.exit_status, 0) << "promtool (Debian package prometheus, "
+                                       "scripts/install-deps.sh --test) says:\n"
+                                    << checked.out << "\n"
+                                    << text;
 }
 
 TEST(AdminTest, HealthAndReadinessOnTheirOwnPortAndNothingElse) {
@@ -141,6 +119,47 @@ TEST(AdminTest, NotReadyAfterAnFdatasyncFailureWhileStillAlive) {
   EXPECT_EQ(cmqd.Terminate(), 1) << "the final sync failed, so the exit status";
 }
 
+TEST(AdminTest, NotReadyWhileTheDiskIsFullAndReadyOnceSpaceIsBack) {
+  SKIP_ON_POSTGRES_STORAGE("fills the journal's disk");
+  TestServer server({"--segment-size-mb", "1"});
+  const std::string flag = server.dir() + "/disk-full";
+  server.process().set_launcher(FailFallocateLauncher(flag));
+  ASSERT_TRUE(server.Start()) << server.process().output();
+  CmqdProcess& cmqd = server.process();
+  Caller caller = server.NewCaller();
+  ASSERT_TRUE(IsSuccess(caller.Call("CreateQueue", {{"queueName", "full"}})));
+  ASSERT_TRUE(IsSuccess(caller.Call("SendMessage", {{"queueName", "full"}, {"msgBody", "kept"}})));
+  ClientResult<JsonValue> held = caller.Call("ReceiveMessage", {{"queueName", "full"}});
+  ASSERT_TRUE(IsSuccess(held));
+
+  // The disk fills up: sends go on until the segments made before are used up.
+  std::ofstream(flag) << "full\n";
+  const std::string body(60 * 1024, 'x');
+  ClientResult<JsonValue> refused =
+      caller.Call("SendMessage", {{"queueName", "full"}, {"msgBody", body}});
+  for (int sent = 0; refused.ok() && sent < 200; ++sent) {
+    refused = caller.Call("SendMessage", {{"queueName", "full"}, {"msgBody", body}});
+  }
+  ASSERT_TRUE(IsServerError(refused, 6000, 10090));
+  EXPECT_NE(refused.error().message.find("disk full"), std::string::npos)
+      << refused.error().message;
+  EXPECT_TRUE(ReadyzSays(cmqd, 503, "disk is full"));
+  // Deletes are served meanwhile, and do not make room for sends.
+  ASSERT_TRUE(IsSuccess(
+      caller.Call("DeleteMessage",
+                  {{"queueName", "full"}, {"receiptHandle", StrField(*held, "receiptHandle")}})));
+  EXPECT_TRUE(ReadyzSays(cmqd, 503, "disk is full"));
+  ClientResult<HttpResponse> health = AdminGet(cmqd, "/healthz");
+  ASSERT_TRUE(health.ok());
+  EXPECT_EQ(health->status, 200);
+
+  // Space is back: ready at the next probe, and sends work again.
+  std::filesystem::remove(flag);
+  EXPECT_TRUE(ReadyzSays(cmqd, 200, "serving"));
+  EXPECT_TRUE(IsSuccess(caller.Call("SendMessage", {{"queueName", "full"}, {"msgBody", body}})));
+  EXPECT_EQ(cmqd.Terminate(), 0);
+}
+
 TEST(AdminTest, MetricsCountAScriptedWorkloadAndPassPromtool) {
   TestServer server;
   ASSERT_TRUE(server.Start()) << server.process().output();
@@ -195,20 +214,109 @@ TEST(AdminTest, MetricsCountAScriptedWorkloadAndPassPromtool) {
   EXPECT_EQ(SampleValue(text, "cmq_request_duration_seconds_count", {"action=\"SendMessage\""}), 6)
       << text;
   EXPECT_EQ(SampleValue(text, "cmq_build_info", {}), 1) << text;
-  EXPECT_NE(text.find("\ncmq_process_resident_memory_bytes "), std::string::npos) << text;
+  for (const char* family : {"process_cpu_seconds_total", "process_resident_memory_bytes",
+                             "process_open_fds", "process_max_fds", "process_start_time_seconds"}) {
+    EXPECT_NE(text.find("\n" + std::string(family) + " "), std::string::npos) << family << text;
+  }
   EXPECT_NE(text.find("\ncmq_connections "), std::string::npos) << text;
 
-  // Prometheus' own parser and linter accept the whole exposition.
-  Program promtool;
-  promtool.argv = {"/usr/bin/promtool", "check", "metrics"};
-  RunOptions options;
-  options.input = text;
-  options.merge_stderr = true;
-  RunResult checked = RunProgram(promtool, options);
-  EXPECT_EQ(checked.exit_status, 0) << "promtool (Debian package prometheus, "
-                                       "scripts/install-deps.sh --test) says:\n"
-                                    << checked.out << "\n"
-                                    << text;
+  ExpectPromtoolAccepts(text);
+
+  // The journal's histograms count what its counters count: an fdatasync observed
+  // per sync, every record in some group commit. Receives ride along with a later
+  // commit, so the figures settle once the writer is idle.
+  std::string settled;
+  EXPECT_TRUE(Eventually([&] {
+    ClientResult<HttpResponse> r = AdminGet(cmqd, "/metrics");
+    if (!r.ok()) return false;
+    settled = r->body;
+    const double syncs = UnlabelledValue(settled, "cmq_journal_syncs_total");
+    const double records = UnlabelledValue(settled, "cmq_journal_records_total");
+    return syncs > 0 &&
+           UnlabelledValue(settled, "cmq_journal_fsync_duration_seconds_count") == syncs &&
+           UnlabelledValue(settled, "cmq_journal_commit_records_sum") == records &&
+           UnlabelledValue(settled, "cmq_journal_commit_bytes_count") ==
+               UnlabelledValue(settled, "cmq_journal_commit_records_count");
+  })) << settled;
+  EXPECT_EQ(cmqd.Terminate(), 0);
+}
+
+TEST(AdminTest, TopicMetricsCountAPushWorkloadWithFailures) {
+  HttpSink sink;
+  ASSERT_TRUE(sink.listening());
+  // EXPONENTIAL_DECAY_RETRY retries after 1 s; BACKOFF_RETRY after an hour, so a failed
+  // delivery of that policy waits for its retry for the whole test.
+  TestServer server({"--backoff-retry-min-seconds", "3600", "--backoff-retry-max-seconds", "3600",
+                     "--push-allow-networks", "127.0.0.0/8"});
+  ASSERT_TRUE(server.Start()) << server.process().output();
+  CmqdProcess& cmqd = server.process();
+  Caller caller = server.NewCaller();
+  const int64_t started = NowSeconds();
+  sink.Script("/flaky", HttpSink::Answer::kOk, /*failures=*/2);
+  sink.Script("/broken", HttpSink::Answer::kError500);
+  ASSERT_TRUE(IsSuccess(caller.Call("CreateQueue", {{"queueName", "fanout"}})));
+  ASSERT_TRUE(IsSuccess(caller.Call("CreateTopic", {{"topicName", "metered"}})));
+  auto subscribe = [&](const std::string& name, const std::string& protocol,
+                       const std::string& endpoint, const std::string& strategy) {
+    return IsSuccess(caller.Call("Subscribe", {{"topicName", "metered"},
+                                               {"subscriptionName", name},
+                                               {"protocol", protocol},
+                                               {"endpoint", endpoint},
+                                               {"notifyStrategy", strategy}}));
+  };
+  ASSERT_TRUE(subscribe("flaky", "http", sink.Url("/flaky"), "EXPONENTIAL_DECAY_RETRY"));
+  ASSERT_TRUE(subscribe("broken", "http", sink.Url("/broken"), "BACKOFF_RETRY"));
+  ASSERT_TRUE(subscribe("copy", "queue", "fanout", "EXPONENTIAL_DECAY_RETRY"));
+  ASSERT_TRUE(
+      IsSuccess(caller.Call("PublishMessage", {{"topicName", "metered"}, {"msgBody", "one"}})));
+  ASSERT_TRUE(
+      IsSuccess(caller.Call("BatchPublishMessage",
+                            {{"topicName", "metered"}, {"msgBody.1", "two"}, {"msgBody.2", "3"}})));
+
+  // /flaky fails twice, whichever attempts those are: 2 failures, 3 successes; /broken
+  // fails each message's first attempt.
+  auto sub = [](const std::string& name) {
+    return std::vector<std::string>{"topic=\"metered\"", "subscription=\"" + name + "\""};
+  };
+  auto with = [](std::vector<std::string> labels, const std::string& more) {
+    labels.push_back(more);
+    return labels;
+  };
+  std::string text;
+  ASSERT_TRUE(Eventually([&] {
+    ClientResult<HttpResponse> r = AdminGet(cmqd, "/metrics");
+    if (!r.ok()) return false;
+    text = r->body;
+    return SampleValue(text, "cmq_subscription_pushes_total",
+                       with(sub("flaky"), "outcome=\"success\"")) == 3 &&
+           SampleValue(text, "cmq_subscription_pushes_total",
+                       with(sub("broken"), "outcome=\"failure\"")) == 3;
+  })) << text;
+  EXPECT_EQ(sink.Requests("/flaky").size(), 5u);
+  EXPECT_EQ(sink.Requests("/broken").size(), 3u);
+
+  EXPECT_EQ(SampleValue(text, "cmq_topic_messages_published_total", {"topic=\"metered\""}), 3)
+      << text;
+  const std::string delivered = "cmq_subscription_messages_delivered_total";
+  EXPECT_EQ(SampleValue(text, delivered, sub("flaky")), 3) << text;
+  EXPECT_EQ(SampleValue(text, delivered, sub("broken")), 0) << text;
+  EXPECT_EQ(SampleValue(text, delivered, sub("copy")), 3) << text;
+  const std::string pushes = "cmq_subscription_pushes_total";
+  EXPECT_EQ(SampleValue(text, pushes, with(sub("flaky"), "outcome=\"failure\"")), 2) << text;
+  EXPECT_EQ(SampleValue(text, pushes, with(sub("broken"), "outcome=\"success\"")), 0) << text;
+  EXPECT_EQ(SampleValue(text, pushes, with(sub("copy"), "outcome=\"success\"")), 0) << text;
+  const std::string waiting = "cmq_subscription_deliveries_waiting_retry";
+  EXPECT_EQ(SampleValue(text, waiting, sub("flaky")), 0) << text;
+  EXPECT_EQ(SampleValue(text, waiting, sub("broken")), 3) << text;
+  EXPECT_EQ(SampleValue(text, waiting, sub("copy")), 0) << text;
+  const std::string error_time = "cmq_subscription_last_push_error_time_seconds";
+  for (const char* failed : {"flaky", "broken"}) {
+    EXPECT_GE(SampleValue(text, error_time, sub(failed)), started - 1) << failed << text;
+    EXPECT_LE(SampleValue(text, error_time, sub(failed)), NowSeconds() + 1) << failed << text;
+  }
+  EXPECT_EQ(SampleValue(text, error_time, sub("copy")), 0) << text;
+  EXPECT_EQ(SampleValue(text, "cmq_queue_messages_sent_total", {"queue=\"fanout\""}), 3) << text;
+  ExpectPromtoolAccepts(text);
   EXPECT_EQ(cmqd.Terminate(), 0);
 }
 

@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "support/admin_scrape.h"
 #include "support/blackbox.h"
 #include "support/eventually.h"
 #include "support/postgres_server.h"
@@ -181,6 +182,24 @@ TEST_F(DistributedTest, AnyNodeServesAnyRequestThroughTheOwner) {
   EXPECT_TRUE(IsServerError(created->Call("ListQueue", {}), 4100, 10030));
   EXPECT_TRUE(IsServerError(on_b.Call("GetQueueAttributes", {{"queueName", "nope"}}), 4440,
                             10100));
+
+  // /metrics: b forwarded the six requests, each answered; a owns the partition and
+  // committed to its PostgreSQL log.
+  ClientResult<HttpResponse> b_metrics = AdminGet(b->process(), "/metrics");
+  ASSERT_TRUE(b_metrics.ok());
+  const std::string forwards = "cmq_forwarded_requests_total";
+  EXPECT_EQ(SampleValue(b_metrics->body, forwards, {"outcome=\"answered\""}), 6) << b_metrics->body;
+  EXPECT_EQ(SampleValue(b_metrics->body, forwards, {"outcome=\"failed\""}), 0) << b_metrics->body;
+  EXPECT_EQ(UnlabelledValue(b_metrics->body, "cmq_partitions_owned"), 0) << b_metrics->body;
+  EXPECT_EQ(UnlabelledValue(b_metrics->body, "cmq_partition_epoch"), 0) << b_metrics->body;
+  ClientResult<HttpResponse> a_metrics = AdminGet(a->process(), "/metrics");
+  ASSERT_TRUE(a_metrics.ok());
+  EXPECT_EQ(UnlabelledValue(a_metrics->body, "cmq_partitions_owned"), 1) << a_metrics->body;
+  EXPECT_GT(UnlabelledValue(a_metrics->body, "cmq_partition_epoch"), 0) << a_metrics->body;
+  EXPECT_GT(UnlabelledValue(a_metrics->body, "cmq_pglog_commit_duration_seconds_count"), 0)
+      << a_metrics->body;
+  EXPECT_GT(UnlabelledValue(a_metrics->body, "cmq_pglog_commit_records_sum"), 0) << a_metrics->body;
+  EXPECT_EQ(SampleValue(a_metrics->body, forwards, {"outcome=\"answered\""}), 0) << a_metrics->body;
 
   // Each request is in the access log once: of the node the client called, which
   // notes where it ran. The owner logged the failed authentication, with the client's

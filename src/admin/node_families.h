@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "admin/metrics_text.h"
+#include "journal/commit_metrics.h"
 
 namespace cmq::admin {
 
@@ -17,6 +18,25 @@ struct JournalFigures {
   uint64_t appended_records = 0;            // since start
   uint64_t appended_bytes = 0;
   uint64_t syncs = 0;  // group commits: one fdatasync each
+  // Each fdatasync's duration (as many as `syncs`), records and bytes per group commit.
+  journal::CommitFigures commits;
+};
+
+// A node of the distributed mode: the partition it owns, its lease, its forwards of
+// requests to the owner, and the PostgreSQL log while it serves (each commit's
+// duration: its insert, committed on the synchronous standby too; records, bytes).
+struct ClusterFigures {
+  uint64_t epoch = 0;  // of the partition served here; 0: none
+  int64_t partitions_owned = 0;
+  uint64_t lease_renewals = 0;
+  uint64_t lease_renewal_failures = 0;
+  // Requests passed to the owner since start, by how they ended: the owner's answer
+  // came back; it could not be reached or did not answer (served here instead);
+  // the client went away first.
+  uint64_t forwards_answered = 0;
+  uint64_t forwards_failed = 0;
+  uint64_t forwards_cancelled = 0;
+  std::optional<journal::CommitFigures> commits;
 };
 
 struct NodeFigures {
@@ -30,6 +50,7 @@ struct NodeFigures {
   };
   std::optional<Broker> broker;
   std::optional<JournalFigures> journal;  // embedded mode only
+  std::optional<ClusterFigures> cluster;  // distributed mode only
 };
 
 void WriteNodeFamilies(MetricsText& text, const NodeFigures& node);

@@ -1,5 +1,7 @@
-// The process's own families on /metrics: build info, start time, CPU, resident
-// memory, open file descriptors.
+// The process's own families on /metrics: build info, and under the names every
+// Prometheus client library uses (process_*, no cmq_ prefix, so the dashboards made
+// for them work): start time, CPU, resident memory, open file descriptors and their
+// limit.
 #pragma once
 
 #include <string>

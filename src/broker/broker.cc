@@ -17,6 +17,16 @@ namespace {
 
 constexpr size_t kQueueIdChars = 10;
 
+// The accounts of `by_account` by ascending id: the stable order of /metrics.
+template <typename ByAccount>
+std::vector<AccountId> AccountsInOrder(const ByAccount& by_account) {
+  std::vector<AccountId> accounts;
+  accounts.reserve(by_account.size());
+  for (const auto& [id, account] : by_account) accounts.push_back(id);
+  std::sort(accounts.begin(), accounts.end());
+  return accounts;
+}
+
 QueueAttributes Merge(QueueAttributes a, const QueueAttributeUpdate& u) {
   if (u.max_msg_heap_num) a.max_msg_heap_num = *u.max_msg_heap_num;
   if (u.polling_wait_seconds) a.polling_wait_seconds = *u.polling_wait_seconds;
@@ -487,7 +497,7 @@ Result<std::vector<std::string>> Broker::Impl::SendMessages(
   std::string header = EncodeSendHeader(rec);
   uint64_t record_bytes = journal::kRecordOverhead + header.size() + total;
   uint64_t reserve = record_bytes + static_cast<uint64_t>(totals.held + n) * kDeleteRecordReserve;
-  CMQ_RETURN_IF_ERROR(log->EnsureHeadroom(reserve));  // kDiskFull, or what else failed
+  CMQ_RETURN_IF_ERROR(ReserveHeadroom(reserve));  // kDiskFull, or what else failed
   std::vector<std::string_view> parts;
   parts.reserve(bodies.size() + 1);
   parts.push_back(header);
@@ -649,15 +659,35 @@ Broker::Stats Broker::GetStats() const {
   return s;
 }
 
+bool Broker::OutOfSpace() {
+  Impl& m = *impl_;
+  return m.refused_headroom != 0 &&
+         m.ReserveHeadroom(m.refused_headroom).error() == ErrorCode::kDiskFull;
+}
+
 void Broker::ForEachQueue(const std::function<void(const QueueFigures&)>& fn) const {
   const Impl& m = *impl_;
-  std::vector<AccountId> accounts;
-  accounts.reserve(m.accounts.size());
-  for (const auto& [id, account] : m.accounts) accounts.push_back(id);
-  std::sort(accounts.begin(), accounts.end());
-  for (AccountId id : accounts) {
+  for (AccountId id : AccountsInOrder(m.accounts)) {
     for (const auto& [uid, q] : m.accounts.at(id).in_order) {
       fn(QueueFigures{id, q->meta().name, q->traffic, q->Counters()});
+    }
+  }
+}
+
+void Broker::ForEachTopic(const std::function<void(const TopicFigures&)>& fn) const {
+  const Impl& m = *impl_;
+  TopicFigures figures;
+  for (AccountId id : AccountsInOrder(m.topic_accounts)) {
+    for (const auto& [uid, t] : m.topic_accounts.at(id).in_order) {
+      figures.account = id;
+      figures.name = t->meta.name;
+      figures.traffic = t->traffic;
+      figures.subscriptions.clear();
+      for (const auto& [sub_uid, s] : t->subscriptions) {
+        figures.subscriptions.push_back(SubscriptionFigures{
+            s->meta.spec.name, s->traffic, s->waiting_retry, s->last_push_error_ms / 1000});
+      }
+      fn(figures);
     }
   }
 }

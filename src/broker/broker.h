@@ -208,6 +208,9 @@ class Broker {
   // creation order, so a caller that shows only the first N shows the same N each time.
   // `fn` must not call into the broker.
   void ForEachQueue(const std::function<void(const QueueFigures&)>& fn) const;
+  // Calls `fn` for every topic, in the same stable order (accounts by ascending id,
+  // topics and their subscriptions in creation order). `fn` must not call into the broker.
+  void ForEachTopic(const std::function<void(const TopicFigures&)>& fn) const;
 
   struct Stats {
     int64_t queues = 0;
@@ -219,6 +222,12 @@ class Broker {
     bool reclaim_stopped = false;    // the log refused to drop segments (it failed)
   };
   Stats GetStats() const;
+
+  // Whether new messages are refused for want of disk space (kDiskFull; deletes are
+  // still served): the latest send, publish or delivery into a queue was, and the
+  // room it asked for is still not there. Asks the log again, which may preallocate
+  // a segment, so space freed meanwhile counts at once.
+  bool OutOfSpace();
 
  private:
   struct Impl;

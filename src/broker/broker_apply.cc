@@ -307,6 +307,8 @@ void Broker::FinishRecovery() {
   m.RebuildDeliveryHeaps();
   // Traffic counts what this process sees happen, not what it replayed.
   for (auto& [uid, q] : m.queues) q->traffic = QueueTraffic();
+  for (auto& [uid, t] : m.topics) t->traffic = TopicTraffic();
+  for (auto& [uid, s] : m.subscriptions) s->traffic = SubscriptionTraffic();
 }
 
 }  // namespace cmq::broker

@@ -90,6 +90,20 @@ struct Broker::Impl {
   Limits limits;
   BrokerOptions options;
 
+  // The headroom the latest refused send, publish or queue delivery asked for
+  // (kDiskFull); 0 while they fit. What Broker::OutOfSpace checks again.
+  uint64_t refused_headroom = 0;
+  // log->EnsureHeadroom, noting a refusal for want of space (and its end).
+  Status ReserveHeadroom(uint64_t bytes) {
+    Status s = log->EnsureHeadroom(bytes);
+    if (s.ok()) {
+      refused_headroom = 0;
+    } else if (s.error() == ErrorCode::kDiskFull) {
+      refused_headroom = bytes;
+    }
+    return s;
+  }
+
   // Broker time: the clock, but never going back (enqueue times stay ordered).
   int64_t now_ms = 0;
   uint64_t next_msg_id = 1;

@@ -368,5 +368,20 @@ TEST_F(MessageTest, DiskFullRefusesSendsButNotDeletes) {
   EXPECT_LE(log_.last_headroom_request(), 2 * kDeleteRecordReserve + 64);
 }
 
+TEST_F(MessageTest, OutOfSpaceWhileTheRefusedRoomIsStillMissing) {
+  Create("q");
+  EXPECT_FALSE(broker_->OutOfSpace());
+  log_.SetDiskFull(true);
+  EXPECT_FALSE(broker_->OutOfSpace()) << "nothing was refused yet";
+  ASSERT_FALSE(Call(&Broker::SendMessages)(kAccount, "q", {"c"}, 0).ok());
+  EXPECT_TRUE(broker_->OutOfSpace());
+  EXPECT_TRUE(broker_->OutOfSpace()) << "asking does not end it";
+  // Space is back: known at the next question, before any send succeeds.
+  log_.SetDiskFull(false);
+  EXPECT_FALSE(broker_->OutOfSpace());
+  log_.SetDiskFull(true);
+  EXPECT_FALSE(broker_->OutOfSpace()) << "the refusal was over; no send refused since";
+}
+
 }  // namespace
 }  // namespace cmq::broker

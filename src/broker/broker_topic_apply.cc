@@ -218,10 +218,12 @@ Status Broker::Impl::ApplyPublish(const PublishRecord& r, journal::Location firs
                                  r.lengths[e.message], r.time_ms, true);
     if (!s.ok()) return Corrupt("publish", first_body);
     delivered.emplace(e.message, e.subscription);
+    if (Subscription* sub = SubscriptionByUid(e.subscription)) ++sub->traffic.delivered;
   }
   Topic* t = TopicByUid(r.topic_uid);
   if (t == nullptr) return Status::Ok();
   ExpireTopicTo(t, r.time_ms);
+  t->traffic.published += static_cast<int64_t>(n);
   std::shared_ptr<const std::vector<std::string>> tags;
   if (!r.tags.empty()) tags = std::make_shared<const std::vector<std::string>>(r.tags);
   for (size_t i = 0; i < n; ++i) {
@@ -262,6 +264,7 @@ void Broker::Impl::AddTopicMessage(Topic* t, uint64_t msg_id, TopicMessage m,
   const TopicMessage& stored = t->messages.emplace(msg_id, std::move(m)).first->second;
   for (size_t k = 0; k < targets.size(); ++k) {
     ++targets[k]->pending;
+    if (stored.deliveries[k].WaitingRetry()) ++targets[k]->waiting_retry;
     ++pending_deliveries;
     ScheduleDelivery(*targets[k], msg_id, stored.deliveries[k].next_ms);
   }
@@ -324,7 +327,10 @@ Status Broker::Impl::ApplyQueueDelivery(const QueueDeliveryRecord& r) {
     Status s = PlaceQueueMessage(a.placement, queue_msg_id++, create ? ref.message->body : 0,
                                  create ? ref.message->body_len : 0, r.time_ms, create);
     if (!s.ok()) return s;
-    if (create) EndDelivery(ref, a.msg_id);
+    if (create) {
+      ++ref.subscription->traffic.delivered;
+      EndDelivery(ref, a.msg_id);
+    }
   }
   return Status::Ok();
 }
@@ -333,9 +339,13 @@ void Broker::Impl::ApplyPushOutcome(const PushOutcomeRecord& r) {
   NoteTime(r.time_ms);
   DeliveryRef ref = FindDelivery(r.msg_id, r.subscription, r.time_ms);
   if (ref.delivery == nullptr || ref.delivery->attempts != r.attempt) return;
+  SubscriptionTraffic& traffic = ref.subscription->traffic;
   if (r.delivered) {
+    ++traffic.push_successes;
+    ++traffic.delivered;
     EndDelivery(ref, r.msg_id);
   } else {
+    ++traffic.push_failures;
     FailAttempt(ref, r.msg_id, r.time_ms);
   }
 }
@@ -379,6 +389,7 @@ void Broker::Impl::EndDelivery(const DeliveryRef& ref, uint64_t msg_id) {
   Delivery* d = ref.delivery;
   if (d->push_id != 0) pushes.erase(d->push_id);
   --ref.subscription->pending;
+  if (d->WaitingRetry()) --ref.subscription->waiting_retry;
   --pending_deliveries;
   std::vector<Delivery>& all = ref.message->deliveries;
   all.erase(all.begin() + (d - all.data()));
@@ -390,15 +401,19 @@ void Broker::Impl::EndDelivery(const DeliveryRef& ref, uint64_t msg_id) {
 
 void Broker::Impl::FailAttempt(const DeliveryRef& ref, uint64_t msg_id, int64_t time) {
   Delivery* d = ref.delivery;
+  const bool was_waiting = d->WaitingRetry();
   ++d->attempts;
   auto next = NextAttempt(*ref.topic, *ref.subscription, msg_id, ref.message->publish_ms,
                           d->attempts, time);
   if (!next) {
+    // EndDelivery uncounts the delivery by what WaitingRetry() says now.
+    if (!was_waiting && d->WaitingRetry()) ++ref.subscription->waiting_retry;
     EndDelivery(ref, msg_id);  // abandoned
     return;
   }
   if (d->push_id != 0) pushes.erase(d->push_id);
   d->push_id = 0;
+  if (!was_waiting) ++ref.subscription->waiting_retry;
   d->next_ms = *next;
   ScheduleDelivery(*ref.subscription, msg_id, *next);
 }
@@ -408,7 +423,10 @@ void Broker::Impl::RemoveTopicMessage(Topic* t, std::map<uint64_t, TopicMessage>
   for (const Delivery& d : m.deliveries) {
     if (d.push_id != 0) pushes.erase(d.push_id);
     auto s = t->subscriptions.find(d.subscription);
-    if (s != t->subscriptions.end()) --s->second->pending;
+    if (s != t->subscriptions.end()) {
+      --s->second->pending;
+      if (d.WaitingRetry()) --s->second->waiting_retry;
+    }
     --pending_deliveries;
   }
   usage.Remove(m.body, m.body_len);

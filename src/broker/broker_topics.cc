@@ -168,7 +168,7 @@ void Broker::Impl::RunQueueDeliveries(int64_t now) {
     std::string payload = EncodeQueueDelivery(rec);
     uint64_t reserve = journal::kRecordOverhead + payload.size() +
                        static_cast<uint64_t>(totals.held + placed) * kDeleteRecordReserve;
-    if (placed > 0 && !log->EnsureHeadroom(reserve).ok()) {
+    if (placed > 0 && !ReserveHeadroom(reserve).ok()) {
       // No room for the queue messages' future deletes: these attempts fail.
       for (auto& a : rec.attempts) a.placement = {};
       payload = EncodeQueueDelivery(rec);
@@ -210,6 +210,7 @@ void Broker::Impl::DispatchPushes(int64_t now) {
     if (m.tags) task.tags = *m.tags;
     task.publish_time = m.publish_ms / 1000;
     task.attempt = static_cast<int>(ref.delivery->attempts);
+    if (ref.delivery->WaitingRetry()) --ref.subscription->waiting_retry;
     ref.delivery->push_id = task.delivery_id;
     pushes[task.delivery_id] = {e.msg_id, e.subscription};
     ready.push_back(
@@ -227,6 +228,7 @@ void Broker::Impl::RecordPushOutcome(uint64_t msg_id, uint64_t subscription, uin
     if (ref.delivery != nullptr && ref.delivery->push_id != 0) {
       pushes.erase(ref.delivery->push_id);
       ref.delivery->push_id = 0;
+      if (ref.delivery->WaitingRetry()) ++ref.subscription->waiting_retry;
     }
     return;
   }
@@ -407,7 +409,7 @@ Result<std::vector<std::string>> Broker::Impl::PublishMessages(
   uint64_t reserve = record_bytes + static_cast<uint64_t>(
                                         totals.held + static_cast<int64_t>(rec.enqueued.size())) *
                                         kDeleteRecordReserve;
-  CMQ_RETURN_IF_ERROR(log->EnsureHeadroom(reserve));  // kDiskFull, or what else failed
+  CMQ_RETURN_IF_ERROR(ReserveHeadroom(reserve));  // kDiskFull, or what else failed
   std::vector<std::string_view> parts;
   parts.reserve(bodies.size() + 1);
   parts.push_back(header);

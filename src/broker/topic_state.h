@@ -24,6 +24,10 @@ struct Delivery {
   int64_t next_ms = 0;        // when the next attempt is due
   uint64_t push_id = 0;       // HTTP: the PushTask handed out (not recorded); 0 if none
   uint32_t attempts = 0;      // attempts made (and failed) so far
+
+  // Failed before and waiting for its next attempt (not in flight): what
+  // Subscription::waiting_retry counts.
+  bool WaitingRetry() const { return attempts > 0 && push_id == 0; }
 };
 
 // A published message that still has pending deliveries. Its body stays in the
@@ -47,6 +51,10 @@ struct Subscription {
   explicit Subscription(SubscriptionMeta m) : meta(std::move(m)) {}
   SubscriptionMeta meta;
   int64_t pending = 0;  // deliveries pending (msgCount)
+  // Of those, the ones with Delivery::WaitingRetry(); kept up to date wherever a
+  // delivery's attempts or push_id change, or it ends.
+  int64_t waiting_retry = 0;
+  SubscriptionTraffic traffic;
   // Why the latest failed push attempt failed, and when (CompletePush). Not recorded:
   // a diagnostic for GetSubscriptionAttributes, empty again after a restart.
   std::string last_push_error;
@@ -90,6 +98,7 @@ struct Topic {
                                               // ends in key order
   int64_t scheduled = INT64_MAX;  // retention end under which the broker has it scheduled
   PublishThrottle throttle;
+  TopicTraffic traffic;
 };
 
 // Min-heap of (due time, message, subscription). Entries are not removed when a

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "broker/types.h"
@@ -74,6 +75,33 @@ struct SubscriptionView {
   AccountId topic_owner = 0;
   std::string last_push_error;       // of the latest failed push; "" if none since start
   int64_t last_push_error_time = 0;  // its time in seconds; 0 if none
+};
+
+// What happened at a topic and its subscriptions since recovery ended (like
+// QueueTraffic): observations for /metrics, never recorded.
+struct TopicTraffic {
+  int64_t published = 0;  // messages published
+};
+struct SubscriptionTraffic {
+  int64_t delivered = 0;       // put into the subscription's queue, or pushed with success
+  int64_t push_successes = 0;  // HTTP push attempts the endpoint accepted
+  int64_t push_failures = 0;   // HTTP push attempts that failed (each retry again)
+};
+
+// One subscription as /metrics shows it.
+struct SubscriptionFigures {
+  std::string_view name;
+  SubscriptionTraffic traffic;
+  int64_t waiting_retry = 0;         // deliveries that failed and wait for their next attempt
+  int64_t last_push_error_time = 0;  // Unix s of the latest failed push; 0 if none since start
+};
+
+// One topic as /metrics shows it, with its subscriptions in creation order.
+struct TopicFigures {
+  AccountId account = 0;
+  std::string_view name;
+  TopicTraffic traffic;
+  std::vector<SubscriptionFigures> subscriptions;
 };
 
 struct SubscriptionPage {

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
 
 #include "env/env_internal.h"
@@ -34,6 +35,13 @@ Result<ProcessUsage> ReadProcessUsage() {
   }
   closedir(fds);
   usage.open_fds = entries - 1;  // the directory stream's own descriptor
+
+  rlimit files{};
+  if (getrlimit(RLIMIT_NOFILE, &files) != 0) {
+    return internal::ErrnoStatus(errno, "getrlimit", "RLIMIT_NOFILE");
+  }
+  usage.max_fds =
+      files.rlim_cur == RLIM_INFINITY ? INT64_MAX : static_cast<int64_t>(files.rlim_cur);
   return usage;
 }
 

@@ -140,6 +140,7 @@ struct Journal::Impl {
   std::atomic<Lsn> durable{0};
   std::atomic<bool> failed{false};
   std::atomic<uint64_t> syncs{0};
+  CommitMetrics commit_metrics;
   std::atomic<uint64_t> prepared_spares{0};
   std::atomic<uint32_t> oldest_segment{0};
   std::atomic<uint32_t> current_segment{0};
@@ -690,6 +691,7 @@ bool Journal::Impl::WriteRound(bool force_sync) {
     }
     inflight.clear();
   }
+  if (bytes != 0) commit_metrics.ObserveCommit(records - records_in_rounds, bytes);
   if (bytes != 0 && LogEnabled(LogLevel::kDebug)) {
     LogEvent(LogLevel::kDebug, "group commit",
              {{"records", records - records_in_rounds},
@@ -705,7 +707,10 @@ bool Journal::Impl::WriteRound(bool force_sync) {
 }
 
 Status Journal::Impl::SyncUnsynced() {
+  const auto started = std::chrono::steady_clock::now();
   Status s = unsynced_file->DataSync();
+  commit_metrics.durable_seconds.Observe(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   syncs.fetch_add(1);
   last_sync_ms = env->clock()->NowMs();
   if (s.ok()) {
@@ -845,6 +850,8 @@ JournalStats Journal::Stats() const {
   s.truncated_tail = m.truncated_tail;
   return s;
 }
+
+CommitFigures Journal::Commits() const { return CommitFigures::Of(impl_->commit_metrics); }
 
 const std::vector<RecoveryNote>& Journal::RecoveryNotes() const { return impl_->recovery_notes; }
 

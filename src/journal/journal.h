@@ -108,6 +108,7 @@
 #include <vector>
 
 #include "env/env.h"
+#include "journal/commit_metrics.h"
 #include "journal/record_log.h"
 
 namespace cmq::journal {
@@ -194,6 +195,9 @@ class Journal : public RecordLog {
 
   // Any thread (the recovery fields once Recover() has returned).
   JournalStats Stats() const;
+  // Any thread: the writer's fdatasyncs (durable_seconds: each one, the count equals
+  // JournalStats::syncs) and the records and bytes of each group commit that wrote any.
+  CommitFigures Commits() const;
   // What Recover() cut off or skipped, for the log. Broker thread, after Recover().
   const std::vector<RecoveryNote>& RecoveryNotes() const;
 

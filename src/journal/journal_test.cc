@@ -384,6 +384,20 @@ TEST_F(JournalTest, GroupCommitBatchesRecordsArrivingDuringASync) {
   ASSERT_TRUE(loop_.WaitDurable(j.get(), 201));
   EXPECT_EQ(j->Stats().syncs, 2u);  // one for "first", one for the 200 behind it
   EXPECT_EQ(j->Stats().appended_records, 201u);
+  // The writer's histograms saw the same two commits: a duration per fdatasync, and
+  // each commit's records (1, then 200) and bytes.
+  CommitFigures commits = j->Commits();
+  auto count = [](const Histogram& h) {
+    uint64_t n = 0;
+    for (size_t i = 0; i <= h.upper_bounds().size(); ++i) n += h.bucket(i);
+    return n;
+  };
+  EXPECT_EQ(count(commits.durable_seconds), 2u);
+  EXPECT_EQ(count(commits.records), 2u);
+  EXPECT_EQ(commits.records.bucket(0), 1u);  // the bound 1
+  EXPECT_EQ(commits.records.sum(), 201.0);
+  EXPECT_EQ(count(commits.bytes), 2u);
+  EXPECT_GT(commits.bytes.sum(), 200.0 * 100);
   ASSERT_TRUE(j->Close().ok());
 }
 

@@ -33,6 +33,7 @@ struct Job {
   uint32_t pos = 0;      // kInsert: offset of `bytes` in the segment's stream
   std::string bytes;     // kInsert: framed records
   Lsn last_lsn = 0;      // kInsert: the last record in `bytes`
+  uint64_t records = 0;  // kInsert: the records in `bytes`
 };
 
 uint32_t DecodeBigEndian32(std::string_view b) {
@@ -83,6 +84,7 @@ struct PgRecordLog::Impl {
   std::atomic<Lsn> durable_lsn{0};
   std::atomic<uint32_t> dropped_before{0};
   std::atomic<uint64_t> commits{0};
+  journal::CommitMetrics commit_metrics;  // kept by the writer thread
 
   // ---- writer thread ----
   std::unique_ptr<PgConn> writer;
@@ -123,6 +125,7 @@ struct PgRecordLog::Impl {
         jobs.back().kind == Job::Kind::kInsert && jobs.back().segment == job.segment) {
       jobs.back().bytes.append(job.bytes);
       jobs.back().last_lsn = job.last_lsn;
+      jobs.back().records += job.records;
     } else {
       jobs.push_back(std::move(job));
     }
@@ -147,6 +150,7 @@ struct PgRecordLog::Impl {
     appended_bytes += job.bytes.size() - journal::kRecordOverhead;
     ++appended_records;
     job.last_lsn = ++last_lsn;
+    job.records = 1;
     Queue(std::move(job), false);
     return journal::MakeLocation(current, static_cast<uint32_t>(start + journal::kRecordOverhead));
   }
@@ -324,10 +328,14 @@ struct PgRecordLog::Impl {
         std::string p = std::to_string(options.partition), e = std::to_string(options.epoch),
                     pos = std::to_string(job.pos);
         PgParam params[] = {{p}, {e}, {pos}, {job.bytes, true}};
+        const SteadyClock::time_point started = SteadyClock::now();
         auto r = writer->ExecPrepared("append_" + std::to_string(job.segment), params,
                                       options.timeout_ms);
         if (!r.ok()) return r.status();
         if (r->affected() != 1) return Fenced();
+        commit_metrics.durable_seconds.Observe(
+            std::chrono::duration<double>(SteadyClock::now() - started).count());
+        commit_metrics.ObserveCommit(job.records, job.bytes.size());
         commits.fetch_add(1);
         if (LogEnabled(LogLevel::kDebug)) {
           LogEvent(LogLevel::kDebug, "group commit",
@@ -502,6 +510,10 @@ Status PgRecordLog::Close() {
     for (auto& [lsn, done] : callbacks) done(s);
   }
   return d.Failure();
+}
+
+journal::CommitFigures PgRecordLog::Commits() const {
+  return journal::CommitFigures::Of(impl_->commit_metrics);
 }
 
 PgLogStats PgRecordLog::Stats() const {

@@ -48,6 +48,7 @@
 
 #include "common/status.h"
 #include "env/env.h"
+#include "journal/commit_metrics.h"
 #include "journal/record_log.h"
 
 namespace cmq::pglog {
@@ -104,6 +105,9 @@ class PgRecordLog : public journal::RecordLog {
   Status Close();
 
   PgLogStats Stats() const;  // loop thread
+  // Any thread: each committed insert's duration, records and bytes (as many as
+  // PgLogStats::commits).
+  journal::CommitFigures Commits() const;
   // Why the log failed (OK while it has not). Any thread.
   Status failure() const;
 

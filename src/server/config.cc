@@ -563,9 +563,9 @@ dashes) or as "key = value" in the config file; flags win.
                                    re-reads both: new connections use the new pair;
                                    if they are bad, the old pair stays (logged)
   admin_tls = false                the admin listener speaks HTTPS (same certificate)
-  metrics_max_queues = 1000        queues and topics with series of their own on
-                                   /metrics; the rest add up in one series named
-                                   "__other__"
+  metrics_max_queues = 1000        queues, topics and subscriptions with series of
+                                   their own on /metrics; the rest add up in one
+                                   series named "__other__"
   data_dir = ./cmq-data            the journal and generated credentials live here
   secret_id, secret_key            key pair of the default account, also read from
                                    the environment as CMQ_SECRET_ID and CMQ_SECRET_KEY

@@ -16,6 +16,7 @@
 #include "admin/process_families.h"
 #include "admin/queue_families.h"
 #include "admin/request_families.h"
+#include "admin/topic_families.h"
 #include "api/api.h"
 #include "auth/verifier.h"
 #include "broker/broker.h"
@@ -67,6 +68,10 @@ struct Daemon::Impl : public http::Handler {
   // Distributed mode: requests for a partition another node owns go there.
   std::unique_ptr<Forwarder> forwarder;
   int64_t last_forward_complaint_ms = 0;
+  // Forwards to the owner by outcome, for /metrics (loop thread).
+  uint64_t forwards_answered = 0;
+  uint64_t forwards_failed = 0;
+  uint64_t forwards_cancelled = 0;
 
   http::EventLoop::TimerId tick_timer = 0;
   int64_t tick_at = INT64_MAX;
@@ -252,6 +257,10 @@ struct Daemon::Impl : public http::Handler {
   // in the listen backlog and are answered once it finished.
   admin::Readiness Readiness() {
     if (stopping) return {false, "shutting down: no new requests are accepted"};
+    // Either log: the journal's disk, or the PostgreSQL log's postgres_max_log_mb.
+    if (active != nullptr && active->OutOfSpace()) {
+      return {false, "the disk is full: new messages are refused, receives and deletes are served"};
+    }
     if (partition) {
       if (partition->Serving()) return {true, "serving the partition"};
       if (std::optional<PostgresPartition::Peer> owner = partition->Owner()) {
@@ -290,11 +299,26 @@ struct Daemon::Impl : public http::Handler {
       figures.appended_records = stats.appended_records;
       figures.appended_bytes = stats.appended_bytes;
       figures.syncs = stats.syncs;
+      figures.commits = journal->Commits();
       node.journal = figures;
+    }
+    if (partition) {
+      PostgresPartition::Figures p = partition->GetFigures();
+      admin::ClusterFigures cluster;
+      cluster.epoch = p.epoch;
+      cluster.partitions_owned = active != nullptr ? 1 : 0;
+      cluster.lease_renewals = p.lease_renewals;
+      cluster.lease_renewal_failures = p.lease_renewal_failures;
+      cluster.forwards_answered = forwards_answered;
+      cluster.forwards_failed = forwards_failed;
+      cluster.forwards_cancelled = forwards_cancelled;
+      cluster.commits = std::move(p.commits);
+      node.cluster = std::move(cluster);
     }
     admin::WriteNodeFamilies(text, node);
     if (active != nullptr) {
       admin::WriteQueueFamilies(text, *active, config.metrics_max_queues, env->clock()->NowMs());
+      admin::WriteTopicFamilies(text, *active, config.metrics_max_queues);
     }
   }
 
@@ -574,6 +598,7 @@ struct Daemon::Impl : public http::Handler {
         owner.address, *held, ForwardTimeoutMs(),
         [this, held, owner, respond, set_on_cancel, arrived](Result<http::Response> answer) {
           if (answer.ok()) {
+            ++forwards_answered;
             // The owner's summary of its answer is for this node's access line only.
             http::Response response = std::move(answer).value();
             std::string summary;
@@ -589,6 +614,7 @@ struct Daemon::Impl : public http::Handler {
           // Unreachable, or no answer in time: the request may or may not have run
           // there. The api answers here: a retryable "not serving", or the request
           // itself if this node has claimed the partition meanwhile.
+          ++forwards_failed;
           partition->LookAgain();
           int64_t now = env->clock()->NowMs();
           if (now - last_forward_complaint_ms >= 5000) {
@@ -597,9 +623,15 @@ struct Daemon::Impl : public http::Handler {
                          owner.address.c_str(), answer.status().ToString().c_str());
           }
           partition->Serving();
+          // The forward is over (counted as failed): a client leaving from now on
+          // cancels what HandleHere sets up, if anything, not this forward again.
+          set_on_cancel(nullptr);
           HandleHere(std::move(*held), respond, set_on_cancel, arrived);
         });
-    set_on_cancel([this, id] { forwarder->Cancel(id); });
+    set_on_cancel([this, id] {
+      ++forwards_cancelled;
+      forwarder->Cancel(id);
+    });
   }
 
   // The access line (and the debug line) of a request this node answered its client.

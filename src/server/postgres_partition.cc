@@ -1,5 +1,6 @@
 #include "server/postgres_partition.h"
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -43,6 +44,8 @@ struct PostgresPartition::Impl {
   std::mutex mu;
   std::condition_variable cv;
   uint64_t owned_epoch = 0;  // the keeper renews this epoch
+  std::atomic<uint64_t> lease_renewals{0};  // kept by the keeper, read by GetFigures
+  std::atomic<uint64_t> lease_renewal_failures{0};
   SteadyClock::time_point valid_until;
   SteadyClock::time_point claim_not_before;
   bool stop = false;
@@ -275,6 +278,7 @@ struct PostgresPartition::Impl {
       }
       Status s = Connect();
       AnswerViewRequests(s);
+      bool renewed = false;
       if (s.ok()) s = pglog::Heartbeat(conn.get(), node_id, advertise);
       if (s.ok() && epoch != 0) {
         auto t0 = SteadyClock::now();
@@ -286,6 +290,7 @@ struct PostgresPartition::Impl {
                     {"leaseMs", config.postgres.lease_ms},
                     {"result", s.ok() ? std::string("renewed") : s.ToString()}});
         }
+        renewed = s.ok();
         std::lock_guard<std::mutex> lock(mu);
         if (s.ok() && owned_epoch == epoch) valid_until = t0 + Lease();
         if (s.error() == ErrorCode::kNotServing && owned_epoch == epoch) owned_epoch = 0;
@@ -297,6 +302,7 @@ struct PostgresPartition::Impl {
           hooks.post([this, e] { Serve(e); });
         }
       }
+      if (epoch != 0) (renewed ? lease_renewals : lease_renewal_failures).fetch_add(1);
       if (s.error() == ErrorCode::kNotServing) {
         hooks.post([this, epoch, s] {
           if (life && life->epoch == epoch) End(s);
@@ -432,6 +438,16 @@ Status PostgresPartition::Stop() {
 }
 
 uint64_t PostgresPartition::epoch() const { return impl_->life ? impl_->life->epoch : 0; }
+
+PostgresPartition::Figures PostgresPartition::GetFigures() const {
+  const Impl& d = *impl_;
+  Figures f;
+  f.epoch = epoch();
+  f.lease_renewals = d.lease_renewals.load();
+  f.lease_renewal_failures = d.lease_renewal_failures.load();
+  if (d.life && d.life->log) f.commits = d.life->log->Commits();
+  return f;
+}
 
 std::optional<PostgresPartition::Peer> PostgresPartition::Owner() const {
   std::lock_guard<std::mutex> lock(impl_->mu);

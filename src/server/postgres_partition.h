@@ -21,6 +21,7 @@
 #include "broker/broker.h"
 #include "common/status.h"
 #include "env/env.h"
+#include "journal/commit_metrics.h"
 #include "pglog/cluster_view.h"
 #include "server/config.h"
 
@@ -58,6 +59,17 @@ class PostgresPartition {
 
   // The epoch served now (0: none).
   uint64_t epoch() const;
+
+  // Loop: what /metrics shows of the partition here. Renewals count since start, each
+  // round of the keeper while it held an epoch: renewed, or failed (the database
+  // could not be reached, or refused).
+  struct Figures {
+    uint64_t epoch = 0;  // served now; 0: none
+    uint64_t lease_renewals = 0;
+    uint64_t lease_renewal_failures = 0;
+    std::optional<journal::CommitFigures> commits;  // the log's, while a broker serves
+  };
+  Figures GetFigures() const;
 
   // Another node that owns the partition, by the keeper's latest look at
   // cmq_partitions (every lease_ms / 3 while this node stands by); nullopt when this

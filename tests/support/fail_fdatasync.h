@@ -11,4 +11,8 @@ namespace cmq::testing {
 
 std::vector<std::string> FailFdatasyncLauncher(const std::string& flag);
 
+// The same library, so that posix_fallocate fails with ENOSPC (a full disk) while the
+// file `flag` exists.
+std::vector<std::string> FailFallocateLauncher(const std::string& flag);
+
 }  // namespace cmq::testing
