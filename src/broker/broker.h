@@ -134,6 +134,19 @@ class Broker {
                       const std::vector<std::string_view>& handles,
                       Done<std::vector<DeleteOutcome>> done);
 
+  // --- cmqd extensions for operators (docs/cmq-api.md 15) ----------------------------
+  // Shows up to `max_messages` undeleted messages in enqueue order (only those in state
+  // `only`, if given) and changes nothing: no record, no receipt handle, no dequeue.
+  // Like a receive it completes once the records that put those messages there are
+  // durable. kQueueNotExist; kReceiveFailed if a body cannot be read. It scans the
+  // queue from its oldest message, so a rare `only` state costs a scan of the queue.
+  void PeekMessages(AccountId account, std::string_view queue, int max_messages,
+                    std::optional<PeekState> only, Done<std::vector<PeekedMessage>> done);
+  // Deletes every Delayed, Active and Inactive message, as DeleteMessage would (they
+  // stay rewindable while the queue's rewind window lasts): ONE record. Receipt handles
+  // held by consumers stop working. Completes with the number of messages deleted.
+  void PurgeQueue(AccountId account, std::string_view queue, Done<int64_t> done);
+
   // --- topics (docs/cmq-api.md 7; errors as listed there) ---------------------------
   // The api validates names, ranges and counts; the broker checks existence
   // (case-insensitive names, original spelling kept), quotas and topic rules.

@@ -130,6 +130,14 @@ void Broker::Impl::ApplyRewind(const RewindRecord& r) {
   q->Restore(r.start_s * 1000, log->LastAppended());
 }
 
+void Broker::Impl::ApplyPurge(const PurgeRecord& r) {
+  NoteTime(r.time_ms);
+  Queue* q = QueueByUid(r.uid);
+  if (q == nullptr) return;
+  q->ExpireTo(r.time_ms);
+  q->traffic.deleted += q->DeleteAll(r.time_ms);
+}
+
 Status Broker::Impl::ApplyMove(const DeadLetterMoveRecord& r) {
   NoteTime(r.time_ms);
   Queue* src = QueueByUid(r.source_uid);
@@ -246,6 +254,12 @@ Status Broker::Impl::ReplayRecord(journal::RecordType type, std::string_view pay
       RewindRecord r;
       if (!DecodeRewind(payload, &r)) return Corrupt("rewind", loc);
       ApplyRewind(r);
+      return Status::Ok();
+    }
+    case kRecPurge: {
+      PurgeRecord r;
+      if (!DecodePurge(payload, &r)) return Corrupt("purge", loc);
+      ApplyPurge(r);
       return Status::Ok();
     }
     case kRecDeadLetterMove: {

@@ -176,6 +176,9 @@ struct Broker::Impl {
   void Reschedule(Queue* q);
   void AdvanceLive(Queue* q, int64_t now);
   void ServeWaiters(Queue* q, int64_t now);
+  // Reads the bodies of the messages at `positions` of `q`, in that order.
+  Status ReadBodies(const Queue& q, const std::vector<uint64_t>& positions,
+                    std::vector<std::string>* bodies) const;
   // Takes up to `n` Active messages and records their receive. `*answer_after` is the
   // LSN the answer must wait for (see BrokerOptions).
   Result<std::vector<ReceivedMessage>> ReceiveNow(Queue* q, int n, int64_t now,
@@ -209,6 +212,11 @@ struct Broker::Impl {
                                        const QueueAttributeUpdate& update);
   Status DeleteQueue(AccountId account, std::string_view name);
   Status RewindQueue(AccountId account, std::string_view name, int64_t start_consume_time);
+  Result<int64_t> PurgeQueue(AccountId account, std::string_view name);
+  // Read-only; `*answer_after` gets the LSN the answer must wait for.
+  Result<std::vector<PeekedMessage>> PeekMessages(AccountId account, std::string_view name,
+                                                  int max_messages, std::optional<PeekState> only,
+                                                  journal::Lsn* answer_after);
   Result<std::string> UnbindDeadLetterQueue(AccountId account, std::string_view name);
   Result<std::vector<std::string>> SendMessages(AccountId account, std::string_view queue,
                                                 const std::vector<std::string_view>& bodies,
@@ -225,6 +233,7 @@ struct Broker::Impl {
   void ApplyReceive(const ReceiveRecord& r);
   void ApplyDelete(const DeleteRecord& r);
   void ApplyRewind(const RewindRecord& r);
+  void ApplyPurge(const PurgeRecord& r);
   Status ApplyMove(const DeadLetterMoveRecord& r);
   Status ApplyRelocate(const RelocateRecord& r, journal::Location body, uint32_t body_len);
   Status ReplayRecord(journal::RecordType type, std::string_view payload, journal::Location loc);

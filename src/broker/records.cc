@@ -232,6 +232,18 @@ bool DecodeRewind(std::string_view in, RewindRecord* r) {
   return d.U64(&r->uid) && d.I64(&r->time_ms) && d.I64(&r->start_s) && d.done();
 }
 
+std::string EncodePurge(const PurgeRecord& r) {
+  std::string out;
+  PutVarint64(&out, r.uid);
+  PutI64(&out, r.time_ms);
+  return out;
+}
+
+bool DecodePurge(std::string_view in, PurgeRecord* r) {
+  Reader d(in);
+  return d.U64(&r->uid) && d.I64(&r->time_ms) && d.done();
+}
+
 std::string EncodeDeadLetterMove(const DeadLetterMoveRecord& r) {
   std::string out;
   PutVarint64(&out, r.source_uid);

@@ -33,6 +33,7 @@ enum RecordKind : journal::RecordType {
   kRecRewind = 8,
   kRecDeadLetterMove = 9,
   kRecRelocate = 10,
+  kRecPurge = 11,
 };
 
 inline constexpr uint32_t kSnapshotVersion = 2;
@@ -120,6 +121,14 @@ struct DeadLetterMoveRecord {
   std::vector<Move> moves;
 };
 
+// PurgeQueue (a cmqd extension): every undeleted message of the queue at that time is
+// deleted, as by DeleteMessage. The messages are not listed: replay meets exactly the
+// messages the live path purged, since the record's place in the log orders it.
+struct PurgeRecord {
+  uint64_t uid = 0;
+  int64_t time_ms = 0;
+};
+
 // The full state of one message and (as the payload's tail) its body, copied forward
 // so that the segment holding the original can be dropped.
 struct RelocateRecord {
@@ -145,6 +154,7 @@ std::string EncodeDelete(const DeleteRecord& r);
 std::string EncodeRewind(const RewindRecord& r);
 std::string EncodeDeadLetterMove(const DeadLetterMoveRecord& r);
 std::string EncodeRelocateHeader(const RelocateRecord& r);
+std::string EncodePurge(const PurgeRecord& r);
 
 // Decoders return false on any malformed input (never read out of bounds).
 bool DecodeSnapshot(std::string_view in, SnapshotRecord* r);
@@ -159,6 +169,7 @@ bool DecodeRewind(std::string_view in, RewindRecord* r);
 bool DecodeDeadLetterMove(std::string_view in, DeadLetterMoveRecord* r);
 // `header_size` gets the offset of the body, which is the rest of the payload.
 bool DecodeRelocate(std::string_view in, RelocateRecord* r, size_t* header_size);
+bool DecodePurge(std::string_view in, PurgeRecord* r);
 
 // Upper bound of a framed delete record for one message: the space reserved per held
 // message so that deletes never need new disk space.

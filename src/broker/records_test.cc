@@ -114,6 +114,13 @@ TEST(RecordsTest, OtherRecordsRoundTrip) {
   ASSERT_TRUE(DecodeRewind(EncodeRewind(rw), &rw2));
   EXPECT_EQ(rw2.start_s, rw.start_s);
 
+  PurgeRecord pg{4, 1700000000000};
+  PurgeRecord pg2;
+  ASSERT_TRUE(DecodePurge(EncodePurge(pg), &pg2));
+  EXPECT_EQ(pg2.uid, pg.uid);
+  EXPECT_EQ(pg2.time_ms, pg.time_ms);
+  EXPECT_FALSE(DecodePurge(EncodePurge(pg).substr(1), &pg2));
+
   DeadLetterMoveRecord mv{4, 5, 1700000000000, {{1, 2}, {3, 4}}};
   DeadLetterMoveRecord mv2;
   ASSERT_TRUE(DecodeDeadLetterMove(EncodeDeadLetterMove(mv), &mv2));

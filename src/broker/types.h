@@ -137,6 +137,21 @@ struct ReceivedMessage {
   int64_t dequeue_count = 0;       // including this receive
 };
 
+// A message's state as PeekMessages shows it: a delay or visibility timeout that ended
+// shows as kActive even before Tick made it so.
+enum class PeekState : uint8_t { kActive, kDelayed, kInactive };
+
+// A message as PeekMessages shows it: no receipt handle, nothing about it changed.
+struct PeekedMessage {
+  std::string msg_id;
+  std::string body;
+  PeekState state = PeekState::kActive;
+  int64_t enqueue_time = 0;        // Unix s
+  int64_t first_dequeue_time = 0;  // Unix s, 0 if never received
+  int64_t next_visible_time = 0;   // Unix s: end of the delay or of the visibility timeout
+  int64_t dequeue_count = 0;
+};
+
 struct DeleteOutcome {
   std::string receipt_handle;
   Status status;  // OK or kReceiptHandleInvalid
