@@ -246,6 +246,7 @@ QueueView Broker::Impl::View(const Queue& q) const {
   v.create_time = q.meta().create_ms / 1000;
   v.last_modify_time = q.meta().modify_ms / 1000;
   v.counters = q.Counters();
+  v.traffic = q.traffic;
   return v;
 }
 
@@ -691,6 +692,7 @@ void Broker::Tick() {
     m.ServeWaiters(q, now);
     m.Reschedule(q);
   }
+  m.RunMoveTasks(now);
   m.ExpireTopics(now);
   m.RunQueueDeliveries(now);
   m.DispatchPushes(now);
@@ -706,6 +708,7 @@ int64_t Broker::NextDeadlineMs() const {
   int64_t next = m.waiters.NextDeadline();
   if (!m.schedule.empty()) next = std::min(next, m.schedule.begin()->first);
   if (m.ReclaimDue()) next = std::min(next, m.now_ms);
+  if (m.MoveTasksRunning()) next = std::min(next, m.now_ms);
   if (!m.topic_schedule.empty()) next = std::min(next, m.topic_schedule.begin()->first);
   if (!m.queue_due.empty()) next = std::min(next, m.queue_due.Top().due);
   // Without a sink nobody takes HTTP deliveries: they wait for SetPushSink.

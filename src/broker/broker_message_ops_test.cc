@@ -1,5 +1,7 @@
 // The operators' message operations (cmqd extensions): PeekMessages changes nothing,
-// PurgeQueue is one record that replay applies the same way, before and after a crash.
+// PurgeQueue is one record that replay applies the same way, before and after a crash;
+// a message move task (redrive) moves a dead-letter queue back in recorded batches
+// and goes on after a restart, losing and duplicating nothing.
 #include "broker/broker_test_util.h"
 #include "broker/records.h"
 
@@ -18,7 +20,8 @@ class MessageOpsTest : public BrokerFixture {
     return Call(&Broker::PeekMessages, broker)(kAccount, queue, n, only);
   }
 
-  // A broker replaying `log` as a restart would. The log lives as long as the fixture.
+  // A broker replaying `log` as a restart would (before its first Tick). The log lives
+  // as long as the fixture.
   std::unique_ptr<Broker> RecoverFrom(std::unique_ptr<journal::MemRecordLog> log) {
     journal::MemRecordLog* kept = recovered_logs_.emplace_back(std::move(log)).get();
     auto b = std::make_unique<Broker>(&clock_, kept, limits_);
@@ -27,11 +30,39 @@ class MessageOpsTest : public BrokerFixture {
       EXPECT_TRUE(s.ok()) << s.ToString();
     }
     b->FinishRecovery();
-    b->Tick();
     return b;
   }
 
   size_t RecordCount() const { return log_.Records().size(); }
+
+  // "src" with dead-letter queue "dlq" after one receive; `dead` messages moved there.
+  void MakeDeadLetters(int dead, std::string_view source = "src") {
+    QueueAttributeUpdate u;
+    DeadLetterPolicy p;
+    p.queue_name = "dlq";
+    p.max_receive_count = 1;
+    u.dead_letter_policy = p;
+    u.visibility_timeout = 1;
+    Create(source, u);
+    for (int i = 0; i < dead; ++i) SendOne(source, "dead-" + std::to_string(i));
+    for (int i = 0; i < dead; ++i) ReceiveOne(source);
+    Advance(1000);  // visibility ends: moved to the DLQ
+  }
+
+  Result<std::vector<MoveTaskView>> Tasks(std::string_view source, Broker* broker = nullptr) {
+    return (broker != nullptr ? broker : broker_.get())->ListMessageMoveTasks(kAccount, source);
+  }
+
+  // Bodies of every Active message of `queue`, oldest first.
+  std::vector<std::string> ActiveBodies(std::string_view queue, Broker* broker = nullptr) {
+    std::vector<std::string> out;
+    auto seen = Peek(queue, 32, PeekState::kActive, broker);
+    EXPECT_TRUE(seen.ok());
+    if (seen.ok()) {
+      for (const PeekedMessage& m : *seen) out.push_back(m.body);
+    }
+    return out;
+  }
 
   std::vector<std::unique_ptr<journal::MemRecordLog>> recovered_logs_;
 };
@@ -193,6 +224,118 @@ TEST_F(MessageOpsTest, PurgeOfADeletedQueueIsIgnoredInReplay) {
   SendOne("q", "new");
   std::unique_ptr<Broker> other = RecoverFrom(log_.Clone());
   ExpectCounters(other->GetQueue(kAccount, "q")->counters, 1, 0, 0, 0);
+}
+
+TEST_F(MessageOpsTest, RedriveMovesTheDeadLettersBackToTheirSourceQueue) {
+  Create("dlq");
+  MakeDeadLetters(3);
+  ExpectCounters(Counters("dlq"), 3, 0, 0, 0);
+  std::string dead_id = Peek("dlq", 1)->front().msg_id;
+
+  auto task = Call(&Broker::StartMessageMoveTask)(kAccount, "dlq", std::nullopt);
+  ASSERT_TRUE(task.ok()) << task.status().ToString();
+  EXPECT_EQ(task->status, "RUNNING");
+  EXPECT_EQ(task->to_move, 3);
+  EXPECT_EQ(task->destination_queue, "src");
+  EXPECT_LE(broker_->NextDeadlineMs(), clock_.NowMs()) << "a running task is due at once";
+  broker_->Tick();
+  broker_->Tick();
+  auto tasks = Tasks("dlq");
+  ASSERT_TRUE(tasks.ok());
+  ASSERT_EQ(tasks->size(), 1u);
+  EXPECT_EQ((*tasks)[0].status, "COMPLETED");
+  EXPECT_EQ((*tasks)[0].moved, 3);
+  EXPECT_EQ((*tasks)[0].task_handle, task->task_handle);
+  EXPECT_GT(broker_->NextDeadlineMs(), clock_.NowMs()) << "nothing more to do now";
+  ExpectCounters(Counters("dlq"), 0, 0, 0, 0);
+  EXPECT_EQ(ActiveBodies("src"), (std::vector<std::string>{"dead-0", "dead-1", "dead-2"}));
+  ReceivedMessage back = ReceiveOne("src");
+  EXPECT_EQ(back.msg_id, dead_id);
+  EXPECT_EQ(back.dequeue_count, 1) << "a fresh message of its queue";
+}
+
+TEST_F(MessageOpsTest, RedriveToANamedQueueAndItsErrors) {
+  Create("dlq");
+  Create("other");
+  MakeDeadLetters(2, "a");
+  EXPECT_EQ(Call(&Broker::StartMessageMoveTask)(kAccount, "other", std::nullopt).status().error(),
+            ErrorCode::kNotDeadLetterQueue);
+  EXPECT_EQ(Call(&Broker::StartMessageMoveTask)(kAccount, "nosuch", std::nullopt).status().error(),
+            ErrorCode::kQueueNotExist);
+  EXPECT_EQ(Call(&Broker::StartMessageMoveTask)(kAccount, "dlq", "nosuch").status().error(),
+            ErrorCode::kQueueNotExist);
+  EXPECT_EQ(Call(&Broker::StartMessageMoveTask)(kAccount, "dlq", "DLQ").status().error(),
+            ErrorCode::kMoveTargetInvalid);
+  MakeDeadLetters(1, "b");  // a second source queue
+  EXPECT_EQ(Call(&Broker::StartMessageMoveTask)(kAccount, "dlq", std::nullopt).status().error(),
+            ErrorCode::kMoveTargetAmbiguous);
+
+  auto task = Call(&Broker::StartMessageMoveTask)(kAccount, "dlq", "other");
+  ASSERT_TRUE(task.ok()) << task.status().ToString();
+  EXPECT_EQ(Call(&Broker::StartMessageMoveTask)(kAccount, "dlq", "other").status().error(),
+            ErrorCode::kMoveTaskRunning);
+  broker_->Tick();
+  broker_->Tick();
+  EXPECT_EQ(Tasks("dlq")->front().status, "COMPLETED");
+  EXPECT_EQ(Counters("other").active, 3);
+  EXPECT_EQ(Tasks("nosuch").status().error(), ErrorCode::kQueueNotExist);
+}
+
+TEST_F(MessageOpsTest, RedriveMovesOnlyWhatWasThereAndInBatches) {
+  Create("dlq");
+  MakeDeadLetters(static_cast<int>(Broker::kMoveBatch) + 10);
+  const size_t records = RecordCount();
+  ASSERT_TRUE(Call(&Broker::StartMessageMoveTask)(kAccount, "dlq", std::nullopt).ok());
+  broker_->Tick();
+  EXPECT_EQ(RecordCount(), records + 2);  // the start, one batch
+  EXPECT_EQ(Tasks("dlq")->front().moved, static_cast<int64_t>(Broker::kMoveBatch));
+  EXPECT_EQ(Tasks("dlq")->front().status, "RUNNING");
+  broker_->Tick();
+  broker_->Tick();
+  EXPECT_EQ(Tasks("dlq")->front().status, "COMPLETED");
+  EXPECT_EQ(Tasks("dlq")->front().moved, static_cast<int64_t>(Broker::kMoveBatch) + 10);
+  EXPECT_EQ(Counters("dlq").active, 0);
+}
+
+TEST_F(MessageOpsTest, DestinationDeletedFailsTheTask) {
+  Create("dlq");
+  Create("other");
+  MakeDeadLetters(1);
+  ASSERT_TRUE(Call(&Broker::StartMessageMoveTask)(kAccount, "dlq", "other").ok());
+  ASSERT_TRUE(Call(&Broker::DeleteQueue)(kAccount, "other").ok());
+  broker_->Tick();
+  auto tasks = Tasks("dlq");
+  EXPECT_EQ(tasks->front().status, "FAILED");
+  EXPECT_EQ(tasks->front().failure_reason, "the destination queue was deleted");
+  EXPECT_EQ(Counters("dlq").active, 1) << "nothing moved, nothing lost";
+}
+
+// A crash after the first batch was durable: the restarted broker knows the task and
+// its progress, finishes it, and every message is in exactly one queue.
+TEST_F(MessageOpsTest, CrashMidRedriveLosesAndDuplicatesNothing) {
+  Create("dlq");
+  const int dead = static_cast<int>(Broker::kMoveBatch) + 5;
+  MakeDeadLetters(dead);
+  ASSERT_TRUE(Call(&Broker::StartMessageMoveTask)(kAccount, "dlq", std::nullopt).ok());
+  broker_->Tick();
+  log_.SetAutoDurable(false);
+  broker_->Tick();  // the second batch, not durable when the power goes
+  std::unique_ptr<Broker> other = RecoverFrom(log_.CloneDurable());
+  auto tasks = Tasks("dlq", other.get());
+  ASSERT_TRUE(tasks.ok());
+  ASSERT_EQ(tasks->size(), 1u);
+  EXPECT_EQ((*tasks)[0].moved, static_cast<int64_t>(Broker::kMoveBatch));
+  EXPECT_EQ((*tasks)[0].status, "RUNNING");
+  ExpectCounters(other->GetQueue(kAccount, "dlq")->counters, 5, 0, 0, 0);
+  EXPECT_LE(other->NextDeadlineMs(), clock_.NowMs());
+  other->Tick();
+  other->Tick();
+  tasks = Tasks("dlq", other.get());
+  EXPECT_EQ((*tasks)[0].status, "COMPLETED");
+  EXPECT_EQ((*tasks)[0].moved, dead);
+  ExpectCounters(other->GetQueue(kAccount, "dlq")->counters, 0, 0, 0, 0);
+  ExpectCounters(other->GetQueue(kAccount, "src")->counters, dead, 0, 0, 0);
+  log_.MakeDurable();
 }
 
 }  // namespace
