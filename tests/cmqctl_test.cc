@@ -449,15 +449,21 @@ TEST_F(CmqctlTest, WatchQueueForABoundedNumberOfSamples) {
   EXPECT_EQ(Keys(samples[0]),
             (std::vector<std::string>{"time", "queueName", "activeMsgNum", "inactiveMsgNum",
                                       "delayMsgNum", "rewindMsgNum", "minMsgTime",
-                                      "intervalSeconds", "delta"}));
+                                      "intervalSeconds", "delta", "msgSentTotal",
+                                      "msgReceivedTotal", "msgDeletedTotal", "ratesPerSecond"}));
   EXPECT_EQ(IntField(samples[2], "activeMsgNum"), 1);
   EXPECT_EQ(IntField(*samples[2].Find("delta"), "activeMsgNum"), 0);
+  EXPECT_EQ(IntField(samples[2], "msgSentTotal"), 1);
+  EXPECT_EQ(IntField(samples[2], "msgReceivedTotal"), 0);
+  EXPECT_EQ(Keys(*samples[2].Find("ratesPerSecond")),
+            (std::vector<std::string>{"sent", "received", "deleted"}));
 
   // Not a terminal: one plain line per sample, no escape codes.
   r = Ctl({"watch", "queue", q, "--count", "2", "--interval", "0.1"});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 2);
   EXPECT_NE(r.out.find(q + " active=1 (0)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(" sent/s=0.0 received/s=0.0 deleted/s=0.0"), std::string::npos) << r.out;
   EXPECT_EQ(r.out.find('\x1b'), std::string::npos);
 
   r = Ctl({"watch", "queue", UniqueName("ctl-nope"), "--count", "1"});
