@@ -496,11 +496,15 @@ TEST_F(CmqctlTest, TopicsSubscriptionsAndPublish) {
   EXPECT_NE(r.err.find("10710"), std::string::npos) << r.err;
 
   JsonValue shown = CtlJson({"sub", "show", topic, "tagged"});
-  EXPECT_EQ(Keys(shown), (std::vector<std::string>{
-                             "topicName", "subscriptionName", "protocol", "endpoint",
-                             "notifyStrategy", "notifyContentFormat", "filterTag", "bindingKey",
-                             "msgCount", "topicOwner", "createTime", "lastModifyTime"}));
+  EXPECT_EQ(
+      Keys(shown),
+      (std::vector<std::string>{
+          "topicName", "subscriptionName", "protocol", "endpoint", "notifyStrategy",
+          "notifyContentFormat", "filterTag", "bindingKey", "msgCount", "topicOwner", "createTime",
+          "lastModifyTime", "pushFailures", "retryBacklog", "lastPushError", "lastPushErrorTime"}));
   EXPECT_EQ(StrField(shown, "protocol"), "queue");
+  EXPECT_EQ(IntField(shown, "pushFailures"), 0);
+  EXPECT_EQ(StrField(shown, "lastPushError"), "");
   EXPECT_EQ(StrField(shown, "endpoint"), q);
   ASSERT_EQ(ArrayField(shown, "filterTag").size(), 2u);
   EXPECT_EQ(ArrayField(shown, "filterTag")[1].as_string(), "b");
