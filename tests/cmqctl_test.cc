@@ -12,6 +12,7 @@
 #include "common/json.h"
 #include "support/blackbox.h"
 #include "support/child_process.h"
+#include "support/eventually.h"
 
 namespace cmq::testing {
 namespace {
@@ -332,6 +333,91 @@ TEST_F(CmqctlTest, Rewind) {
   EXPECT_NE(r.out.find("rewound queue " + q + " to 20"), std::string::npos) << r.out;
 }
 
+TEST_F(CmqctlTest, PeekAndPurge) {
+  std::string q = UniqueName("ctl-peek");
+  CreateQueue(q);
+  Send(q, "first");
+  Send(q, "second");
+  Send(q, "later", {{"delaySeconds", "600"}});
+  Ok("ReceiveMessage", {{"queueName", q}, {"pollingWaitSeconds", "0"}});
+
+  JsonValue all = CtlJson({"msg", "peek", q});
+  ASSERT_EQ(all.items().size(), 3u);
+  EXPECT_EQ(Keys(all.items()[0]),
+            (std::vector<std::string>{"msgId", "msgBody", "enqueueTime", "firstDequeueTime",
+                                      "nextVisibleTime", "dequeueCount", "state"}));
+  EXPECT_EQ(StrField(all.items()[0], "state"), "inactive");
+  EXPECT_EQ(StrField(all.items()[1], "msgBody"), "second");
+  EXPECT_EQ(StrField(all.items()[1], "state"), "active");
+  EXPECT_EQ(StrField(all.items()[2], "state"), "delayed");
+  JsonValue delayed = CtlJson({"msg", "peek", q, "--state", "delayed", "-n", "32"});
+  ASSERT_EQ(delayed.items().size(), 1u);
+  EXPECT_EQ(StrField(delayed.items()[0], "msgBody"), "later");
+  // Peeking changed nothing.
+  JsonValue attributes = Attributes(q);
+  EXPECT_EQ(IntField(attributes, "activeMsgNum"), 1);
+  EXPECT_EQ(IntField(attributes, "inactiveMsgNum"), 1);
+  EXPECT_EQ(IntField(attributes, "delayMsgNum"), 1);
+
+  CtlResult r = Ctl({"msg", "peek", q, "--state", "active"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("state"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("receiptHandle"), std::string::npos) << r.out;
+  r = Ctl({"msg", "peek", q, "--state", "gone"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("10900"), std::string::npos) << r.err;
+
+  // Not a terminal and no --yes: nothing is purged.
+  r = Ctl({"queue", "purge", q});
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_EQ(IntField(Attributes(q), "activeMsgNum"), 1);
+  JsonValue purged = CtlJson({"queue", "purge", q, "--yes"});
+  EXPECT_EQ(Keys(purged), (std::vector<std::string>{"queueName", "purgedMsgNum"}));
+  EXPECT_EQ(IntField(purged, "purgedMsgNum"), 3);
+  attributes = Attributes(q);
+  EXPECT_EQ(IntField(attributes, "activeMsgNum"), 0);
+  EXPECT_EQ(IntField(attributes, "inactiveMsgNum"), 0);
+  EXPECT_EQ(IntField(attributes, "delayMsgNum"), 0);
+  r = Ctl({"msg", "peek", q});
+  EXPECT_EQ(r.code, 4) << r.err;
+  r = Ctl({"msg", "peek", q, "--json"});
+  EXPECT_EQ(r.code, 4) << r.err;
+  EXPECT_EQ(Parse(r.out).items().size(), 0u) << r.out;
+}
+
+TEST_F(CmqctlTest, RedriveADeadLetterQueueAndWaitForIt) {
+  std::string dlq = UniqueName("ctl-dlq");
+  std::string q = UniqueName("ctl-src");
+  CreateQueue(dlq);
+  CreateQueue(q, {{"deadLetterPolicy", R"({"deadLetterQueue":")" + dlq +
+                                           R"(","policy":0,"maxReceiveCount":1})"},
+                  {"visibilityTimeout", "1"}});
+  for (const char* body : {"x", "y"}) Send(q, body);
+  for (int i = 0; i < 2; ++i) Ok("ReceiveMessage", {{"queueName", q}, {"pollingWaitSeconds", "0"}});
+  // The visibility timeouts end and the dead-letter moves happen in the server.
+  ASSERT_TRUE(Eventually([&] { return IntField(Attributes(dlq), "activeMsgNum") == 2; }));
+
+  JsonValue task = CtlJson({"queue", "redrive", dlq, "--wait"});
+  EXPECT_EQ(StrField(task, "status"), "COMPLETED");
+  EXPECT_EQ(IntField(task, "movedMsgNum"), 2);
+  EXPECT_EQ(IntField(task, "toMoveMsgNum"), 2);
+  EXPECT_EQ(StrField(task, "destinationQueueName"), q);
+  EXPECT_EQ(IntField(Attributes(dlq), "activeMsgNum"), 0);
+  EXPECT_EQ(IntField(Attributes(q), "activeMsgNum"), 2);
+
+  JsonValue tasks = CtlJson({"queue", "redrive", dlq, "--list"});
+  ASSERT_EQ(tasks.items().size(), 1u);
+  EXPECT_EQ(StrField(tasks.items()[0], "taskHandle"), StrField(task, "taskHandle"));
+  CtlResult r = Ctl({"queue", "redrive", dlq, "--list"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("COMPLETED"), std::string::npos) << r.out;
+  r = Ctl({"queue", "redrive", dlq, "--list", "--wait"});
+  EXPECT_EQ(r.code, 2) << r.err;
+  r = Ctl({"queue", "redrive", q});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("10910"), std::string::npos) << r.err;
+}
+
 TEST_F(CmqctlTest, ClusterShowNamesTheNodeAndWhoOwnsThePartition) {
   JsonValue info = CtlJson({"cluster", "show"});
   std::string storage = TestStorageIsPostgres() ? "postgres" : "embedded";
@@ -363,15 +449,21 @@ TEST_F(CmqctlTest, WatchQueueForABoundedNumberOfSamples) {
   EXPECT_EQ(Keys(samples[0]),
             (std::vector<std::string>{"time", "queueName", "activeMsgNum", "inactiveMsgNum",
                                       "delayMsgNum", "rewindMsgNum", "minMsgTime",
-                                      "intervalSeconds", "delta"}));
+                                      "intervalSeconds", "delta", "msgSentTotal",
+                                      "msgReceivedTotal", "msgDeletedTotal", "ratesPerSecond"}));
   EXPECT_EQ(IntField(samples[2], "activeMsgNum"), 1);
   EXPECT_EQ(IntField(*samples[2].Find("delta"), "activeMsgNum"), 0);
+  EXPECT_EQ(IntField(samples[2], "msgSentTotal"), 1);
+  EXPECT_EQ(IntField(samples[2], "msgReceivedTotal"), 0);
+  EXPECT_EQ(Keys(*samples[2].Find("ratesPerSecond")),
+            (std::vector<std::string>{"sent", "received", "deleted"}));
 
   // Not a terminal: one plain line per sample, no escape codes.
   r = Ctl({"watch", "queue", q, "--count", "2", "--interval", "0.1"});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 2);
   EXPECT_NE(r.out.find(q + " active=1 (0)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(" sent/s=0.0 received/s=0.0 deleted/s=0.0"), std::string::npos) << r.out;
   EXPECT_EQ(r.out.find('\x1b'), std::string::npos);
 
   r = Ctl({"watch", "queue", UniqueName("ctl-nope"), "--count", "1"});
@@ -404,11 +496,15 @@ TEST_F(CmqctlTest, TopicsSubscriptionsAndPublish) {
   EXPECT_NE(r.err.find("10710"), std::string::npos) << r.err;
 
   JsonValue shown = CtlJson({"sub", "show", topic, "tagged"});
-  EXPECT_EQ(Keys(shown), (std::vector<std::string>{
-                             "topicName", "subscriptionName", "protocol", "endpoint",
-                             "notifyStrategy", "notifyContentFormat", "filterTag", "bindingKey",
-                             "msgCount", "topicOwner", "createTime", "lastModifyTime"}));
+  EXPECT_EQ(
+      Keys(shown),
+      (std::vector<std::string>{
+          "topicName", "subscriptionName", "protocol", "endpoint", "notifyStrategy",
+          "notifyContentFormat", "filterTag", "bindingKey", "msgCount", "topicOwner", "createTime",
+          "lastModifyTime", "pushFailures", "retryBacklog", "lastPushError", "lastPushErrorTime"}));
   EXPECT_EQ(StrField(shown, "protocol"), "queue");
+  EXPECT_EQ(IntField(shown, "pushFailures"), 0);
+  EXPECT_EQ(StrField(shown, "lastPushError"), "");
   EXPECT_EQ(StrField(shown, "endpoint"), q);
   ASSERT_EQ(ArrayField(shown, "filterTag").size(), 2u);
   EXPECT_EQ(ArrayField(shown, "filterTag")[1].as_string(), "b");

@@ -108,6 +108,8 @@ TEST_F(PushNetworkTest, NameResolvingToLoopbackIsRefusedAtConnectTime) {
             "refused: localhost is in a network pushes may not reach (loopback)");
   EXPECT_GE(IntField(attributes, "lastPushErrorTime"), NowSeconds() - 600);
   EXPECT_EQ(IntField(attributes, "msgCount"), 1) << "a failed attempt: retried later";
+  EXPECT_GE(IntField(attributes, "pushFailures"), 1);
+  EXPECT_EQ(IntField(attributes, "retryBacklog"), 1);
   EXPECT_TRUE(sink_.Requests("/by-name").empty());
 }
 

@@ -16,6 +16,7 @@
 
 #include "cmq/cmq.h"
 #include "support/cmqd_process.h"
+#include "support/eventually.h"
 #include "support/free_port.h"
 
 namespace cmq {
@@ -238,6 +239,71 @@ TEST_F(SdkTest, RewindBringsDeletedMessagesBack) {
 
   Queue no_rewind = NewQueue();
   EXPECT_EQ(Catch<CMQServerException>([&] { no_rewind.rewindQueue(start); }).getCode(), 6050);
+}
+
+TEST_F(SdkTest, PeekPurgeAndTrafficTotals) {
+  Queue queue = NewQueue();
+  std::string first = queue.sendMessage("one");
+  queue.sendMessage("two");
+  Message held = queue.receiveMessage(5);
+  std::vector<PeekedMessage> peeked = queue.peekMessage();
+  ASSERT_EQ(peeked.size(), 2u);
+  EXPECT_EQ(peeked[0].message.msgId, first);
+  EXPECT_EQ(peeked[0].state, "inactive");
+  EXPECT_TRUE(peeked[0].message.receiptHandle.empty());
+  EXPECT_EQ(peeked[0].message.dequeueCount, 1);
+  EXPECT_EQ(peeked[1].message.msgBody, "two");
+  EXPECT_EQ(queue.peekMessage(16, "active").size(), 1u);
+  EXPECT_THROW(queue.peekMessage(33), CMQClientException);
+  EXPECT_EQ(Catch<CMQServerException>([&] { queue.peekMessage(1, "gone"); }).getModuleCode(),
+            10900);
+
+  QueueMeta before = queue.getQueueAttributes();
+  EXPECT_EQ(before.msgSentTotal, 2);
+  EXPECT_EQ(before.msgReceivedTotal, 1);
+  EXPECT_EQ(before.msgDeletedTotal, 0);
+  EXPECT_EQ(queue.purgeQueue(), 2);
+  QueueMeta after = queue.getQueueAttributes();
+  EXPECT_EQ(after.activeMsgNum + after.inactiveMsgNum, 0);
+  EXPECT_EQ(after.msgDeletedTotal, 2);
+  EXPECT_EQ(Catch<CMQServerException>([&] { queue.deleteMessage(held.receiptHandle); }).getCode(),
+            4430);
+}
+
+TEST_F(SdkTest, RedriveMovesADeadLetterQueueBack) {
+  Queue dlq = NewQueue();
+  QueueMeta with_dlq;
+  with_dlq.deadLetterPolicy = R"({"deadLetterQueue":")" + dlq.getQueueName() +
+                              R"(","policy":0,"maxReceiveCount":3})";
+  Queue source = NewQueue(with_dlq);
+  // Filled directly: the redrive moves whatever the dead-letter queue holds.
+  std::vector<std::string> ids = dlq.batchSendMessage({"a", "b", "c"});
+
+  MessageMoveTask started = dlq.startMessageMoveTask();
+  EXPECT_EQ(started.taskHandle.rfind("move-", 0), 0u) << started.taskHandle;
+  EXPECT_EQ(started.sourceQueueName, dlq.getQueueName());
+  EXPECT_EQ(started.destinationQueueName, source.getQueueName());
+  EXPECT_EQ(started.toMoveMsgNum, 3);
+  EXPECT_GT(started.startedTime, 0);
+  // The server moves them by itself; wait for it to say so.
+  std::vector<MessageMoveTask> tasks;
+  ASSERT_TRUE(testing::Eventually([&] {
+    tasks = dlq.listMessageMoveTasks();
+    return tasks.size() != 1 || tasks[0].status != "RUNNING";
+  }));
+  ASSERT_EQ(tasks.size(), 1u);
+  EXPECT_EQ(tasks[0].taskHandle, started.taskHandle);
+  EXPECT_EQ(tasks[0].status, "COMPLETED");
+  EXPECT_EQ(tasks[0].movedMsgNum, 3);
+  EXPECT_EQ(tasks[0].failureReason, "");
+  std::vector<PeekedMessage> moved = source.peekMessage();
+  ASSERT_EQ(moved.size(), 3u);
+  for (size_t i = 0; i < moved.size(); ++i) EXPECT_EQ(moved[i].message.msgId, ids[i]);
+  EXPECT_EQ(Catch<CMQServerException>([&] { source.startMessageMoveTask(); }).getModuleCode(),
+            10910);
+  EXPECT_EQ(Catch<CMQServerException>([&] { dlq.startMessageMoveTask(dlq.getQueueName()); })
+                .getModuleCode(),
+            10930);
 }
 
 TEST_F(SdkTest, ServerErrorsCarryTheirCodes) {

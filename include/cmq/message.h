@@ -1,4 +1,4 @@
-// A message as (Batch)ReceiveMessage returns it.
+// A message as (Batch)ReceiveMessage returns it, and as Queue::peekMessage shows it.
 #pragma once
 
 #include <cstdint>
@@ -17,6 +17,13 @@ struct Message {
   int64_t nextVisibleTime = 0;   // when the message becomes receivable again
   int64_t firstDequeueTime = 0;  // when it was first received
   int dequeueCount = 0;          // receives so far, this one included
+};
+
+// A message as Queue::peekMessage shows it (a cmqd extension): `message` without a
+// receiptHandle (peeking is not receiving), and its state.
+struct PeekedMessage {
+  Message message;
+  std::string state;  // "active", "delayed" or "inactive"
 };
 
 }  // namespace cmq

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "cmq/message.h"
+#include "cmq/message_move_task.h"
 #include "cmq/queue_meta.h"
 
 namespace cmq {
@@ -76,6 +77,24 @@ class Queue {
   // receivable again. Server errors: 6050 rewind is not enabled on the queue
   // (rewindSeconds is 0); 4000/10680 the time is outside [now - rewindSeconds, now].
   void rewindQueue(int64_t startConsumeTime) const;
+
+  // --- cmqd extensions (not in Tencent's CMQ; docs/cmq-api.md 13.1) ---
+  // Shows up to `numOfMsg` (1..32) messages, oldest first, without changing anything:
+  // no receive, no receipt handle. `state` "" shows all undeleted messages, else only
+  // "active", "delayed" or "inactive" ones. Client errors: numOfMsg outside 1..32.
+  // Server errors: 4000/10900 unknown state.
+  std::vector<PeekedMessage> peekMessage(int numOfMsg = 16, const std::string& state = "") const;
+  // Deletes every message of the queue (delayed, active, inactive), as deleteMessage
+  // would; returns how many.
+  int64_t purgeQueue() const;
+  // Redrive: starts moving the receivable messages of this queue (a dead-letter queue)
+  // back to the queue whose dead-letter queue it is, or to `destinationQueueName`.
+  // The server moves them in batches; follow it with listMessageMoveTasks. Server
+  // errors: 4000/10910 not a dead-letter queue, 10920 several source queues and no
+  // destination, 10930 the destination is this queue, 10940 a task already runs.
+  MessageMoveTask startMessageMoveTask(const std::string& destinationQueueName = "") const;
+  // The move tasks from this queue, newest first.
+  std::vector<MessageMoveTask> listMessageMoveTasks() const;
 
  private:
   std::string name_;

@@ -32,6 +32,12 @@ struct QueueMeta {
   int64_t delayMsgNum = 0;     // still inside their delay
   int64_t rewindMsgNum = 0;    // deleted but kept for rewind
   int64_t minMsgTime = 0;      // enqueue time of the oldest undeleted message, 0 if none
+  // cmqd extensions (0 from other servers): messages sent, received (each receive)
+  // and deleted since the serving node started serving the queue; they start again
+  // from 0 when it restarts. Take rates from two samples.
+  int64_t msgSentTotal = 0;
+  int64_t msgReceivedTotal = 0;
+  int64_t msgDeletedTotal = 0;
 };
 
 }  // namespace cmq

@@ -25,6 +25,12 @@ struct SubscriptionMeta {
   int64_t msgCount = 0;  // deliveries pending
   int64_t createTime = 0;
   int64_t lastModifyTime = 0;
+  // cmqd extensions (0 / "" from other servers): why HTTP pushes fail. Observations
+  // of the serving node since it started, not stored.
+  std::string lastPushError;      // reason of the latest failed push attempt
+  int64_t lastPushErrorTime = 0;  // its Unix time
+  int64_t pushFailures = 0;       // failed push attempts
+  int64_t retryBacklog = 0;       // pending deliveries that failed and wait for a retry
 };
 
 }  // namespace cmq

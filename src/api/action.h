@@ -43,5 +43,6 @@ std::span<const ActionEntry> MessageActions();       // message_handlers.cc
 std::span<const ActionEntry> TopicActions();         // topic_handlers.cc
 std::span<const ActionEntry> SubscriptionActions();  // subscription_handlers.cc
 std::span<const ActionEntry> ClusterActions();       // cluster_handlers.cc
+std::span<const ActionEntry> MessageOpsActions();    // message_ops_handlers.cc
 
 }  // namespace cmq::api

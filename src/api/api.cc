@@ -139,6 +139,7 @@ Api::Api(broker::Broker* broker, const auth::KeyStore* keys, env::Clock* clock, 
   impl_->AddActions(TopicActions());
   impl_->AddActions(SubscriptionActions());
   impl_->AddActions(ClusterActions());
+  impl_->AddActions(MessageOpsActions());
 }
 
 Api::~Api() = default;

@@ -256,9 +256,9 @@ TEST_F(EnvelopeTest, ActionMissing) {
 }
 
 TEST_F(EnvelopeTest, UnknownAction) {
-  JsonValue v = Call("PeekMessage");
+  JsonValue v = Call("ChangeVisibility");
   ExpectError(v, 4000, 10430);
-  EXPECT_EQ(Message(v), "(10430)action name PeekMessage is not existed");
+  EXPECT_EQ(Message(v), "(10430)action name ChangeVisibility is not existed");
   // Names of other CMQ-like APIs are not actions here (13).
   ExpectError(Call("QueryTopicRoute", {{"topicName", "t"}}), 4000, 10430, "QueryTopicRoute");
   // Echoed text stays valid JSON even when it is not UTF-8, and is bounded.

@@ -119,6 +119,11 @@ void GetQueueAttributes(Call& call) {
         .Field("rewindmsgNum", q.counters.rewindable)
         .Field("rewindMsgNum", q.counters.rewindable)
         .Field("minMsgTime", q.counters.min_msg_time)
+        // Our extension (docs/cmq-api.md 13.1): totals since the serving node started
+        // serving the queue, for rates (cmqctl watch).
+        .Field("msgSentTotal", q.traffic.sent)
+        .Field("msgReceivedTotal", q.traffic.received)
+        .Field("msgDeletedTotal", q.traffic.deleted)
         .Field("queueId", q.queue_id)
         .Field("queueName", q.name);
     WriteDeadLetterPolicy(w, q.attributes);

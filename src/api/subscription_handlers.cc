@@ -173,7 +173,9 @@ void GetSubscriptionAttributes(Call& call) {
         .Field("topicName", s.topic_name)
         // Our extension: why the latest push failed (cmqd's own diagnostic).
         .Field("lastPushError", s.last_push_error)
-        .Field("lastPushErrorTime", s.last_push_error_time);
+        .Field("lastPushErrorTime", s.last_push_error_time)
+        .Field("pushFailures", s.push_failures)
+        .Field("retryBacklog", s.retry_backlog);
   });
 }
 

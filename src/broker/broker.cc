@@ -165,19 +165,25 @@ void Broker::Impl::MoveToDeadLetter(Queue* q, const std::vector<uint64_t>& posit
   Reschedule(dlq);
 }
 
+Status Broker::Impl::ReadBodies(const Queue& q, const std::vector<uint64_t>& positions,
+                                std::vector<std::string>* bodies) const {
+  bodies->assign(positions.size(), std::string());
+  std::vector<journal::RecordLog::Range> ranges;
+  ranges.reserve(positions.size());
+  for (uint64_t pos : positions) {
+    const MessageEntry* e = q.Find(pos);
+    ranges.push_back({e->body, e->body_len});
+  }
+  // The bodies of one batch send lie side by side in the log: one read serves them.
+  return log->ReadMany(ranges, bodies->data());
+}
+
 Result<std::vector<ReceivedMessage>> Broker::Impl::ReceiveNow(Queue* q, int n, int64_t now,
                                                               journal::Lsn* answer_after) {
   std::vector<uint64_t> positions = q->TakeActive(n);
   if (positions.empty()) return Status(ErrorCode::kNoMessage);
-  std::vector<std::string> bodies(positions.size());
-  std::vector<journal::RecordLog::Range> ranges;
-  ranges.reserve(positions.size());
-  for (uint64_t pos : positions) {
-    const MessageEntry* e = q->Find(pos);
-    ranges.push_back({e->body, e->body_len});
-  }
-  // The bodies of one batch send lie side by side in the log: one read serves them.
-  Status read = log->ReadMany(ranges, bodies.data());
+  std::vector<std::string> bodies;
+  Status read = ReadBodies(*q, positions, &bodies);
   if (!read.ok()) {
     q->ReturnActive(positions);
     return Status(ErrorCode::kReceiveFailed, read.ToString());
@@ -250,6 +256,7 @@ QueueView Broker::Impl::View(const Queue& q) const {
   v.create_time = q.meta().create_ms / 1000;
   v.last_modify_time = q.meta().modify_ms / 1000;
   v.counters = q.Counters();
+  v.traffic = q.traffic;
   return v;
 }
 
@@ -409,6 +416,85 @@ Status Broker::Impl::RewindQueue(AccountId account, std::string_view name,
   ServeWaiters(q, now);
   Reschedule(q);
   return Status::Ok();
+}
+
+void Broker::PurgeQueue(AccountId account, std::string_view name, Done<int64_t> done) {
+  impl_->Finish(impl_->PurgeQueue(account, name), std::move(done));
+}
+
+Result<int64_t> Broker::Impl::PurgeQueue(AccountId account, std::string_view name) {
+  Queue* q = FindQueue(account, name);
+  if (q == nullptr) return Status(ErrorCode::kQueueNotExist);
+  int64_t now = Now();
+  AdvanceLive(q, now);
+  PurgeRecord rec{q->meta().uid, now};
+  auto loc = Append(kRecPurge, EncodePurge(rec));
+  if (!loc.ok()) return loc.status();
+  const int64_t held = q->held();
+  ApplyPurge(rec);
+  Reschedule(q);
+  return held;
+}
+
+void Broker::PeekMessages(AccountId account, std::string_view name, int max_messages,
+                          std::optional<PeekState> only, Done<std::vector<PeekedMessage>> done) {
+  journal::Lsn answer_after = 0;
+  Result<std::vector<PeekedMessage>> result =
+      impl_->PeekMessages(account, name, max_messages, only, &answer_after);
+  impl_->RunReady();
+  if (!result.ok()) return done(result.status());
+  impl_->log->WhenDurable(answer_after, AfterDurable(std::move(result), std::move(done)));
+}
+
+Result<std::vector<PeekedMessage>> Broker::Impl::PeekMessages(AccountId account,
+                                                              std::string_view name,
+                                                              int max_messages,
+                                                              std::optional<PeekState> only,
+                                                              journal::Lsn* answer_after) {
+  const Queue* q = FindQueue(account, name);
+  if (q == nullptr) return Status(ErrorCode::kQueueNotExist);
+  const int64_t now = Now();
+  std::vector<uint64_t> positions;
+  std::vector<PeekState> states;
+  const MessageTable& table = q->table();
+  for (auto p = table.NextLive(0); p && static_cast<int>(positions.size()) < max_messages;
+       p = table.NextLive(*p + 1)) {
+    const MessageEntry* e = table.Find(*p);
+    PeekState state;
+    if (e->state == MessageState::kDelayed) {
+      state = PeekState::kDelayed;
+    } else if (e->state == MessageState::kInactive) {
+      state = PeekState::kInactive;
+    } else if (e->state == MessageState::kActive) {
+      state = PeekState::kActive;
+    } else {
+      continue;  // rewindable: deleted
+    }
+    // A timer that ended waits for Tick, which Peek does not run (it changes nothing).
+    if (state != PeekState::kActive && e->deadline_ms <= now) state = PeekState::kActive;
+    if (only && *only != state) continue;
+    positions.push_back(*p);
+    states.push_back(state);
+  }
+  for (uint64_t pos : positions) *answer_after = std::max(*answer_after, q->Find(pos)->lsn);
+  std::vector<std::string> bodies;
+  Status read = ReadBodies(*q, positions, &bodies);
+  if (!read.ok()) return Status(ErrorCode::kReceiveFailed, read.ToString());
+  std::vector<PeekedMessage> out;
+  out.reserve(positions.size());
+  for (size_t i = 0; i < positions.size(); ++i) {
+    const MessageEntry* e = q->Find(positions[i]);
+    PeekedMessage m;
+    m.msg_id = std::to_string(e->msg_id);
+    m.body = std::move(bodies[i]);
+    m.state = states[i];
+    m.enqueue_time = e->enqueue_ms / 1000;
+    m.first_dequeue_time = e->first_dequeue_ms / 1000;
+    m.next_visible_time = e->deadline_ms / 1000;
+    m.dequeue_count = e->dequeue_count;
+    out.push_back(std::move(m));
+  }
+  return out;
 }
 
 Result<QueuePage> Broker::ListDeadLetterSourceQueues(AccountId account, std::string_view dlq_name,
@@ -616,6 +702,7 @@ void Broker::Tick() {
     m.ServeWaiters(q, now);
     m.Reschedule(q);
   }
+  m.RunMoveTasks(now);
   m.ExpireTopics(now);
   m.RunQueueDeliveries(now);
   m.DispatchPushes(now);
@@ -631,6 +718,7 @@ int64_t Broker::NextDeadlineMs() const {
   int64_t next = m.waiters.NextDeadline();
   if (!m.schedule.empty()) next = std::min(next, m.schedule.begin()->first);
   if (m.ReclaimDue()) next = std::min(next, m.now_ms);
+  if (m.MoveTasksRunning()) next = std::min(next, m.now_ms);
   if (!m.topic_schedule.empty()) next = std::min(next, m.topic_schedule.begin()->first);
   if (!m.queue_due.empty()) next = std::min(next, m.queue_due.Top().due);
   // Without a sink nobody takes HTTP deliveries: they wait for SetPushSink.

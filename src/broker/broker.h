@@ -134,6 +134,37 @@ class Broker {
                       const std::vector<std::string_view>& handles,
                       Done<std::vector<DeleteOutcome>> done);
 
+  // --- cmqd extensions for operators (docs/cmq-api.md 15) ----------------------------
+  // Shows up to `max_messages` undeleted messages in enqueue order (only those in state
+  // `only`, if given) and changes nothing: no record, no receipt handle, no dequeue.
+  // Like a receive it completes once the records that put those messages there are
+  // durable. kQueueNotExist; kReceiveFailed if a body cannot be read. It scans the
+  // queue from its oldest message, so a rare `only` state costs a scan of the queue.
+  void PeekMessages(AccountId account, std::string_view queue, int max_messages,
+                    std::optional<PeekState> only, Done<std::vector<PeekedMessage>> done);
+  // Deletes every Delayed, Active and Inactive message, as DeleteMessage would (they
+  // stay rewindable while the queue's rewind window lasts): ONE record. Receipt handles
+  // held by consumers stop working. Completes with the number of messages deleted.
+  void PurgeQueue(AccountId account, std::string_view queue, Done<int64_t> done);
+
+  // Redrive: starts a task that moves the Active messages `source` (a dead-letter
+  // queue) holds now to `destination`, or, without one, to the one queue whose
+  // dead-letter queue `source` is. The task runs in Tick, a batch (one record) at a
+  // time, each message moved becoming a fresh Active message of the destination with
+  // the same msgId and body; a restart resumes the task from its records (a crash
+  // between batches loses and duplicates nothing). Errors: kQueueNotExist (either
+  // queue), kNotDeadLetterQueue, kMoveTargetAmbiguous (several source queues and no
+  // destination), kMoveTargetInvalid (destination == source), kMoveTaskRunning (one
+  // task per source at a time). Completes with the new task.
+  void StartMessageMoveTask(AccountId account, std::string_view source,
+                            std::optional<std::string_view> destination, Done<MoveTaskView> done);
+  // The tasks whose source is `source`, newest first (the last kMaxMoveTasksKept tasks
+  // of the broker, finished ones included).
+  Result<std::vector<MoveTaskView>> ListMessageMoveTasks(AccountId account,
+                                                         std::string_view source) const;
+  static constexpr size_t kMaxMoveTasksKept = 100;
+  static constexpr size_t kMoveBatch = 256;
+
   // --- topics (docs/cmq-api.md 7; errors as listed there) ---------------------------
   // The api validates names, ranges and counts; the broker checks existence
   // (case-insensitive names, original spelling kept), quotas and topic rules.

@@ -130,7 +130,15 @@ void Broker::Impl::ApplyRewind(const RewindRecord& r) {
   q->Restore(r.start_s * 1000, log->LastAppended());
 }
 
-Status Broker::Impl::ApplyMove(const DeadLetterMoveRecord& r) {
+void Broker::Impl::ApplyPurge(const PurgeRecord& r) {
+  NoteTime(r.time_ms);
+  Queue* q = QueueByUid(r.uid);
+  if (q == nullptr) return;
+  q->ExpireTo(r.time_ms);
+  q->traffic.deleted += q->DeleteAll(r.time_ms);
+}
+
+Status Broker::Impl::ApplyMove(const DeadLetterMoveRecord& r, bool dead_letter) {
   NoteTime(r.time_ms);
   Queue* src = QueueByUid(r.source_uid);
   Queue* dlq = QueueByUid(r.dlq_uid);
@@ -138,7 +146,7 @@ Status Broker::Impl::ApplyMove(const DeadLetterMoveRecord& r) {
   if (dlq != nullptr) dlq->ExpireTo(r.time_ms);
   for (const auto& m : r.moves) {
     MessageEntry* e = src != nullptr ? src->Find(m.source_pos) : nullptr;
-    if (e != nullptr) ++src->traffic.dead_lettered;
+    if (e != nullptr && dead_letter) ++src->traffic.dead_lettered;
     if (e == nullptr || dlq == nullptr) {
       if (e != nullptr) src->RemoveMessage(m.source_pos);
       if (dlq != nullptr && PositionPlausible(*dlq, m.dlq_pos)) {
@@ -247,6 +255,23 @@ Status Broker::Impl::ReplayRecord(journal::RecordType type, std::string_view pay
       if (!DecodeRewind(payload, &r)) return Corrupt("rewind", loc);
       ApplyRewind(r);
       return Status::Ok();
+    }
+    case kRecPurge: {
+      PurgeRecord r;
+      if (!DecodePurge(payload, &r)) return Corrupt("purge", loc);
+      ApplyPurge(r);
+      return Status::Ok();
+    }
+    case kRecMoveTaskStart: {
+      MoveTaskStartRecord r;
+      if (!DecodeMoveTaskStart(payload, &r)) return Corrupt("move-task start", loc);
+      ApplyMoveTaskStart(r);
+      return Status::Ok();
+    }
+    case kRecMoveTaskBatch: {
+      MoveTaskBatchRecord r;
+      if (!DecodeMoveTaskBatch(payload, &r)) return Corrupt("move-task batch", loc);
+      return ApplyMoveTaskBatch(r);
     }
     case kRecDeadLetterMove: {
       DeadLetterMoveRecord r;

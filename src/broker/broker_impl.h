@@ -174,6 +174,22 @@ struct Broker::Impl {
   uint64_t next_push_id = 1;
   std::unordered_map<uint64_t, InFlightPush> pushes;
 
+  // Message move tasks (broker_move_tasks.cc), by task id. Rebuilt in replay from their
+  // start records and batches; RUNNING ones continue in Tick.
+  struct MoveTask {
+    uint64_t source_uid = 0;
+    uint64_t target_uid = 0;
+    uint64_t up_to_pos = 0;
+    int64_t to_move = 0;
+    int64_t moved = 0;
+    int64_t started_ms = 0;
+    std::string status = "RUNNING";
+    std::string failure_reason;
+  };
+  std::map<uint64_t, MoveTask> move_tasks;
+  uint64_t next_move_task_id = 1;
+  bool MoveTasksRunning() const;
+
   // --- helpers (broker.cc) ------------------------------------------------------------
   int64_t Now();
   Queue* FindQueue(AccountId account, std::string_view name) const;
@@ -190,6 +206,9 @@ struct Broker::Impl {
   void Reschedule(Queue* q);
   void AdvanceLive(Queue* q, int64_t now);
   void ServeWaiters(Queue* q, int64_t now);
+  // Reads the bodies of the messages at `positions` of `q`, in that order.
+  Status ReadBodies(const Queue& q, const std::vector<uint64_t>& positions,
+                    std::vector<std::string>* bodies) const;
   // Takes up to `n` Active messages and records their receive. `*answer_after` is the
   // LSN the answer must wait for (see BrokerOptions).
   Result<std::vector<ReceivedMessage>> ReceiveNow(Queue* q, int n, int64_t now,
@@ -223,6 +242,17 @@ struct Broker::Impl {
                                        const QueueAttributeUpdate& update);
   Status DeleteQueue(AccountId account, std::string_view name);
   Status RewindQueue(AccountId account, std::string_view name, int64_t start_consume_time);
+  Result<int64_t> PurgeQueue(AccountId account, std::string_view name);
+  Result<MoveTaskView> StartMoveTask(AccountId account, std::string_view source,
+                                     std::optional<std::string_view> destination);
+  MoveTaskView View(uint64_t id, const MoveTask& t) const;
+  // One batch of every running move task (Tick).
+  void RunMoveTasks(int64_t now);
+  void ForgetFinishedMoveTasks();
+  // Read-only; `*answer_after` gets the LSN the answer must wait for.
+  Result<std::vector<PeekedMessage>> PeekMessages(AccountId account, std::string_view name,
+                                                  int max_messages, std::optional<PeekState> only,
+                                                  journal::Lsn* answer_after);
   Result<std::string> UnbindDeadLetterQueue(AccountId account, std::string_view name);
   Result<std::vector<std::string>> SendMessages(AccountId account, std::string_view queue,
                                                 const std::vector<std::string_view>& bodies,
@@ -239,7 +269,11 @@ struct Broker::Impl {
   void ApplyReceive(const ReceiveRecord& r);
   void ApplyDelete(const DeleteRecord& r);
   void ApplyRewind(const RewindRecord& r);
-  Status ApplyMove(const DeadLetterMoveRecord& r);
+  void ApplyPurge(const PurgeRecord& r);
+  void ApplyMoveTaskStart(const MoveTaskStartRecord& r);
+  Status ApplyMoveTaskBatch(const MoveTaskBatchRecord& r);
+  // `dead_letter`: a dead-letter move (counted as such), else a move task's batch.
+  Status ApplyMove(const DeadLetterMoveRecord& r, bool dead_letter = true);
   Status ApplyRelocate(const RelocateRecord& r, journal::Location body, uint32_t body_len);
   Status ReplayRecord(journal::RecordType type, std::string_view payload, journal::Location loc);
   SnapshotRecord MakeSnapshot() const;

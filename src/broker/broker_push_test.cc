@@ -100,6 +100,34 @@ TEST_F(PushTest, FailureSchedulesTheNextAttemptExponentially) {
   EXPECT_EQ(TopicCount("t"), 0);
 }
 
+TEST_F(PushTest, SubscriptionShowsWhyPushesFailAndWhatWaitsForRetry) {
+  CreateTopic("t");
+  SubscribeHttp("t", "h");
+  ASSERT_TRUE(Publish("t", {"a", "b", "c"}, {}).ok());
+  std::vector<PushTask> tasks = TakeTasks();
+  ASSERT_EQ(tasks.size(), 3u);
+  clock_.Advance(1000);
+  broker_->CompletePush(tasks[0].delivery_id, false, "connect: connection refused");
+  broker_->CompletePush(tasks[1].delivery_id, false, "HTTP 500");
+  broker_->CompletePush(tasks[2].delivery_id, true);
+  auto v = broker_->GetSubscription(kAccount, "t", "h");
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(v->last_push_error, "HTTP 500");
+  EXPECT_EQ(v->last_push_error_time, NowS());
+  EXPECT_EQ(v->push_failures, 2);
+  EXPECT_EQ(v->retry_backlog, 2);
+  EXPECT_EQ(v->msg_count, 2);
+  // A retry that succeeds leaves the backlog; the failures stay counted.
+  clock_.Advance(1000);
+  broker_->Tick();
+  std::vector<PushTask> retries = TakeTasks();
+  ASSERT_EQ(retries.size(), 2u);
+  broker_->CompletePush(retries[0].delivery_id, true);
+  v = broker_->GetSubscription(kAccount, "t", "h");
+  EXPECT_EQ(v->retry_backlog, 1);
+  EXPECT_EQ(v->push_failures, 2);
+}
+
 TEST_F(PushTest, BackoffAbandonsAfterThreeRetries) {
   CreateTopic("t");
   SubscribeHttp("t", "h", NotifyStrategy::kBackoffRetry);

@@ -86,6 +86,7 @@ SubscriptionView Broker::Impl::View(const Subscription& s) const {
   v.last_modify_time = s.meta.modify_ms / 1000;
   v.last_push_error = s.last_push_error;
   v.last_push_error_time = s.last_push_error_ms / 1000;
+  v.push_failures = s.push_failures;
   return v;
 }
 
@@ -493,7 +494,13 @@ Result<SubscriptionView> Broker::GetSubscription(AccountId account, std::string_
   if (t == nullptr) return Status(ErrorCode::kTopicNotExist);
   const Subscription* s = impl_->FindSubscription(*t, name);
   if (s == nullptr) return Status(ErrorCode::kSubscriptionNotExist);
-  return impl_->View(*s);
+  SubscriptionView v = impl_->View(*s);
+  for (const auto& [id, message] : t->messages) {
+    for (const Delivery& d : message.deliveries) {
+      if (d.subscription == s->meta.uid && d.attempts > 0) ++v.retry_backlog;
+    }
+  }
+  return v;
 }
 
 void Broker::SetSubscriptionAttributes(AccountId account, std::string_view topic,
@@ -571,6 +578,7 @@ void Broker::CompletePush(uint64_t delivery_id, bool delivered, std::string_view
     if (s != nullptr) {
       s->last_push_error = std::string(error.substr(0, kMaxPushErrorChars));
       s->last_push_error_ms = now;
+      ++s->push_failures;
     }
   }
   m.RecordPushOutcome(push.msg_id, push.subscription, ref.delivery->attempts, delivered, now);

@@ -197,6 +197,16 @@ void Queue::MarkDeleted(uint64_t pos, int64_t t) {
   }
 }
 
+int64_t Queue::DeleteAll(int64_t t) {
+  int64_t deleted = 0;
+  for (auto p = table_.NextLive(undeleted_hint_); p; p = table_.NextLive(*p + 1)) {
+    if (!Undeleted(table_.Find(*p)->state)) continue;
+    MarkDeleted(*p, t);
+    ++deleted;
+  }
+  return deleted;
+}
+
 void Queue::Restore(int64_t start_ms, uint64_t lsn) {
   for (uint64_t pos : rewind_) {
     MessageEntry* e = table_.Find(pos);

@@ -65,6 +65,8 @@ class Queue {
   void MarkReceived(uint64_t pos, int64_t t, int64_t visible_until);
   // Delete: Rewindable while the rewind window lasts, else gone.
   void MarkDeleted(uint64_t pos, int64_t t);
+  // Purge: MarkDeleted for every Delayed, Active and Inactive message. Returns how many.
+  int64_t DeleteAll(int64_t t);
   // Rewind: every Rewindable message enqueued at or after `start_ms` becomes Active,
   // depending on the rewind record `lsn` (MessageEntry::lsn).
   void Restore(int64_t start_ms, uint64_t lsn);

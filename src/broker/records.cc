@@ -232,6 +232,48 @@ bool DecodeRewind(std::string_view in, RewindRecord* r) {
   return d.U64(&r->uid) && d.I64(&r->time_ms) && d.I64(&r->start_s) && d.done();
 }
 
+std::string EncodePurge(const PurgeRecord& r) {
+  std::string out;
+  PutVarint64(&out, r.uid);
+  PutI64(&out, r.time_ms);
+  return out;
+}
+
+bool DecodePurge(std::string_view in, PurgeRecord* r) {
+  Reader d(in);
+  return d.U64(&r->uid) && d.I64(&r->time_ms) && d.done();
+}
+
+std::string EncodeMoveTaskStart(const MoveTaskStartRecord& r) {
+  std::string out;
+  PutVarint64(&out, r.task_id);
+  PutVarint64(&out, r.source_uid);
+  PutVarint64(&out, r.target_uid);
+  PutI64(&out, r.time_ms);
+  PutVarint64(&out, r.up_to_pos);
+  PutI64(&out, r.to_move);
+  return out;
+}
+
+bool DecodeMoveTaskStart(std::string_view in, MoveTaskStartRecord* r) {
+  Reader d(in);
+  return d.U64(&r->task_id) && d.U64(&r->source_uid) && d.U64(&r->target_uid) &&
+         d.I64(&r->time_ms) && d.U64(&r->up_to_pos) && d.I64(&r->to_move) && d.done();
+}
+
+std::string EncodeMoveTaskBatch(const MoveTaskBatchRecord& r) {
+  std::string out;
+  PutVarint64(&out, r.task_id);
+  out += EncodeDeadLetterMove(r.move);
+  return out;
+}
+
+bool DecodeMoveTaskBatch(std::string_view in, MoveTaskBatchRecord* r) {
+  Reader d(in);
+  if (!d.U64(&r->task_id)) return false;
+  return DecodeDeadLetterMove(in.substr(d.consumed()), &r->move);
+}
+
 std::string EncodeDeadLetterMove(const DeadLetterMoveRecord& r) {
   std::string out;
   PutVarint64(&out, r.source_uid);

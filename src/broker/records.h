@@ -33,6 +33,9 @@ enum RecordKind : journal::RecordType {
   kRecRewind = 8,
   kRecDeadLetterMove = 9,
   kRecRelocate = 10,
+  kRecPurge = 11,
+  kRecMoveTaskStart = 12,
+  kRecMoveTaskBatch = 13,
 };
 
 inline constexpr uint32_t kSnapshotVersion = 2;
@@ -120,6 +123,33 @@ struct DeadLetterMoveRecord {
   std::vector<Move> moves;
 };
 
+// PurgeQueue (a cmqd extension): every undeleted message of the queue at that time is
+// deleted, as by DeleteMessage. The messages are not listed: replay meets exactly the
+// messages the live path purged, since the record's place in the log orders it.
+struct PurgeRecord {
+  uint64_t uid = 0;
+  int64_t time_ms = 0;
+};
+
+// StartMessageMoveTask (a cmqd extension, redrive): task `task_id` moves the Active
+// messages of `source_uid` below `up_to_pos` (those there when it started) to
+// `target_uid`. The task's progress is the batches recorded under its id.
+struct MoveTaskStartRecord {
+  uint64_t task_id = 0;
+  uint64_t source_uid = 0;
+  uint64_t target_uid = 0;
+  int64_t time_ms = 0;
+  uint64_t up_to_pos = 0;
+  int64_t to_move = 0;  // Active messages of the source when the task started
+};
+
+// One batch of a move task: applied like a dead-letter move (fresh Active messages of
+// the target that share the bodies), not counted as dead-lettered.
+struct MoveTaskBatchRecord {
+  uint64_t task_id = 0;
+  DeadLetterMoveRecord move;  // source_uid = the task's source, dlq_uid = its target
+};
+
 // The full state of one message and (as the payload's tail) its body, copied forward
 // so that the segment holding the original can be dropped.
 struct RelocateRecord {
@@ -145,6 +175,9 @@ std::string EncodeDelete(const DeleteRecord& r);
 std::string EncodeRewind(const RewindRecord& r);
 std::string EncodeDeadLetterMove(const DeadLetterMoveRecord& r);
 std::string EncodeRelocateHeader(const RelocateRecord& r);
+std::string EncodePurge(const PurgeRecord& r);
+std::string EncodeMoveTaskStart(const MoveTaskStartRecord& r);
+std::string EncodeMoveTaskBatch(const MoveTaskBatchRecord& r);
 
 // Decoders return false on any malformed input (never read out of bounds).
 bool DecodeSnapshot(std::string_view in, SnapshotRecord* r);
@@ -159,6 +192,9 @@ bool DecodeRewind(std::string_view in, RewindRecord* r);
 bool DecodeDeadLetterMove(std::string_view in, DeadLetterMoveRecord* r);
 // `header_size` gets the offset of the body, which is the rest of the payload.
 bool DecodeRelocate(std::string_view in, RelocateRecord* r, size_t* header_size);
+bool DecodePurge(std::string_view in, PurgeRecord* r);
+bool DecodeMoveTaskStart(std::string_view in, MoveTaskStartRecord* r);
+bool DecodeMoveTaskBatch(std::string_view in, MoveTaskBatchRecord* r);
 
 // Upper bound of a framed delete record for one message: the space reserved per held
 // message so that deletes never need new disk space.

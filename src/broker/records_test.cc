@@ -114,6 +114,28 @@ TEST(RecordsTest, OtherRecordsRoundTrip) {
   ASSERT_TRUE(DecodeRewind(EncodeRewind(rw), &rw2));
   EXPECT_EQ(rw2.start_s, rw.start_s);
 
+  MoveTaskStartRecord ms{7, 4, 5, 1700000000000, 99, 12};
+  MoveTaskStartRecord ms2;
+  ASSERT_TRUE(DecodeMoveTaskStart(EncodeMoveTaskStart(ms), &ms2));
+  EXPECT_EQ(ms2.task_id, 7u);
+  EXPECT_EQ(ms2.target_uid, 5u);
+  EXPECT_EQ(ms2.up_to_pos, 99u);
+  EXPECT_EQ(ms2.to_move, 12);
+  MoveTaskBatchRecord mb{7, {4, 5, 1700000000000, {{1, 2}, {3, 4}}}};
+  MoveTaskBatchRecord mb2;
+  ASSERT_TRUE(DecodeMoveTaskBatch(EncodeMoveTaskBatch(mb), &mb2));
+  EXPECT_EQ(mb2.task_id, 7u);
+  ASSERT_EQ(mb2.move.moves.size(), 2u);
+  EXPECT_EQ(mb2.move.moves[1].dlq_pos, 4u);
+  EXPECT_FALSE(DecodeMoveTaskBatch(EncodeMoveTaskBatch(mb).substr(0, 3), &mb2));
+
+  PurgeRecord pg{4, 1700000000000};
+  PurgeRecord pg2;
+  ASSERT_TRUE(DecodePurge(EncodePurge(pg), &pg2));
+  EXPECT_EQ(pg2.uid, pg.uid);
+  EXPECT_EQ(pg2.time_ms, pg.time_ms);
+  EXPECT_FALSE(DecodePurge(EncodePurge(pg).substr(1), &pg2));
+
   DeadLetterMoveRecord mv{4, 5, 1700000000000, {{1, 2}, {3, 4}}};
   DeadLetterMoveRecord mv2;
   ASSERT_TRUE(DecodeDeadLetterMove(EncodeDeadLetterMove(mv), &mv2));

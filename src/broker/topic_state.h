@@ -59,6 +59,7 @@ struct Subscription {
   // a diagnostic for GetSubscriptionAttributes, empty again after a restart.
   std::string last_push_error;
   int64_t last_push_error_ms = 0;
+  int64_t push_failures = 0;  // failed push attempts since start, likewise not recorded
 };
 
 // Publish rate limit of one topic: a token bucket refilled by the clock, in

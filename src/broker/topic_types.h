@@ -75,6 +75,10 @@ struct SubscriptionView {
   AccountId topic_owner = 0;
   std::string last_push_error;       // of the latest failed push; "" if none since start
   int64_t last_push_error_time = 0;  // its time in seconds; 0 if none
+  int64_t push_failures = 0;         // failed HTTP push attempts since start
+  // Pending deliveries that failed at least once and wait for a retry. Only
+  // GetSubscription fills it (it scans the topic's messages); lists leave 0.
+  int64_t retry_backlog = 0;
 };
 
 // What happened at a topic and its subscriptions since recovery ended (like

@@ -115,6 +115,7 @@ struct QueueView {
   int64_t create_time = 0;  // Unix s
   int64_t last_modify_time = 0;
   QueueCounters counters;
+  QueueTraffic traffic;  // since recovery ended (an observation, see QueueTraffic)
 };
 
 struct QueueRef {
@@ -135,6 +136,33 @@ struct ReceivedMessage {
   int64_t first_dequeue_time = 0;  // Unix s
   int64_t next_visible_time = 0;   // Unix s
   int64_t dequeue_count = 0;       // including this receive
+};
+
+// A message's state as PeekMessages shows it: a delay or visibility timeout that ended
+// shows as kActive even before Tick made it so.
+enum class PeekState : uint8_t { kActive, kDelayed, kInactive };
+
+// A message as PeekMessages shows it: no receipt handle, nothing about it changed.
+struct PeekedMessage {
+  std::string msg_id;
+  std::string body;
+  PeekState state = PeekState::kActive;
+  int64_t enqueue_time = 0;        // Unix s
+  int64_t first_dequeue_time = 0;  // Unix s, 0 if never received
+  int64_t next_visible_time = 0;   // Unix s: end of the delay or of the visibility timeout
+  int64_t dequeue_count = 0;
+};
+
+// A message move task (redrive of a dead-letter queue), as ListMessageMoveTasks shows it.
+struct MoveTaskView {
+  std::string task_handle;         // "move-<n>"
+  std::string source_queue;        // names as they are now ("" once deleted)
+  std::string destination_queue;
+  std::string status;              // RUNNING, COMPLETED or FAILED
+  std::string failure_reason;      // FAILED only
+  int64_t moved = 0;               // messages moved so far
+  int64_t to_move = 0;             // Active messages of the source when it started
+  int64_t started_time = 0;        // Unix s
 };
 
 struct DeleteOutcome {

@@ -1,4 +1,4 @@
-// cmqctl msg send|receive|delete (consume and drain are in consume_commands.cc).
+// cmqctl msg send|receive|peek|delete (consume and drain are in consume_commands.cc).
 #include <climits>
 #include <ostream>
 
@@ -83,6 +83,30 @@ int Receive(Context& ctx) {
   return kExitOk;
 }
 
+int Peek(Context& ctx) {
+  const std::string& name = ctx.arg(0);
+  int n = ctx.IntFlag32("number", 1, 32).value_or(16);
+  std::string state = ctx.args().Value("state").value_or("");
+  std::vector<cmq::PeekedMessage> messages = ctx.account().getQueue(name).peekMessage(n, state);
+  // Like msg receive: none is exit code 4, with [] for scripts.
+  if (ctx.json()) {
+    Json list = Json::Array();
+    for (const cmq::PeekedMessage& m : messages) list.Push(MessageJson(m));
+    ctx.PrintJson(list);
+    return messages.empty() ? kExitNoMessage : kExitOk;
+  }
+  if (messages.empty()) {
+    ctx.err() << "no message in queue " << name << (state.empty() ? "" : " in state " + state)
+              << '\n';
+    return kExitNoMessage;
+  }
+  for (size_t i = 0; i < messages.size(); ++i) {
+    if (i > 0) ctx.out() << '\n';
+    ctx.out() << MessageText(messages[i]);
+  }
+  return kExitOk;
+}
+
 int Delete(Context& ctx) {
   const std::string& name = ctx.arg(0);
   std::vector<std::string> handles(ctx.args().positionals().begin() + 1,
@@ -119,7 +143,7 @@ ResourceDef MessageResource() {
   ResourceDef r;
   r.name = "msg";
   r.aliases = {"message", "messages"};
-  r.summary = "send, receive, delete, consume and drain messages";
+  r.summary = "send, receive, peek, delete, consume and drain messages";
 
   CommandDef send;
   send.verb = "send";
@@ -157,6 +181,23 @@ ResourceDef MessageResource() {
   receive.min_args = receive.max_args = 1;
   receive.run = Receive;
   r.commands.push_back(std::move(receive));
+
+  CommandDef peek;
+  peek.verb = "peek";
+  peek.args_usage = "QUEUE [-n N] [--state STATE]";
+  peek.summary = "show messages, oldest first, without receiving them (exit code 4 if none)";
+  peek.details =
+      "Nothing changes: no receive is counted, no receipt handle is made, the messages\n"
+      "stay where they are. STATE is active, delayed or inactive (received, not yet\n"
+      "visible again); without it every undeleted message shows. A cmqd extension.";
+  peek.flags = {
+      {"number", 'n', FlagKind::kValue, "N", "messages to show at most (1-32, default 16)"},
+      {"state", 0, FlagKind::kValue, "STATE", "only messages in STATE"}};
+  peek.examples = {"cmqctl msg peek orders", "cmqctl msg peek orders --state inactive -n 32",
+                   "cmqctl msg peek orders-dlq --json | jq -r '.[].msgBody'"};
+  peek.min_args = peek.max_args = 1;
+  peek.run = Peek;
+  r.commands.push_back(std::move(peek));
 
   CommandDef del;
   del.verb = "delete";

@@ -7,14 +7,27 @@
 
 namespace cmqctl {
 
-std::string MessageText(const cmq::Message& m) {
+namespace {
+
+// `second` (the receipt handle, or a peeked message's state) follows the msgId.
+std::string MessageText(const cmq::Message& m, std::pair<std::string, std::string> second) {
   return RenderKeyValues({{"msgId", m.msgId},
-                          {"receiptHandle", m.receiptHandle},
+                          std::move(second),
                           {"enqueueTime", FormatUnixTime(m.enqueueTime)},
                           {"firstDequeueTime", FormatUnixTime(m.firstDequeueTime)},
                           {"nextVisibleTime", FormatUnixTime(m.nextVisibleTime)},
                           {"dequeueCount", std::to_string(m.dequeueCount)},
                           {"body", m.msgBody}});
+}
+
+}  // namespace
+
+std::string MessageText(const cmq::Message& m) {
+  return MessageText(m, {"receiptHandle", m.receiptHandle});
+}
+
+std::string MessageText(const cmq::PeekedMessage& m) {
+  return MessageText(m.message, {"state", m.state});
 }
 
 std::vector<cmq::CMQBatchDeleteException::Failure> DeleteHandles(

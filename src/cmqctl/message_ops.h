@@ -1,4 +1,4 @@
-// Message helpers shared by msg receive/delete/consume/drain.
+// Message helpers shared by msg receive/delete/consume/drain/peek.
 #pragma once
 
 #include <string>
@@ -11,8 +11,10 @@
 
 namespace cmqctl {
 
-// A received message as an aligned key/value block (body escaped onto one line).
+// A received message as an aligned key/value block (body escaped onto one line); a
+// peeked one (no receipt handle) with its state instead of the handle.
 std::string MessageText(const cmq::Message& m);
+std::string MessageText(const cmq::PeekedMessage& m);
 
 // Deletes the handles in batches of 16 and returns those that failed (invalid or
 // expired handles). With `throw_on_failure` the first failure throws instead: the

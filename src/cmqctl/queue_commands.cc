@@ -1,4 +1,4 @@
-// cmqctl queue create|list|show|set|delete|rewind.
+// cmqctl queue create|list|show|set|delete|purge|redrive|rewind.
 #include <climits>
 #include <ctime>
 #include <ostream>
@@ -6,6 +6,8 @@
 #include "cmq/account.h"
 #include "cmq/queue.h"
 #include "command.h"
+#include "interrupt.h"
+#include "progress.h"
 #include "render.h"
 #include "table.h"
 #include "time_format.h"
@@ -265,6 +267,106 @@ int Delete(Context& ctx) {
   return kExitOk;
 }
 
+int Purge(Context& ctx) {
+  const std::string& name = ctx.arg(0);
+  if (!ctx.Confirm("Delete every message of queue " + name + "?", "purge queue " + name)) {
+    throw CommandError(kExitError, "not purged");
+  }
+  int64_t purged = ctx.account().getQueue(name).purgeQueue();
+  if (ctx.json()) {
+    Json j = Json::Object();
+    j.Set("queueName", name).Set("purgedMsgNum", purged);
+    ctx.PrintJson(j);
+  } else {
+    ctx.out() << "purged queue " << name << ": " << purged << " messages deleted\n";
+  }
+  return kExitOk;
+}
+
+Json MoveTaskJson(const cmq::MessageMoveTask& t) {
+  Json j = Json::Object();
+  j.Set("taskHandle", t.taskHandle)
+      .Set("sourceQueueName", t.sourceQueueName)
+      .Set("destinationQueueName", t.destinationQueueName)
+      .Set("status", t.status)
+      .Set("failureReason", t.failureReason)
+      .Set("movedMsgNum", t.movedMsgNum)
+      .Set("toMoveMsgNum", t.toMoveMsgNum)
+      .Set("startedTime", t.startedTime);
+  return j;
+}
+
+// The task `handle` of `queue`, as the server reports it now.
+cmq::MessageMoveTask FindMoveTask(const cmq::Queue& queue, const std::string& handle) {
+  for (const cmq::MessageMoveTask& t : queue.listMessageMoveTasks()) {
+    if (t.taskHandle == handle) return t;
+  }
+  throw CommandError(kExitError, "move task " + handle + " is no longer listed by the server");
+}
+
+int ListMoveTasks(Context& ctx, const cmq::Queue& queue) {
+  if (ctx.args().Has("to") || ctx.args().Switch("wait")) {
+    ThrowUsage("--list shows the tasks; it starts none, so --to and --wait do not go with it");
+  }
+  std::vector<cmq::MessageMoveTask> tasks = queue.listMessageMoveTasks();
+  if (ctx.json()) {
+    Json list = Json::Array();
+    for (const cmq::MessageMoveTask& t : tasks) list.Push(MoveTaskJson(t));
+    ctx.PrintJson(list);
+    return kExitOk;
+  }
+  Table table({"TASK", "STATUS", "MOVED", "TO MOVE", "TO", "STARTED", "FAILURE"});
+  for (const cmq::MessageMoveTask& t : tasks) {
+    table.AddRow({t.taskHandle, t.status, std::to_string(t.movedMsgNum),
+                  std::to_string(t.toMoveMsgNum), t.destinationQueueName,
+                  FormatUnixTime(t.startedTime), t.failureReason});
+  }
+  ctx.out() << table.Render();
+  return kExitOk;
+}
+
+// Follows `task` with a progress bar until it ends. False when Ctrl-C stopped the wait
+// (the task goes on in cmqd).
+bool WaitForMoveTask(Context& ctx, const cmq::Queue& queue, cmq::MessageMoveTask* task) {
+  InstallInterruptHandlers();
+  ProgressBar bar(ctx.err(), ctx.io().err_is_tty, static_cast<uint64_t>(task->toMoveMsgNum),
+                  ctx.io().terminal_width);
+  while (task->status == "RUNNING") {
+    if (!SleepUnlessInterrupted(0.2)) {
+      bar.Finish("moved", /*quiet=*/true);
+      ctx.err() << "stopped waiting; " << task->taskHandle << " goes on in cmqd (cmqctl queue "
+                << "redrive " << queue.getQueueName() << " --list)\n";
+      return false;
+    }
+    *task = FindMoveTask(queue, task->taskHandle);
+    if (static_cast<uint64_t>(task->movedMsgNum) > bar.done()) {
+      bar.Advance(static_cast<uint64_t>(task->movedMsgNum) - bar.done());
+    }
+  }
+  bar.Finish("moved", ctx.json());
+  return true;
+}
+
+int Redrive(Context& ctx) {
+  const std::string& name = ctx.arg(0);
+  cmq::Queue queue = ctx.account().getQueue(name);
+  if (ctx.args().Switch("list")) return ListMoveTasks(ctx, queue);
+  cmq::MessageMoveTask task = queue.startMessageMoveTask(ctx.args().ValueOr("to", ""));
+  if (ctx.args().Switch("wait") && !WaitForMoveTask(ctx, queue, &task)) return kExitInterrupted;
+  if (ctx.json()) {
+    ctx.PrintJson(MoveTaskJson(task));
+  } else if (task.status == "RUNNING") {
+    ctx.out() << "started " << task.taskHandle << ": moving " << task.toMoveMsgNum
+              << " messages from " << name << " to " << task.destinationQueueName
+              << " (cmqctl queue redrive " << name << " --list shows progress)\n";
+  } else {
+    ctx.out() << task.taskHandle << " " << task.status << ": moved " << task.movedMsgNum
+              << " messages from " << name << " to " << task.destinationQueueName
+              << (task.failureReason.empty() ? "" : " (" + task.failureReason + ")") << "\n";
+  }
+  return task.status == "FAILED" ? kExitError : kExitOk;
+}
+
 int Rewind(Context& ctx) {
   const std::string& name = ctx.arg(0);
   std::optional<std::string> to = ctx.args().Value("to");
@@ -301,7 +403,7 @@ ResourceDef QueueResource() {
   ResourceDef r;
   r.name = "queue";
   r.aliases = {"queues", "q"};
-  r.summary = "create, list, show, change, delete and rewind queues";
+  r.summary = "create, list, show, change, delete, purge, redrive and rewind queues";
 
   CommandDef create;
   create.verb = "create";
@@ -364,6 +466,41 @@ ResourceDef QueueResource() {
   del.max_args = SIZE_MAX;
   del.run = Delete;
   r.commands.push_back(std::move(del));
+
+  CommandDef purge;
+  purge.verb = "purge";
+  purge.args_usage = "QUEUE [--yes]";
+  purge.summary = "delete every message of a queue, keeping the queue";
+  purge.details =
+      "Delayed, active and received (inactive) messages alike; consumers' receipt handles\n"
+      "stop working. With rewindSeconds > 0 the messages stay rewindable, as after a\n"
+      "delete. Asks for confirmation on a terminal; scripts pass --yes.";
+  purge.flags = {{"yes", 'y', FlagKind::kSwitch, "", "do not ask for confirmation"}};
+  purge.examples = {"cmqctl queue purge orders", "cmqctl queue purge orders --yes --json"};
+  purge.min_args = purge.max_args = 1;
+  purge.run = Purge;
+  r.commands.push_back(std::move(purge));
+
+  CommandDef redrive;
+  redrive.verb = "redrive";
+  redrive.args_usage = "DLQ [--to QUEUE] [--wait] | DLQ --list";
+  redrive.summary = "move a dead-letter queue's messages back to their queue";
+  redrive.details =
+      "Starts a message move task in cmqd: the receivable messages DLQ holds now go back\n"
+      "to the queue whose dead-letter queue DLQ is (--to names another; needed when\n"
+      "several queues share DLQ), as fresh messages with their msgId and body. The\n"
+      "server moves them in batches, each journaled, and resumes after a restart.\n"
+      "--wait follows it with a progress bar; --list shows the queue's tasks.";
+  redrive.flags = {
+      {"to", 0, FlagKind::kValue, "QUEUE", "move the messages to QUEUE instead"},
+      {"wait", 'w', FlagKind::kSwitch, "", "wait until the task ends, showing progress"},
+      {"list", 'l', FlagKind::kSwitch, "", "list the move tasks of DLQ instead"}};
+  redrive.examples = {"cmqctl queue redrive orders-dlq --wait",
+                      "cmqctl queue redrive orders-dlq --to orders-retry",
+                      "cmqctl queue redrive orders-dlq --list --json"};
+  redrive.min_args = redrive.max_args = 1;
+  redrive.run = Redrive;
+  r.commands.push_back(std::move(redrive));
 
   CommandDef rewind;
   rewind.verb = "rewind";

@@ -6,13 +6,20 @@ namespace cmqctl {
 
 Json MessageJson(const cmq::Message& m) {
   Json j = Json::Object();
-  j.Set("msgId", m.msgId)
-      .Set("receiptHandle", m.receiptHandle)
-      .Set("msgBody", m.msgBody)
+  j.Set("msgId", m.msgId);
+  // A peeked message has no handle.
+  if (!m.receiptHandle.empty()) j.Set("receiptHandle", m.receiptHandle);
+  j.Set("msgBody", m.msgBody)
       .Set("enqueueTime", m.enqueueTime)
       .Set("firstDequeueTime", m.firstDequeueTime)
       .Set("nextVisibleTime", m.nextVisibleTime)
       .Set("dequeueCount", m.dequeueCount);
+  return j;
+}
+
+Json MessageJson(const cmq::PeekedMessage& m) {
+  Json j = MessageJson(m.message);
+  j.Set("state", m.state);
   return j;
 }
 

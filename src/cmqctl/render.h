@@ -17,6 +17,8 @@ namespace cmqctl {
 // msgId, receiptHandle, msgBody, enqueueTime, firstDequeueTime, nextVisibleTime,
 // dequeueCount: the names of the CMQ API, times in Unix seconds.
 Json MessageJson(const cmq::Message& m);
+// A peeked message: no receiptHandle, its state.
+Json MessageJson(const cmq::PeekedMessage& m);
 
 // "345600 (4d)", "60 (1m)", "0": seconds with a short human reading.
 std::string SecondsForHumans(int64_t seconds);

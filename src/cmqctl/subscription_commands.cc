@@ -57,7 +57,11 @@ Json SubscriptionJson(const std::string& topic, const std::string& name,
       .Set("msgCount", m.msgCount)
       .Set("topicOwner", m.topicOwner)
       .Set("createTime", m.createTime)
-      .Set("lastModifyTime", m.lastModifyTime);
+      .Set("lastModifyTime", m.lastModifyTime)
+      .Set("pushFailures", m.pushFailures)
+      .Set("retryBacklog", m.retryBacklog)
+      .Set("lastPushError", m.lastPushError)
+      .Set("lastPushErrorTime", m.lastPushErrorTime);
   return j;
 }
 
@@ -73,7 +77,12 @@ std::string SubscriptionText(const std::string& topic, const std::string& name,
                           {"bindingKey", Join(m.bindingKey)},
                           {"msgCount", std::to_string(m.msgCount)},
                           {"createTime", FormatUnixTime(m.createTime)},
-                          {"lastModifyTime", FormatUnixTime(m.lastModifyTime)}});
+                          {"lastModifyTime", FormatUnixTime(m.lastModifyTime)},
+                          // Why pushes fail, as the serving node saw it since it started.
+                          {"pushFailures", std::to_string(m.pushFailures)},
+                          {"retryBacklog", std::to_string(m.retryBacklog)},
+                          {"lastPushError", m.lastPushError.empty() ? "-" : m.lastPushError},
+                          {"lastPushErrorTime", FormatUnixTime(m.lastPushErrorTime)}});
 }
 
 int Create(Context& ctx) {
@@ -253,7 +262,11 @@ ResourceDef SubscriptionResource() {
   CommandDef show;
   show.verb = "show";
   show.args_usage = "TOPIC NAME";
-  show.summary = "show a subscription's attributes and pending deliveries";
+  show.summary = "show a subscription's attributes, pending deliveries and why pushes fail";
+  show.details =
+      "pushFailures, retryBacklog, lastPushError and lastPushErrorTime are what the\n"
+      "serving cmqd saw since it started (failed HTTP push attempts, deliveries waiting\n"
+      "for a retry, the latest reason); other CMQ servers leave them 0 and empty.";
   show.examples = {"cmqctl sub show events audit"};
   show.min_args = show.max_args = 2;
   show.run = Show;

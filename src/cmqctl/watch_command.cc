@@ -30,6 +30,9 @@ QueueSample SampleQueue(const cmq::Queue& queue) {
   s.delayed = m.delayMsgNum;
   s.rewindable = m.rewindMsgNum;
   s.min_msg_time = m.minMsgTime;
+  s.sent = m.msgSentTotal;
+  s.received = m.msgReceivedTotal;
+  s.deleted = m.msgDeletedTotal;
   return s;
 }
 
@@ -151,7 +154,7 @@ ResourceDef WatchResource() {
   CommandDef queue;
   queue.verb = "queue";
   queue.args_usage = "QUEUE [--interval SECONDS] [--count N]";
-  queue.summary = "watch a queue's active/inactive/delayed/rewindable counts and their rates";
+  queue.summary = "watch a queue's counts and messages sent, received and deleted per second";
   queue.details =
       "On a terminal the view is redrawn in place; otherwise one line is printed per\n"
       "sample (one JSON object per line with --json). Ctrl-C stops (exit code 130).";

@@ -1,6 +1,7 @@
 #include "watch_view.h"
 
 #include <cstdio>
+#include <optional>
 
 #include "render.h"
 #include "table.h"
@@ -33,6 +34,30 @@ std::string Header(const char* kind, const std::string& name, double interval, i
          "    (Ctrl-C to stop)";
 }
 
+// The traffic totals, whose rates are the point.
+struct Traffic {
+  const char* label;
+  int64_t QueueSample::*field;
+};
+constexpr Traffic kTraffic[] = {{"sent", &QueueSample::sent},
+                                {"received", &QueueSample::received},
+                                {"deleted", &QueueSample::deleted}};
+
+// Seconds between the samples (QueueSample or TopicSample); 0 for the first.
+template <typename Sample>
+double Interval(const Sample* prev, const Sample& cur) {
+  return prev != nullptr ? cur.seconds - prev->seconds : 0;
+}
+
+// How much a traffic total grew between the samples (0 for the first); nullopt when it
+// went down: the server restarted and its totals began again, so there is no rate.
+std::optional<int64_t> TrafficDelta(const QueueSample* prev, const QueueSample& cur,
+                                    int64_t QueueSample::*f) {
+  int64_t d = prev != nullptr ? cur.*f - prev->*f : 0;
+  if (d < 0) return std::nullopt;
+  return d;
+}
+
 }  // namespace
 
 std::string SignedDelta(int64_t delta) {
@@ -41,7 +66,7 @@ std::string SignedDelta(int64_t delta) {
 
 std::vector<std::string> QueueScreen(const std::string& name, double interval,
                                      const QueueSample* prev, const QueueSample& cur) {
-  double dt = prev != nullptr ? cur.seconds - prev->seconds : 0;
+  double dt = Interval(prev, cur);
   auto delta = [&](int64_t QueueSample::*field) {
     return prev != nullptr ? cur.*field - prev->*field : 0;
   };
@@ -63,6 +88,11 @@ std::vector<std::string> QueueScreen(const std::string& name, double interval,
   int64_t held = cur.active + cur.inactive + cur.delayed;
   int64_t held_delta = prev != nullptr ? held - (prev->active + prev->inactive + prev->delayed) : 0;
   t.AddRow({"held", std::to_string(held), SignedDelta(held_delta), Rate(held_delta, dt)});
+  for (const Traffic& row : kTraffic) {
+    std::optional<int64_t> d = TrafficDelta(prev, cur, row.field);
+    t.AddRow({row.label, std::to_string(cur.*row.field), d ? SignedDelta(*d) : "reset",
+              d ? Rate(*d, dt) : "-"});
+  }
 
   std::vector<std::string> lines = {Header("queue", name, interval, cur.unix_time), ""};
   AppendLines(t.Render(), &lines);
@@ -76,6 +106,20 @@ std::vector<std::string> QueueScreen(const std::string& name, double interval,
   return lines;
 }
 
+namespace {
+
+// " sent/s=3.0 received/s=1.5 deleted/s=1.5" ("-" after a server restart).
+std::string RatesText(const QueueSample* prev, const QueueSample& cur) {
+  std::string out;
+  for (const Traffic& row : kTraffic) {
+    std::optional<int64_t> d = TrafficDelta(prev, cur, row.field);
+    out += std::string(" ") + row.label + "/s=" + (d ? Rate(*d, Interval(prev, cur)) : "-");
+  }
+  return out;
+}
+
+}  // namespace
+
 std::string QueueLine(const std::string& name, const QueueSample* prev, const QueueSample& cur) {
   auto field = [&](const char* label, int64_t QueueSample::*f) {
     int64_t d = prev != nullptr ? cur.*f - prev->*f : 0;
@@ -84,7 +128,7 @@ std::string QueueLine(const std::string& name, const QueueSample* prev, const Qu
   return FormatUnixTime(cur.unix_time) + " " + name + " " + field("active", &QueueSample::active) +
          " " + field("inactive", &QueueSample::inactive) + " " +
          field("delayed", &QueueSample::delayed) + " " +
-         field("rewindable", &QueueSample::rewindable);
+         field("rewindable", &QueueSample::rewindable) + RatesText(prev, cur);
 }
 
 Json QueueSampleJson(const std::string& name, const QueueSample* prev, const QueueSample& cur) {
@@ -102,8 +146,20 @@ Json QueueSampleJson(const std::string& name, const QueueSample* prev, const Que
       .Set("delayMsgNum", cur.delayed)
       .Set("rewindMsgNum", cur.rewindable)
       .Set("minMsgTime", cur.min_msg_time)
-      .Set("intervalSeconds", prev != nullptr ? cur.seconds - prev->seconds : 0.0)
+      .Set("intervalSeconds", Interval(prev, cur))
       .Set("delta", std::move(delta));
+  // Per second (0 for the first sample); null when a total went down (the server
+  // restarted).
+  double dt = Interval(prev, cur);
+  Json rates = Json::Object();
+  for (const Traffic& row : kTraffic) {
+    std::optional<int64_t> d = TrafficDelta(prev, cur, row.field);
+    rates.Set(row.label, !d ? Json() : Json(dt > 0 ? static_cast<double>(*d) / dt : 0.0));
+  }
+  j.Set("msgSentTotal", cur.sent)
+      .Set("msgReceivedTotal", cur.received)
+      .Set("msgDeletedTotal", cur.deleted)
+      .Set("ratesPerSecond", std::move(rates));
   return j;
 }
 
@@ -127,7 +183,7 @@ int64_t SubDelta(const TopicSample* prev, const SubscriptionSample& s) {
 
 std::vector<std::string> TopicScreen(const std::string& name, double interval,
                                      const TopicSample* prev, const TopicSample& cur) {
-  double dt = prev != nullptr ? cur.seconds - prev->seconds : 0;
+  double dt = Interval(prev, cur);
   int64_t d = prev != nullptr ? cur.pending - prev->pending : 0;
   std::vector<std::string> lines = {Header("topic", name, interval, cur.unix_time), ""};
   lines.push_back("pending messages: " + std::to_string(cur.pending) + " (" + SignedDelta(d) +
@@ -179,7 +235,7 @@ Json TopicSampleJson(const std::string& name, const TopicSample* prev, const Top
   j.Set("time", cur.unix_time)
       .Set("topicName", name)
       .Set("msgCount", cur.pending)
-      .Set("intervalSeconds", prev != nullptr ? cur.seconds - prev->seconds : 0.0)
+      .Set("intervalSeconds", Interval(prev, cur))
       .Set("delta", std::move(delta))
       .Set("subscriptions", std::move(subs));
   return j;

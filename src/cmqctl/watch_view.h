@@ -18,6 +18,11 @@ struct QueueSample {
   int64_t delayed = 0;
   int64_t rewindable = 0;
   int64_t min_msg_time = 0;
+  // Totals since the server started serving the queue (msgSentTotal ...): only their
+  // rates mean something. A total that went down means the server restarted.
+  int64_t sent = 0;
+  int64_t received = 0;
+  int64_t deleted = 0;
 };
 
 struct SubscriptionSample {

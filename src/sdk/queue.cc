@@ -51,6 +51,9 @@ QueueMeta Queue::getQueueAttributes() const {
   // The docs spell it rewindmsgNum, Java reads rewindMsgNum; servers may send either.
   meta.rewindMsgNum = r.IntOr("rewindmsgNum", r.IntOr("rewindMsgNum", 0));
   meta.minMsgTime = r.IntOr("minMsgTime", 0);
+  meta.msgSentTotal = r.IntOr("msgSentTotal", 0);
+  meta.msgReceivedTotal = r.IntOr("msgReceivedTotal", 0);
+  meta.msgDeletedTotal = r.IntOr("msgDeletedTotal", 0);
   return meta;
 }
 
@@ -87,9 +90,7 @@ Message Queue::receiveMessage(std::optional<int> pollingWaitSeconds) const {
 
 std::vector<Message> Queue::batchReceiveMessage(int numOfMsg,
                                                 std::optional<int> pollingWaitSeconds) const {
-  if (numOfMsg < 1 || numOfMsg > sdk::kMaxBatch) {
-    sdk::ThrowInvalidArgument("numOfMsg " + std::to_string(numOfMsg) + " is outside 1..16");
-  }
+  sdk::CheckNumOfMsg(numOfMsg, sdk::kMaxBatch);
   sdk::CheckPollingWait(pollingWaitSeconds);
   ParamList params = {{"queueName", name_}, {"numOfMsg", std::to_string(numOfMsg)}};
   if (pollingWaitSeconds) {
@@ -140,6 +141,59 @@ void Queue::rewindQueue(int64_t startConsumeTime) const {
   }
   client_->impl().Call("RewindQueue", {{"queueName", name_},
                                        {"startConsumeTime", std::to_string(startConsumeTime)}});
+}
+
+std::vector<PeekedMessage> Queue::peekMessage(int numOfMsg, const std::string& state) const {
+  sdk::CheckNumOfMsg(numOfMsg, sdk::kMaxPeek);
+  ParamList params = {{"queueName", name_}, {"numOfMsg", std::to_string(numOfMsg)}};
+  if (!state.empty()) params.emplace_back("state", state);
+  JsonValue response = client_->impl().Call("PeekMessage", std::move(params));
+  sdk::ResponseReader r("PeekMessage", response);
+  std::vector<PeekedMessage> messages;
+  for (const JsonValue& item : r.Array("msgInfoList")) {
+    sdk::ResponseReader entry = r.Element(item);
+    messages.push_back({entry.ReadMessage(/*with_handle=*/false), entry.String("state")});
+  }
+  return messages;
+}
+
+namespace {
+
+MessageMoveTask ReadMoveTask(const sdk::ResponseReader& r) {
+  MessageMoveTask t;
+  t.taskHandle = r.String("taskHandle");
+  t.sourceQueueName = r.String("sourceQueueName");
+  t.destinationQueueName = r.String("destinationQueueName");
+  t.status = r.String("status");
+  t.failureReason = r.String("failureReason");
+  t.movedMsgNum = r.Int("movedMsgNum");
+  t.toMoveMsgNum = r.Int("toMoveMsgNum");
+  t.startedTime = r.Int("startedTime");
+  return t;
+}
+
+}  // namespace
+
+MessageMoveTask Queue::startMessageMoveTask(const std::string& destinationQueueName) const {
+  ParamList params = {{"sourceQueueName", name_}};
+  if (!destinationQueueName.empty()) {
+    params.emplace_back("destinationQueueName", destinationQueueName);
+  }
+  JsonValue response = client_->impl().Call("StartMessageMoveTask", std::move(params));
+  return ReadMoveTask(sdk::ResponseReader("StartMessageMoveTask", response));
+}
+
+std::vector<MessageMoveTask> Queue::listMessageMoveTasks() const {
+  JsonValue response = client_->impl().Call("ListMessageMoveTasks", {{"sourceQueueName", name_}});
+  sdk::ResponseReader r("ListMessageMoveTasks", response);
+  std::vector<MessageMoveTask> tasks;
+  for (const JsonValue& item : r.Array("taskList")) tasks.push_back(ReadMoveTask(r.Element(item)));
+  return tasks;
+}
+
+int64_t Queue::purgeQueue() const {
+  JsonValue response = client_->impl().Call("PurgeQueue", {{"queueName", name_}});
+  return sdk::ResponseReader("PurgeQueue", response).Int("purgedMsgNum");
 }
 
 }  // namespace cmq

@@ -66,10 +66,10 @@ ResponseReader ResponseReader::Element(const JsonValue& item) const {
   return ResponseReader(action_, item);
 }
 
-Message ResponseReader::ReadMessage() const {
+Message ResponseReader::ReadMessage(bool with_handle) const {
   Message m;
   m.msgId = String("msgId");
-  m.receiptHandle = String("receiptHandle");
+  if (with_handle) m.receiptHandle = String("receiptHandle");
   m.msgBody = String("msgBody");
   m.enqueueTime = IntOr("enqueueTime", 0);
   m.nextVisibleTime = IntOr("nextVisibleTime", 0);

@@ -34,8 +34,8 @@ class ResponseReader {
   // A reader for element `i` of `items` (which must be objects).
   ResponseReader Element(const JsonValue& item) const;
 
-  // The seven fields of a received message.
-  Message ReadMessage() const;
+  // The seven fields of a received message (a peeked one has no receiptHandle).
+  Message ReadMessage(bool with_handle = true) const;
   // msgList: [{"msgId": ...}] -> the ids, checked to be `expected` many.
   std::vector<std::string> MsgIds(size_t expected) const;
   // totalCount plus `list_key` entries with `name_key`/`id_key` (and, for

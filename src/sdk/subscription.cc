@@ -47,6 +47,10 @@ SubscriptionMeta Subscription::getSubscriptionAttributes() const {
   meta.msgCount = r.IntOr("msgCount", 0);
   meta.createTime = r.IntOr("createTime", 0);
   meta.lastModifyTime = r.IntOr("lastModifyTime", 0);
+  meta.lastPushError = r.Has("lastPushError") ? r.String("lastPushError") : "";
+  meta.lastPushErrorTime = r.IntOr("lastPushErrorTime", 0);
+  meta.pushFailures = r.IntOr("pushFailures", 0);
+  meta.retryBacklog = r.IntOr("retryBacklog", 0);
   return meta;
 }
 

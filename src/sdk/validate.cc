@@ -53,6 +53,13 @@ void CheckBatchSize(std::string_view what, size_t size) {
   }
 }
 
+void CheckNumOfMsg(int num_of_msg, int max) {
+  if (num_of_msg < 1 || num_of_msg > max) {
+    ThrowInvalidArgument("numOfMsg " + std::to_string(num_of_msg) + " is outside 1.." +
+                         std::to_string(max));
+  }
+}
+
 void CheckDelay(int delay_seconds) {
   if (delay_seconds < 0) {
     ThrowInvalidArgument("delaySeconds " + std::to_string(delay_seconds) + " is negative");

@@ -13,6 +13,7 @@
 namespace cmq::sdk {
 
 inline constexpr int kMaxBatch = 16;
+inline constexpr int kMaxPeek = 32;  // numOfMsg of PeekMessage
 inline constexpr int kMaxPollingWaitSeconds = 30;
 inline constexpr size_t kMaxTags = 5;
 inline constexpr size_t kMaxTagChars = 16;
@@ -25,6 +26,8 @@ void CheckBody(std::string_view body);
 void CheckBodies(const std::vector<std::string>& bodies);
 // 1..16 elements.
 void CheckBatchSize(std::string_view what, size_t size);
+// numOfMsg of a batch receive (max kMaxBatch) or a peek (max kMaxPeek): 1..max.
+void CheckNumOfMsg(int num_of_msg, int max);
 void CheckDelay(int delay_seconds);
 void CheckPollingWait(std::optional<int> seconds);
 // At most 5, each 1..16 characters (UTF-8 code points).
