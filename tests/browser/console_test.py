@@ -223,6 +223,8 @@ class ConsoleTest:
         self.step("the overview lists the queue with its counters")
         self.open("/console/")
         self.loaded("overview")
+        self.el("queue-search").send_keys("browser")  # found among any number of queues
+        self.el("queue-search-button").click()
         cells = 'tr[data-queue="browser-queue"] td[data-field="msgDeletedTotal"]'
         self.wait("the queue's row", lambda: self.row_text(cells) == ["1"])
         self.shot("overview")
