@@ -25,7 +25,8 @@ declare -A ALLOWED=(
   # commit histograms, plain values)
   [admin]="api broker journal/commit_metrics.h env common"
   [http]="common"
-  [server]="admin api http delivery broker journal pglog auth env common"
+  [console]="api http broker auth env common"  # the web console: sessions, pages, the api's actions
+  [server]="admin console api http delivery broker journal pglog auth env common"
   [client]="common"
   [sdk]="cmq client common"  # cmq: the public headers, include/cmq
   [cmqctl]="cmq"

@@ -11,6 +11,8 @@
 #                                         failover test
 #   scripts/install-deps.sh --package     also dpkg-dev and groff-base, to make the
 #                                         Debian package (cpack) and test its man pages
+#   scripts/install-deps.sh --browser     also Chromium, its WebDriver and Selenium,
+#                                         for the web console's browser test
 # As root it runs apt-get, otherwise sudo apt-get. Where neither works (no sudo, or
 # sudo refuses) it prints the apt-get command to run as root and exits 1.
 set -euo pipefail
@@ -22,7 +24,8 @@ for option in "$@"; do
     --fuzz) packages+=(clang libclang-rt-dev) ;;
     --cluster) packages+=(postgresql-15 patroni python3-etcd etcd-server) ;;
     --package) packages+=(dpkg-dev groff-base) ;;
-    *) echo "install-deps.sh: unknown option $option (known: --test, --fuzz, --cluster, --package)" >&2; exit 2 ;;
+    --browser) packages+=(chromium chromium-driver python3-selenium) ;;
+    *) echo "install-deps.sh: unknown option $option (known: --test, --fuzz, --cluster, --package, --browser)" >&2; exit 2 ;;
   esac
 done
 

@@ -6,8 +6,9 @@
 #   asan     ASan/UBSan build of everything, all tests;
 #   release  the optimised build, all tests (unit, in-process API, black-box on the
 #            real cmqd, kill -9 crash tests, the Patroni failover test on a cluster of
-#            scripts/cluster.sh), libcmq installed and used by a separate project, and
-#            the Debian package made, installed into a directory tree and run.
+#            scripts/cluster.sh, the web console in headless Chromium), libcmq
+#            installed and used by a separate project, and the Debian package made,
+#            installed into a directory tree and run.
 # Every stage runs and prints its own summary even when an earlier one failed; a table
 # of the stages ends the output, and the exit status is 1 if any stage failed.
 # CMQ_QUICK=1 runs only the release stage (and installs no clang).
@@ -16,9 +17,9 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 quick=${CMQ_QUICK:-0}
 if [[ "$quick" == "1" ]]; then
-  scripts/install-deps.sh --test --cluster --package || exit 1
+  scripts/install-deps.sh --test --cluster --package --browser || exit 1
 else
-  scripts/install-deps.sh --test --cluster --package --fuzz || exit 1
+  scripts/install-deps.sh --test --cluster --package --browser --fuzz || exit 1
 fi
 jobs=$(nproc)
 fuzz_seconds=${CMQ_FUZZ_SECONDS:-15}

@@ -14,7 +14,8 @@ AdminResponse Json(int status, std::string reason, JsonWriter& w) {
 AdminResponse NotFound(std::string_view path) {
   JsonWriter w;
   w.BeginObject().Field("error", "not found").Field("path", path);
-  w.Key("endpoints").BeginArray().String("/metrics").String("/healthz").String("/readyz");
+  w.Key("endpoints").BeginArray().String("/console/").String("/metrics").String("/healthz");
+  w.String("/readyz");
   w.EndArray().EndObject();
   return Json(404, "Not Found", w);
 }

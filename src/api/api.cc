@@ -1,6 +1,7 @@
 #include "api/api.h"
 
 #include <algorithm>
+#include <optional>
 #include <span>
 #include <string_view>
 #include <unordered_map>
@@ -52,7 +53,10 @@ struct Api::Impl {
     return value.ok() && value->has_value() ? std::string(**value) : std::string();
   }
 
-  std::function<void()> Handle(const ApiRequest& request, Done done) {
+  // `authenticated`: the account the caller has authenticated (Api::HandleAuthenticated);
+  // empty: the request's signature says which account it is (Api::Handle).
+  std::function<void()> Handle(const ApiRequest& request, std::optional<uint64_t> authenticated,
+                               Done done) {
     Envelope envelope{NextRequestId(),
                       std::nullopt,
                       failure_log,
@@ -96,17 +100,25 @@ struct Api::Impl {
     envelope.queue = Received(received, "queueName");
     envelope.topic = Received(received, "topicName");
 
-    auth::SignedRequest signed_request{request.method, request.host, request.path, &*list,
-                                       options.https || request.tls};
-    Result<auth::Verified> verified =
-        auth::Verify(*keys, signed_request, clock->NowMs() / 1000, options.verify);
-    if (!verified.ok()) {
-      failure_log->NoteAuthFailure(request.client, Received(received, "SecretId"), envelope.action,
-                                   verified.status());
-      return answer_error(verified.status());
+    // The one point where a request's account is settled: by its signature, or by the
+    // caller that authenticated it.
+    auth::Verified verified;
+    if (authenticated.has_value()) {
+      verified.account = *authenticated;
+    } else {
+      auth::SignedRequest signed_request{request.method, request.host, request.path, &*list,
+                                         options.https || request.tls};
+      Result<auth::Verified> checked =
+          auth::Verify(*keys, signed_request, clock->NowMs() / 1000, options.verify);
+      if (!checked.ok()) {
+        failure_log->NoteAuthFailure(request.client, Received(received, "SecretId"),
+                                     envelope.action, checked.status());
+        return answer_error(checked.status());
+      }
+      verified = std::move(checked).value();
     }
     UseSignedNames(&*list);
-    Params params(&*list, std::move(verified->unsigned_params));
+    Params params(&*list, std::move(verified.unsigned_params));
 
     Result<std::optional<std::string_view>> action = params.OptionalString("Action");
     if (!action.ok()) return answer_error(action.status());
@@ -122,7 +134,7 @@ struct Api::Impl {
       return answer_error(Status(ErrorCode::kNotServing));
     }
     Call call{
-        broker, &options, verified->account, params, Reply(std::move(envelope), std::move(done)),
+        broker, &options, verified.account, params, Reply(std::move(envelope), std::move(done)),
         {}};
     it->second.entry.handler(call);
     return std::move(call.cancel);
@@ -149,7 +161,12 @@ void Api::SetBroker(broker::Broker* broker) { impl_->broker = broker; }
 const RequestMetrics& Api::request_metrics() const { return *impl_->metrics; }
 
 std::function<void()> Api::Handle(const ApiRequest& request, Done done) {
-  return impl_->Handle(request, std::move(done));
+  return impl_->Handle(request, std::nullopt, std::move(done));
+}
+
+std::function<void()> Api::HandleAuthenticated(uint64_t account, const ApiRequest& request,
+                                               Done done) {
+  return impl_->Handle(request, account, std::move(done));
 }
 
 }  // namespace cmq::api

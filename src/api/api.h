@@ -84,6 +84,14 @@ class Api {
   using Done = std::function<void(std::string json, const AnswerSummary& summary)>;
   std::function<void()> Handle(const ApiRequest& request, Done done);
 
+  // The same as Handle, as `account` (an appId), which the caller has authenticated:
+  // the web console, whose session was opened with the account's key pair
+  // (docs/architecture.md, "Web console"). No signature is checked and none is needed;
+  // SecretId, Signature, Timestamp and Nonce, if sent, are ignored like any unknown
+  // parameter. Everything else (actions, parameters, errors, metrics, the access
+  // log's summary) is exactly Handle's.
+  std::function<void()> HandleAuthenticated(uint64_t account, const ApiRequest& request, Done done);
+
   // Every answer so far by action and CMQ code, with latencies (/metrics).
   const RequestMetrics& request_metrics() const;
 

@@ -297,5 +297,35 @@ TEST_F(EnvelopeTest, ParameterNamesFallBackToCaseInsensitive) {
   EXPECT_EQ(Str(v, "queueName"), "folded");
 }
 
+// The console's entry: the caller vouches for the account, so nothing is signed, and
+// the answer is the one the signed entry gives, for that account only.
+TEST_F(EnvelopeTest, AuthenticatedEntryRunsTheSameActionsAsTheGivenAccount) {
+  auto call_as = [&](uint64_t account, const ParamList& params) {
+    std::string answer;
+    api_->HandleAuthenticated(account, Request("POST", params),
+                              [&](std::string json, const AnswerSummary&) { answer = json; });
+    Settle([&] { return !answer.empty(); });
+    Result<JsonValue> v = ParseJson(answer);
+    return v.ok() ? *v : JsonValue();
+  };
+  JsonValue created = call_as(kAccount, {{"Action", "CreateQueue"}, {"queueName", "console-q"}});
+  EXPECT_EQ(Code(created), 0) << Message(created);
+  // The signed entry sees it: the same account, the same broker.
+  JsonValue listed = Call("ListQueue");
+  EXPECT_EQ(Code(listed), 0);
+  EXPECT_EQ(listed.Find("totalCount")->as_int().value_or(-1), 1);
+  // Another account sees none of it.
+  JsonValue other =
+      call_as(kAccount + 1, {{"Action", "GetQueueAttributes"}, {"queueName", "console-q"}});
+  EXPECT_EQ(Code(other), 4440);
+  // The same parameter checks and errors as the signed entry.
+  EXPECT_EQ(Code(call_as(kAccount, {{"Action", "NoSuchAction"}})), 4000);
+  EXPECT_EQ(Code(call_as(kAccount, {{"queueName", "console-q"}})), 4000);
+  EXPECT_EQ(Code(call_as(kAccount, {{"Action", "CreateQueue"}, {"queueName", "bad name!"}})),
+            Code(Call("CreateQueue", {{"queueName", "bad name!"}})));
+  // Without the authenticated entry, the same unsigned request is refused.
+  EXPECT_EQ(Code(Call(Request("POST", {{"Action", "ListQueue"}}))), 4100);
+}
+
 }  // namespace
 }  // namespace cmq::api

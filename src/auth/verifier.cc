@@ -1,7 +1,5 @@
 #include "auth/verifier.h"
 
-#include <openssl/crypto.h>
-
 #include <algorithm>
 
 #include "auth/candidates.h"
@@ -17,11 +15,6 @@ const std::string* FindParam(const ParamList& params, std::string_view name) {
     if (it->first == name) return &it->second;
   }
   return nullptr;
-}
-
-bool ConstantTimeEquals(std::string_view a, std::string_view b) {
-  // The length of a Base64 HMAC is public (it follows from the algorithm).
-  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
 }  // namespace
@@ -91,6 +84,7 @@ Result<Verified> Verify(const KeyStore& keys, const SignedRequest& request, int6
         std::string expected = Sign(StringToSign(request.method, host, path, set.params),
                                     credential->secret_key, method);
         for (std::string_view candidate : received) {
+          // The length of a Base64 HMAC is public (it follows from the algorithm).
           if (ConstantTimeEquals(expected, candidate)) {
             return Verified{credential->account, std::move(set.left_out)};
           }

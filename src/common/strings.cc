@@ -1,5 +1,6 @@
 #include "common/strings.h"
 
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 
 #include <charconv>
@@ -228,6 +229,23 @@ uint64_t RandomUint64() {
   uint64_t v;
   std::memcpy(&v, buf, sizeof(v));
   return v;
+}
+
+std::string RandomHex(size_t bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string raw(bytes, '\0');
+  FillRandom(reinterpret_cast<unsigned char*>(raw.data()), bytes);
+  std::string out;
+  out.reserve(2 * bytes);
+  for (unsigned char b : raw) {
+    out.push_back(kDigits[b >> 4]);
+    out.push_back(kDigits[b & 0xf]);
+  }
+  return out;
+}
+
+bool ConstantTimeEquals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
 }  // namespace cmq

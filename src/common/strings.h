@@ -32,5 +32,10 @@ inline uint32_t UnmaskCrc(uint32_t m) {
 // `n` random characters from [a-z0-9] (for resource ids), from a CSPRNG.
 std::string RandomAlnum(size_t n);
 uint64_t RandomUint64();
+// `bytes` random bytes from a CSPRNG, as 2 * bytes lower-case hex digits (secrets:
+// session ids, tokens).
+std::string RandomHex(size_t bytes);
+// Whether a == b, in a time that depends only on the lengths (comparing secrets).
+bool ConstantTimeEquals(std::string_view a, std::string_view b);
 
 }  // namespace cmq

@@ -169,5 +169,17 @@ TEST(StringsTest, RandomUint64) {
   EXPECT_EQ(16u, values.size());
 }
 
+TEST(StringsTest, RandomHexAndConstantTimeEquals) {
+  std::string id = RandomHex(16);
+  ASSERT_EQ(32u, id.size());
+  for (char c : id) ASSERT_TRUE((c >= 'a' && c <= 'f') || (c >= '0' && c <= '9')) << c;
+  EXPECT_NE(RandomHex(16), RandomHex(16));
+  EXPECT_EQ("", RandomHex(0));
+  EXPECT_TRUE(ConstantTimeEquals("", ""));
+  EXPECT_TRUE(ConstantTimeEquals(id, std::string(id)));
+  EXPECT_FALSE(ConstantTimeEquals(id, id.substr(1)));
+  EXPECT_FALSE(ConstantTimeEquals("abc", "abd"));
+}
+
 }  // namespace
 }  // namespace cmq

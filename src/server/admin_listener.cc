@@ -3,14 +3,16 @@
 namespace cmq::server {
 namespace {
 
-// A scraper and a few probes: small requests, few connections. The listener and its
-// connections come out of the process's reserve of descriptors (kProcessDescriptors,
-// open_file_limit.h); more clients wait in the listen backlog.
+// A scraper, a few probes and a console user's browser (up to six connections):
+// few connections. A console's send or publish carries a message (at most 1 MiB,
+// form-encoded up to three times that). The listener and its connections come out of
+// the process's reserve of descriptors (kProcessDescriptors, open_file_limit.h); more
+// clients wait in the listen backlog.
 http::ServerOptions AdminServerOptions() {
   http::ServerOptions options;
   options.max_header_bytes = 16 << 10;
-  options.max_body_bytes = 16 << 10;
-  options.max_connections = 8;
+  options.max_body_bytes = 4 << 20;
+  options.max_connections = 12;
   return options;
 }
 
@@ -28,6 +30,9 @@ Status AdminListener::Listen(const std::string& host, uint16_t port, const TlsSe
 
 void AdminListener::OnRequest(http::Request request, http::Responder respond,
                               std::function<void(std::function<void()>)> set_on_cancel) {
+  if (console_ && console::Console::Serves(request.path)) {
+    return console_->Handle(request, std::move(respond), set_on_cancel);
+  }
   admin::AdminResponse answer = admin_.Handle(request.method, request.path);
   http::Response response;
   response.status = answer.status;

@@ -548,9 +548,11 @@ dashes) or as "key = value" in the config file; flags win.
   admin_listen = 127.0.0.1:8081    the operator's listener, never the API's port:
                                    GET /metrics (Prometheus), /healthz (alive),
                                    /readyz (200 when ready to serve, else 503 with
-                                   the reason); empty turns it off; port 0 picks a
-                                   free port (printed at start). No authentication:
-                                   keep it on a private address
+                                   the reason), and the web console at /console/
+                                   (login with an account's key pair); empty turns
+                                   it off; port 0 picks a free port (printed at
+                                   start). /metrics and the health endpoints have no
+                                   authentication: keep it on a private address
   tls_listen =                     address to serve the CMQ API over HTTPS on, beside
                                    listen (which stays plain HTTP); empty = off.
                                    TLS 1.2 or later; needs tls_cert_file and

@@ -23,6 +23,7 @@
 #include "common/log.h"
 #include "common/strings.h"
 #include "common/tls_context.h"
+#include "console/console.h"
 #include "delivery/pusher.h"
 #include "env/env.h"
 #include "http/event_loop.h"
@@ -171,6 +172,10 @@ struct Daemon::Impl : public http::Handler {
     NameThisNode();
     config.api.describe_cluster = [this](auto answer) { DescribeCluster(std::move(answer)); };
     api = std::make_unique<api::Api>(nullptr, &keys, env->clock(), config.api);
+    if (admin_listener) {
+      admin_listener->SetConsole(std::make_unique<console::Console>(api.get(), &keys, env->clock(),
+                                                                    console::ConsoleOptions{}));
+    }
     if (config.storage == Config::Storage::kPostgres) {
       CMQ_RETURN_IF_ERROR(StartPostgres());
     } else {
@@ -184,7 +189,7 @@ struct Daemon::Impl : public http::Handler {
     ScheduleTick();
     // Before the listening line, which tells a waiting script or test that both are up.
     if (admin_listener) {
-      printf("cmqd: admin listener on %s://%s:%u (/metrics, /healthz, /readyz)\n",
+      printf("cmqd: admin listener on %s://%s:%u (/console/, /metrics, /healthz, /readyz)\n",
              config.admin_tls ? "https" : "http", config.admin_host.c_str(),
              admin_listener->port());
     }

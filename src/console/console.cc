@@ -1,0 +1,196 @@
+#include "console/console.h"
+
+#include <string>
+#include <utility>
+
+#include "common/form.h"
+#include "common/json.h"
+#include "common/strings.h"
+#include "console/assets.h"
+#include "console/request_checks.h"
+
+namespace cmq::console {
+namespace {
+
+constexpr std::string_view kCookie = "cmq_session";
+constexpr std::string_view kCsrfHeader = "x-csrf-token";
+constexpr std::string_view kJson = "application/json; charset=utf-8";
+
+// The pages that need a session, by path, and the asset each is.
+constexpr std::pair<std::string_view, std::string_view> kPages[] = {
+    {"/console/", "overview.html"},
+    {"/console/queue", "queue.html"},
+    {"/console/topic", "topic.html"},
+    {"/console/trace", "trace.html"},
+};
+constexpr std::string_view kStatic = "/console/static/";
+
+// Every console answer: never cached (pages show live data, answers hold a token), never
+// framed, scripts only from the console itself.
+http::Response Base(int status, std::string reason, std::string_view content_type) {
+  http::Response r;
+  r.status = status;
+  r.reason = std::move(reason);
+  r.content_type = std::string(content_type);
+  r.headers = {{"Cache-Control", "no-store"},
+               {"X-Content-Type-Options", "nosniff"},
+               {"X-Frame-Options", "DENY"},
+               {"Referrer-Policy", "no-referrer"},
+               {"Content-Security-Policy",
+                "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; "
+                "base-uri 'none'; form-action 'self'"}};
+  return r;
+}
+
+http::Response JsonAnswer(int status, std::string reason, JsonWriter& w) {
+  http::Response r = Base(status, std::move(reason), kJson);
+  r.body = w.Take() + "\n";
+  return r;
+}
+
+http::Response Error(int status, std::string reason, std::string_view error) {
+  JsonWriter w;
+  w.BeginObject().Field("error", error).EndObject();
+  return JsonAnswer(status, std::move(reason), w);
+}
+
+http::Response Redirect(std::string_view location) {
+  http::Response r = Base(302, "Found", "text/plain; charset=utf-8");
+  r.headers.emplace_back("Location", std::string(location));
+  return r;
+}
+
+http::Response ServeAsset(std::string_view name) {
+  const Asset* asset = FindAsset(name);
+  if (asset == nullptr) return Error(404, "Not Found", "no such console file");
+  http::Response r = Base(200, "OK", AssetContentType(name));
+  r.body = std::string(asset->body);
+  return r;
+}
+
+std::string SessionJson(const Session& s) {
+  JsonWriter w;
+  w.BeginObject()
+      .Field("secretId", s.secret_id)
+      .Field("appId", static_cast<int64_t>(s.account))
+      .Field("csrfToken", s.csrf_token)
+      .EndObject();
+  return w.Take() + "\n";
+}
+
+}  // namespace
+
+Console::Console(api::Api* api, const auth::KeyStore* keys, env::Clock* clock,
+                 ConsoleOptions options)
+    : api_(api), keys_(keys), options_(options), sessions_(clock, options.sessions) {}
+
+bool Console::Serves(std::string_view path) {
+  return path == "/" || path == "/console" || path.starts_with("/console/");
+}
+
+const Session* Console::LiveSession(const http::Request& request) {
+  const std::string* cookie = request.Header("cookie");
+  if (cookie == nullptr) return nullptr;
+  std::string_view id = CookieValue(*cookie, kCookie);
+  return id.empty() ? nullptr : sessions_.Use(id);
+}
+
+void Console::Login(const http::Request& request, const http::Responder& respond) {
+  if (!FromSameOrigin(request, options_.https)) {
+    return respond(Error(403, "Forbidden", "cross-origin request refused"));
+  }
+  Result<ParamList> form = DecodeForm(request.body);
+  std::string secret_id, secret_key;
+  if (form.ok()) {
+    for (const auto& [name, value] : *form) {
+      if (name == "secretId") secret_id = value;
+      if (name == "secretKey") secret_key = value;
+    }
+  }
+  const auth::Credential* credential = keys_->Find(secret_id);
+  Status refused;
+  if (credential == nullptr) {
+    refused = Status(ErrorCode::kSecretIdUnknown);
+  } else if (!ConstantTimeEquals(credential->secret_key, secret_key)) {
+    refused = Status(ErrorCode::kAuthFailed, "console login: wrong SecretKey");
+  } else if (!credential->enabled) {
+    refused = Status(ErrorCode::kSecretIdDisabled);
+  }
+  if (!refused.ok()) {
+    failure_log_.NoteAuthFailure(request.peer, secret_id, "ConsoleLogin", refused);
+    // One answer for every refusal: it does not say whether the SecretId exists.
+    return respond(Error(401, "Unauthorized", "wrong SecretId or SecretKey"));
+  }
+  const Session& session = sessions_.Open(credential->account, credential->secret_id);
+  http::Response r = Base(200, "OK", kJson);
+  r.body = SessionJson(session);
+  r.headers.emplace_back("Set-Cookie", std::string(kCookie) + "=" + session.id +
+                                           "; Path=/console; HttpOnly; SameSite=Strict" +
+                                           (options_.https ? "; Secure" : ""));
+  respond(std::move(r));
+}
+
+void Console::Handle(const http::Request& request, http::Responder respond,
+                     const std::function<void(std::function<void()>)>& set_on_cancel) {
+  const std::string& path = request.path;
+  bool get = request.method == "GET";
+  if (path == "/" || path == "/console") return respond(Redirect("/console/"));
+  if (get && path == "/console/login") return respond(ServeAsset("login.html"));
+  if (get && path.starts_with(kStatic)) {
+    std::string_view name = std::string_view(path).substr(kStatic.size());
+    // Only the scripts and the style sheet: a page is served at its own path, after
+    // the session check.
+    if (name.ends_with(".html")) return respond(Error(404, "Not Found", "no such console file"));
+    return respond(ServeAsset(name));
+  }
+  if (request.method == "POST" && path == "/console/login") return Login(request, respond);
+
+  for (const auto& [page, asset] : kPages) {
+    if (path != page) continue;
+    if (!get) return respond(Error(405, "Method Not Allowed", "use GET"));
+    if (LiveSession(request) == nullptr) return respond(Redirect("/console/login"));
+    return respond(ServeAsset(asset));
+  }
+  bool is_session = path == "/console/session";
+  bool is_logout = path == "/console/logout";
+  bool is_api = path == "/console/api";
+  if (!is_session && !is_logout && !is_api) return respond(Error(404, "Not Found", "not found"));
+  if ((is_session && !get) || (!is_session && request.method != "POST")) {
+    return respond(Error(405, "Method Not Allowed", is_session ? "use GET" : "use POST"));
+  }
+  const Session* session = LiveSession(request);
+  if (session == nullptr) return respond(Error(401, "Unauthorized", "login required"));
+  if (is_session) {
+    http::Response r = Base(200, "OK", kJson);
+    r.body = SessionJson(*session);
+    return respond(std::move(r));
+  }
+  // Every POST changes state, or may: the token and the origin guard each.
+  const std::string* token = request.Header(kCsrfHeader);
+  if (token == nullptr || !ConstantTimeEquals(*token, session->csrf_token) ||
+      !FromSameOrigin(request, options_.https)) {
+    return respond(Error(403, "Forbidden", "missing or wrong CSRF token, or cross-origin request"));
+  }
+  if (is_logout) {
+    sessions_.Close(session->id);
+    JsonWriter w;
+    w.BeginObject().Field("loggedOut", true).EndObject();
+    http::Response r = JsonAnswer(200, "OK", w);
+    r.headers.emplace_back("Set-Cookie",
+                           std::string(kCookie) +
+                               "=; Path=/console; Max-Age=0; HttpOnly; SameSite=Strict" +
+                               (options_.https ? "; Secure" : ""));
+    return respond(std::move(r));
+  }
+  // The api's answer as it stands: the same handlers, checks and errors as the API port.
+  api::ApiRequest call{"POST", request.host, request.path, "", request.body, request.peer};
+  std::function<void()> cancel = api_->HandleAuthenticated(
+      session->account, call, [respond](std::string json, const api::AnswerSummary&) {
+        http::Response r = Base(200, "OK", kJson);
+        r.body = std::move(json);
+        respond(std::move(r));
+      });
+  if (cancel) set_on_cancel(std::move(cancel));
+}
+
+}  // namespace cmq::console

@@ -1,0 +1,230 @@
+// The console's routing, login, sessions and CSRF guard over a real Api and Broker
+// (the api's in-process fixture): no sockets.
+#include "console/console.h"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <optional>
+#include <string>
+
+#include "api/api_test_fixture.h"
+#include "common/form.h"
+#include "console/request_checks.h"
+
+namespace cmq::console {
+namespace {
+
+using api::kAccount;
+using api::kSecretId;
+using api::kSecretKey;
+
+constexpr char kOtherSecretId[] = "AKIDotheraccount000000000000000";
+constexpr char kOtherSecretKey[] = "other-account-secret-key-000000";
+
+class ConsoleTest : public api::ApiTest {
+ protected:
+  ConsoleTest() {
+    EXPECT_TRUE(keys_->Add({kOtherSecretId, kOtherSecretKey, kAccount + 1, true}).ok());
+    console_ = std::make_unique<Console>(
+        api_.get(), keys_.get(), &clock_,
+        ConsoleOptions{.sessions = {.idle_timeout_ms = 60000, .max_sessions = 10}});
+  }
+
+  http::Response Send(const std::string& method, const std::string& path,
+                      const std::string& body = "",
+                      std::vector<std::pair<std::string, std::string>> headers = {}) {
+    http::Request r;
+    r.method = method;
+    r.path = path;
+    r.target = path;
+    r.host = "127.0.0.1:8081";
+    r.peer = "127.0.0.1:5000";
+    r.body = body;
+    r.headers = std::move(headers);
+    std::optional<http::Response> answer;
+    console_->Handle(
+        r, [&](http::Response response) { answer = std::move(response); },
+        [](std::function<void()>) {});
+    Settle([&] { return answer.has_value(); });
+    EXPECT_TRUE(answer.has_value()) << method << " " << path << ": no answer";
+    return answer.value_or(http::Response{});
+  }
+
+  static std::string HeaderOf(const http::Response& r, std::string_view name) {
+    for (const auto& [n, v] : r.headers) {
+      if (n == name) return v;
+    }
+    return "";
+  }
+  static JsonValue Json(const http::Response& r) {
+    Result<JsonValue> v = ParseJson(r.body);
+    return v.ok() ? *v : JsonValue();
+  }
+
+  struct Login {
+    std::string cookie;  // "cmq_session=..."
+    std::string token;
+  };
+  Login LogIn(const std::string& id = kSecretId, const std::string& key = kSecretKey) {
+    http::Response r =
+        Send("POST", "/console/login", EncodeForm({{"secretId", id}, {"secretKey", key}}));
+    EXPECT_EQ(r.status, 200) << r.body;
+    std::string set_cookie = HeaderOf(r, "Set-Cookie");
+    return {set_cookie.substr(0, set_cookie.find(';')), Str(Json(r), "csrfToken")};
+  }
+  http::Response ApiCall(const Login& login, ParamList params,
+                         std::vector<std::pair<std::string, std::string>> extra = {}) {
+    std::vector<std::pair<std::string, std::string>> headers = {{"cookie", login.cookie},
+                                                                {"x-csrf-token", login.token}};
+    headers.insert(headers.end(), extra.begin(), extra.end());
+    return Send("POST", "/console/api", EncodeForm(params), headers);
+  }
+
+  std::unique_ptr<Console> console_;
+};
+
+TEST_F(ConsoleTest, LoginSetsAStrictHttpOnlyCookieAndGivesTheToken) {
+  http::Response r = Send("POST", "/console/login",
+                          EncodeForm({{"secretId", kSecretId}, {"secretKey", kSecretKey}}));
+  ASSERT_EQ(r.status, 200) << r.body;
+  std::string cookie = HeaderOf(r, "Set-Cookie");
+  EXPECT_TRUE(cookie.starts_with("cmq_session=")) << cookie;
+  EXPECT_NE(cookie.find("; Path=/console"), std::string::npos) << cookie;
+  EXPECT_NE(cookie.find("; HttpOnly"), std::string::npos) << cookie;
+  EXPECT_NE(cookie.find("; SameSite=Strict"), std::string::npos) << cookie;
+  EXPECT_EQ(cookie.find("Secure"), std::string::npos) << cookie;  // plain HTTP listener
+  EXPECT_EQ(cookie.find(';') - strlen("cmq_session="), 32u) << cookie;
+  JsonValue v = Json(r);
+  EXPECT_EQ(Str(v, "secretId"), kSecretId);
+  EXPECT_EQ(Str(v, "csrfToken").size(), 32u);
+  EXPECT_EQ(console_->sessions(), 1u);
+}
+
+TEST_F(ConsoleTest, SecureCookieWhenTheListenerIsTls) {
+  console_ =
+      std::make_unique<Console>(api_.get(), keys_.get(), &clock_, ConsoleOptions{.sessions = {}, .https = true});
+  http::Response r = Send("POST", "/console/login",
+                          EncodeForm({{"secretId", kSecretId}, {"secretKey", kSecretKey}}));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(HeaderOf(r, "Set-Cookie").find("; Secure"), std::string::npos);
+}
+
+TEST_F(ConsoleTest, WrongKeyUnknownIdAndCrossOriginLoginAreRefused) {
+  for (const ParamList& form : std::vector<ParamList>{
+           {{"secretId", kSecretId}, {"secretKey", "wrong"}},
+           {{"secretId", kSecretId}, {"secretKey", std::string(kSecretKey) + "x"}},
+           {{"secretId", "AKIDnosuchkey"}, {"secretKey", kSecretKey}},
+           {{"secretId", kSecretId}},
+           {}}) {
+    http::Response r = Send("POST", "/console/login", EncodeForm(form));
+    EXPECT_EQ(r.status, 401) << EncodeForm(form);
+    EXPECT_EQ(Str(Json(r), "error"), "wrong SecretId or SecretKey");
+    EXPECT_EQ(HeaderOf(r, "Set-Cookie"), "");
+  }
+  http::Response cross = Send("POST", "/console/login",
+                              EncodeForm({{"secretId", kSecretId}, {"secretKey", kSecretKey}}),
+                              {{"origin", "http://evil.example"}});
+  EXPECT_EQ(cross.status, 403);
+  EXPECT_EQ(console_->sessions(), 0u);
+}
+
+TEST_F(ConsoleTest, PagesRedirectToTheLoginWithoutASession) {
+  for (const char* page : {"/console/", "/console/queue", "/console/topic", "/console/trace"}) {
+    http::Response r = Send("GET", page);
+    EXPECT_EQ(r.status, 302) << page;
+    EXPECT_EQ(HeaderOf(r, "Location"), "/console/login") << page;
+    r = Send("GET", page, "", {{"cookie", "cmq_session=0123456789abcdef0123456789abcdef"}});
+    EXPECT_EQ(r.status, 302) << page;
+  }
+  Login login = LogIn();
+  for (const char* page : {"/console/", "/console/queue", "/console/topic", "/console/trace"}) {
+    http::Response r = Send("GET", page, "", {{"cookie", login.cookie}});
+    EXPECT_EQ(r.status, 200) << page;
+    EXPECT_EQ(r.content_type, "text/html; charset=utf-8") << page;
+    EXPECT_NE(r.body.find("<html"), std::string::npos) << page;
+    EXPECT_EQ(HeaderOf(r, "Cache-Control"), "no-store");
+    EXPECT_FALSE(HeaderOf(r, "Content-Security-Policy").empty());
+  }
+  EXPECT_EQ(Send("GET", "/").status, 302);
+  EXPECT_EQ(HeaderOf(Send("GET", "/console"), "Location"), "/console/");
+  EXPECT_EQ(Send("GET", "/console/login").status, 200);
+  EXPECT_EQ(Send("GET", "/console/static/console.js").status, 200);
+  // Pages only at their own path, behind the session check.
+  EXPECT_EQ(Send("GET", "/console/static/overview.html").status, 404);
+  EXPECT_EQ(Send("GET", "/console/static/nothing.js").status, 404);
+  EXPECT_EQ(Send("GET", "/console/nothing").status, 404);
+}
+
+TEST_F(ConsoleTest, ApiNeedsTheSessionAndItsTokenAndAnswersAsTheApi) {
+  Login login = LogIn();
+  ParamList create = {{"Action", "CreateQueue"}, {"queueName", "c1"}};
+  // No session: 401, whatever else is right.
+  http::Response r =
+      Send("POST", "/console/api", EncodeForm(create), {{"x-csrf-token", login.token}});
+  EXPECT_EQ(r.status, 401);
+  EXPECT_EQ(Str(Json(r), "error"), "login required");
+  EXPECT_EQ(Send("GET", "/console/session").status, 401);
+  // A session without its token, or with another, or from another origin: 403.
+  EXPECT_EQ(Send("POST", "/console/api", EncodeForm(create), {{"cookie", login.cookie}}).status,
+            403);
+  Login other = LogIn();
+  EXPECT_EQ(ApiCall({login.cookie, other.token}, create).status, 403);
+  EXPECT_EQ(ApiCall(login, create, {{"origin", "http://evil.example"}}).status, 403);
+  EXPECT_EQ(ApiCall(login, create, {{"sec-fetch-site", "cross-site"}}).status, 403);
+  // Nothing was created by any of them.
+  EXPECT_EQ(
+      Json(ApiCall(login, {{"Action", "ListQueue"}})).Find("totalCount")->as_int().value_or(-1), 0);
+
+  r = ApiCall(login, create,
+              {{"origin", "http://127.0.0.1:8081"}, {"sec-fetch-site", "same-origin"}});
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(Code(Json(r)), 0) << r.body;
+  // The api's own errors, as the API port gives them.
+  r = ApiCall(login, create);
+  EXPECT_EQ(Code(Json(r)), 4460) << r.body;
+  // The signed entry sees the same queue.
+  EXPECT_EQ(Code(Call("GetQueueAttributes", {{"queueName", "c1"}})), 0);
+  // The session's page data.
+  r = Send("GET", "/console/session", "", {{"cookie", login.cookie}});
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(Str(Json(r), "csrfToken"), login.token);
+  // GET is not how the api is called.
+  EXPECT_EQ(Send("GET", "/console/api", "", {{"cookie", login.cookie}}).status, 405);
+}
+
+TEST_F(ConsoleTest, AnAccountSeesOnlyItsOwnQueues) {
+  Login mine = LogIn();
+  Login theirs = LogIn(kOtherSecretId, kOtherSecretKey);
+  EXPECT_EQ(Code(Json(ApiCall(mine, {{"Action", "CreateQueue"}, {"queueName", "mine"}}))), 0);
+  JsonValue list = Json(ApiCall(theirs, {{"Action", "ListQueue"}}));
+  EXPECT_EQ(list.Find("totalCount")->as_int().value_or(-1), 0);
+  EXPECT_EQ(Code(Json(ApiCall(theirs, {{"Action", "GetQueueAttributes"}, {"queueName", "mine"}}))),
+            4440);
+  EXPECT_EQ(Code(Json(ApiCall(theirs, {{"Action", "DeleteQueue"}, {"queueName", "mine"}}))), 4440);
+  EXPECT_EQ(Code(Json(ApiCall(mine, {{"Action", "GetQueueAttributes"}, {"queueName", "mine"}}))),
+            0);
+}
+
+TEST_F(ConsoleTest, LogoutAndIdleExpiryEndTheSession) {
+  Login login = LogIn();
+  ParamList list = {{"Action", "ListQueue"}};
+  EXPECT_EQ(Send("POST", "/console/logout", "", {{"cookie", login.cookie}}).status, 403);
+  http::Response out = Send("POST", "/console/logout", "",
+                            {{"cookie", login.cookie}, {"x-csrf-token", login.token}});
+  EXPECT_EQ(out.status, 200);
+  EXPECT_NE(HeaderOf(out, "Set-Cookie").find("Max-Age=0"), std::string::npos);
+  EXPECT_EQ(ApiCall(login, list).status, 401);
+  EXPECT_EQ(Send("GET", "/console/", "", {{"cookie", login.cookie}}).status, 302);
+
+  login = LogIn();
+  clock_.Advance(59999);
+  EXPECT_EQ(ApiCall(login, list).status, 200);
+  clock_.Advance(59999);
+  EXPECT_EQ(ApiCall(login, list).status, 200);
+  clock_.Advance(60000);
+  EXPECT_EQ(ApiCall(login, list).status, 401);
+}
+
+}  // namespace
+}  // namespace cmq::console
