@@ -32,6 +32,7 @@
 #include "server/cluster_description.h"
 #include "server/credentials.h"
 #include "server/forwarder.h"
+#include "server/off_loop_runner.h"
 #include "server/open_file_limit.h"
 #include "server/postgres_partition.h"
 #include "server/startup_error.h"
@@ -62,6 +63,10 @@ struct Daemon::Impl : public http::Handler {
   // Distributed mode: requests for a partition another node owns go there.
   std::unique_ptr<Forwarder> forwarder;
   int64_t last_forward_complaint_ms = 0;
+  // Message traces read the log here, off the loop (at most kMaxTraces at a time).
+  // Destroyed before the parts above, waiting for the traces still reading.
+  static constexpr int kMaxTraces = 2;
+  std::unique_ptr<OffLoopRunner> off_loop;
 
   http::EventLoop::TimerId tick_timer = 0;
   int64_t tick_at = INT64_MAX;
@@ -158,6 +163,11 @@ struct Daemon::Impl : public http::Handler {
     if (admin_listener) push_policy->AddOwnPort(admin_listener->port());
     NameThisNode();
     config.api.describe_cluster = [this](auto answer) { DescribeCluster(std::move(answer)); };
+    off_loop = std::make_unique<OffLoopRunner>(
+        env, [this](std::function<void()> fn) { loop.Post(std::move(fn)); }, kMaxTraces);
+    config.api.run_off_loop = [this](std::function<void()> work, std::function<void()> then) {
+      return off_loop->Run(std::move(work), std::move(then));
+    };
     api = std::make_unique<api::Api>(nullptr, &keys, env->clock(), config.api);
     if (config.storage == Config::Storage::kPostgres) {
       CMQ_RETURN_IF_ERROR(StartPostgres());
