@@ -12,6 +12,7 @@
 #include "cmq/exceptions.h"
 #include "cmq/list_result.h"
 #include "cmq/message.h"
+#include "cmq/message_trace.h"
 #include "cmq/queue.h"
 #include "cmq/queue_meta.h"
 #include "cmq/subscription.h"

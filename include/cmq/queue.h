@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "cmq/message.h"
+#include "cmq/message_trace.h"
 #include "cmq/queue_meta.h"
 
 namespace cmq {
@@ -76,6 +77,13 @@ class Queue {
   // receivable again. Server errors: 6050 rewind is not enabled on the queue
   // (rewindSeconds is 0); 4000/10680 the time is outside [now - rewindSeconds, now].
   void rewindQueue(int64_t startConsumeTime) const;
+
+  // What happened to message `msgId` of this queue (a cmqd extension, TraceMessage):
+  // sent, each receive and by which client address, deleted, dead-lettered, ... for
+  // as long as the server's journal holds it. Server errors: 4440 no such queue;
+  // 4000/10950 a msgId the server never gave out; 6000/10960 too many traces running
+  // (retry). Client errors: empty msgId.
+  MessageTrace traceMessage(const std::string& msgId) const;
 
  private:
   std::string name_;

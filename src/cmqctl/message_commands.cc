@@ -119,7 +119,7 @@ ResourceDef MessageResource() {
   ResourceDef r;
   r.name = "msg";
   r.aliases = {"message", "messages"};
-  r.summary = "send, receive, delete, consume and drain messages";
+  r.summary = "send, receive, delete, consume, drain and trace messages";
 
   CommandDef send;
   send.verb = "send";
@@ -170,6 +170,7 @@ ResourceDef MessageResource() {
   r.commands.push_back(std::move(del));
 
   AddConsumeCommands(&r);
+  AddTraceCommand(&r);
   return r;
 }
 

@@ -5,6 +5,7 @@
 #include "cmq/cmq_client.h"
 #include "cmq/exceptions.h"
 #include "sdk/client_impl.h"
+#include "sdk/message_trace.h"
 #include "sdk/request_params.h"
 #include "sdk/response_reader.h"
 #include "sdk/validate.h"
@@ -140,6 +141,11 @@ void Queue::rewindQueue(int64_t startConsumeTime) const {
   }
   client_->impl().Call("RewindQueue", {{"queueName", name_},
                                        {"startConsumeTime", std::to_string(startConsumeTime)}});
+}
+
+MessageTrace Queue::traceMessage(const std::string& msgId) const {
+  return sdk::ReadMessageTrace(
+      client_->impl().Call("TraceMessage", sdk::TraceParams("queueName", name_, msgId)));
 }
 
 }  // namespace cmq
