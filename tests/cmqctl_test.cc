@@ -418,6 +418,36 @@ TEST_F(CmqctlTest, RedriveADeadLetterQueueAndWaitForIt) {
   EXPECT_NE(r.err.find("10910"), std::string::npos) << r.err;
 }
 
+TEST_F(CmqctlTest, MsgTraceShowsTheLifeOfAMessage) {
+  std::string q = UniqueName("ctl-trace");
+  CreateQueue(q);
+  std::string id = Send(q, "traced");
+  JsonValue got = CtlJson({"msg", "receive", q, "--delete"});
+  ASSERT_EQ(got.items().size(), 1u);
+
+  JsonValue trace = CtlJson({"msg", "trace", id, "--queue", q});
+  EXPECT_EQ(Keys(trace), (std::vector<std::string>{"msgId", "complete", "events"}));
+  EXPECT_EQ(StrField(trace, "msgId"), id);
+  const auto& events = ArrayField(trace, "events");
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(StrField(events[0], "event"), "sent");
+  EXPECT_EQ(StrField(events[1], "event"), "received");
+  EXPECT_EQ(StrField(events[1], "clientAddress").rfind("127.0.0.1:", 0), 0u);
+  EXPECT_EQ(IntField(events[1], "dequeueCount"), 1);
+  EXPECT_EQ(StrField(events[2], "event"), "deleted");
+
+  CtlResult r = Ctl({"msg", "trace", id, "--queue", q});
+  EXPECT_EQ(r.code, 0) << r.err;
+  for (std::string_view part : {"its whole life so far", "sent", "received",
+                                "clientAddress=127.0.0.1:", "dequeueCount=1", "deleted"}) {
+    EXPECT_NE(r.out.find(part), std::string::npos) << part << " in\n" << r.out;
+  }
+  EXPECT_EQ(Ctl({"msg", "trace", id}).code, 2) << "needs --queue or --topic";
+  r = Ctl({"msg", "trace", "99999999", "--queue", q});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("10950"), std::string::npos) << r.err;
+}
+
 TEST_F(CmqctlTest, ClusterShowNamesTheNodeAndWhoOwnsThePartition) {
   JsonValue info = CtlJson({"cluster", "show"});
   std::string storage = TestStorageIsPostgres() ? "postgres" : "embedded";

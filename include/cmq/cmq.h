@@ -13,6 +13,7 @@
 #include "cmq/list_result.h"
 #include "cmq/message.h"
 #include "cmq/message_move_task.h"
+#include "cmq/message_trace.h"
 #include "cmq/queue.h"
 #include "cmq/queue_meta.h"
 #include "cmq/subscription.h"

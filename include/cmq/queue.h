@@ -20,6 +20,7 @@
 
 #include "cmq/message.h"
 #include "cmq/message_move_task.h"
+#include "cmq/message_trace.h"
 #include "cmq/queue_meta.h"
 
 namespace cmq {
@@ -95,6 +96,12 @@ class Queue {
   MessageMoveTask startMessageMoveTask(const std::string& destinationQueueName = "") const;
   // The move tasks from this queue, newest first.
   std::vector<MessageMoveTask> listMessageMoveTasks() const;
+  // What happened to message `msgId` of this queue (a cmqd extension, TraceMessage):
+  // sent, each receive and by which client address, deleted, dead-lettered, ... for
+  // as long as the server's journal holds it. Server errors: 4440 no such queue;
+  // 4000/10950 a msgId the server never gave out; 6000/10960 too many traces running
+  // (retry). Client errors: empty msgId.
+  MessageTrace traceMessage(const std::string& msgId) const;
 
  private:
   std::string name_;

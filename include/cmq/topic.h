@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "cmq/list_result.h"
+#include "cmq/message_trace.h"
 #include "cmq/topic_meta.h"
 
 namespace cmq {
@@ -56,6 +57,11 @@ class Topic {
   ListResult listSubscription(const std::string& searchWord = "",
                               std::optional<int> offset = std::nullopt,
                               std::optional<int> limit = std::nullopt) const;
+
+  // What happened to message `msgId` published to this topic (a cmqd extension,
+  // TraceMessage): published, each delivery to a queue, each push attempt and its
+  // outcome. Errors as Queue::traceMessage (4440: no such topic).
+  MessageTrace traceMessage(const std::string& msgId) const;
 
  private:
   std::string name_;

@@ -25,6 +25,8 @@ struct Call {
   Reply reply;
   // Set by a handler whose request is parked (long-poll receive): cancels it.
   std::function<void()> cancel;
+  // Who sent the request ("ip:port", ApiRequest::client): receives record it.
+  std::string_view client;
 };
 
 // Answers through call.reply exactly once, now or from a broker callback.
@@ -44,5 +46,6 @@ std::span<const ActionEntry> TopicActions();         // topic_handlers.cc
 std::span<const ActionEntry> SubscriptionActions();  // subscription_handlers.cc
 std::span<const ActionEntry> ClusterActions();       // cluster_handlers.cc
 std::span<const ActionEntry> MessageOpsActions();    // message_ops_handlers.cc
+std::span<const ActionEntry> TraceActions();         // trace_handlers.cc
 
 }  // namespace cmq::api

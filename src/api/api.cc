@@ -135,7 +135,7 @@ struct Api::Impl {
     }
     Call call{
         broker, &options, verified.account, params, Reply(std::move(envelope), std::move(done)),
-        {}};
+        {},     request.client};
     it->second.entry.handler(call);
     return std::move(call.cancel);
   }
@@ -152,6 +152,7 @@ Api::Api(broker::Broker* broker, const auth::KeyStore* keys, env::Clock* clock, 
   impl_->AddActions(SubscriptionActions());
   impl_->AddActions(ClusterActions());
   impl_->AddActions(MessageOpsActions());
+  impl_->AddActions(TraceActions());
 }
 
 Api::~Api() = default;

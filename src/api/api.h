@@ -29,6 +29,11 @@ namespace cmq::api {
 using ClusterFields = std::function<void(JsonWriter&)>;
 using DescribeClusterFn = std::function<void(std::function<void(Result<ClusterFields>)> answer)>;
 
+// Runs `work` on a thread other than the loop's, then `then` on the loop (message
+// trace: a scan of the log must not stall the loop). Returns false, running neither,
+// when as many jobs as it allows are running already.
+using OffLoopFn = std::function<bool(std::function<void()> work, std::function<void()> then)>;
+
 struct ApiOptions {
   auth::VerifyOptions verify;
   broker::Limits limits;
@@ -39,6 +44,8 @@ struct ApiOptions {
   // Answers DescribeCluster, which needs no broker (a standby answers it too). Null:
   // the action answers with an internal error.
   DescribeClusterFn describe_cluster;
+  // Runs TraceMessage's reading. Null: TraceMessage answers an internal error.
+  OffLoopFn run_off_loop;
 };
 
 struct ApiRequest {
@@ -47,7 +54,8 @@ struct ApiRequest {
   std::string path;    // raw path
   std::string query;   // raw query string
   std::string body;    // raw body
-  // Who sent it, for logs only ("ip:port"; a forwarded request's original client).
+  // Who sent it ("ip:port", "[ipv6]:port"; a forwarded request's original client): for
+  // logs, and recorded with each receive (message trace).
   std::string client;
   // Arrived over cmqd's own HTTPS listener: the signed host's default port is 443, as
   // with ApiOptions::https.

@@ -108,7 +108,8 @@ void Receive(Call& call, std::string_view queue, int max_messages, bool batch) {
     });
   };
   uint64_t waiter =
-      broker->ReceiveMessages(call.account, queue, max_messages, *wait, std::move(answer));
+      broker->ReceiveMessages(call.account, queue, max_messages, *wait, std::move(answer),
+                              broker::ParseClientAddress(call.client));
   if (waiter == 0) return;  // served already: answered, or answering once durable
   // A receive served meanwhile is not stopped by CancelReceive; `cancelled` drops its
   // answer.

@@ -116,6 +116,7 @@ Status Broker::Impl::CheckDeadLetterPolicy(AccountId account, const Queue* self,
 
 Result<journal::Location> Broker::Impl::Append(journal::RecordType type,
                                                std::span<const std::string_view> parts) {
+  const uint64_t msg_id_before = next_msg_id;
   Result<journal::Location> loc = log->Append(type, parts);
   if (!loc.ok()) {
     if (loc.status().error() == ErrorCode::kStorageFailed) storage_failed = true;
@@ -126,6 +127,7 @@ Result<journal::Location> Broker::Impl::Append(journal::RecordType type,
   for (auto p : parts) size += p.size();
   usage.NoteWrite(*loc, size);
   snapshots.Appended(*loc, size);
+  NoteSegment(*loc, msg_id_before);
   return loc;
 }
 
@@ -179,6 +181,7 @@ Status Broker::Impl::ReadBodies(const Queue& q, const std::vector<uint64_t>& pos
 }
 
 Result<std::vector<ReceivedMessage>> Broker::Impl::ReceiveNow(Queue* q, int n, int64_t now,
+                                                              const ClientAddress& client,
                                                               journal::Lsn* answer_after) {
   std::vector<uint64_t> positions = q->TakeActive(n);
   if (positions.empty()) return Status(ErrorCode::kNoMessage);
@@ -193,6 +196,7 @@ Result<std::vector<ReceivedMessage>> Broker::Impl::ReceiveNow(Queue* q, int n, i
   rec.time_ms = now;
   rec.visible_until_ms = now + static_cast<int64_t>(q->attributes().visibility_timeout) * 1000;
   rec.positions = positions;
+  rec.client = client;
   // Only the records that put these messages here must be durable before the answer,
   // not everything appended before (other consumers' deletes, say).
   journal::Lsn depends_on = 0;
@@ -237,7 +241,7 @@ void Broker::Impl::ServeWaiters(Queue* q, int64_t now) {
     auto w = waiters.PopFront(q->meta().uid);
     if (!w) return;
     journal::Lsn answer_after = 0;
-    auto result = ReceiveNow(q, w->max_messages, now, &answer_after);
+    auto result = ReceiveNow(q, w->max_messages, now, w->client, &answer_after);
     if (LogEnabled(LogLevel::kDebug)) {
       LogEvent(LogLevel::kDebug, "long poll woken",
                {{"queue", q->meta().name},
@@ -600,7 +604,7 @@ Result<std::vector<std::string>> Broker::Impl::SendMessages(
 }
 
 uint64_t Broker::ReceiveMessages(AccountId account, std::string_view queue, int max_messages,
-                                 int wait_seconds, ReceiveDone done) {
+                                 int wait_seconds, ReceiveDone done, const ClientAddress& client) {
   Impl& m = *impl_;
   OnExit run_ready([&m] { m.RunReady(); });
   uint64_t waiter = 0;
@@ -615,13 +619,13 @@ uint64_t Broker::ReceiveMessages(AccountId account, std::string_view queue, int 
     wait = std::clamp(wait, 0, std::max(m.limits.max_polling_wait_seconds, 0));
     if (q->active() > 0) {
       journal::Lsn answer_after = 0;
-      auto result = m.ReceiveNow(q, std::max(max_messages, 1), now, &answer_after);
+      auto result = m.ReceiveNow(q, std::max(max_messages, 1), now, client, &answer_after);
       m.AnswerReceive(std::move(done), std::move(result), answer_after);
     } else if (wait == 0) {
       m.ready.push_back([done = std::move(done)] { done(Status(ErrorCode::kNoMessage)); });
     } else {
       waiter = m.waiters.Park(q->meta().uid, std::max(max_messages, 1),
-                              now + static_cast<int64_t>(wait) * 1000, std::move(done));
+                              now + static_cast<int64_t>(wait) * 1000, std::move(done), client);
       if (LogEnabled(LogLevel::kDebug)) {
         LogEvent(LogLevel::kDebug, "long poll parked",
                  {{"queue", q->meta().name}, {"waitSeconds", wait}, {"parked", m.waiters.size()}});

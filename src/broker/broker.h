@@ -40,6 +40,7 @@
 #include <string_view>
 #include <vector>
 
+#include "broker/message_trace.h"
 #include "broker/topic_types.h"
 #include "broker/types.h"
 #include "env/env.h"
@@ -114,9 +115,10 @@ class Broker {
   // send, Tick, rewind, delete of the queue) with messages (again once durable),
   // kNoMessage at the deadline (never later), or kQueueNotExist if the queue was
   // deleted. kStorageFailed if the log failed before the messages were durable.
+  // `client` (who asked, for message trace) goes into the receive record.
   using ReceiveDone = Done<std::vector<ReceivedMessage>>;
   uint64_t ReceiveMessages(AccountId account, std::string_view queue, int max_messages,
-                           int wait_seconds, ReceiveDone done);
+                           int wait_seconds, ReceiveDone done, const ClientAddress& client = {});
   // Forgets a parked receive (its client went away); its `done` is never called. A
   // receive already served (waiting for durability) is not stopped: its `done` still
   // runs, and the messages stay Inactive until their visibility timeout. Unknown ids
@@ -164,6 +166,16 @@ class Broker {
                                                          std::string_view source) const;
   static constexpr size_t kMaxMoveTasksKept = 100;
   static constexpr size_t kMoveBatch = 256;
+
+  // Message trace (docs/architecture.md, "Message trace"): checks the queue or topic
+  // `subject` names in `account` (kQueueNotExist, kTopicNotExist) and `msg_id`
+  // (kMsgIdInvalid: not a msgId this broker gave out), then, once every record appended
+  // so far is durable, completes with a job that reads the log from the segment where
+  // that msgId's life begins (kStorageFailed if syncing failed; the log's OpenCursor
+  // error). Appends nothing. The job touches nothing of the broker: run it on another
+  // thread, so a long scan never stalls this one.
+  void PrepareTrace(AccountId account, const TraceSubject& subject, std::string_view msg_id,
+                    Done<std::shared_ptr<TraceJob>> done);
 
   // --- topics (docs/cmq-api.md 7; errors as listed there) ---------------------------
   // The api validates names, ranges and counts; the broker checks existence

@@ -209,6 +209,7 @@ Status Broker::Impl::ReplayRecord(journal::RecordType type, std::string_view pay
                                   journal::Location loc) {
   usage.NoteWrite(loc, payload.size());
   snapshots.Replayed(type == kRecSnapshot, loc, payload.size());
+  NoteSegment(loc, next_msg_id);
   switch (type) {
     case kRecSnapshot: {
       SnapshotRecord r;

@@ -108,6 +108,12 @@ struct Broker::Impl {
   int64_t now_ms = 0;
   uint64_t next_msg_id = 1;
   uint64_t next_queue_uid = 1;
+  // Per kept segment, next_msg_id when its first record was applied (live or in
+  // replay; never above the truth): where a message trace may start reading.
+  std::map<uint32_t, uint64_t> segment_msg_ids;
+  void NoteSegment(journal::Location loc, uint64_t msg_id_before);
+  // The segment the life of `msg_id` begins in, or an older one (0: the oldest kept).
+  uint32_t TraceStart(uint64_t msg_id) const;
 
   // Declared before the queues, which update them until destroyed.
   SegmentUsage usage;
@@ -212,6 +218,7 @@ struct Broker::Impl {
   // Takes up to `n` Active messages and records their receive. `*answer_after` is the
   // LSN the answer must wait for (see BrokerOptions).
   Result<std::vector<ReceivedMessage>> ReceiveNow(Queue* q, int n, int64_t now,
+                                                  const ClientAddress& client,
                                                   journal::Lsn* answer_after);
   // Queues the answer of a receive: an error at once, messages once the log is durable
   // up to `answer_after`.

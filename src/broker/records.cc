@@ -1,5 +1,7 @@
 #include "broker/records.h"
 
+#include <algorithm>
+
 #include "broker/record_coding.h"
 
 namespace cmq::broker {
@@ -197,13 +199,32 @@ std::string EncodeReceive(const ReceiveRecord& r) {
   PutI64(&out, r.time_ms);
   PutI64(&out, r.visible_until_ms);
   PutPositions(&out, r.positions);
+  if (r.client.len != 0) {
+    PutLengthPrefixed(&out, std::string_view(reinterpret_cast<const char*>(r.client.bytes.data()),
+                                             r.client.len));
+    PutVarint64(&out, r.client.port);
+  }
   return out;
 }
 
 bool DecodeReceive(std::string_view in, ReceiveRecord* r) {
   Reader d(in);
-  return d.U64(&r->uid) && d.I64(&r->time_ms) && d.I64(&r->visible_until_ms) &&
-         GetPositions(&d, &r->positions) && d.done();
+  if (!(d.U64(&r->uid) && d.I64(&r->time_ms) && d.I64(&r->visible_until_ms) &&
+        GetPositions(&d, &r->positions))) {
+    return false;
+  }
+  r->client = ClientAddress{};
+  if (d.done()) return true;  // written before receive records named their client
+  std::string address;
+  uint32_t port = 0;
+  if (!(d.Str(&address) && (address.size() == 4 || address.size() == 16) && d.U32(&port) &&
+        port <= 0xffff)) {
+    return false;
+  }
+  std::copy(address.begin(), address.end(), r->client.bytes.begin());
+  r->client.len = static_cast<uint8_t>(address.size());
+  r->client.port = static_cast<uint16_t>(port);
+  return d.done();
 }
 
 std::string EncodeDelete(const DeleteRecord& r) {

@@ -93,11 +93,15 @@ struct SendRecord {
   std::vector<uint32_t> lengths;
 };
 
+// `client` is an optional tail (since message trace): records written before it end
+// after the positions and decode with an unknown client; one is written only when the
+// client is known.
 struct ReceiveRecord {
   uint64_t uid = 0;
   int64_t time_ms = 0;
   int64_t visible_until_ms = 0;
   std::vector<uint64_t> positions;
+  ClientAddress client{};
 };
 
 struct DeleteRecord {

@@ -168,6 +168,44 @@ TEST(RecordsTest, OtherRecordsRoundTrip) {
   EXPECT_EQ(dq2.uid, 7u);
 }
 
+// Receive records name their client (message trace) in a tail that records written
+// before it lack: those still decode, with no client, and a cut inside the tail does not.
+TEST(RecordsTest, ReceiveRecordCarriesItsClientAndOldOnesStillDecode) {
+  ReceiveRecord v4{4, 1700000000000, 1700000030000, {7}};
+  v4.client.len = 4;
+  v4.client.bytes = {10, 0, 0, 7};
+  v4.client.port = 51234;
+  ReceiveRecord v6 = v4;
+  v6.client.len = 16;
+  v6.client.bytes = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+  v6.client.port = 65535;
+  for (const ReceiveRecord& r : {v4, v6}) {
+    std::string e = EncodeReceive(r);
+    ReceiveRecord d;
+    ASSERT_TRUE(DecodeReceive(e, &d));
+    EXPECT_EQ(d.client, r.client);
+    EXPECT_EQ(d.positions, r.positions);
+    ReceiveRecord without = r;
+    without.client = {};
+    const size_t old_size = EncodeReceive(without).size();
+    EXPECT_LE(e.size() - old_size, r.client.len + 4u);  // a few bytes on the hot path
+    for (size_t n = old_size + 1; n < e.size(); ++n) {
+      EXPECT_FALSE(DecodeReceive(std::string_view(e.data(), n), &d)) << n;
+    }
+    EXPECT_FALSE(DecodeReceive(e + "x", &d));
+  }
+  // The form every earlier release wrote: no tail.
+  std::string old = EncodeReceive({4, 1, 2, {1, 2}});
+  ReceiveRecord d;
+  d.client = v4.client;
+  ASSERT_TRUE(DecodeReceive(old, &d));
+  EXPECT_EQ(d.client.len, 0);
+  // An address of another length is refused.
+  std::string bad = old;
+  bad += std::string("\x03\x01\x02\x03\x05", 5);
+  EXPECT_FALSE(DecodeReceive(bad, &d));
+}
+
 TEST(RecordsTest, TruncatedAndGarbageInputIsRejected) {
   SnapshotRecord s;
   s.queues.push_back(SampleMeta());

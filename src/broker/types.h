@@ -1,6 +1,7 @@
 // Value types shared by the broker and the layers that call it.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -126,6 +127,16 @@ struct QueueRef {
 struct QueuePage {
   int64_t total_count = 0;  // matches of the search, not the page size
   std::vector<QueueRef> queues;
+};
+
+// The address of the client a receive was made for, as the api saw it (in the
+// distributed mode the forwarding node's client). Kept in receive records for message
+// trace. `len` 0: not known (records written before it was recorded).
+struct ClientAddress {
+  std::array<uint8_t, 16> bytes{};  // network byte order
+  uint8_t len = 0;                  // 0, 4 (IPv4) or 16 (IPv6)
+  uint16_t port = 0;
+  bool operator==(const ClientAddress&) const = default;
 };
 
 struct ReceivedMessage {

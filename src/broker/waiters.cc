@@ -2,9 +2,10 @@
 
 namespace cmq::broker {
 
-uint64_t WaiterTable::Park(uint64_t queue_uid, int max_messages, int64_t deadline_ms, Done done) {
+uint64_t WaiterTable::Park(uint64_t queue_uid, int max_messages, int64_t deadline_ms, Done done,
+                          const ClientAddress& client) {
   uint64_t id = next_id_++;
-  waiters_.emplace(id, Waiter{queue_uid, max_messages, deadline_ms, std::move(done)});
+  waiters_.emplace(id, Waiter{queue_uid, max_messages, deadline_ms, std::move(done), client});
   Line& line = lines_[queue_uid];
   line.ids.push_back(id);
   ++line.live;

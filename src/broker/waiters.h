@@ -27,10 +27,12 @@ class WaiterTable {
     int max_messages = 1;
     int64_t deadline_ms = 0;
     Done done;
+    ClientAddress client;  // who asked (the receive record names it)
   };
 
   // Returns the waiter id (never 0).
-  uint64_t Park(uint64_t queue_uid, int max_messages, int64_t deadline_ms, Done done);
+  uint64_t Park(uint64_t queue_uid, int max_messages, int64_t deadline_ms, Done done,
+                const ClientAddress& client);
   // Removes a waiter; nullopt if unknown (answered or cancelled already).
   std::optional<Waiter> Remove(uint64_t id);
   // Removes and returns the first waiter in the queue's line.

@@ -143,7 +143,7 @@ ResourceDef MessageResource() {
   ResourceDef r;
   r.name = "msg";
   r.aliases = {"message", "messages"};
-  r.summary = "send, receive, peek, delete, consume and drain messages";
+  r.summary = "send, receive, peek, delete, consume, drain and trace messages";
 
   CommandDef send;
   send.verb = "send";
@@ -211,6 +211,7 @@ ResourceDef MessageResource() {
   r.commands.push_back(std::move(del));
 
   AddConsumeCommands(&r);
+  AddTraceCommand(&r);
   return r;
 }
 

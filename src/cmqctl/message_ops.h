@@ -24,5 +24,7 @@ std::vector<cmq::CMQBatchDeleteException::Failure> DeleteHandles(
 
 // msg consume and msg drain (consume_commands.cc).
 void AddConsumeCommands(ResourceDef* resource);
+// msg trace (trace_command.cc).
+void AddTraceCommand(ResourceDef* resource);
 
 }  // namespace cmqctl

@@ -5,6 +5,8 @@
 
 #include <cstring>
 
+#include "common/strings.h"
+
 namespace cmq {
 namespace {
 
@@ -145,6 +147,24 @@ std::optional<IpAddress> IpAddress::EmbeddedV4() const {
   }
   return V4((uint32_t{bytes_[12]} << 24) | (uint32_t{bytes_[13]} << 16) |
             (uint32_t{bytes_[14]} << 8) | bytes_[15]);
+}
+
+std::optional<IpEndpoint> IpEndpoint::Parse(std::string_view text) {
+  size_t colon = text.rfind(':');
+  if (colon == std::string_view::npos) return std::nullopt;
+  std::string_view host = text.substr(0, colon);
+  const bool bracketed = host.size() >= 2 && host.front() == '[' && host.back() == ']';
+  if (bracketed) host = host.substr(1, host.size() - 2);
+  std::optional<uint64_t> port = ParseUint64(text.substr(colon + 1));
+  std::optional<IpAddress> address = IpAddress::Parse(host);
+  // IPv6 needs its brackets (its colons would be ambiguous), IPv4 has none.
+  if (!port || *port > 65535 || !address || bracketed == address->is_v4()) return std::nullopt;
+  return IpEndpoint{*address, static_cast<uint16_t>(*port)};
+}
+
+std::string IpEndpoint::ToString() const {
+  std::string host = address.ToString();
+  return (address.is_v4() ? host : "[" + host + "]") + ":" + std::to_string(port);
 }
 
 std::string IpAddress::ToString() const {

@@ -61,6 +61,18 @@ class IpAddress {
   std::array<uint8_t, 16> bytes_{};
 };
 
+// An address and a port, as a socket peer is written: "10.0.0.7:51234",
+// "[2001:db8::1]:443" (the http layer's peer, X-Forwarded-For as cmqd writes it).
+struct IpEndpoint {
+  IpAddress address;
+  uint16_t port = 0;
+
+  // Exactly those two forms (Parse's address text, a decimal port); nullopt otherwise.
+  static std::optional<IpEndpoint> Parse(std::string_view text);
+  std::string ToString() const;
+  bool operator==(const IpEndpoint& other) const = default;
+};
+
 class IpNetwork {
  public:
   // "10.0.0.0/8", "fc00::/7", or an address alone (a /32 or /128 network). The bits

@@ -38,6 +38,7 @@
 #include "common/log.h"
 #include "journal/recovery.h"
 #include "journal/drop_marker.h"
+#include "journal/segment_cursor.h"
 #include "journal/segment_format.h"
 
 namespace cmq::journal {
@@ -1029,6 +1030,16 @@ Status Journal::EnsureHeadroom(uint64_t bytes) {
   }
   m.RequestPrepared();
   return Status::Ok();
+}
+
+Result<std::unique_ptr<RecordCursor>> Journal::OpenCursor(uint32_t from_segment) const {
+  const Impl& m = *impl_;
+  if (!m.recovered) return Status(ErrorCode::kInternal, "journal: OpenCursor() before Recover()");
+  std::vector<CursorSegment> segments;
+  for (auto it = m.segments.lower_bound(from_segment); it != m.segments.end(); ++it) {
+    segments.push_back({it->first, it->second.file});
+  }
+  return NewSegmentCursor(std::move(segments));
 }
 
 uint32_t Journal::OldestSegment() const { return impl_->oldest_segment.load(); }

@@ -214,6 +214,8 @@ class Journal : public RecordLog {
   uint32_t CurrentSegment() const override;
   Status DropSegmentsBefore(uint32_t segment) override;
   void SetSegmentPreamble(Preamble preamble) override;
+  // Reads through the segment files the journal has open (segment_cursor.h).
+  Result<std::unique_ptr<RecordCursor>> OpenCursor(uint32_t from_segment) const override;
 
  private:
   Journal(env::Env* env, JournalOptions options);

@@ -213,7 +213,37 @@ class MemRecordLog : public RecordLog {
 
   void SetSegmentPreamble(Preamble preamble) override { preamble_ = std::move(preamble); }
 
+  // A copy of the durable records from `from_segment` on, so the cursor shares nothing
+  // with the log (it may be read on another thread, as the Journal's).
+  Result<std::unique_ptr<RecordCursor>> OpenCursor(uint32_t from_segment) const override {
+    auto cursor = std::make_unique<CopyCursor>();
+    for (const auto& s : segments_) {
+      if (s.number < from_segment) continue;
+      for (const auto& r : s.records) {
+        if (r.lsn <= durable_lsn_) cursor->records.push_back(r);
+      }
+    }
+    last_cursor_from_ = std::max(from_segment, OldestSegment());
+    return std::unique_ptr<RecordCursor>(std::move(cursor));
+  }
+  // The first segment the last OpenCursor read from (tests: where a scan started).
+  uint32_t last_cursor_from() const { return last_cursor_from_; }
+
  private:
+  struct CopyCursor : RecordCursor {
+    std::vector<Record> records;
+    size_t next = 0;
+    Result<bool> Next(RecordType* type, std::string_view* payload, Location* location) override {
+      if (next == records.size()) return false;
+      const Record& r = records[next++];
+      *type = r.type;
+      *payload = r.payload;
+      *location = r.location;
+      return true;
+    }
+    bool skipped_records() const override { return false; }
+  };
+
   struct Segment {
     uint32_t number = 0;
     uint32_t end = 0;       // offset just past the last record
@@ -294,6 +324,7 @@ class MemRecordLog : public RecordLog {
   Preamble preamble_;
   std::deque<std::pair<uint32_t, Lsn>> drops_;  // (keep from, after), as in the Journal
   uint32_t drop_asked_ = 0;
+  mutable uint32_t last_cursor_from_ = 0;
   std::vector<std::pair<Lsn, std::function<void(const Status&)>>> pending_;
 };
 

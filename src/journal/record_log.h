@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -57,9 +58,31 @@ inline uint64_t NewSegmentCapacity(uint64_t segment_size, uint64_t header, uint6
   return room;
 }
 
+// Reads stored records in log order, on a thread other than the broker's (message
+// trace: a scan of a big log must not stall the event loop). Used by one thread at a
+// time; it shares no state with the log that opened it, and may outlive it.
+class RecordCursor {
+ public:
+  virtual ~RecordCursor() = default;
+  // The next record: true with the outputs filled (`payload` valid until the next
+  // call), false at the end. Errors: kCorruption (damage in a segment that was sealed
+  // when the cursor was opened), kIoError, kStorageUnavailable.
+  virtual Result<bool> Next(RecordType* type, std::string_view* payload, Location* location) = 0;
+  // Whether records of the range were reclaimed before the cursor could read them (it
+  // skipped them): what the reader concludes from their absence may be incomplete.
+  virtual bool skipped_records() const = 0;
+};
+
 class RecordLog {
  public:
   virtual ~RecordLog() = default;
+
+  // Broker thread. A cursor over the stored records from the start of segment
+  // `from_segment` (the oldest kept one, if that is older) to at least every record
+  // that was durable when it was opened; records appended later may or may not show.
+  // Reading goes on on the caller's other thread and never touches the broker
+  // thread's state.
+  virtual Result<std::unique_ptr<RecordCursor>> OpenCursor(uint32_t from_segment) const = 0;
 
   // Appends one record whose payload is the concatenation of `parts`. Returns the
   // Location of the first payload byte (so a body at payload offset k is at

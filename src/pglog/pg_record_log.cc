@@ -42,6 +42,27 @@ uint32_t DecodeBigEndian32(std::string_view b) {
          (uint32_t{static_cast<uint8_t>(b[2])} << 8) | uint32_t{static_cast<uint8_t>(b[3])};
 }
 
+// Loads a segment's stream from PostgreSQL, checking that its rows are contiguous.
+Status LoadSegmentStream(PgConn* conn, const PgLogOptions& options, uint32_t segment,
+                         std::string* out) {
+  const std::string table = SegmentTable(options.partition, segment);
+  auto rows = conn->ExecBinary("SELECT pos, data FROM " + table + " ORDER BY pos", {},
+                               options.timeout_ms);
+  if (!rows.ok()) return rows.status();
+  out->clear();
+  for (int i = 0; i < rows->rows(); ++i) {
+    uint32_t pos = DecodeBigEndian32(rows->Get(i, 0));
+    if (pos != out->size()) {
+      return Status(ErrorCode::kCorruption, "postgres log corruption in " + table +
+                                                ": a row at offset " + std::to_string(pos) +
+                                                " where offset " + std::to_string(out->size()) +
+                                                " belongs");
+    }
+    out->append(rows->Get(i, 1));
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 struct PgRecordLog::Impl {
@@ -179,23 +200,8 @@ struct PgRecordLog::Impl {
 
   // ---- loop thread: reading ----
 
-  // Loads a segment's stream from PostgreSQL, checking that its rows are contiguous.
   Status LoadSegment(PgConn* conn, uint32_t segment, std::string* out) const {
-    auto rows = conn->ExecBinary("SELECT pos, data FROM " + Table(segment) + " ORDER BY pos", {},
-                                 options.timeout_ms);
-    if (!rows.ok()) return rows.status();
-    out->clear();
-    for (int i = 0; i < rows->rows(); ++i) {
-      uint32_t pos = DecodeBigEndian32(rows->Get(i, 0));
-      if (pos != out->size()) {
-        return Status(ErrorCode::kCorruption,
-                      "postgres log corruption in " + Table(segment) + ": a row at offset " +
-                          std::to_string(pos) + " where offset " + std::to_string(out->size()) +
-                          " belongs");
-      }
-      out->append(rows->Get(i, 1));
-    }
-    return Status::Ok();
+    return LoadSegmentStream(conn, options, segment, out);
   }
 
   Status Reader() const {
@@ -617,6 +623,83 @@ Status PgRecordLog::EnsureHeadroom(uint64_t bytes) {
                       " more would pass postgres_max_log_mb");
   }
   return Status::Ok();
+}
+
+namespace {
+
+// Committed rows only: a segment is loaded whole when the cursor reaches it.
+class PgCursor : public journal::RecordCursor {
+ public:
+  PgCursor(PgLogOptions options, std::vector<uint32_t> segments)
+      : options_(std::move(options)), segments_(std::move(segments)) {}
+
+  Result<bool> Next(RecordType* type, std::string_view* payload, Location* location) override {
+    while (rest_.empty()) {
+      if (next_ == segments_.size()) return false;
+      CMQ_RETURN_IF_ERROR(LoadNext());
+    }
+    size_t size = 0;
+    std::string problem = journal::DecodeRecord(rest_, type, payload, &size);
+    if (!problem.empty()) {
+      return Status(ErrorCode::kCorruption, "postgres log corruption in " +
+                                                SegmentTable(options_.partition, segment_) +
+                                                " at offset " + std::to_string(offset_) + ": " +
+                                                problem);
+    }
+    *location = journal::MakeLocation(segment_,
+                                      static_cast<uint32_t>(offset_ + journal::kRecordOverhead));
+    rest_.remove_prefix(size);
+    offset_ += size;
+    return true;
+  }
+
+  bool skipped_records() const override { return skipped_; }
+
+ private:
+  Status LoadNext() {
+    if (!conn_ || conn_->broken()) {
+      auto conn = PgConn::Connect(options_.dsn, options_.application_name + "-trace",
+                                  options_.timeout_ms);
+      if (!conn.ok()) return conn.status();
+      conn_ = std::move(conn).value();
+    }
+    segment_ = segments_[next_++];
+    offset_ = 0;
+    Status loaded = LoadSegmentStream(conn_.get(), options_, segment_, &bytes_);
+    if (!loaded.ok()) {
+      if (conn_->broken() || loaded.error() == ErrorCode::kCorruption) return loaded;
+      // The table is gone (reclaimed meanwhile) or, for the current segment, not
+      // created yet.
+      bytes_.clear();
+      if (next_ < segments_.size()) skipped_ = true;
+    }
+    rest_ = bytes_;
+    return Status::Ok();
+  }
+
+  const PgLogOptions options_;
+  const std::vector<uint32_t> segments_;
+  std::unique_ptr<PgConn> conn_;
+  size_t next_ = 0;
+  uint32_t segment_ = 0;
+  uint64_t offset_ = 0;
+  std::string bytes_;
+  std::string_view rest_;
+  bool skipped_ = false;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<journal::RecordCursor>> PgRecordLog::OpenCursor(
+    uint32_t from_segment) const {
+  const Impl& d = *impl_;
+  if (!d.recovered) return Status(ErrorCode::kInternal, "postgres log: OpenCursor() before Recover()");
+  std::vector<uint32_t> segments;
+  for (auto it = d.segments.lower_bound(from_segment); it != d.segments.end(); ++it) {
+    segments.push_back(it->first);
+  }
+  return std::unique_ptr<journal::RecordCursor>(
+      std::make_unique<PgCursor>(d.options, std::move(segments)));
 }
 
 uint32_t PgRecordLog::OldestSegment() const {

@@ -122,6 +122,10 @@ class PgRecordLog : public journal::RecordLog {
   uint32_t CurrentSegment() const override;
   Status DropSegmentsBefore(uint32_t segment) override;
   void SetSegmentPreamble(Preamble preamble) override;
+  // Reads on a connection of its own ("<application_name>-trace"), one segment table at
+  // a time; the loop's segment cache is not touched. A table dropped before the cursor
+  // reached it is skipped (skipped_records()).
+  Result<std::unique_ptr<journal::RecordCursor>> OpenCursor(uint32_t from_segment) const override;
 
  private:
   PgRecordLog();

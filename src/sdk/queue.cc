@@ -5,6 +5,7 @@
 #include "cmq/cmq_client.h"
 #include "cmq/exceptions.h"
 #include "sdk/client_impl.h"
+#include "sdk/message_trace.h"
 #include "sdk/request_params.h"
 #include "sdk/response_reader.h"
 #include "sdk/validate.h"
@@ -194,6 +195,11 @@ std::vector<MessageMoveTask> Queue::listMessageMoveTasks() const {
 int64_t Queue::purgeQueue() const {
   JsonValue response = client_->impl().Call("PurgeQueue", {{"queueName", name_}});
   return sdk::ResponseReader("PurgeQueue", response).Int("purgedMsgNum");
+}
+
+MessageTrace Queue::traceMessage(const std::string& msgId) const {
+  return sdk::ReadMessageTrace(
+      client_->impl().Call("TraceMessage", sdk::TraceParams("queueName", name_, msgId)));
 }
 
 }  // namespace cmq

@@ -4,6 +4,7 @@
 
 #include "cmq/cmq_client.h"
 #include "sdk/client_impl.h"
+#include "sdk/message_trace.h"
 #include "sdk/request_params.h"
 #include "sdk/response_reader.h"
 #include "sdk/validate.h"
@@ -77,6 +78,11 @@ ListResult Topic::listSubscription(const std::string& searchWord, std::optional<
   JsonValue response = client_->impl().Call("ListSubscriptionByTopic", std::move(params));
   return sdk::ResponseReader("ListSubscriptionByTopic", response)
       .ReadList("subscriptionList", "subscriptionName", "subscriptionId");
+}
+
+MessageTrace Topic::traceMessage(const std::string& msgId) const {
+  return sdk::ReadMessageTrace(
+      client_->impl().Call("TraceMessage", sdk::TraceParams("topicName", name_, msgId)));
 }
 
 }  // namespace cmq

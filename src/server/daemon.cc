@@ -35,6 +35,7 @@
 #include "server/cluster_description.h"
 #include "server/credentials.h"
 #include "server/forwarder.h"
+#include "server/off_loop_runner.h"
 #include "server/open_file_limit.h"
 #include "server/postgres_partition.h"
 #include "server/startup_error.h"
@@ -73,6 +74,10 @@ struct Daemon::Impl : public http::Handler {
   uint64_t forwards_answered = 0;
   uint64_t forwards_failed = 0;
   uint64_t forwards_cancelled = 0;
+  // Message traces read the log here, off the loop (at most kMaxTraces at a time).
+  // Destroyed before the parts above, waiting for the traces still reading.
+  static constexpr int kMaxTraces = 2;
+  std::unique_ptr<OffLoopRunner> off_loop;
 
   http::EventLoop::TimerId tick_timer = 0;
   int64_t tick_at = INT64_MAX;
@@ -171,6 +176,11 @@ struct Daemon::Impl : public http::Handler {
     if (admin_listener) push_policy->AddOwnPort(admin_listener->port());
     NameThisNode();
     config.api.describe_cluster = [this](auto answer) { DescribeCluster(std::move(answer)); };
+    off_loop = std::make_unique<OffLoopRunner>(
+        env, [this](std::function<void()> fn) { loop.Post(std::move(fn)); }, kMaxTraces);
+    config.api.run_off_loop = [this](std::function<void()> work, std::function<void()> then) {
+      return off_loop->Run(std::move(work), std::move(then));
+    };
     api = std::make_unique<api::Api>(nullptr, &keys, env->clock(), config.api);
     if (admin_listener) {
       admin_listener->SetConsole(std::make_unique<console::Console>(api.get(), &keys, env->clock(),
