@@ -203,6 +203,23 @@ TEST_F(TlsTest, TheAdminListenerSpeaksHttpsWithAdminTls) {
   ClientResult<HttpResponse> r = admin.RoundTrip(healthz, 20000);
   ASSERT_TRUE(r.ok()) << r.error().ToString();
   EXPECT_EQ(r->status, 200);
+
+  // The web console on it: a browser's login from the https:// origin is taken, and
+  // the session cookie is Secure.
+  const std::string origin = "https://127.0.0.1:" + std::to_string(server.process().admin_port());
+  client::HttpRequest login;
+  login.target = "/console/login";
+  login.headers = {{"Origin", origin},
+                   {"Sec-Fetch-Site", "same-origin"},
+                   {"Content-Type", "application/x-www-form-urlencoded"}};
+  login.body = std::string("secretId=") + CmqdProcess::kSecretId +
+               "&secretKey=" + CmqdProcess::kSecretKey;
+  r = admin.RoundTrip(login, 20000);
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ(r->status, 200) << r->body;
+  const std::string* cookie = r->Header("set-cookie");
+  ASSERT_NE(cookie, nullptr);
+  EXPECT_NE(cookie->find("; Secure"), std::string::npos) << *cookie;
 }
 
 TEST_F(TlsTest, UnusableCertificateFilesStopTheStart) {

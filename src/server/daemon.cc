@@ -183,8 +183,10 @@ struct Daemon::Impl : public http::Handler {
     };
     api = std::make_unique<api::Api>(nullptr, &keys, env->clock(), config.api);
     if (admin_listener) {
-      admin_listener->SetConsole(std::make_unique<console::Console>(api.get(), &keys, env->clock(),
-                                                                    console::ConsoleOptions{}));
+      console::ConsoleOptions console_options;
+      console_options.https = config.admin_tls;  // Secure cookies, https:// origins
+      admin_listener->SetConsole(
+          std::make_unique<console::Console>(api.get(), &keys, env->clock(), console_options));
     }
     if (config.storage == Config::Storage::kPostgres) {
       CMQ_RETURN_IF_ERROR(StartPostgres());
