@@ -274,6 +274,12 @@ Status Broker::Impl::ReplayRecord(journal::RecordType type, std::string_view pay
       if (!DecodeMoveTaskBatch(payload, &r)) return Corrupt("move-task batch", loc);
       return ApplyMoveTaskBatch(r);
     }
+    case kRecMoveTaskEnd: {
+      MoveTaskEndRecord r;
+      if (!DecodeMoveTaskEnd(payload, &r)) return Corrupt("move-task end", loc);
+      ApplyMoveTaskEnd(r);
+      return Status::Ok();
+    }
     case kRecDeadLetterMove: {
       DeadLetterMoveRecord r;
       if (!DecodeDeadLetterMove(payload, &r)) return Corrupt("dead-letter move", loc);

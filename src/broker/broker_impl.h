@@ -255,6 +255,8 @@ struct Broker::Impl {
   MoveTaskView View(uint64_t id, const MoveTask& t) const;
   // One batch of every running move task (Tick).
   void RunMoveTasks(int64_t now);
+  // Ends a running task with a kRecMoveTaskEnd record (`reason` empty: COMPLETED).
+  void EndMoveTask(uint64_t id, int64_t now, std::string reason);
   void ForgetFinishedMoveTasks();
   // Read-only; `*answer_after` gets the LSN the answer must wait for.
   Result<std::vector<PeekedMessage>> PeekMessages(AccountId account, std::string_view name,
@@ -279,6 +281,7 @@ struct Broker::Impl {
   void ApplyPurge(const PurgeRecord& r);
   void ApplyMoveTaskStart(const MoveTaskStartRecord& r);
   Status ApplyMoveTaskBatch(const MoveTaskBatchRecord& r);
+  void ApplyMoveTaskEnd(const MoveTaskEndRecord& r);
   // `dead_letter`: a dead-letter move (counted as such), else a move task's batch.
   Status ApplyMove(const DeadLetterMoveRecord& r, bool dead_letter = true);
   Status ApplyRelocate(const RelocateRecord& r, journal::Location body, uint32_t body_len);

@@ -310,6 +310,43 @@ TEST_F(MessageOpsTest, DestinationDeletedFailsTheTask) {
   EXPECT_EQ(Counters("dlq").active, 1) << "nothing moved, nothing lost";
 }
 
+// Ending is a record too: a restart shows an ended task as it ended and runs nothing
+// more of it (before kRecMoveTaskEnd a replayed task was RUNNING again: a failed one
+// retried, a completed one moved what had come back to the dead-letter queue since).
+TEST_F(MessageOpsTest, AnEndedTaskStaysEndedAfterARestart) {
+  Create("dlq");
+  Create("other");
+  MakeDeadLetters(3);
+  ASSERT_TRUE(Call(&Broker::StartMessageMoveTask)(kAccount, "dlq", "other").ok());
+  ASSERT_TRUE(Call(&Broker::DeleteQueue)(kAccount, "other").ok());
+  broker_->Tick();
+  ASSERT_EQ(Tasks("dlq")->front().status, "FAILED");
+  EXPECT_EQ(log_.Records().back().type, kRecMoveTaskEnd);
+  auto completed = Call(&Broker::StartMessageMoveTask)(kAccount, "dlq", std::nullopt);
+  ASSERT_TRUE(completed.ok()) << completed.status().ToString();
+  broker_->Tick();
+  broker_->Tick();
+  ASSERT_EQ(Tasks("dlq")->front().status, "COMPLETED");
+  // One of the moved messages is dead-lettered again after the task completed.
+  ReceiveOne("src");
+  Advance(1000);
+  ASSERT_EQ(Counters("dlq").active, 1);
+
+  std::unique_ptr<Broker> other = RecoverFrom(log_.Clone());
+  const size_t records = recovered_logs_.back()->Records().size();
+  auto tasks = Tasks("dlq", other.get());
+  ASSERT_TRUE(tasks.ok());
+  ASSERT_EQ(tasks->size(), 2u);
+  EXPECT_EQ((*tasks)[0].status, "COMPLETED");
+  EXPECT_EQ((*tasks)[0].moved, 3);
+  EXPECT_EQ((*tasks)[1].status, "FAILED");
+  EXPECT_EQ((*tasks)[1].failure_reason, "the destination queue was deleted");
+  other->Tick();
+  EXPECT_EQ(Tasks("dlq", other.get())->front().status, "COMPLETED");
+  EXPECT_EQ(other->GetQueue(kAccount, "dlq")->counters.active, 1) << "not moved again";
+  EXPECT_EQ(recovered_logs_.back()->Records().size(), records) << "no record of a task";
+}
+
 // A crash after the first batch was durable: the restarted broker knows the task and
 // its progress, finishes it, and every message is in exactly one queue.
 TEST_F(MessageOpsTest, CrashMidRedriveLosesAndDuplicatesNothing) {

@@ -1,7 +1,8 @@
 // Message move tasks (redrive of a dead-letter queue, a cmqd extension): the public
 // calls, their apply functions and the batches Tick runs. A task is a start record;
-// its progress is the batch records under its id, so replay rebuilds both, and a task
-// that was running goes on after a restart.
+// its progress is the batch records under its id and its end an end record, so replay
+// rebuilds all three: a task that was running goes on after a restart, one that ended
+// stays ended.
 #include <algorithm>
 #include <string>
 #include <utility>
@@ -108,6 +109,30 @@ Status Broker::Impl::ApplyMoveTaskBatch(const MoveTaskBatchRecord& r) {
   return ApplyMove(r.move, /*dead_letter=*/false);
 }
 
+void Broker::Impl::ApplyMoveTaskEnd(const MoveTaskEndRecord& r) {
+  NoteTime(r.time_ms);
+  auto it = move_tasks.find(r.task_id);
+  if (it == move_tasks.end()) return;
+  it->second.status = r.failed ? "FAILED" : "COMPLETED";
+  it->second.failure_reason = r.failure_reason;
+  ForgetFinishedMoveTasks();
+}
+
+void Broker::Impl::EndMoveTask(uint64_t id, int64_t now, std::string reason) {
+  MoveTaskEndRecord rec{id, now, !reason.empty(), std::move(reason)};
+  auto loc = Append(kRecMoveTaskEnd, EncodeMoveTaskEnd(rec));
+  if (!loc.ok()) {
+    // The log refuses appends (it failed, or the disk is full): the task stops here
+    // and says why; a restart, which replays no end, runs it on.
+    MoveTask& task = move_tasks.at(id);
+    task.status = "FAILED";
+    task.failure_reason = rec.failed ? rec.failure_reason + "; " + loc.status().ToString()
+                                     : loc.status().ToString();
+    return;
+  }
+  ApplyMoveTaskEnd(rec);
+}
+
 void Broker::Impl::ForgetFinishedMoveTasks() {
   for (auto it = move_tasks.begin();
        it != move_tasks.end() && move_tasks.size() > Broker::kMaxMoveTasksKept;) {
@@ -116,14 +141,15 @@ void Broker::Impl::ForgetFinishedMoveTasks() {
 }
 
 void Broker::Impl::RunMoveTasks(int64_t now) {
+  // Ending a task may forget older ended ones: end them after the walk.
+  std::vector<std::pair<uint64_t, std::string>> ended;
   for (auto& [id, task] : move_tasks) {
     if (task.status != "RUNNING") continue;
     Queue* src = QueueByUid(task.source_uid);
     Queue* target = QueueByUid(task.target_uid);
     if (src == nullptr || target == nullptr) {
-      task.status = "FAILED";
-      task.failure_reason = src == nullptr ? "the source queue was deleted"
-                                           : "the destination queue was deleted";
+      ended.emplace_back(id, src == nullptr ? "the source queue was deleted"
+                                            : "the destination queue was deleted");
       continue;
     }
     AdvanceLive(src, now);
@@ -131,8 +157,7 @@ void Broker::Impl::RunMoveTasks(int64_t now) {
     const int64_t room = target->attributes().max_msg_heap_num - target->held();
     if (room <= 0) {
       // Waiting for room would keep Tick busy; the operator starts a new task later.
-      task.status = "FAILED";
-      task.failure_reason = "the destination queue is full (maxMsgHeapNum)";
+      ended.emplace_back(id, "the destination queue is full (maxMsgHeapNum)");
       continue;
     }
     const int n = static_cast<int>(std::min<int64_t>(room, Broker::kMoveBatch));
@@ -143,7 +168,7 @@ void Broker::Impl::RunMoveTasks(int64_t now) {
     src->ReturnActive(std::vector<uint64_t>(newer, taken.end()));
     taken.erase(newer, taken.end());
     if (taken.empty()) {
-      task.status = "COMPLETED";
+      ended.emplace_back(id, "");
       continue;
     }
     MoveTaskBatchRecord rec;
@@ -156,8 +181,7 @@ void Broker::Impl::RunMoveTasks(int64_t now) {
     auto loc = Append(kRecMoveTaskBatch, EncodeMoveTaskBatch(rec));
     if (!loc.ok()) {
       src->ReturnActive(taken);
-      task.status = "FAILED";
-      task.failure_reason = loc.status().ToString();
+      ended.emplace_back(id, loc.status().ToString());
       continue;
     }
     // Built from the live state just now, so it applies; its Status speaks only of
@@ -167,6 +191,7 @@ void Broker::Impl::RunMoveTasks(int64_t now) {
     Reschedule(target);
     Reschedule(src);
   }
+  for (auto& [id, reason] : ended) EndMoveTask(id, now, std::move(reason));
 }
 
 }  // namespace cmq::broker

@@ -295,6 +295,26 @@ bool DecodeMoveTaskBatch(std::string_view in, MoveTaskBatchRecord* r) {
   return DecodeDeadLetterMove(in.substr(d.consumed()), &r->move);
 }
 
+std::string EncodeMoveTaskEnd(const MoveTaskEndRecord& r) {
+  std::string out;
+  PutVarint64(&out, r.task_id);
+  PutI64(&out, r.time_ms);
+  PutVarint64(&out, r.failed ? 1 : 0);
+  PutLengthPrefixed(&out, r.failure_reason);
+  return out;
+}
+
+bool DecodeMoveTaskEnd(std::string_view in, MoveTaskEndRecord* r) {
+  Reader d(in);
+  uint64_t failed = 0;
+  if (!(d.U64(&r->task_id) && d.I64(&r->time_ms) && d.U64(&failed) && failed <= 1 &&
+        d.Str(&r->failure_reason) && d.done())) {
+    return false;
+  }
+  r->failed = failed == 1;
+  return true;
+}
+
 std::string EncodeDeadLetterMove(const DeadLetterMoveRecord& r) {
   std::string out;
   PutVarint64(&out, r.source_uid);

@@ -36,6 +36,7 @@ enum RecordKind : journal::RecordType {
   kRecPurge = 11,
   kRecMoveTaskStart = 12,
   kRecMoveTaskBatch = 13,
+  kRecMoveTaskEnd = 14,
 };
 
 inline constexpr uint32_t kSnapshotVersion = 2;
@@ -154,6 +155,15 @@ struct MoveTaskBatchRecord {
   DeadLetterMoveRecord move;  // source_uid = the task's source, dlq_uid = its target
 };
 
+// A move task ended: COMPLETED (nothing older than its start is left to move) or
+// FAILED (with why). Without it a restart would run an ended task again.
+struct MoveTaskEndRecord {
+  uint64_t task_id = 0;
+  int64_t time_ms = 0;
+  bool failed = false;
+  std::string failure_reason;
+};
+
 // The full state of one message and (as the payload's tail) its body, copied forward
 // so that the segment holding the original can be dropped.
 struct RelocateRecord {
@@ -182,6 +192,7 @@ std::string EncodeRelocateHeader(const RelocateRecord& r);
 std::string EncodePurge(const PurgeRecord& r);
 std::string EncodeMoveTaskStart(const MoveTaskStartRecord& r);
 std::string EncodeMoveTaskBatch(const MoveTaskBatchRecord& r);
+std::string EncodeMoveTaskEnd(const MoveTaskEndRecord& r);
 
 // Decoders return false on any malformed input (never read out of bounds).
 bool DecodeSnapshot(std::string_view in, SnapshotRecord* r);
@@ -199,6 +210,7 @@ bool DecodeRelocate(std::string_view in, RelocateRecord* r, size_t* header_size)
 bool DecodePurge(std::string_view in, PurgeRecord* r);
 bool DecodeMoveTaskStart(std::string_view in, MoveTaskStartRecord* r);
 bool DecodeMoveTaskBatch(std::string_view in, MoveTaskBatchRecord* r);
+bool DecodeMoveTaskEnd(std::string_view in, MoveTaskEndRecord* r);
 
 // Upper bound of a framed delete record for one message: the space reserved per held
 // message so that deletes never need new disk space.

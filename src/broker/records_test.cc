@@ -128,6 +128,21 @@ TEST(RecordsTest, OtherRecordsRoundTrip) {
   ASSERT_EQ(mb2.move.moves.size(), 2u);
   EXPECT_EQ(mb2.move.moves[1].dlq_pos, 4u);
   EXPECT_FALSE(DecodeMoveTaskBatch(EncodeMoveTaskBatch(mb).substr(0, 3), &mb2));
+  MoveTaskEndRecord me{7, 1700000000001, true, "the destination queue is full"};
+  MoveTaskEndRecord me2;
+  ASSERT_TRUE(DecodeMoveTaskEnd(EncodeMoveTaskEnd(me), &me2));
+  EXPECT_EQ(me2.task_id, 7u);
+  EXPECT_EQ(me2.time_ms, me.time_ms);
+  EXPECT_TRUE(me2.failed);
+  EXPECT_EQ(me2.failure_reason, me.failure_reason);
+  me.failed = false;
+  me.failure_reason.clear();
+  ASSERT_TRUE(DecodeMoveTaskEnd(EncodeMoveTaskEnd(me), &me2));
+  EXPECT_FALSE(me2.failed);
+  EXPECT_EQ(me2.failure_reason, "");
+  std::string end = EncodeMoveTaskEnd(me);
+  EXPECT_FALSE(DecodeMoveTaskEnd(end.substr(0, end.size() - 1), &me2));
+  EXPECT_FALSE(DecodeMoveTaskEnd(end + "x", &me2));
 
   PurgeRecord pg{4, 1700000000000};
   PurgeRecord pg2;
