@@ -4,7 +4,7 @@
 Starts the real cmqd (free ports, a temporary data directory, a second account), then,
 as a user would: the pages need a login and a wrong key is refused; log in, create a
 queue, send a message, watch the counter change, receive and delete it, trace it
-(skipped, saying so, while cmqd has no TraceMessage), create a topic and publish; the
+(sent, received, deleted), create a topic and publish; the
 console's API refuses a call without a session and one without the CSRF token; the
 second account sees none of the first one's queues. A screenshot of each page goes
 to the directory given as the second argument.
@@ -251,14 +251,10 @@ class ConsoleTest:
         self.open(f"/console/trace?msgId={msg_id}&queueName=browser-queue")
         self.loaded("trace page")
         self.shot("trace")
-        if "no message trace" in self.text("trace-error"):
-            print("  SKIPPED this step: this cmqd has no TraceMessage yet (branch trace); "
-                  "the page says so")
-        else:
-            events = self.row_text("tr.trace-event td.event")
-            for wanted in ("sent", "received", "deleted"):
-                if wanted not in events:
-                    raise Failed(f"the trace lacks '{wanted}': {events} {self.text('trace-error')}")
+        events = self.row_text("tr.trace-event td.event")
+        for wanted in ("sent", "received", "deleted"):
+            if wanted not in events:
+                raise Failed(f"the trace lacks '{wanted}': {events} {self.text('trace-error')}")
 
         self.step("the console API refuses a call without the CSRF token")
         status, body = self.fetch("/console/api", "Action=CreateQueue&queueName=csrf-queue", {})
