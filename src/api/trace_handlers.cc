@@ -47,7 +47,9 @@ void TraceMessage(Call& call) {
       [reply = call.reply, run = call.options->run_off_loop](
           Result<std::shared_ptr<broker::TraceJob>> job) {
         if (!job.ok()) return reply.Error(job.status());
-        auto result = std::make_shared<Result<broker::MessageTrace>>(Status::Ok());
+        // Overwritten by the job; kept only if it never ran.
+        auto result = std::make_shared<Result<broker::MessageTrace>>(
+            Status(ErrorCode::kInternal, "the trace did not run"));
         bool started = run([job = *job, result] { *result = job->Run(); },
                            [reply, result] {
                              if (!result->ok()) return reply.Error(result->status());
