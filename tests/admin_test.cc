@@ -224,7 +224,12 @@ TEST(AdminTest, MetricsCountAScriptedWorkloadAndPassPromtool) {
 
   // The journal's histograms count what its counters count: an fdatasync observed
   // per sync, every record in some group commit. Receives ride along with a later
-  // commit, so the figures settle once the writer is idle.
+  // commit, so the figures settle once the writer is idle. (On PostgreSQL there is no
+  // journal: the distributed test checks that log's commit histograms.)
+  if (TestStorageIsPostgres()) {
+    EXPECT_EQ(cmqd.Terminate(), 0);
+    return;
+  }
   std::string settled;
   EXPECT_TRUE(Eventually([&] {
     ClientResult<HttpResponse> r = AdminGet(cmqd, "/metrics");

@@ -163,8 +163,9 @@ void Broker::Impl::RunMoveTasks(int64_t now) {
     const int n = static_cast<int>(std::min<int64_t>(room, Broker::kMoveBatch));
     std::vector<uint64_t> taken = src->TakeActive(n);
     // Oldest first: what lies at or above up_to_pos arrived after the task started.
+    const uint64_t up_to_pos = task.up_to_pos;  // clang: a lambda cannot capture a binding
     auto newer = std::find_if(taken.begin(), taken.end(),
-                              [&](uint64_t pos) { return pos >= task.up_to_pos; });
+                              [up_to_pos](uint64_t pos) { return pos >= up_to_pos; });
     src->ReturnActive(std::vector<uint64_t>(newer, taken.end()));
     taken.erase(newer, taken.end());
     if (taken.empty()) {
