@@ -10,18 +10,29 @@
 namespace cmq::testing {
 namespace {
 
-TEST(BenchSmokeTest, ProducersAndConsumersLoseNothing) {
-  TestServer server;
-  ASSERT_TRUE(server.Start()) << server.process().output();
+// The built cmq-bench with `args` against `server`'s default account; stderr merged.
+RunResult RunBench(TestServer& server, const std::string& args) {
   Program program;
   program.argv =
       Words(std::string(CMQ_BENCH_PATH) + " --endpoint " + server.process().endpoint() +
             " --secret-id " + CmqdProcess::kSecretId + " --secret-key " + CmqdProcess::kSecretKey +
-            " --queue bench-smoke --create-queue --count 2000 --producers 2"
-            " --consumers 2 --batch 16 --size 128 --wait 1 --drain-timeout 5 --json");
+            " " + args);
   RunOptions options;
   options.merge_stderr = true;
-  RunResult run = RunProgram(program, options);
+  return RunProgram(program, options);
+}
+
+// --admin for `server`'s admin listener.
+std::string AdminFlag(TestServer& server) {
+  return " --admin http://127.0.0.1:" + std::to_string(server.process().admin_port());
+}
+
+TEST(BenchSmokeTest, ProducersAndConsumersLoseNothing) {
+  TestServer server;
+  ASSERT_TRUE(server.Start()) << server.process().output();
+  RunResult run = RunBench(server,
+                           "--queue bench-smoke --create-queue --count 2000 --producers 2"
+                           " --consumers 2 --batch 16 --size 128 --wait 1 --drain-timeout 5 --json");
   EXPECT_EQ(run.exit_status, 0) << run.out;
 
   // The report is one JSON object on a line of its own.
@@ -50,15 +61,9 @@ TEST(BenchSmokeTest, ProducersAndConsumersLoseNothing) {
 TEST(BenchSmokeTest, ScrapeModeReadsASeriesPerQueue) {
   TestServer server;
   ASSERT_TRUE(server.Start()) << server.process().output();
-  Program program;
-  program.argv =
-      Words(std::string(CMQ_BENCH_PATH) + " --endpoint " + server.process().endpoint() +
-            " --secret-id " + CmqdProcess::kSecretId + " --secret-key " + CmqdProcess::kSecretKey +
-            " --mode scrape --queue many --queues 12 --producers 3 --scrapes 2 --delete-queue"
-            " --admin http://127.0.0.1:" + std::to_string(server.process().admin_port()));
-  RunOptions options;
-  options.merge_stderr = true;
-  RunResult run = RunProgram(program, options);
+  RunResult run = RunBench(server,
+                           "--mode scrape --queue many --queues 12 --producers 3 --scrapes 2"
+                           " --delete-queue" + AdminFlag(server));
   EXPECT_EQ(run.exit_status, 0) << run.out;
   EXPECT_NE(run.out.find("== 12 queues with a message each"), std::string::npos) << run.out;
   EXPECT_NE(run.out.find("2 answers"), std::string::npos) << run.out;
@@ -74,15 +79,8 @@ TEST(BenchSmokeTest, ScrapeModeReadsASeriesPerQueue) {
 TEST(BenchSmokeTest, ScrapeModeFailsOnAnAnswerThatIsNot200) {
   TestServer server;
   ASSERT_TRUE(server.Start()) << server.process().output();
-  Program program;
-  program.argv =
-      Words(std::string(CMQ_BENCH_PATH) + " --endpoint " + server.process().endpoint() +
-            " --secret-id " + CmqdProcess::kSecretId + " --secret-key " + CmqdProcess::kSecretKey +
-            " --mode scrape --queue few --queues 1 --admin-path /nothing-here"
-            " --admin http://127.0.0.1:" + std::to_string(server.process().admin_port()));
-  RunOptions options;
-  options.merge_stderr = true;
-  RunResult run = RunProgram(program, options);
+  RunResult run = RunBench(
+      server, "--mode scrape --queue few --queues 1 --admin-path /nothing-here" + AdminFlag(server));
   EXPECT_EQ(run.exit_status, 1) << run.out;
   EXPECT_NE(run.out.find("GET /nothing-here answered 404"), std::string::npos) << run.out;
 }
