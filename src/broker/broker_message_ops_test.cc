@@ -9,6 +9,7 @@ namespace cmq::broker {
 namespace {
 
 using testing::BrokerFixture;
+using testing::DeadLetteringAfterOneReceive;
 using testing::ExpectCounters;
 using testing::kAccount;
 
@@ -37,13 +38,7 @@ class MessageOpsTest : public BrokerFixture {
 
   // "src" with dead-letter queue "dlq" after one receive; `dead` messages moved there.
   void MakeDeadLetters(int dead, std::string_view source = "src") {
-    QueueAttributeUpdate u;
-    DeadLetterPolicy p;
-    p.queue_name = "dlq";
-    p.max_receive_count = 1;
-    u.dead_letter_policy = p;
-    u.visibility_timeout = 1;
-    Create(source, u);
+    Create(source, DeadLetteringAfterOneReceive("dlq"));
     for (int i = 0; i < dead; ++i) SendOne(source, "dead-" + std::to_string(i));
     for (int i = 0; i < dead; ++i) ReceiveOne(source);
     Advance(1000);  // visibility ends: moved to the DLQ

@@ -195,6 +195,17 @@ class BrokerFixture : public ::testing::Test {
   std::unique_ptr<Broker> broker_;
 };
 
+// Attributes of a queue whose messages go to `dlq` after one receive (visibility 1 s).
+inline QueueAttributeUpdate DeadLetteringAfterOneReceive(const std::string& dlq) {
+  QueueAttributeUpdate u;
+  DeadLetterPolicy p;
+  p.queue_name = dlq;
+  p.max_receive_count = 1;
+  u.dead_letter_policy = p;
+  u.visibility_timeout = 1;
+  return u;
+}
+
 inline void ExpectCounters(const QueueCounters& c, int64_t active, int64_t inactive,
                            int64_t delayed, int64_t rewindable) {
   EXPECT_EQ(c.active, active);

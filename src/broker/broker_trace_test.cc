@@ -14,6 +14,7 @@
 namespace cmq::broker {
 namespace {
 
+using testing::DeadLetteringAfterOneReceive;
 using testing::kAccount;
 using testing::Received;
 
@@ -100,13 +101,7 @@ TEST_F(TraceTest, ShowsEachReceiveWithItsClientThenTheDelete) {
 
 TEST_F(TraceTest, FollowsTheMessageIntoItsDeadLetterQueueAndBack) {
   Create("dlq");
-  QueueAttributeUpdate u;
-  DeadLetterPolicy p;
-  p.queue_name = "dlq";
-  p.max_receive_count = 1;
-  u.dead_letter_policy = p;
-  u.visibility_timeout = 1;
-  Create("src", u);
+  Create("src", DeadLetteringAfterOneReceive("dlq"));
   std::string id = SendOne("src", "doomed");
   ReceiveFrom("src", "10.0.0.1:1000");
   Advance(1000);  // visibility ends: moved to the DLQ
