@@ -47,8 +47,8 @@ void WriteTopicFamilies(MetricsText& text, const broker::Broker& broker, int64_t
                  "Deliveries to the subscription that failed and wait for their next attempt.");
   MetricsText error_times;
   error_times.Family(kErrorTime, MetricType::kGauge,
-                     "Time of the latest failed push since start, in seconds since the Unix "
-                     "epoch (0: none).");
+                     "Time of the latest failed push the log holds, in seconds since the "
+                     "Unix epoch (0: none).");
 
   auto write = [&](const Labels& labels, const SubscriptionSeries& s) {
     delivered.Sample(kDelivered, labels, s.traffic.delivered);

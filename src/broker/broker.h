@@ -227,8 +227,8 @@ class Broker {
   void SetPushSink(std::function<void(PushTask)> sink);
   // Reports the outcome of a PushTask. Success ends the delivery; failure schedules
   // the next attempt by the subscription's retry policy or abandons it (policy
-  // exhausted, or topic retention reached). Both are recorded. A failure's `error`
-  // (at most kMaxPushErrorChars kept; not recorded) becomes the subscription's last
+  // exhausted, or topic retention reached). Both are recorded, a failure with its
+  // `error` (at most kMaxPushErrorChars kept), which becomes the subscription's last
   // push error. Unknown ids (the subscription or topic went away meanwhile) are
   // ignored.
   void CompletePush(uint64_t delivery_id, bool delivered, std::string_view error = {});

@@ -318,8 +318,9 @@ struct Broker::Impl {
   void ExpireTopics(int64_t now);
   void RunQueueDeliveries(int64_t now);
   void DispatchPushes(int64_t now);
+  // A failure's `error` (cut to kMaxPushErrorChars) goes into the record.
   void RecordPushOutcome(uint64_t msg_id, uint64_t subscription, uint32_t attempt, bool delivered,
-                         int64_t now);
+                         std::string_view error, int64_t now);
 
   // --- topic apply and delivery state (broker_topic_apply.cc) --------------------------
   Status ApplyCreateTopic(const CreateTopicRecord& r);

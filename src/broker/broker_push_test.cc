@@ -126,6 +126,30 @@ TEST_F(PushTest, SubscriptionShowsWhyPushesFailAndWhatWaitsForRetry) {
   v = broker_->GetSubscription(kAccount, "t", "h");
   EXPECT_EQ(v->retry_backlog, 1);
   EXPECT_EQ(v->push_failures, 2);
+  // The reason is in the failure's record: a restart still knows it (the count of
+  // failures is since the start).
+  const int64_t failed_at = v->last_push_error_time;
+  clock_.Advance(5000);
+  std::unique_ptr<Broker> restarted = Recover();
+  auto after = restarted->GetSubscription(kAccount, "t", "h");
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->last_push_error, "HTTP 500");
+  EXPECT_EQ(after->last_push_error_time, failed_at);
+  EXPECT_EQ(after->push_failures, 0);
+}
+
+TEST_F(PushTest, AFailureWithoutAReasonSaysSoAndALongReasonIsCut) {
+  CreateTopic("t");
+  SubscribeHttp("t", "h");
+  ASSERT_TRUE(Publish("t", {"a", "b"}, {}).ok());
+  std::vector<PushTask> tasks = TakeTasks();
+  ASSERT_EQ(tasks.size(), 2u);
+  broker_->CompletePush(tasks[0].delivery_id, false);
+  EXPECT_EQ(broker_->GetSubscription(kAccount, "t", "h")->last_push_error, "no reason given");
+  broker_->CompletePush(tasks[1].delivery_id, false,
+                        std::string(Broker::kMaxPushErrorChars + 100, 'x'));
+  EXPECT_EQ(Recover()->GetSubscription(kAccount, "t", "h")->last_push_error,
+            std::string(Broker::kMaxPushErrorChars, 'x'));
 }
 
 TEST_F(PushTest, BackoffAbandonsAfterThreeRetries) {

@@ -337,6 +337,13 @@ Status Broker::Impl::ApplyQueueDelivery(const QueueDeliveryRecord& r) {
 
 void Broker::Impl::ApplyPushOutcome(const PushOutcomeRecord& r) {
   NoteTime(r.time_ms);
+  if (!r.delivered) {
+    Subscription* s = SubscriptionByUid(r.subscription);
+    if (s != nullptr) {
+      s->last_push_error = r.error;
+      s->last_push_error_ms = r.time_ms;
+    }
+  }
   DeliveryRef ref = FindDelivery(r.msg_id, r.subscription, r.time_ms);
   if (ref.delivery == nullptr || ref.delivery->attempts != r.attempt) return;
   SubscriptionTraffic& traffic = ref.subscription->traffic;

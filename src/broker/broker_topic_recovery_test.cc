@@ -440,7 +440,7 @@ TEST_F(TopicRecoveryTest, BadTopicRecordsAreCorruptionNotCrashes) {
   EXPECT_EQ(b.Replay(kRecPublish, "\xff\xff", 0).error(), ErrorCode::kCorruption);
   EXPECT_EQ(b.Replay(kRecCreateTopic, "", 0).error(), ErrorCode::kCorruption);
   // Records about topics, subscriptions or messages that do not exist are ignored.
-  EXPECT_TRUE(b.Replay(kRecPushOutcome, EncodePushOutcome({1, 77, 88, 0, true}), 0).ok());
+  EXPECT_TRUE(b.Replay(kRecPushOutcome, EncodePushOutcome({1, 77, 88, 0, true, ""}), 0).ok());
   EXPECT_TRUE(b.Replay(kRecUnsubscribe, EncodeUnsubscribe({99, 1}), 0).ok());
   EXPECT_TRUE(b.Replay(kRecQueueDelivery, EncodeQueueDelivery({1, 500, {{77, 88, {}}}}), 0).ok());
   // A placement far beyond the queue's positions is corruption, not an allocation.

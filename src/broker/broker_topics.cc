@@ -197,7 +197,8 @@ void Broker::Impl::DispatchPushes(int64_t now) {
     PushTask task;
     if (!log->ReadAt(m.body, m.body_len, &task.body).ok()) {
       // Unreadable body: count it as a failed attempt rather than retry in a loop.
-      RecordPushOutcome(e.msg_id, e.subscription, ref.delivery->attempts, false, now);
+      RecordPushOutcome(e.msg_id, e.subscription, ref.delivery->attempts, false,
+                        "the message's body could not be read from the log", now);
       continue;
     }
     const SubscriptionMeta& s = ref.subscription->meta;
@@ -221,8 +222,9 @@ void Broker::Impl::DispatchPushes(int64_t now) {
 }
 
 void Broker::Impl::RecordPushOutcome(uint64_t msg_id, uint64_t subscription, uint32_t attempt,
-                                     bool delivered, int64_t now) {
-  PushOutcomeRecord rec{now, msg_id, subscription, attempt, delivered};
+                                     bool delivered, std::string_view error, int64_t now) {
+  PushOutcomeRecord rec{now, msg_id, subscription, attempt, delivered, {}};
+  if (!delivered) rec.error = std::string(error.substr(0, kMaxPushErrorChars));
   if (!Append(kRecPushOutcome, EncodePushOutcome(rec)).ok()) {
     // Storage failed: leave the delivery pending; a restart pushes it again.
     DeliveryRef ref = FindDelivery(msg_id, subscription, now);
@@ -575,13 +577,10 @@ void Broker::CompletePush(uint64_t delivery_id, bool delivered, std::string_view
   }
   if (!delivered) {
     Subscription* s = m.SubscriptionByUid(push.subscription);
-    if (s != nullptr) {
-      s->last_push_error = std::string(error.substr(0, kMaxPushErrorChars));
-      s->last_push_error_ms = now;
-      ++s->push_failures;
-    }
+    if (s != nullptr) ++s->push_failures;
   }
-  m.RecordPushOutcome(push.msg_id, push.subscription, ref.delivery->attempts, delivered, now);
+  m.RecordPushOutcome(push.msg_id, push.subscription, ref.delivery->attempts, delivered,
+                      error.empty() ? std::string_view("no reason given") : error, now);
   m.PruneDeliveryHeaps(now);
 }
 

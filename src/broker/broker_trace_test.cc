@@ -159,7 +159,7 @@ TEST_F(TraceTest, ATopicMessageWithItsDeliveriesAndPushes) {
                           "delivered subscriptionName=to-inbox queueName=inbox queueMsgId=" +
                               queue_id,
                           "pushFailed subscriptionName=hook endpoint=http://push.example/hook "
-                          "attempt=1 error=",
+                          "attempt=1 error=HTTP 503",
                           "pushed subscriptionName=hook endpoint=http://push.example/hook attempt=2",
                       }));
   // The queue message the delivery made has a life of its own.

@@ -337,8 +337,7 @@ class Follower {
     std::vector<TraceField> fields = {Text("subscriptionName", s == nullptr ? "" : s->name),
                                       Text("endpoint", s == nullptr ? "" : s->endpoint),
                                       Number("attempt", static_cast<int64_t>(r.attempt) + 1)};
-    // Why a push failed is a diagnostic the log does not keep (lastPushError).
-    if (!r.delivered) fields.push_back(Text("error", ""));
+    if (!r.delivered) fields.push_back(Text("error", r.error));
     Add(r.time_ms, r.delivered ? "pushed" : "pushFailed", std::move(fields));
   }
   void TopicRelocate(std::string_view payload) {

@@ -239,6 +239,7 @@ std::string EncodePushOutcome(const PushOutcomeRecord& r) {
   PutVarint64(&out, r.subscription);
   PutVarint64(&out, r.attempt);
   PutVarint64(&out, r.delivered ? 1 : 0);
+  if (!r.error.empty()) PutLengthPrefixed(&out, r.error);
   return out;
 }
 
@@ -250,7 +251,9 @@ bool DecodePushOutcome(std::string_view in, PushOutcomeRecord* r) {
     return false;
   }
   r->delivered = delivered == 1;
-  return d.done();
+  r->error.clear();
+  if (d.done()) return true;  // a success, or written before failures said why
+  return d.Str(&r->error) && !r->error.empty() && d.done();
 }
 
 std::string EncodeTopicRelocateHeader(const TopicRelocateRecord& r) {

@@ -137,12 +137,15 @@ struct QueueDeliveryRecord {
 
 // The outcome of one HTTP push (CompletePush). `attempt` is the number of attempts
 // made before this one; a record that does not fit the delivery's state is ignored.
+// A failure says why in `error` (at most Broker::kMaxPushErrorChars), an optional tail
+// that records written before it lack.
 struct PushOutcomeRecord {
   int64_t time_ms = 0;
   uint64_t msg_id = 0;
   uint64_t subscription = 0;
   uint32_t attempt = 0;
   bool delivered = false;
+  std::string error;
 };
 
 // A topic message with pending deliveries copied forward, with its body as the

@@ -148,12 +148,23 @@ TEST(TopicRecordsTest, DeliveryRecordsRoundTrip) {
   EXPECT_EQ(q2.attempts[1].msg_id, 501u);
   EXPECT_EQ(q2.attempts[1].placement.pos, 19u);
 
-  PushOutcomeRecord o{1700000000007, 500, 12, 4, true}, o2;
+  PushOutcomeRecord o{1700000000007, 500, 12, 4, true, ""}, o2;
   ASSERT_TRUE(DecodePushOutcome(EncodePushOutcome(o), &o2));
   EXPECT_EQ(o2.msg_id, 500u);
   EXPECT_EQ(o2.subscription, 12u);
   EXPECT_EQ(o2.attempt, 4u);
   EXPECT_TRUE(o2.delivered);
+  EXPECT_EQ(o2.error, "");
+  // A failure carries its reason; one written before failures did decodes without.
+  PushOutcomeRecord failed{1700000000007, 500, 12, 4, false, "HTTP 503"}, failed2;
+  ASSERT_TRUE(DecodePushOutcome(EncodePushOutcome(failed), &failed2));
+  EXPECT_FALSE(failed2.delivered);
+  EXPECT_EQ(failed2.error, "HTTP 503");
+  failed.error.clear();
+  ASSERT_TRUE(DecodePushOutcome(EncodePushOutcome(failed), &failed2));
+  EXPECT_EQ(failed2.error, "");
+  // An empty reason is never written, so a tail that says "" is damage.
+  EXPECT_FALSE(DecodePushOutcome(EncodePushOutcome(failed) + std::string(1, '\0'), &failed2));
 
   TopicRelocateRecord t{3, 1700000000008, 500, 1700000000001, {"a", "b"}, {{12, 1700000001000, 2}}};
   TopicRelocateRecord t2;
@@ -255,7 +266,7 @@ TEST(TopicRecordsTest, TruncatedInputIsRejected) {
          QueueDeliveryRecord r;
          return DecodeQueueDelivery(in, &r);
        }},
-      {EncodePushOutcome({1, 2, 3, 4, false}),
+      {EncodePushOutcome({1, 2, 3, 4, false, ""}),
        [](std::string_view in) {
          PushOutcomeRecord r;
          return DecodePushOutcome(in, &r);
@@ -281,7 +292,7 @@ TEST(TopicRecordsTest, TruncatedInputIsRejected) {
   CreateTopicRecord r;
   EXPECT_FALSE(DecodeCreateTopic(EncodeCreateTopic({1, t}), &r));
   PushOutcomeRecord o;
-  std::string outcome = EncodePushOutcome({1, 2, 3, 4, false});
+  std::string outcome = EncodePushOutcome({1, 2, 3, 4, false, ""});
   outcome.back() = 2;
   EXPECT_FALSE(DecodePushOutcome(outcome, &o));
 }

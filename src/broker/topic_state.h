@@ -55,8 +55,8 @@ struct Subscription {
   // delivery's attempts or push_id change, or it ends.
   int64_t waiting_retry = 0;
   SubscriptionTraffic traffic;
-  // Why the latest failed push attempt failed, and when (CompletePush). Not recorded:
-  // a diagnostic for GetSubscriptionAttributes, empty again after a restart.
+  // Why the latest failed push attempt failed, and when: from its push-outcome record,
+  // so also after a restart, as long as the log holds that record.
   std::string last_push_error;
   int64_t last_push_error_ms = 0;
   int64_t push_failures = 0;  // failed push attempts since start, likewise not recorded

@@ -73,7 +73,7 @@ struct SubscriptionView {
   int64_t create_time = 0;
   int64_t last_modify_time = 0;
   AccountId topic_owner = 0;
-  std::string last_push_error;       // of the latest failed push; "" if none since start
+  std::string last_push_error;       // of the latest failed push the log holds; "" if none
   int64_t last_push_error_time = 0;  // its time in seconds; 0 if none
   int64_t push_failures = 0;         // failed HTTP push attempts since start
   // Pending deliveries that failed at least once and wait for a retry. Only
@@ -97,7 +97,7 @@ struct SubscriptionFigures {
   std::string_view name;
   SubscriptionTraffic traffic;
   int64_t waiting_retry = 0;         // deliveries that failed and wait for their next attempt
-  int64_t last_push_error_time = 0;  // Unix s of the latest failed push; 0 if none since start
+  int64_t last_push_error_time = 0;  // Unix s of the latest failed push; 0 if none the log holds
 };
 
 // One topic as /metrics shows it, with its subscriptions in creation order.
