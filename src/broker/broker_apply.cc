@@ -266,7 +266,7 @@ Status Broker::Impl::ReplayRecord(journal::RecordType type, std::string_view pay
     case kRecMoveTaskStart: {
       MoveTaskStartRecord r;
       if (!DecodeMoveTaskStart(payload, &r)) return Corrupt("move-task start", loc);
-      ApplyMoveTaskStart(r);
+      ApplyMoveTaskStart(r, loc);
       return Status::Ok();
     }
     case kRecMoveTaskBatch: {

@@ -191,6 +191,10 @@ struct Broker::Impl {
     int64_t started_ms = 0;
     std::string status = "RUNNING";
     std::string failure_reason;
+    // While RUNNING, the segment of the task's start record holds a pin in `usage`, so
+    // reclamation keeps that record: a restart must know the task to go on with it.
+    journal::Location start = 0;
+    bool pins_start = false;
   };
   std::map<uint64_t, MoveTask> move_tasks;
   uint64_t next_move_task_id = 1;
@@ -257,6 +261,7 @@ struct Broker::Impl {
   void RunMoveTasks(int64_t now);
   // Ends a running task with a kRecMoveTaskEnd record (`reason` empty: COMPLETED).
   void EndMoveTask(uint64_t id, int64_t now, std::string reason);
+  void UnpinStart(MoveTask* task);
   void ForgetFinishedMoveTasks();
   // Read-only; `*answer_after` gets the LSN the answer must wait for.
   Result<std::vector<PeekedMessage>> PeekMessages(AccountId account, std::string_view name,
@@ -279,7 +284,7 @@ struct Broker::Impl {
   void ApplyDelete(const DeleteRecord& r);
   void ApplyRewind(const RewindRecord& r);
   void ApplyPurge(const PurgeRecord& r);
-  void ApplyMoveTaskStart(const MoveTaskStartRecord& r);
+  void ApplyMoveTaskStart(const MoveTaskStartRecord& r, journal::Location loc);
   Status ApplyMoveTaskBatch(const MoveTaskBatchRecord& r);
   void ApplyMoveTaskEnd(const MoveTaskEndRecord& r);
   // `dead_letter`: a dead-letter move (counted as such), else a move task's batch.

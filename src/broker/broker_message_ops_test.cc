@@ -12,6 +12,7 @@ using testing::BrokerFixture;
 using testing::DeadLetteringAfterOneReceive;
 using testing::ExpectCounters;
 using testing::kAccount;
+using testing::Received;
 
 class MessageOpsTest : public BrokerFixture {
  protected:
@@ -340,6 +341,55 @@ TEST_F(MessageOpsTest, AnEndedTaskStaysEndedAfterARestart) {
   EXPECT_EQ(Tasks("dlq", other.get())->front().status, "COMPLETED");
   EXPECT_EQ(other->GetQueue(kAccount, "dlq")->counters.active, 1) << "not moved again";
   EXPECT_EQ(recovered_logs_.back()->Records().size(), records) << "no record of a task";
+}
+
+// A task that runs while reclamation drops old segments keeps its start record: a
+// restart in the middle knows the task and its progress and finishes it, and every
+// dead letter is moved exactly once. (Without the pin the start record's segment went,
+// and the restart forgot the task, leaving the rest of the DLQ where it was.)
+TEST_F(MessageOpsTest, ARunningTaskKeepsItsStartRecordThroughReclamation) {
+  log_.SetSegmentCapacity(4096);
+  Create("dlq");
+  QueueAttributeUpdate small;
+  small.max_msg_heap_num = 8;  // the task moves at most 8 a Tick: it runs long
+  Create("back", small);
+  const int dead = 600;
+  MakeDeadLetters(dead);
+  ASSERT_TRUE(Call(&Broker::StartMessageMoveTask)(kAccount, "dlq", "back").ok());
+  const uint32_t start_segment = journal::SegmentOf(log_.Records().back().location);
+  // One Tick (a running task keeps the broker due), then a consumer drains "back".
+  int drained = 0;
+  auto step = [&](Broker* b) {
+    ASSERT_LE(b->NextDeadlineMs(), clock_.NowMs());
+    b->Tick();
+    Received r = Receive("back", 16, b);
+    for (const ReceivedMessage& m : r.messages) {
+      ASSERT_TRUE(Delete("back", m.receipt_handle, b).ok());
+      ++drained;
+    }
+  };
+  for (int i = 0; i < 200 && Tasks("dlq")->front().moved < dead / 2; ++i) step(broker_.get());
+  ASSERT_EQ(Tasks("dlq")->front().status, "RUNNING");
+  EXPECT_GT(log_.OldestSegment(), 1u) << "reclamation dropped segments meanwhile";
+  EXPECT_LE(log_.OldestSegment(), start_segment) << "the start record's segment is kept";
+
+  std::unique_ptr<Broker> other = RecoverFrom(log_.Clone());
+  auto tasks = Tasks("dlq", other.get());
+  ASSERT_TRUE(tasks.ok());
+  ASSERT_EQ(tasks->size(), 1u) << "the restart knows the task";
+  EXPECT_EQ((*tasks)[0].status, "RUNNING");
+  EXPECT_EQ((*tasks)[0].moved, Tasks("dlq")->front().moved);
+  for (int i = 0; i < 1000 && Tasks("dlq", other.get())->front().status == "RUNNING"; ++i) {
+    step(other.get());
+  }
+  EXPECT_EQ(Tasks("dlq", other.get())->front().status, "COMPLETED");
+  EXPECT_EQ(Tasks("dlq", other.get())->front().moved, dead);
+  for (Received r = Receive("back", 16, other.get()); !r.messages.empty();
+       r = Receive("back", 16, other.get())) {
+    drained += static_cast<int>(r.messages.size());
+  }
+  ExpectCounters(other->GetQueue(kAccount, "dlq")->counters, 0, 0, 0, 0);
+  EXPECT_EQ(drained, dead);
 }
 
 // A crash after the first batch was durable: the restarted broker knows the task and

@@ -2,7 +2,7 @@
 // calls, their apply functions and the batches Tick runs. A task is a start record;
 // its progress is the batch records under its id and its end an end record, so replay
 // rebuilds all three: a task that was running goes on after a restart, one that ended
-// stays ended.
+// stays ended. Reclamation keeps a running task's start record (a pin in `usage`).
 #include <algorithm>
 #include <string>
 #include <utility>
@@ -68,7 +68,7 @@ Result<MoveTaskView> Broker::Impl::StartMoveTask(AccountId account, std::string_
                           src->meta().next_pos, src->active()};
   auto loc = Append(kRecMoveTaskStart, EncodeMoveTaskStart(rec));
   if (!loc.ok()) return loc.status();
-  ApplyMoveTaskStart(rec);
+  ApplyMoveTaskStart(rec, *loc);
   Reschedule(src);
   return View(rec.task_id, move_tasks.at(rec.task_id));
 }
@@ -84,28 +84,35 @@ Result<std::vector<MoveTaskView>> Broker::ListMessageMoveTasks(AccountId account
   return out;
 }
 
-void Broker::Impl::ApplyMoveTaskStart(const MoveTaskStartRecord& r) {
+void Broker::Impl::ApplyMoveTaskStart(const MoveTaskStartRecord& r, journal::Location loc) {
   NoteTime(r.time_ms);
   next_move_task_id = std::max(next_move_task_id, r.task_id + 1);
-  if (QueueByUid(r.source_uid) == nullptr) return;
+  if (QueueByUid(r.source_uid) == nullptr || move_tasks.contains(r.task_id)) return;
   MoveTask t;
   t.source_uid = r.source_uid;
   t.target_uid = r.target_uid;
   t.up_to_pos = r.up_to_pos;
   t.to_move = r.to_move;
   t.started_ms = r.time_ms;
+  t.start = loc;
+  t.pins_start = true;
+  usage.Add(loc, 0);
   move_tasks[r.task_id] = std::move(t);
   ForgetFinishedMoveTasks();
 }
 
+void Broker::Impl::UnpinStart(MoveTask* task) {
+  if (!task->pins_start) return;
+  usage.Remove(task->start, 0);
+  task->pins_start = false;
+}
+
 Status Broker::Impl::ApplyMoveTaskBatch(const MoveTaskBatchRecord& r) {
+  // Every move of a batch happened when it was recorded. In replay a moved message may
+  // be missing from the source (its records were reclaimed; a relocate record brings
+  // it back in the destination), so the count comes from the record.
   auto it = move_tasks.find(r.task_id);
-  if (it != move_tasks.end()) {
-    const Queue* src = QueueByUid(r.move.source_uid);
-    for (const auto& m : r.move.moves) {
-      if (src != nullptr && src->Find(m.source_pos) != nullptr) ++it->second.moved;
-    }
-  }
+  if (it != move_tasks.end()) it->second.moved += static_cast<int64_t>(r.move.moves.size());
   return ApplyMove(r.move, /*dead_letter=*/false);
 }
 
@@ -115,6 +122,7 @@ void Broker::Impl::ApplyMoveTaskEnd(const MoveTaskEndRecord& r) {
   if (it == move_tasks.end()) return;
   it->second.status = r.failed ? "FAILED" : "COMPLETED";
   it->second.failure_reason = r.failure_reason;
+  UnpinStart(&it->second);
   ForgetFinishedMoveTasks();
 }
 
@@ -128,6 +136,7 @@ void Broker::Impl::EndMoveTask(uint64_t id, int64_t now, std::string reason) {
     task.status = "FAILED";
     task.failure_reason = rec.failed ? rec.failure_reason + "; " + loc.status().ToString()
                                      : loc.status().ToString();
+    UnpinStart(&task);
     return;
   }
   ApplyMoveTaskEnd(rec);
