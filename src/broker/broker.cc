@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <string>
+#include <utility>
 
 #include "broker/broker_impl.h"
 #include "broker/receipt_handle.h"
@@ -36,6 +37,20 @@ QueueAttributes Merge(QueueAttributes a, const QueueAttributeUpdate& u) {
   if (u.rewind_seconds) a.rewind_seconds = *u.rewind_seconds;
   if (u.dead_letter_policy) a.dead_letter_policy = u.dead_letter_policy;
   return a;
+}
+
+// What a received and a peeked message (ReceivedMessage, PeekedMessage) both say of a
+// message: its id, body, times and receive count.
+template <typename Message>
+Message Describe(const MessageEntry& e, std::string body) {
+  Message m;
+  m.msg_id = std::to_string(e.msg_id);
+  m.body = std::move(body);
+  m.enqueue_time = e.enqueue_ms / 1000;
+  m.first_dequeue_time = e.first_dequeue_ms / 1000;
+  m.next_visible_time = e.deadline_ms / 1000;
+  m.dequeue_count = e.dequeue_count;
+  return m;
 }
 
 QueuePage Page(const std::vector<QueueRef>& matches, int64_t offset, int64_t limit) {
@@ -212,15 +227,9 @@ Result<std::vector<ReceivedMessage>> Broker::Impl::ReceiveNow(Queue* q, int n, i
   out.reserve(positions.size());
   for (size_t i = 0; i < positions.size(); ++i) {
     const MessageEntry* e = q->Find(positions[i]);
-    ReceivedMessage m;
-    m.msg_id = std::to_string(e->msg_id);
+    auto m = Describe<ReceivedMessage>(*e, std::move(bodies[i]));
     m.receipt_handle =
         EncodeReceiptHandle({q->meta().uid, positions[i], e->generation}, q->meta().handle_key);
-    m.body = std::move(bodies[i]);
-    m.enqueue_time = e->enqueue_ms / 1000;
-    m.first_dequeue_time = e->first_dequeue_ms / 1000;
-    m.next_visible_time = e->deadline_ms / 1000;
-    m.dequeue_count = e->dequeue_count;
     out.push_back(std::move(m));
   }
   return out;
@@ -487,15 +496,8 @@ Result<std::vector<PeekedMessage>> Broker::Impl::PeekMessages(AccountId account,
   std::vector<PeekedMessage> out;
   out.reserve(positions.size());
   for (size_t i = 0; i < positions.size(); ++i) {
-    const MessageEntry* e = q->Find(positions[i]);
-    PeekedMessage m;
-    m.msg_id = std::to_string(e->msg_id);
-    m.body = std::move(bodies[i]);
+    auto m = Describe<PeekedMessage>(*q->Find(positions[i]), std::move(bodies[i]));
     m.state = states[i];
-    m.enqueue_time = e->enqueue_ms / 1000;
-    m.first_dequeue_time = e->first_dequeue_ms / 1000;
-    m.next_visible_time = e->deadline_ms / 1000;
-    m.dequeue_count = e->dequeue_count;
     out.push_back(std::move(m));
   }
   return out;
