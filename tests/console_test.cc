@@ -9,7 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "support/admin_scrape.h"
 #include "support/blackbox.h"
+#include "support/console_session.h"
 #include "support/eventually.h"
 #include "support/temp_dir.h"
 
@@ -41,14 +43,7 @@ class ConsoleTest : public ::testing::Test {
   // One request on a fresh connection to the admin listener.
   HttpResponse Request(const std::string& method, const std::string& path,
                        const Headers& headers = {}, const std::string& body = "") {
-    RawConnection c;
-    EXPECT_TRUE(c.Connect(server_->process().admin_port()));
-    std::string text = method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n";
-    for (const std::string& h : headers) text += h + "\r\n";
-    if (!body.empty()) text += "Content-Type: application/x-www-form-urlencoded\r\n";
-    text += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
-    c.Send(text);
-    ClientResult<HttpResponse> r = c.ReadResponse();
+    ClientResult<HttpResponse> r = AdminRequest(server_->process(), method, path, headers, body);
     EXPECT_TRUE(r.ok()) << method << " " << path;
     return r.ok() ? *r : HttpResponse{};
   }
@@ -58,28 +53,16 @@ class ConsoleTest : public ::testing::Test {
     return v.ok() ? *v : JsonValue();
   }
 
-  struct Session {
-    std::string cookie;  // "Cookie: cmq_session=..."
-    std::string token;   // "X-CSRF-Token: ..."
-  };
+  using Session = ConsoleSession;
   Session LogIn(const std::string& id = CmqdProcess::kSecretId,
                 const std::string& key = CmqdProcess::kSecretKey) {
-    HttpResponse r =
-        Request("POST", "/console/login", {}, EncodeForm({{"secretId", id}, {"secretKey", key}}));
-    EXPECT_EQ(r.status, 200) << r.body;
-    const std::string* set_cookie = r.Header("set-cookie");
-    if (set_cookie == nullptr) return {};
-    return {"Cookie: " + set_cookie->substr(0, set_cookie->find(';')),
-            "X-CSRF-Token: " + StrField(Json(r), "csrfToken")};
+    Session session = ConsoleLogIn(server_->process(), id, key);
+    EXPECT_FALSE(session.cookie.empty()) << "login refused";
+    return session;
   }
   // A CMQ action through the console as `session`; the parsed CMQ answer.
   JsonValue Action(const Session& session, ParamList params, Headers extra = {}) {
-    extra.push_back(session.cookie);
-    extra.push_back(session.token);
-    HttpResponse r = Request("POST", "/console/api", extra, EncodeForm(params));
-    EXPECT_EQ(r.status, 200) << r.body;
-    last_body_ = r.body;
-    return Json(r);
+    return ConsoleAction(server_->process(), session, params, std::move(extra), &last_body_);
   }
 
   TempDir config_dir_;

@@ -1,5 +1,6 @@
 #include "console/console.h"
 
+#include <memory>
 #include <string>
 #include <utility>
 
@@ -8,6 +9,7 @@
 #include "common/strings.h"
 #include "console/assets.h"
 #include "console/request_checks.h"
+#include "console/signed_call.h"
 
 namespace cmq::console {
 namespace {
@@ -48,6 +50,13 @@ http::Response JsonAnswer(int status, std::string reason, JsonWriter& w) {
   return r;
 }
 
+// A CMQ answer: the api's JSON as it stands.
+http::Response JsonOk(std::string body) {
+  http::Response r = Base(200, "OK", kJson);
+  r.body = std::move(body);
+  return r;
+}
+
 http::Response Error(int status, std::string reason, std::string_view error) {
   JsonWriter w;
   w.BeginObject().Field("error", error).EndObject();
@@ -82,7 +91,11 @@ std::string SessionJson(const Session& s) {
 
 Console::Console(api::Api* api, const auth::KeyStore* keys, env::Clock* clock,
                  ConsoleOptions options)
-    : api_(api), keys_(keys), options_(options), sessions_(clock, options.sessions) {}
+    : api_(api),
+      keys_(keys),
+      clock_(clock),
+      options_(options),
+      sessions_(clock, options.sessions) {}
 
 bool Console::Serves(std::string_view path) {
   return path == "/" || path == "/console" || path.starts_with("/console/");
@@ -182,14 +195,41 @@ void Console::Handle(const http::Request& request, http::Responder respond,
                                (options_.https ? "; Secure" : ""));
     return respond(std::move(r));
   }
+  Call(*session, request, std::move(respond), set_on_cancel);
+}
+
+void Console::Call(const Session& session, const http::Request& request, http::Responder respond,
+                   const std::function<void(std::function<void()>)>& set_on_cancel) {
+  auto call = std::make_shared<api::ApiRequest>(
+      api::ApiRequest{"POST", request.host, request.path, "", request.body, request.peer});
+  const auth::Credential* credential = keys_->Find(session.secret_id);
+  Result<ParamList> form = DecodeForm(request.body);
+  // A form that does not decode runs here: the api answers it as the owner would.
+  if (options_.routing != nullptr && credential != nullptr && form.ok()) {
+    uint64_t account = session.account;
+    std::function<void()> cancel = options_.routing->Forward(
+        [&](const std::string& host) {
+          return SignedCall(*credential, *form, host, request.peer, clock_->NowMs() / 1000);
+        },
+        [this, account, call, respond, set_on_cancel](Result<std::string> body) {
+          if (body.ok()) return respond(JsonOk(std::move(body).value()));
+          // The other node could not be reached: the api here answers, as the API port
+          // does then (a retryable "not serving", or the call, if this node took over
+          // meanwhile). The forward is over; a browser leaving from now on cancels that.
+          set_on_cancel(nullptr);
+          CallHere(account, *call, respond, set_on_cancel);
+        });
+    if (cancel) return set_on_cancel(std::move(cancel));
+  }
+  CallHere(session.account, *call, std::move(respond), set_on_cancel);
+}
+
+void Console::CallHere(uint64_t account, const api::ApiRequest& call, http::Responder respond,
+                       const std::function<void(std::function<void()>)>& set_on_cancel) {
   // The api's answer as it stands: the same handlers, checks and errors as the API port.
-  api::ApiRequest call{"POST", request.host, request.path, "", request.body, request.peer};
   std::function<void()> cancel = api_->HandleAuthenticated(
-      session->account, call, [respond](std::string json, const api::AnswerSummary&) {
-        http::Response r = Base(200, "OK", kJson);
-        r.body = std::move(json);
-        respond(std::move(r));
-      });
+      account, call,
+      [respond](std::string json, const api::AnswerSummary&) { respond(JsonOk(std::move(json))); });
   if (cancel) set_on_cancel(std::move(cancel));
 }
 
