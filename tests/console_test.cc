@@ -24,13 +24,13 @@ constexpr uint64_t kOtherAppId = 1300000000;
 
 using Headers = std::vector<std::string>;
 
-// A cmqd whose config adds a second account (kOtherSecretId).
+// A cmqd whose config adds a second account (kOtherSecretId), with an access log.
 class ConsoleTest : public ::testing::Test {
  protected:
   void SetUp() override {
     std::ofstream(config_dir_.path() + "/cmqd.conf")
-        << "[account]\napp_id = " << kOtherAppId << "\nsecret_id = " << kOtherSecretId
-        << "\nsecret_key = " << kOtherSecretKey << "\n";
+        << "access_log = " << access_log_ << "\n[account]\napp_id = " << kOtherAppId
+        << "\nsecret_id = " << kOtherSecretId << "\nsecret_key = " << kOtherSecretKey << "\n";
     server_.emplace(std::vector<std::string>{"--config", config_dir_.path() + "/cmqd.conf"});
     ASSERT_TRUE(server_->Start()) << server_->process().output();
   }
@@ -66,6 +66,7 @@ class ConsoleTest : public ::testing::Test {
   }
 
   TempDir config_dir_;
+  std::string access_log_ = config_dir_.path() + "/access.log";
   std::optional<TestServer> server_;
   std::string last_body_;  // of the last Action, for failure messages
 };
@@ -197,6 +198,39 @@ TEST_F(ConsoleTest, CsrfAndCrossOriginRequestsAreRefused) {
   // After logout the session is gone.
   EXPECT_EQ(Request("POST", "/console/logout", {session.cookie, session.token}).status, 200);
   EXPECT_EQ(Request("GET", "/console/session", {session.cookie}).status, 401);
+}
+
+TEST_F(ConsoleTest, ConsoleCallsAndLoginsHaveAccessLinesMarkedAsTheConsoles) {
+  EXPECT_EQ(Request("POST", "/console/login", {},
+                    EncodeForm({{"secretId", CmqdProcess::kSecretId}, {"secretKey", "wrong"}}))
+                .status,
+            401);
+  Session session = LogIn();
+  ASSERT_EQ(IntField(Action(session, {{"Action", "CreateQueue"}, {"queueName", "logged"}}), "code"),
+            0);
+  EXPECT_EQ(
+      IntField(Action(session, {{"Action", "GetQueueAttributes"}, {"queueName", "nope"}}), "code"),
+      4440);
+  // And a signed call on the API port, which is not the console's.
+  Caller caller = server_->NewCaller();
+  ASSERT_TRUE(IsSuccess(caller.Call("ListQueue", {})));
+  ASSERT_EQ(server_->process().Terminate(), 0) << server_->process().output();
+  server_.reset();  // the access log is written out
+  std::string log = ReadWholeFile(access_log_);
+  std::vector<std::string> lines;
+  for (size_t at = 0, end; (end = log.find('\n', at)) != std::string::npos; at = end + 1) {
+    lines.push_back(log.substr(at, end - at));
+  }
+  ASSERT_EQ(lines.size(), 5u) << log;
+  const char* expected[] = {"action=ConsoleLogin code=4100 ", "action=ConsoleLogin code=0 ",
+                            "action=CreateQueue queue=logged code=0 ",
+                            "action=GetQueueAttributes queue=nope code=4440 ",
+                            "action=ListQueue code=0 "};
+  for (size_t i = 0; i < lines.size(); ++i) {
+    EXPECT_NE(lines[i].find(" client=127.0.0.1:"), std::string::npos) << lines[i];
+    EXPECT_NE(lines[i].find(expected[i]), std::string::npos) << lines[i];
+    EXPECT_EQ(lines[i].ends_with(" via=console"), i < 4) << lines[i];
+  }
 }
 
 }  // namespace

@@ -293,7 +293,9 @@ TEST_F(DistributedTest, ThroughANodeWhoseOwnerDiedRequestsFailRetryablyUntilItTa
 TEST_F(DistributedTest, AStandbysConsoleRunsItsCallsAtTheOwner) {
   std::unique_ptr<TestServer> a = Node("node-a");
   ASSERT_TRUE(Serves(*a));
-  std::unique_ptr<TestServer> b = Node("node-b");
+  TempDir logs;
+  std::string b_log = logs.path() + "/b.log";
+  std::unique_ptr<TestServer> b = Node("node-b", {"--access-log", b_log});
   CmqdProcess& standby = b->process();
   ConsoleSession session = ConsoleLogIn(standby, CmqdProcess::kSecretId, CmqdProcess::kSecretKey);
   ASSERT_FALSE(session.cookie.empty()) << standby.output();
@@ -351,6 +353,18 @@ TEST_F(DistributedTest, AStandbysConsoleRunsItsCallsAtTheOwner) {
       << standby.output();
   EXPECT_EQ(IntField(listed, "totalCount"), 1) << body;
   EXPECT_TRUE(Serves(*b));
+
+  // The standby's access log has each console call once, noting where it ran.
+  ASSERT_EQ(b->process().Terminate(), 0);
+  std::string lines = ReadWholeFile(b_log);
+  size_t forwarded = 0;
+  for (size_t at = lines.find("forwardedTo=node-a via=console\n"); at != std::string::npos;
+       at = lines.find("forwardedTo=node-a via=console\n", at + 1)) {
+    ++forwarded;
+  }
+  EXPECT_EQ(forwarded, 6u) << lines;
+  EXPECT_NE(lines.find("action=ConsoleLogin code=0 "), std::string::npos) << lines;
+  EXPECT_NE(lines.find("action=TraceMessage queue=q code=0 "), std::string::npos) << lines;
 }
 
 TEST_F(DistributedTest, NodesShareTheGeneratedKeyPairThroughTheDatabase) {

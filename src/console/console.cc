@@ -109,6 +109,14 @@ const Session* Console::LiveSession(const http::Request& request) {
 }
 
 void Console::Login(const http::Request& request, const http::Responder& respond) {
+  auto arrived = std::chrono::steady_clock::now();
+  // Every login that reached the key check has an access line: who tried, and how it
+  // ended (code 0, or the refusal's CMQ code).
+  auto log = [&](const Status& outcome) {
+    if (options_.routing == nullptr) return;
+    options_.routing->Answered(request.peer, {"ConsoleLogin", "", "", outcome.cmq_code(), ""},
+                               arrived);
+  };
   if (!FromSameOrigin(request, options_.https)) {
     return respond(Error(403, "Forbidden", "cross-origin request refused"));
   }
@@ -131,9 +139,11 @@ void Console::Login(const http::Request& request, const http::Responder& respond
   }
   if (!refused.ok()) {
     failure_log_.NoteAuthFailure(request.peer, secret_id, "ConsoleLogin", refused);
+    log(refused);
     // One answer for every refusal: it does not say whether the SecretId exists.
     return respond(Error(401, "Unauthorized", "wrong SecretId or SecretKey"));
   }
+  log(Status::Ok());
   const Session& session = sessions_.Open(credential->account, credential->secret_id);
   http::Response r = Base(200, "OK", kJson);
   r.body = SessionJson(session);
@@ -200,6 +210,7 @@ void Console::Handle(const http::Request& request, http::Responder respond,
 
 void Console::Call(const Session& session, const http::Request& request, http::Responder respond,
                    const std::function<void(std::function<void()>)>& set_on_cancel) {
+  auto arrived = std::chrono::steady_clock::now();
   auto call = std::make_shared<api::ApiRequest>(
       api::ApiRequest{"POST", request.host, request.path, "", request.body, request.peer});
   const auth::Credential* credential = keys_->Find(session.secret_id);
@@ -211,25 +222,30 @@ void Console::Call(const Session& session, const http::Request& request, http::R
         [&](const std::string& host) {
           return SignedCall(*credential, *form, host, request.peer, clock_->NowMs() / 1000);
         },
-        [this, account, call, respond, set_on_cancel](Result<std::string> body) {
+        arrived,
+        [this, account, call, respond, set_on_cancel, arrived](Result<std::string> body) {
           if (body.ok()) return respond(JsonOk(std::move(body).value()));
           // The other node could not be reached: the api here answers, as the API port
           // does then (a retryable "not serving", or the call, if this node took over
           // meanwhile). The forward is over; a browser leaving from now on cancels that.
           set_on_cancel(nullptr);
-          CallHere(account, *call, respond, set_on_cancel);
+          CallHere(account, *call, respond, set_on_cancel, arrived);
         });
     if (cancel) return set_on_cancel(std::move(cancel));
   }
-  CallHere(session.account, *call, std::move(respond), set_on_cancel);
+  CallHere(session.account, *call, std::move(respond), set_on_cancel, arrived);
 }
 
 void Console::CallHere(uint64_t account, const api::ApiRequest& call, http::Responder respond,
-                       const std::function<void(std::function<void()>)>& set_on_cancel) {
+                       const std::function<void(std::function<void()>)>& set_on_cancel,
+                       std::chrono::steady_clock::time_point arrived) {
   // The api's answer as it stands: the same handlers, checks and errors as the API port.
-  std::function<void()> cancel = api_->HandleAuthenticated(
-      account, call,
-      [respond](std::string json, const api::AnswerSummary&) { respond(JsonOk(std::move(json))); });
+  auto answered = [routing = options_.routing, respond, client = call.client, arrived](
+                      std::string json, const api::AnswerSummary& summary) {
+    if (routing != nullptr) routing->Answered(client, summary, arrived);
+    respond(JsonOk(std::move(json)));
+  };
+  std::function<void()> cancel = api_->HandleAuthenticated(account, call, std::move(answered));
   if (cancel) set_on_cancel(std::move(cancel));
 }
 

@@ -24,6 +24,7 @@
 // Thread: the event loop (like the api).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -43,7 +44,7 @@ struct ConsoleOptions {
   SessionOptions sessions;
   // The admin listener speaks TLS: cookies get Secure, origins are https://.
   bool https = false;
-  // Where CMQ calls run and who logs them; not owned, outlives the Console. Null:
+  // Where CMQ calls run, and the access log; not owned, outlives the Console. Null:
   // every call runs here, unlogged.
   CallRouting* routing = nullptr;
 };
@@ -71,7 +72,8 @@ class Console {
             const std::function<void(std::function<void()>)>& set_on_cancel);
   // Runs the call on this node's api.
   void CallHere(uint64_t account, const api::ApiRequest& call, http::Responder respond,
-                const std::function<void(std::function<void()>)>& set_on_cancel);
+                const std::function<void(std::function<void()>)>& set_on_cancel,
+                std::chrono::steady_clock::time_point arrived);
 
   api::Api* api_;
   const auth::KeyStore* keys_;

@@ -27,13 +27,21 @@ constexpr char kOtherSecretKey[] = "other-account-secret-key-000000";
 // Stands in for the daemon of a standby: while `elsewhere`, another node runs the
 // calls, and the test gives its answers.
 struct ElsewhereRouting : CallRouting {
-  std::function<void()> Forward(const SignedCall& sign, Done done) override {
+  std::function<void()> Forward(const SignedCall& sign, std::chrono::steady_clock::time_point,
+                                Done done) override {
     if (!elsewhere) return {};
     sent.push_back(sign("10.0.0.2:8080"));
     answer = std::move(done);
     return [this] { ++cancelled; };
   }
+  // "client action code" of each answer this node gave.
+  void Answered(const std::string& client, const api::AnswerSummary& summary,
+                std::chrono::steady_clock::time_point) override {
+    answered.push_back(client + " " + std::string(summary.action) + " " +
+                       std::to_string(summary.code));
+  }
   bool elsewhere = true;
+  std::vector<std::string> answered;
   std::vector<http::Request> sent;
   Done answer;
   int cancelled = 0;
@@ -322,6 +330,22 @@ TEST_F(ConsoleTest, ACallAnotherNodeRunsGoesThereSignedWithTheSessionsKeyPair) {
   routing.elsewhere = false;
   EXPECT_EQ(Code(Json(ApiCall(login, {{"Action", "ListQueue"}}))), 0);
   EXPECT_EQ(routing.sent.size(), 3u);
+  // The access lines of what this node answered: the login, the call it answered
+  // after the failed forward, the last one (a forwarded call's is the daemon's).
+  EXPECT_EQ(routing.answered, (std::vector<std::string>{"127.0.0.1:5000 ConsoleLogin 0",
+                                                        "127.0.0.1:5000 ListQueue 6000",
+                                                        "127.0.0.1:5000 ListQueue 0"}));
+}
+
+TEST_F(ConsoleTest, LoginsHaveAccessLinesWithTheirOutcome) {
+  ElsewhereRouting routing;
+  UseRouting(&routing);
+  Send("POST", "/console/login", EncodeForm({{"secretId", kSecretId}, {"secretKey", "wrong"}}));
+  Send("POST", "/console/login", EncodeForm({{"secretId", "AKIDnobody"}, {"secretKey", "x"}}));
+  LogIn();
+  EXPECT_EQ(routing.answered, (std::vector<std::string>{"127.0.0.1:5000 ConsoleLogin 4100",
+                                                        "127.0.0.1:5000 ConsoleLogin 4100",
+                                                        "127.0.0.1:5000 ConsoleLogin 0"}));
 }
 
 }  // namespace

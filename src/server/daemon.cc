@@ -676,22 +676,32 @@ struct Daemon::Impl : public http::Handler, public console::CallRouting {
 
   // console::CallRouting: a console call goes where an API request would, signed with
   // the session's key pair since the owner trusts no node without a signature.
-  std::function<void()> Forward(const SignedCall& sign, Done done) override {
+  std::function<void()> Forward(const SignedCall& sign,
+                                std::chrono::steady_clock::time_point arrived, Done done) override {
     if (!partition || partition->Serving()) return {};
     std::optional<PostgresPartition::Peer> owner = partition->Owner();
     if (!owner) return {};
     http::Request request = sign(owner->address);
     return ForwardToOwner(
         *owner, request,
-        [done](http::Response response, const api::AnswerSummary&) {
+        [this, client = request.peer, node = owner->node_id, arrived, done](
+            http::Response response, const api::AnswerSummary& summary) {
+          LogAnswered(client, summary, arrived, node, kViaConsole);
           done(std::move(response.body));
         },
         [done](const Status& failure) { done(failure); });
   }
 
+  void Answered(const std::string& client, const api::AnswerSummary& summary,
+                std::chrono::steady_clock::time_point arrived) override {
+    LogAnswered(client, summary, arrived, "", kViaConsole);
+  }
+
   // The access line (and the debug line) of a request this node answered its client.
+  // `via`: "" for the API port, kViaConsole for the web console's calls and logins.
   void LogAnswered(const std::string& client, const api::AnswerSummary& summary,
-                   std::chrono::steady_clock::time_point arrived, std::string_view forwarded_to) {
+                   std::chrono::steady_clock::time_point arrived, std::string_view forwarded_to,
+                   std::string_view via = "") {
     bool debug = LogEnabled(LogLevel::kDebug);
     if (!access_log && !debug) return;
     AccessEntry entry;
@@ -702,6 +712,7 @@ struct Daemon::Impl : public http::Handler, public console::CallRouting {
                             std::chrono::steady_clock::now() - arrived)
                             .count();
     entry.forwarded_to = forwarded_to;
+    entry.via = via;
     if (access_log) access_log->Write(entry);
     if (debug)
       LogEvent(LogLevel::kDebug, "answered", std::span<const LogField>(AccessFields(entry)));
