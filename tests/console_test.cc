@@ -114,6 +114,17 @@ TEST_F(ConsoleTest, WrongKeyIsRefusedAndLoggedWithoutTheKey) {
   EXPECT_NE(line.find("authentication failed"), std::string::npos) << line;
   EXPECT_NE(line.find(CmqdProcess::kSecretId), std::string::npos) << line;
   EXPECT_EQ(out.find("not-the-key-0123456789"), std::string::npos) << out;
+  // The tenth failure from this address closes it to logins for a while, the right key
+  // included.
+  std::string wrong =
+      EncodeForm({{"secretId", CmqdProcess::kSecretId}, {"secretKey", "not-the-key-0123456789"}});
+  for (int i = 0; i < 9; ++i) EXPECT_EQ(Request("POST", "/console/login", {}, wrong).status, 401);
+  HttpResponse limited = Request(
+      "POST", "/console/login", {},
+      EncodeForm({{"secretId", CmqdProcess::kSecretId}, {"secretKey", CmqdProcess::kSecretKey}}));
+  EXPECT_EQ(limited.status, 429) << limited.body;
+  ASSERT_NE(limited.Header("retry-after"), nullptr);
+  EXPECT_GT(IntField(Json(limited), "retryAfterSeconds"), 0) << limited.body;
 }
 
 TEST_F(ConsoleTest, TheConsoleRunsTheApiAsTheSessionsAccount) {

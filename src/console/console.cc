@@ -1,10 +1,12 @@
 #include "console/console.h"
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 
 #include "common/form.h"
+#include "common/ip_address.h"
 #include "common/json.h"
 #include "common/strings.h"
 #include "console/assets.h"
@@ -95,7 +97,8 @@ Console::Console(api::Api* api, const auth::KeyStore* keys, env::Clock* clock,
       keys_(keys),
       clock_(clock),
       options_(options),
-      sessions_(clock, options.sessions) {}
+      sessions_(clock, options.sessions),
+      login_limit_(clock, options.login_limit) {}
 
 bool Console::Serves(std::string_view path) {
   return path == "/" || path == "/console" || path.starts_with("/console/");
@@ -110,8 +113,8 @@ const Session* Console::LiveSession(const http::Request& request) {
 
 void Console::Login(const http::Request& request, const http::Responder& respond) {
   auto arrived = std::chrono::steady_clock::now();
-  // Every login that reached the key check has an access line: who tried, and how it
-  // ended (code 0, or the refusal's CMQ code).
+  // Every login from the console's origin has an access line: who tried, and how it
+  // ended (code 0, or the refusal's CMQ code: 4100 wrong pair, 4420 too many failures).
   auto log = [&](const Status& outcome) {
     if (options_.routing == nullptr) return;
     options_.routing->Answered(request.peer, {"ConsoleLogin", "", "", outcome.cmq_code(), ""},
@@ -119,6 +122,22 @@ void Console::Login(const http::Request& request, const http::Responder& respond
   };
   if (!FromSameOrigin(request, options_.https)) {
     return respond(Error(403, "Forbidden", "cross-origin request refused"));
+  }
+  // Counted by address, not by connection: a new port is the same client.
+  std::optional<IpEndpoint> endpoint = IpEndpoint::Parse(request.peer);
+  std::string address = endpoint ? endpoint->address.ToString() : request.peer;
+  if (int64_t wait_ms = login_limit_.RetryAfterMs(address); wait_ms > 0) {
+    log(Status(ErrorCode::kQpsThrottling));
+    int64_t seconds = (wait_ms + 999) / 1000;
+    JsonWriter w;
+    w.BeginObject()
+        .Field("error", "too many failed logins from this address: try again in " +
+                            std::to_string(seconds) + " s")
+        .Field("retryAfterSeconds", seconds)
+        .EndObject();
+    http::Response r = JsonAnswer(429, "Too Many Requests", w);
+    r.headers.emplace_back("Retry-After", std::to_string(seconds));
+    return respond(std::move(r));
   }
   Result<ParamList> form = DecodeForm(request.body);
   std::string secret_id, secret_key;
@@ -140,6 +159,7 @@ void Console::Login(const http::Request& request, const http::Responder& respond
   if (!refused.ok()) {
     failure_log_.NoteAuthFailure(request.peer, secret_id, "ConsoleLogin", refused);
     log(refused);
+    login_limit_.NoteFailure(address);
     // One answer for every refusal: it does not say whether the SecretId exists.
     return respond(Error(401, "Unauthorized", "wrong SecretId or SecretKey"));
   }

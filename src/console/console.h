@@ -7,7 +7,9 @@
 //   GET  /console/, /console/queue, /console/topic, /console/trace
 //                           the pages; without a live session 302 to /console/login
 //   POST /console/login     form secretId, secretKey: 200 {"secretId","appId",
-//                           "csrfToken"} and the session cookie; 401 if the pair is wrong
+//                           "csrfToken"} and the session cookie; 401 if the pair is wrong;
+//                           429 {"error","retryAfterSeconds"} with Retry-After after too
+//                           many failed logins from the client's address (login_limit.h)
 //   GET  /console/session   200 {"secretId","appId","csrfToken"} of the live session
 //   POST /console/logout    ends the session, clears the cookie
 //   POST /console/api       a form with Action and its parameters, answered by the
@@ -34,6 +36,7 @@
 #include "api/failure_log.h"
 #include "auth/verifier.h"
 #include "console/call_routing.h"
+#include "console/login_limit.h"
 #include "console/session_store.h"
 #include "env/env.h"
 #include "http/server.h"
@@ -47,6 +50,8 @@ struct ConsoleOptions {
   // Where CMQ calls run, and the access log; not owned, outlives the Console. Null:
   // every call runs here, unlogged.
   CallRouting* routing = nullptr;
+  // Failed logins per client address (the defaults: 10 in 5 minutes).
+  LoginLimitOptions login_limit = {};
 };
 
 class Console {
@@ -80,6 +85,7 @@ class Console {
   env::Clock* clock_;
   ConsoleOptions options_;
   SessionStore sessions_;
+  LoginLimit login_limit_;
   api::FailureLog failure_log_;
 };
 

@@ -67,7 +67,7 @@ class ConsoleTest : public api::ApiTest {
     r.path = path;
     r.target = path;
     r.host = "127.0.0.1:8081";
-    r.peer = "127.0.0.1:5000";
+    r.peer = peer_;
     r.body = body;
     r.headers = std::move(headers);
     auto answer = std::make_shared<std::optional<http::Response>>();
@@ -129,6 +129,7 @@ class ConsoleTest : public api::ApiTest {
   }
 
   std::unique_ptr<Console> console_;
+  std::string peer_ = "127.0.0.1:5000";  // the browser's address
 };
 
 TEST_F(ConsoleTest, LoginSetsAStrictHttpOnlyCookieAndGivesTheToken) {
@@ -346,6 +347,41 @@ TEST_F(ConsoleTest, LoginsHaveAccessLinesWithTheirOutcome) {
   EXPECT_EQ(routing.answered, (std::vector<std::string>{"127.0.0.1:5000 ConsoleLogin 4100",
                                                         "127.0.0.1:5000 ConsoleLogin 4100",
                                                         "127.0.0.1:5000 ConsoleLogin 0"}));
+}
+
+TEST_F(ConsoleTest, TooManyFailedLoginsFromOneAddressAreAnsweredWith429UntilTheWindowPasses) {
+  ElsewhereRouting routing;  // for the access lines; the calls run here
+  routing.elsewhere = false;
+  UseRouting(&routing);
+  std::string wrong = EncodeForm({{"secretId", kSecretId}, {"secretKey", "wrong"}});
+  for (int i = 0; i < 10; ++i) {
+    peer_ = "10.0.0.7:" + std::to_string(40000 + i);  // a new connection each time
+    EXPECT_EQ(Send("POST", "/console/login", wrong).status, 401) << i;
+    clock_.Advance(1000);
+  }
+  // The eleventh, even with the right key: refused, saying when to come back (the
+  // window started with the first failure, ten seconds ago).
+  http::Response r = Send("POST", "/console/login",
+                          EncodeForm({{"secretId", kSecretId}, {"secretKey", kSecretKey}}));
+  EXPECT_EQ(r.status, 429);
+  EXPECT_EQ(HeaderOf(r, "Retry-After"), "290");
+  EXPECT_EQ(Json(r).Find("retryAfterSeconds")->as_int().value_or(-1), 290);
+  EXPECT_NE(Str(Json(r), "error").find("too many failed logins"), std::string::npos) << r.body;
+  EXPECT_EQ(HeaderOf(r, "Set-Cookie"), "");
+  EXPECT_EQ(routing.answered.back(), "10.0.0.7:40009 ConsoleLogin 4420");
+  // Another address logs in, and its success lifts nothing for the first.
+  peer_ = "10.0.0.8:5000";
+  Login other = LogIn();
+  EXPECT_FALSE(other.cookie.empty());
+  peer_ = "10.0.0.7:5000";
+  EXPECT_EQ(Send("POST", "/console/login", wrong).status, 429);
+  // Sessions are not limited, only logins.
+  EXPECT_EQ(ApiCall(other, {{"Action", "ListQueue"}}).status, 200);
+  // The window passes: the address may try again.
+  clock_.Advance(290 * 1000 - 1);
+  EXPECT_EQ(Send("POST", "/console/login", wrong).status, 429);
+  clock_.Advance(1);
+  EXPECT_FALSE(LogIn().cookie.empty());
 }
 
 }  // namespace
