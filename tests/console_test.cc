@@ -9,7 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "support/admin_scrape.h"
 #include "support/blackbox.h"
+#include "support/console_session.h"
 #include "support/eventually.h"
 #include "support/temp_dir.h"
 
@@ -22,13 +24,13 @@ constexpr uint64_t kOtherAppId = 1300000000;
 
 using Headers = std::vector<std::string>;
 
-// A cmqd whose config adds a second account (kOtherSecretId).
+// A cmqd whose config adds a second account (kOtherSecretId), with an access log.
 class ConsoleTest : public ::testing::Test {
  protected:
   void SetUp() override {
     std::ofstream(config_dir_.path() + "/cmqd.conf")
-        << "[account]\napp_id = " << kOtherAppId << "\nsecret_id = " << kOtherSecretId
-        << "\nsecret_key = " << kOtherSecretKey << "\n";
+        << "access_log = " << access_log_ << "\n[account]\napp_id = " << kOtherAppId
+        << "\nsecret_id = " << kOtherSecretId << "\nsecret_key = " << kOtherSecretKey << "\n";
     server_.emplace(std::vector<std::string>{"--config", config_dir_.path() + "/cmqd.conf"});
     ASSERT_TRUE(server_->Start()) << server_->process().output();
   }
@@ -41,14 +43,7 @@ class ConsoleTest : public ::testing::Test {
   // One request on a fresh connection to the admin listener.
   HttpResponse Request(const std::string& method, const std::string& path,
                        const Headers& headers = {}, const std::string& body = "") {
-    RawConnection c;
-    EXPECT_TRUE(c.Connect(server_->process().admin_port()));
-    std::string text = method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n";
-    for (const std::string& h : headers) text += h + "\r\n";
-    if (!body.empty()) text += "Content-Type: application/x-www-form-urlencoded\r\n";
-    text += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
-    c.Send(text);
-    ClientResult<HttpResponse> r = c.ReadResponse();
+    ClientResult<HttpResponse> r = AdminRequest(server_->process(), method, path, headers, body);
     EXPECT_TRUE(r.ok()) << method << " " << path;
     return r.ok() ? *r : HttpResponse{};
   }
@@ -58,31 +53,20 @@ class ConsoleTest : public ::testing::Test {
     return v.ok() ? *v : JsonValue();
   }
 
-  struct Session {
-    std::string cookie;  // "Cookie: cmq_session=..."
-    std::string token;   // "X-CSRF-Token: ..."
-  };
+  using Session = ConsoleSession;
   Session LogIn(const std::string& id = CmqdProcess::kSecretId,
                 const std::string& key = CmqdProcess::kSecretKey) {
-    HttpResponse r =
-        Request("POST", "/console/login", {}, EncodeForm({{"secretId", id}, {"secretKey", key}}));
-    EXPECT_EQ(r.status, 200) << r.body;
-    const std::string* set_cookie = r.Header("set-cookie");
-    if (set_cookie == nullptr) return {};
-    return {"Cookie: " + set_cookie->substr(0, set_cookie->find(';')),
-            "X-CSRF-Token: " + StrField(Json(r), "csrfToken")};
+    Session session = ConsoleLogIn(server_->process(), id, key);
+    EXPECT_FALSE(session.cookie.empty()) << "login refused";
+    return session;
   }
   // A CMQ action through the console as `session`; the parsed CMQ answer.
   JsonValue Action(const Session& session, ParamList params, Headers extra = {}) {
-    extra.push_back(session.cookie);
-    extra.push_back(session.token);
-    HttpResponse r = Request("POST", "/console/api", extra, EncodeForm(params));
-    EXPECT_EQ(r.status, 200) << r.body;
-    last_body_ = r.body;
-    return Json(r);
+    return ConsoleAction(server_->process(), session, params, std::move(extra), &last_body_);
   }
 
   TempDir config_dir_;
+  std::string access_log_ = config_dir_.path() + "/access.log";
   std::optional<TestServer> server_;
   std::string last_body_;  // of the last Action, for failure messages
 };
@@ -130,6 +114,17 @@ TEST_F(ConsoleTest, WrongKeyIsRefusedAndLoggedWithoutTheKey) {
   EXPECT_NE(line.find("authentication failed"), std::string::npos) << line;
   EXPECT_NE(line.find(CmqdProcess::kSecretId), std::string::npos) << line;
   EXPECT_EQ(out.find("not-the-key-0123456789"), std::string::npos) << out;
+  // The tenth failure from this address closes it to logins for a while, the right key
+  // included.
+  std::string wrong =
+      EncodeForm({{"secretId", CmqdProcess::kSecretId}, {"secretKey", "not-the-key-0123456789"}});
+  for (int i = 0; i < 9; ++i) EXPECT_EQ(Request("POST", "/console/login", {}, wrong).status, 401);
+  HttpResponse limited = Request(
+      "POST", "/console/login", {},
+      EncodeForm({{"secretId", CmqdProcess::kSecretId}, {"secretKey", CmqdProcess::kSecretKey}}));
+  EXPECT_EQ(limited.status, 429) << limited.body;
+  ASSERT_NE(limited.Header("retry-after"), nullptr);
+  EXPECT_GT(IntField(Json(limited), "retryAfterSeconds"), 0) << limited.body;
 }
 
 TEST_F(ConsoleTest, TheConsoleRunsTheApiAsTheSessionsAccount) {
@@ -214,6 +209,39 @@ TEST_F(ConsoleTest, CsrfAndCrossOriginRequestsAreRefused) {
   // After logout the session is gone.
   EXPECT_EQ(Request("POST", "/console/logout", {session.cookie, session.token}).status, 200);
   EXPECT_EQ(Request("GET", "/console/session", {session.cookie}).status, 401);
+}
+
+TEST_F(ConsoleTest, ConsoleCallsAndLoginsHaveAccessLinesMarkedAsTheConsoles) {
+  EXPECT_EQ(Request("POST", "/console/login", {},
+                    EncodeForm({{"secretId", CmqdProcess::kSecretId}, {"secretKey", "wrong"}}))
+                .status,
+            401);
+  Session session = LogIn();
+  ASSERT_EQ(IntField(Action(session, {{"Action", "CreateQueue"}, {"queueName", "logged"}}), "code"),
+            0);
+  EXPECT_EQ(
+      IntField(Action(session, {{"Action", "GetQueueAttributes"}, {"queueName", "nope"}}), "code"),
+      4440);
+  // And a signed call on the API port, which is not the console's.
+  Caller caller = server_->NewCaller();
+  ASSERT_TRUE(IsSuccess(caller.Call("ListQueue", {})));
+  ASSERT_EQ(server_->process().Terminate(), 0) << server_->process().output();
+  server_.reset();  // the access log is written out
+  std::string log = ReadWholeFile(access_log_);
+  std::vector<std::string> lines;
+  for (size_t at = 0, end; (end = log.find('\n', at)) != std::string::npos; at = end + 1) {
+    lines.push_back(log.substr(at, end - at));
+  }
+  ASSERT_EQ(lines.size(), 5u) << log;
+  const char* expected[] = {"action=ConsoleLogin code=4100 ", "action=ConsoleLogin code=0 ",
+                            "action=CreateQueue queue=logged code=0 ",
+                            "action=GetQueueAttributes queue=nope code=4440 ",
+                            "action=ListQueue code=0 "};
+  for (size_t i = 0; i < lines.size(); ++i) {
+    EXPECT_NE(lines[i].find(" client=127.0.0.1:"), std::string::npos) << lines[i];
+    EXPECT_NE(lines[i].find(expected[i]), std::string::npos) << lines[i];
+    EXPECT_EQ(lines[i].ends_with(" via=console"), i < 4) << lines[i];
+  }
 }
 
 }  // namespace

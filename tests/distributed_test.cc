@@ -13,6 +13,7 @@
 
 #include "support/admin_scrape.h"
 #include "support/blackbox.h"
+#include "support/console_session.h"
 #include "support/eventually.h"
 #include "support/postgres_server.h"
 #include "support/temp_dir.h"
@@ -287,6 +288,83 @@ TEST_F(DistributedTest, ThroughANodeWhoseOwnerDiedRequestsFailRetryablyUntilItTa
       << b->process().output();
   EXPECT_EQ(StrField(*received, "msgBody"), "acked");
   EXPECT_TRUE(Serves(*b));
+}
+
+TEST_F(DistributedTest, AStandbysConsoleRunsItsCallsAtTheOwner) {
+  std::unique_ptr<TestServer> a = Node("node-a");
+  ASSERT_TRUE(Serves(*a));
+  TempDir logs;
+  std::string b_log = logs.path() + "/b.log";
+  std::unique_ptr<TestServer> b = Node("node-b", {"--access-log", b_log});
+  CmqdProcess& standby = b->process();
+  ConsoleSession session = ConsoleLogIn(standby, CmqdProcess::kSecretId, CmqdProcess::kSecretKey);
+  ASSERT_FALSE(session.cookie.empty()) << standby.output();
+  std::string body;
+  auto console = [&](ParamList params) {
+    return ConsoleAction(standby, session, params, {}, &body);
+  };
+  ASSERT_EQ(IntField(console({{"Action", "CreateQueue"}, {"queueName", "q"}}), "code"), 0) << body;
+  JsonValue sent =
+      console({{"Action", "SendMessage"}, {"queueName", "q"}, {"msgBody", "via the console"}});
+  ASSERT_EQ(IntField(sent, "code"), 0) << body;
+  // The owner holds it.
+  Caller on_a = a->NewCaller();
+  ClientResult<JsonValue> at_owner = on_a.Call("GetQueueAttributes", {{"queueName", "q"}});
+  ASSERT_TRUE(IsSuccess(at_owner));
+  EXPECT_EQ(IntField(*at_owner, "activeMsgNum"), 1);
+  EXPECT_EQ(
+      ArrayField(console({{"Action", "PeekMessage"}, {"queueName", "q"}}), "msgInfoList").size(),
+      1u)
+      << body;
+  JsonValue received =
+      console({{"Action", "ReceiveMessage"}, {"queueName", "q"}, {"pollingWaitSeconds", "0"}});
+  ASSERT_EQ(IntField(received, "code"), 0) << body;
+  EXPECT_EQ(StrField(received, "msgBody"), "via the console");
+  EXPECT_EQ(IntField(console({{"Action", "DeleteMessage"},
+                              {"queueName", "q"},
+                              {"receiptHandle", StrField(received, "receiptHandle")}}),
+                     "code"),
+            0)
+      << body;
+  JsonValue trace =
+      console({{"Action", "TraceMessage"}, {"queueName", "q"}, {"msgId", StrField(sent, "msgId")}});
+  ASSERT_EQ(IntField(trace, "code"), 0) << body;
+  std::vector<std::string> events;
+  for (const JsonValue& e : ArrayField(trace, "events")) events.push_back(StrField(e, "event"));
+  EXPECT_EQ(events, (std::vector<std::string>{"sent", "received", "deleted"})) << body;
+  at_owner = on_a.Call("GetQueueAttributes", {{"queueName", "q"}});
+  ASSERT_TRUE(IsSuccess(at_owner));
+  EXPECT_EQ(IntField(*at_owner, "msgDeletedTotal"), 1);
+
+  // The owner dies: the standby's console answers the retryable error until the standby
+  // has taken over, then serves the calls itself.
+  a->process().Kill9();
+  JsonValue listed;
+  EXPECT_TRUE(Eventually(
+      [&] {
+        listed = console({{"Action", "ListQueue"}});
+        if (IntField(listed, "code") != 0) {
+          EXPECT_EQ(IntField(listed, "code"), 6000) << body;
+          EXPECT_NE(body.find("please retry"), std::string::npos) << body;
+        }
+        return IntField(listed, "code") == 0;
+      },
+      60000))
+      << standby.output();
+  EXPECT_EQ(IntField(listed, "totalCount"), 1) << body;
+  EXPECT_TRUE(Serves(*b));
+
+  // The standby's access log has each console call once, noting where it ran.
+  ASSERT_EQ(b->process().Terminate(), 0);
+  std::string lines = ReadWholeFile(b_log);
+  size_t forwarded = 0;
+  for (size_t at = lines.find("forwardedTo=node-a via=console\n"); at != std::string::npos;
+       at = lines.find("forwardedTo=node-a via=console\n", at + 1)) {
+    ++forwarded;
+  }
+  EXPECT_EQ(forwarded, 6u) << lines;
+  EXPECT_NE(lines.find("action=ConsoleLogin code=0 "), std::string::npos) << lines;
+  EXPECT_NE(lines.find("action=TraceMessage queue=q code=0 "), std::string::npos) << lines;
 }
 
 TEST_F(DistributedTest, NodesShareTheGeneratedKeyPairThroughTheDatabase) {

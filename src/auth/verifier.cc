@@ -7,17 +7,6 @@
 #include "common/strings.h"
 
 namespace cmq::auth {
-namespace {
-
-// The last occurrence of `name` (the api refuses repeated names before verifying).
-const std::string* FindParam(const ParamList& params, std::string_view name) {
-  for (auto it = params.rbegin(); it != params.rend(); ++it) {
-    if (it->first == name) return &it->second;
-  }
-  return nullptr;
-}
-
-}  // namespace
 
 Status KeyStore::Add(Credential credential) {
   if (credential.secret_id.empty()) return Status(ErrorCode::kInvalidParameters, "empty SecretId");

@@ -8,11 +8,6 @@
 namespace cmq::client {
 namespace {
 
-bool HasParam(const ParamList& params, std::string_view name) {
-  return std::any_of(params.begin(), params.end(),
-                     [&](const Param& p) { return p.first == name; });
-}
-
 std::string Snippet(std::string_view body) {
   constexpr size_t kMax = 200;
   std::string out(body.substr(0, kMax));
@@ -66,29 +61,21 @@ ClientResult<Caller> Caller::Create(CallerOptions options) {
   return Caller(std::move(options), std::move(endpoint).value());
 }
 
-uint64_t Caller::NextNonce() { return rng_() % 2147483647u + 1; }
+uint64_t Caller::NextNonce() { return NonceFrom(rng_()); }
 
 PreparedRequest Caller::Prepare(std::string_view action, ParamList params, int64_t timestamp,
                                 uint64_t nonce) const {
   auto add = [&params](std::string_view name, std::string value) {
-    if (!HasParam(params, name)) params.emplace_back(std::string(name), std::move(value));
+    if (FindParam(params, name) == nullptr)
+      params.emplace_back(std::string(name), std::move(value));
   };
   add("Action", std::string(action));
-  add("SecretId", options_.secret_id);
-  add("Nonce", std::to_string(nonce));
-  add("Timestamp", std::to_string(timestamp));
-  add("SignatureMethod", options_.signature_method == SignatureMethod::kHmacSHA256
-                             ? "HmacSHA256"
-                             : "HmacSHA1");
   add("RequestClient", options_.request_client);
-
   PreparedRequest out;
-  if (!HasParam(params, "Signature")) {
-    out.string_to_sign =
-        StringToSign(options_.http_method, endpoint_.authority, endpoint_.path, params);
-    params.emplace_back("Signature",
-                        Sign(out.string_to_sign, options_.secret_key, options_.signature_method));
-  }
+  out.string_to_sign =
+      SignParams(options_.http_method, endpoint_.authority, endpoint_.path,
+                 {options_.secret_id, options_.secret_key, options_.signature_method},
+                 {timestamp, nonce}, &params);
   out.http.method = options_.http_method;
   out.http.headers.emplace_back("User-Agent", options_.request_client);
   if (options_.http_method == "GET") {

@@ -125,6 +125,13 @@ std::string UrlEncode(std::string_view value) {
   return out;
 }
 
+const std::string* FindParam(const ParamList& params, std::string_view name) {
+  for (auto it = params.rbegin(); it != params.rend(); ++it) {
+    if (it->first == name) return &it->second;
+  }
+  return nullptr;
+}
+
 std::string EncodeForm(const ParamList& params) {
   std::string out;
   for (const auto& [key, value] : params) {

@@ -21,6 +21,9 @@ using ParamList = std::vector<Param>;  // in the order received; duplicates kept
 // past `input`.
 Result<ParamList> DecodeForm(std::string_view input);
 
+// The value of the last parameter named `name`, null when there is none.
+const std::string* FindParam(const ParamList& params, std::string_view name);
+
 // The N of an indexed parameter name "<name>.N" (docs/cmq-api.md 4), given the text
 // after the dot: decimal, no sign, no leading zeros, at most 9 digits (a longer index
 // could not be part of a contiguous batch anyway). nullopt for anything else.

@@ -39,6 +39,22 @@ std::string Hmac(const EVP_MD* md, std::string_view key, std::string_view data) 
 
 }  // namespace
 
+std::string SignParams(std::string_view method, std::string_view host, std::string_view path,
+                       const SigningKey& key, const SigningStamp& stamp, ParamList* params) {
+  auto add = [params](std::string_view name, std::string value) {
+    if (FindParam(*params, name) == nullptr)
+      params->emplace_back(std::string(name), std::move(value));
+  };
+  add("SecretId", std::string(key.secret_id));
+  add("Nonce", std::to_string(stamp.nonce));
+  add("Timestamp", std::to_string(stamp.timestamp));
+  add("SignatureMethod", key.method == SignatureMethod::kHmacSHA256 ? "HmacSHA256" : "HmacSHA1");
+  if (FindParam(*params, "Signature") != nullptr) return "";
+  std::string string_to_sign = StringToSign(method, host, path, *params);
+  params->emplace_back("Signature", Sign(string_to_sign, key.secret_key, key.method));
+  return string_to_sign;
+}
+
 SignatureMethod ParseSignatureMethod(std::string_view value) {
   return value == "HmacSHA256" ? SignatureMethod::kHmacSHA256 : SignatureMethod::kHmacSHA1;
 }

@@ -2,6 +2,7 @@
 // clients.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -28,6 +29,29 @@ std::string StringToSign(std::string_view method, std::string_view host, std::st
 
 // Base64(HMAC(key, data)).
 std::string Sign(std::string_view data, std::string_view secret_key, SignatureMethod method);
+
+// The common parameters a signed request carries besides its action's (2.3).
+struct SigningKey {
+  std::string_view secret_id;
+  std::string_view secret_key;
+  SignatureMethod method = SignatureMethod::kHmacSHA256;
+};
+struct SigningStamp {
+  int64_t timestamp = 0;  // Unix seconds
+  uint64_t nonce = 0;     // see NonceFrom
+};
+
+// Makes `params` a signed request to METHOD host path: adds SecretId, Nonce,
+// Timestamp and SignatureMethod, each unless `params` holds it already (sent as given),
+// then Signature over every parameter, unless `params` holds one already (sent
+// unchanged: lets tests send bad ones). Returns the string to sign, "" when the
+// Signature was given. The one way cmq signs a request: the clients and the web
+// console forwarding a call to another node both use it.
+std::string SignParams(std::string_view method, std::string_view host, std::string_view path,
+                       const SigningKey& key, const SigningStamp& stamp, ParamList* params);
+
+// A Nonce from any random number: 1 .. 2^31-1, which every server and SDK accepts.
+inline uint64_t NonceFrom(uint64_t random) { return random % 2147483647u + 1; }
 
 // Primitives (OpenSSL underneath).
 std::string HmacSha1(std::string_view key, std::string_view data);

@@ -46,6 +46,31 @@ TEST(SigningTest, VectorV1SendMessageSha1) {
   EXPECT_EQ("C16WEtEXsD5v5tnaUMLAbZewXhI=", Sign(sts, kSecretKey, SignatureMethod::kHmacSHA1));
 }
 
+// The same vector made by SignParams from the action's parameters alone.
+TEST(SigningTest, SignParamsAddsTheCommonParametersAndTheSignature) {
+  ParamList params = {{"queueName", "test1"},
+                      {"msgBody", "msg"},
+                      {"Action", "SendMessage"},
+                      {"delaySeconds", "0"},
+                      {"clientRequestId", "1231231231"},
+                      {"RequestClient", "SDK_Python_1.3"}};
+  std::string sts = SignParams("POST", "cmq-queue-gz.api.tencentyun.com", "/v2/index.php",
+                               {kSecretId, kSecretKey, SignatureMethod::kHmacSHA1},
+                               {1534154812, 2889712707386595659u}, &params);
+  EXPECT_NE(sts.find("&SignatureMethod=HmacSHA1&Timestamp=1534154812&"), std::string::npos) << sts;
+  ASSERT_EQ(params.back().first, "Signature");
+  EXPECT_EQ(params.back().second, "C16WEtEXsD5v5tnaUMLAbZewXhI=");
+  // What is given already is sent as given; a given Signature is not replaced.
+  ParamList given = {{"Nonce", "7"}, {"Signature", "bad"}};
+  EXPECT_EQ(SignParams("GET", "h", "/", {kSecretId, kSecretKey}, {1, 2}, &given), "");
+  EXPECT_EQ(*FindParam(given, "Nonce"), "7");
+  EXPECT_EQ(*FindParam(given, "Signature"), "bad");
+  EXPECT_EQ(*FindParam(given, "SignatureMethod"), "HmacSHA256");
+  EXPECT_EQ(NonceFrom(0), 1u);
+  EXPECT_EQ(NonceFrom(2147483646u), 2147483647u);
+  EXPECT_EQ(NonceFrom(2147483647u), 1u);
+}
+
 TEST(SigningTest, VectorV2ReceiveSha256WithPort) {
   ParamList params = {{"UserpollingWaitSeconds", "10"},
                       {"pollingWaitSeconds", "10"},

@@ -1,13 +1,17 @@
 #include "console/console.h"
 
+#include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 
 #include "common/form.h"
+#include "common/ip_address.h"
 #include "common/json.h"
 #include "common/strings.h"
 #include "console/assets.h"
 #include "console/request_checks.h"
+#include "console/signed_call.h"
 
 namespace cmq::console {
 namespace {
@@ -48,6 +52,13 @@ http::Response JsonAnswer(int status, std::string reason, JsonWriter& w) {
   return r;
 }
 
+// A CMQ answer: the api's JSON as it stands.
+http::Response JsonOk(std::string body) {
+  http::Response r = Base(200, "OK", kJson);
+  r.body = std::move(body);
+  return r;
+}
+
 http::Response Error(int status, std::string reason, std::string_view error) {
   JsonWriter w;
   w.BeginObject().Field("error", error).EndObject();
@@ -82,7 +93,12 @@ std::string SessionJson(const Session& s) {
 
 Console::Console(api::Api* api, const auth::KeyStore* keys, env::Clock* clock,
                  ConsoleOptions options)
-    : api_(api), keys_(keys), options_(options), sessions_(clock, options.sessions) {}
+    : api_(api),
+      keys_(keys),
+      clock_(clock),
+      options_(options),
+      sessions_(clock, options.sessions),
+      login_limit_(clock, options.login_limit) {}
 
 bool Console::Serves(std::string_view path) {
   return path == "/" || path == "/console" || path.starts_with("/console/");
@@ -96,8 +112,32 @@ const Session* Console::LiveSession(const http::Request& request) {
 }
 
 void Console::Login(const http::Request& request, const http::Responder& respond) {
+  auto arrived = std::chrono::steady_clock::now();
+  // Every login from the console's origin has an access line: who tried, and how it
+  // ended (code 0, or the refusal's CMQ code: 4100 wrong pair, 4420 too many failures).
+  auto log = [&](const Status& outcome) {
+    if (options_.routing == nullptr) return;
+    options_.routing->Answered(request.peer, {"ConsoleLogin", "", "", outcome.cmq_code(), ""},
+                               arrived);
+  };
   if (!FromSameOrigin(request, options_.https)) {
     return respond(Error(403, "Forbidden", "cross-origin request refused"));
+  }
+  // Counted by address, not by connection: a new port is the same client.
+  std::optional<IpEndpoint> endpoint = IpEndpoint::Parse(request.peer);
+  std::string address = endpoint ? endpoint->address.ToString() : request.peer;
+  if (int64_t wait_ms = login_limit_.RetryAfterMs(address); wait_ms > 0) {
+    log(Status(ErrorCode::kQpsThrottling));
+    int64_t seconds = (wait_ms + 999) / 1000;
+    JsonWriter w;
+    w.BeginObject()
+        .Field("error", "too many failed logins from this address: try again in " +
+                            std::to_string(seconds) + " s")
+        .Field("retryAfterSeconds", seconds)
+        .EndObject();
+    http::Response r = JsonAnswer(429, "Too Many Requests", w);
+    r.headers.emplace_back("Retry-After", std::to_string(seconds));
+    return respond(std::move(r));
   }
   Result<ParamList> form = DecodeForm(request.body);
   std::string secret_id, secret_key;
@@ -118,9 +158,12 @@ void Console::Login(const http::Request& request, const http::Responder& respond
   }
   if (!refused.ok()) {
     failure_log_.NoteAuthFailure(request.peer, secret_id, "ConsoleLogin", refused);
+    log(refused);
+    login_limit_.NoteFailure(address);
     // One answer for every refusal: it does not say whether the SecretId exists.
     return respond(Error(401, "Unauthorized", "wrong SecretId or SecretKey"));
   }
+  log(Status::Ok());
   const Session& session = sessions_.Open(credential->account, credential->secret_id);
   http::Response r = Base(200, "OK", kJson);
   r.body = SessionJson(session);
@@ -182,14 +225,47 @@ void Console::Handle(const http::Request& request, http::Responder respond,
                                (options_.https ? "; Secure" : ""));
     return respond(std::move(r));
   }
+  Call(*session, request, std::move(respond), set_on_cancel);
+}
+
+void Console::Call(const Session& session, const http::Request& request, http::Responder respond,
+                   const std::function<void(std::function<void()>)>& set_on_cancel) {
+  auto arrived = std::chrono::steady_clock::now();
+  auto call = std::make_shared<api::ApiRequest>(
+      api::ApiRequest{"POST", request.host, request.path, "", request.body, request.peer});
+  const auth::Credential* credential = keys_->Find(session.secret_id);
+  Result<ParamList> form = DecodeForm(request.body);
+  // A form that does not decode runs here: the api answers it as the owner would.
+  if (options_.routing != nullptr && credential != nullptr && form.ok()) {
+    uint64_t account = session.account;
+    std::function<void()> cancel = options_.routing->Forward(
+        [&](const std::string& host) {
+          return SignedCall(*credential, *form, host, request.peer, clock_->NowMs() / 1000);
+        },
+        arrived,
+        [this, account, call, respond, set_on_cancel, arrived](Result<std::string> body) {
+          if (body.ok()) return respond(JsonOk(std::move(body).value()));
+          // The other node could not be reached: the api here answers, as the API port
+          // does then (a retryable "not serving", or the call, if this node took over
+          // meanwhile). The forward is over; a browser leaving from now on cancels that.
+          set_on_cancel(nullptr);
+          CallHere(account, *call, respond, set_on_cancel, arrived);
+        });
+    if (cancel) return set_on_cancel(std::move(cancel));
+  }
+  CallHere(session.account, *call, std::move(respond), set_on_cancel, arrived);
+}
+
+void Console::CallHere(uint64_t account, const api::ApiRequest& call, http::Responder respond,
+                       const std::function<void(std::function<void()>)>& set_on_cancel,
+                       std::chrono::steady_clock::time_point arrived) {
   // The api's answer as it stands: the same handlers, checks and errors as the API port.
-  api::ApiRequest call{"POST", request.host, request.path, "", request.body, request.peer};
-  std::function<void()> cancel = api_->HandleAuthenticated(
-      session->account, call, [respond](std::string json, const api::AnswerSummary&) {
-        http::Response r = Base(200, "OK", kJson);
-        r.body = std::move(json);
-        respond(std::move(r));
-      });
+  auto answered = [routing = options_.routing, respond, client = call.client, arrived](
+                      std::string json, const api::AnswerSummary& summary) {
+    if (routing != nullptr) routing->Answered(client, summary, arrived);
+    respond(JsonOk(std::move(json)));
+  };
+  std::function<void()> cancel = api_->HandleAuthenticated(account, call, std::move(answered));
   if (cancel) set_on_cancel(std::move(cancel));
 }
 

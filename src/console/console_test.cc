@@ -5,11 +5,13 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <memory>
 #include <optional>
 #include <string>
 
 #include "api/api_test_fixture.h"
 #include "common/form.h"
+#include "common/signing.h"
 #include "console/request_checks.h"
 
 namespace cmq::console {
@@ -22,6 +24,29 @@ using api::kSecretKey;
 constexpr char kOtherSecretId[] = "AKIDotheraccount000000000000000";
 constexpr char kOtherSecretKey[] = "other-account-secret-key-000000";
 
+// Stands in for the daemon of a standby: while `elsewhere`, another node runs the
+// calls, and the test gives its answers.
+struct ElsewhereRouting : CallRouting {
+  std::function<void()> Forward(const SignedCall& sign, std::chrono::steady_clock::time_point,
+                                Done done) override {
+    if (!elsewhere) return {};
+    sent.push_back(sign("10.0.0.2:8080"));
+    answer = std::move(done);
+    return [this] { ++cancelled; };
+  }
+  // "client action code" of each answer this node gave.
+  void Answered(const std::string& client, const api::AnswerSummary& summary,
+                std::chrono::steady_clock::time_point) override {
+    answered.push_back(client + " " + std::string(summary.action) + " " +
+                       std::to_string(summary.code));
+  }
+  bool elsewhere = true;
+  std::vector<std::string> answered;
+  std::vector<http::Request> sent;
+  Done answer;
+  int cancelled = 0;
+};
+
 class ConsoleTest : public api::ApiTest {
  protected:
   ConsoleTest() {
@@ -31,24 +56,36 @@ class ConsoleTest : public api::ApiTest {
         ConsoleOptions{.sessions = {.idle_timeout_ms = 60000, .max_sessions = 10}});
   }
 
-  http::Response Send(const std::string& method, const std::string& path,
-                      const std::string& body = "",
-                      std::vector<std::pair<std::string, std::string>> headers = {}) {
+  // Hands the request to the console; the answer appears in the result when given.
+  // `on_cancel` gets what the console set to run should the browser leave.
+  std::shared_ptr<std::optional<http::Response>> Begin(
+      const std::string& method, const std::string& path, const std::string& body = "",
+      std::vector<std::pair<std::string, std::string>> headers = {},
+      std::function<void()>* on_cancel = nullptr) {
     http::Request r;
     r.method = method;
     r.path = path;
     r.target = path;
     r.host = "127.0.0.1:8081";
-    r.peer = "127.0.0.1:5000";
+    r.peer = peer_;
     r.body = body;
     r.headers = std::move(headers);
-    std::optional<http::Response> answer;
+    auto answer = std::make_shared<std::optional<http::Response>>();
     console_->Handle(
-        r, [&](http::Response response) { answer = std::move(response); },
-        [](std::function<void()>) {});
-    Settle([&] { return answer.has_value(); });
-    EXPECT_TRUE(answer.has_value()) << method << " " << path << ": no answer";
-    return answer.value_or(http::Response{});
+        r, [answer](http::Response response) { *answer = std::move(response); },
+        [on_cancel](std::function<void()> cancel) {
+          if (on_cancel != nullptr) *on_cancel = std::move(cancel);
+        });
+    return answer;
+  }
+
+  http::Response Send(const std::string& method, const std::string& path,
+                      const std::string& body = "",
+                      std::vector<std::pair<std::string, std::string>> headers = {}) {
+    auto answer = Begin(method, path, body, std::move(headers));
+    Settle([&] { return answer->has_value(); });
+    EXPECT_TRUE(answer->has_value()) << method << " " << path << ": no answer";
+    return answer->value_or(http::Response{});
   }
 
   static std::string HeaderOf(const http::Response& r, std::string_view name) {
@@ -75,13 +112,24 @@ class ConsoleTest : public api::ApiTest {
   }
   http::Response ApiCall(const Login& login, ParamList params,
                          std::vector<std::pair<std::string, std::string>> extra = {}) {
+    return Send("POST", "/console/api", EncodeForm(params), ApiHeaders(login, std::move(extra)));
+  }
+  static std::vector<std::pair<std::string, std::string>> ApiHeaders(
+      const Login& login, std::vector<std::pair<std::string, std::string>> extra = {}) {
     std::vector<std::pair<std::string, std::string>> headers = {{"cookie", login.cookie},
                                                                 {"x-csrf-token", login.token}};
     headers.insert(headers.end(), extra.begin(), extra.end());
-    return Send("POST", "/console/api", EncodeForm(params), headers);
+    return headers;
+  }
+  void UseRouting(CallRouting* routing) {
+    console_ = std::make_unique<Console>(
+        api_.get(), keys_.get(), &clock_,
+        ConsoleOptions{.sessions = {.idle_timeout_ms = 60000, .max_sessions = 10},
+                       .routing = routing});
   }
 
   std::unique_ptr<Console> console_;
+  std::string peer_ = "127.0.0.1:5000";  // the browser's address
 };
 
 TEST_F(ConsoleTest, LoginSetsAStrictHttpOnlyCookieAndGivesTheToken) {
@@ -224,6 +272,116 @@ TEST_F(ConsoleTest, LogoutAndIdleExpiryEndTheSession) {
   EXPECT_EQ(ApiCall(login, list).status, 200);
   clock_.Advance(60000);
   EXPECT_EQ(ApiCall(login, list).status, 401);
+}
+
+TEST_F(ConsoleTest, ACallAnotherNodeRunsGoesThereSignedWithTheSessionsKeyPair) {
+  ElsewhereRouting routing;
+  UseRouting(&routing);
+  Login login = LogIn();
+  // What the browser says of signing is not passed on: the session's account signs.
+  ParamList form = {{"Action", "SendMessage"},    {"queueName", "q"},      {"msgBody", "a b&c=d%"},
+                    {"SecretId", kOtherSecretId}, {"Signature", "forged"}, {"Nonce", "1"}};
+  auto answer = Begin("POST", "/console/api", EncodeForm(form), ApiHeaders(login));
+  ASSERT_EQ(routing.sent.size(), 1u);
+  EXPECT_FALSE(answer->has_value());
+  const http::Request& sent = routing.sent[0];
+  EXPECT_EQ(sent.method, "POST");
+  EXPECT_EQ(sent.path, "/");
+  EXPECT_EQ(sent.host, "10.0.0.2:8080");
+  EXPECT_EQ(sent.peer, "127.0.0.1:5000");  // the browser's, for X-Forwarded-For
+  // No cookie, no CSRF token: only what a form needs.
+  ASSERT_EQ(sent.headers.size(), 1u);
+  EXPECT_EQ(sent.headers[0].first, "content-type");
+  Result<ParamList> params = DecodeForm(sent.body);
+  ASSERT_TRUE(params.ok());
+  Result<auth::Verified> verified = auth::Verify(
+      *keys_, {sent.method, sent.host, sent.path, &*params}, clock_.NowMs() / 1000, {});
+  ASSERT_TRUE(verified.ok()) << verified.status().ToString() << " " << sent.body;
+  EXPECT_EQ(verified->account, kAccount);
+  EXPECT_TRUE(verified->unsigned_params.empty());
+  EXPECT_EQ(*FindParam(*params, "SecretId"), kSecretId);
+  EXPECT_EQ(*FindParam(*params, "SignatureMethod"), "HmacSHA256");
+  EXPECT_EQ(*FindParam(*params, "msgBody"), "a b&c=d%");
+  EXPECT_NE(*FindParam(*params, "Signature"), "forged");
+  // The other node's answer is the console's.
+  routing.answer(std::string("{\"code\":0,\"msgId\":\"7\"}"));
+  ASSERT_TRUE(answer->has_value());
+  EXPECT_EQ((*answer)->status, 200);
+  EXPECT_EQ((*answer)->body, "{\"code\":0,\"msgId\":\"7\"}");
+
+  // Unreachable: the api here answers, as the API port does: a node that does not serve
+  // the partition gives the retryable "not serving".
+  api_->SetBroker(nullptr);
+  answer = Begin("POST", "/console/api", EncodeForm({{"Action", "ListQueue"}}), ApiHeaders(login));
+  ASSERT_EQ(routing.sent.size(), 2u);
+  routing.answer(Status(ErrorCode::kStorageUnavailable, "no answer"));
+  ASSERT_TRUE(answer->has_value());
+  EXPECT_EQ(Code(Json(**answer)), 6000) << (*answer)->body;
+  api_->SetBroker(broker_.get());
+
+  // The browser leaves: the forward is abandoned.
+  std::function<void()> on_cancel;
+  answer = Begin("POST", "/console/api", EncodeForm({{"Action", "ListQueue"}}), ApiHeaders(login),
+                 &on_cancel);
+  ASSERT_TRUE(on_cancel);
+  on_cancel();
+  EXPECT_EQ(routing.cancelled, 1);
+
+  // Once this node runs the calls, nothing more goes elsewhere.
+  routing.elsewhere = false;
+  EXPECT_EQ(Code(Json(ApiCall(login, {{"Action", "ListQueue"}}))), 0);
+  EXPECT_EQ(routing.sent.size(), 3u);
+  // The access lines of what this node answered: the login, the call it answered
+  // after the failed forward, the last one (a forwarded call's is the daemon's).
+  EXPECT_EQ(routing.answered, (std::vector<std::string>{"127.0.0.1:5000 ConsoleLogin 0",
+                                                        "127.0.0.1:5000 ListQueue 6000",
+                                                        "127.0.0.1:5000 ListQueue 0"}));
+}
+
+TEST_F(ConsoleTest, LoginsHaveAccessLinesWithTheirOutcome) {
+  ElsewhereRouting routing;
+  UseRouting(&routing);
+  Send("POST", "/console/login", EncodeForm({{"secretId", kSecretId}, {"secretKey", "wrong"}}));
+  Send("POST", "/console/login", EncodeForm({{"secretId", "AKIDnobody"}, {"secretKey", "x"}}));
+  LogIn();
+  EXPECT_EQ(routing.answered, (std::vector<std::string>{"127.0.0.1:5000 ConsoleLogin 4100",
+                                                        "127.0.0.1:5000 ConsoleLogin 4100",
+                                                        "127.0.0.1:5000 ConsoleLogin 0"}));
+}
+
+TEST_F(ConsoleTest, TooManyFailedLoginsFromOneAddressAreAnsweredWith429UntilTheWindowPasses) {
+  ElsewhereRouting routing;  // for the access lines; the calls run here
+  routing.elsewhere = false;
+  UseRouting(&routing);
+  std::string wrong = EncodeForm({{"secretId", kSecretId}, {"secretKey", "wrong"}});
+  for (int i = 0; i < 10; ++i) {
+    peer_ = "10.0.0.7:" + std::to_string(40000 + i);  // a new connection each time
+    EXPECT_EQ(Send("POST", "/console/login", wrong).status, 401) << i;
+    clock_.Advance(1000);
+  }
+  // The eleventh, even with the right key: refused, saying when to come back (the
+  // window started with the first failure, ten seconds ago).
+  http::Response r = Send("POST", "/console/login",
+                          EncodeForm({{"secretId", kSecretId}, {"secretKey", kSecretKey}}));
+  EXPECT_EQ(r.status, 429);
+  EXPECT_EQ(HeaderOf(r, "Retry-After"), "290");
+  EXPECT_EQ(Json(r).Find("retryAfterSeconds")->as_int().value_or(-1), 290);
+  EXPECT_NE(Str(Json(r), "error").find("too many failed logins"), std::string::npos) << r.body;
+  EXPECT_EQ(HeaderOf(r, "Set-Cookie"), "");
+  EXPECT_EQ(routing.answered.back(), "10.0.0.7:40009 ConsoleLogin 4420");
+  // Another address logs in, and its success lifts nothing for the first.
+  peer_ = "10.0.0.8:5000";
+  Login other = LogIn();
+  EXPECT_FALSE(other.cookie.empty());
+  peer_ = "10.0.0.7:5000";
+  EXPECT_EQ(Send("POST", "/console/login", wrong).status, 429);
+  // Sessions are not limited, only logins.
+  EXPECT_EQ(ApiCall(other, {{"Action", "ListQueue"}}).status, 200);
+  // The window passes: the address may try again.
+  clock_.Advance(290 * 1000 - 1);
+  EXPECT_EQ(Send("POST", "/console/login", wrong).status, 429);
+  clock_.Advance(1);
+  EXPECT_FALSE(LogIn().cookie.empty());
 }
 
 }  // namespace

@@ -52,7 +52,7 @@ AccessLog::~AccessLog() {
 std::vector<LogField> AccessFields(const AccessEntry& entry) {
   const api::AnswerSummary& a = entry.answer;
   std::vector<LogField> fields;
-  fields.reserve(8);
+  fields.reserve(9);
   fields.emplace_back("client", entry.client);
   fields.emplace_back("action", a.action);
   if (!a.queue.empty()) fields.emplace_back("queue", a.queue);
@@ -61,6 +61,7 @@ std::vector<LogField> AccessFields(const AccessEntry& entry) {
   fields.emplace_back("durationUs", entry.duration_us);
   fields.emplace_back("requestId", a.request_id);
   if (!entry.forwarded_to.empty()) fields.emplace_back("forwardedTo", entry.forwarded_to);
+  if (!entry.via.empty()) fields.emplace_back("via", entry.via);
   return fields;
 }
 

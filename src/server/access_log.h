@@ -8,7 +8,9 @@
 //
 // `queue` and `topic` appear when the request named one; `forwardedTo` names the node
 // that ran a request this node forwarded (docs/architecture.md, "Any node serves any
-// request": the node the client talked to writes the line, the owner none).
+// request": the node the client talked to writes the line, the owner none); `via=console`
+// marks the web console's calls and logins (POST /console/api, action ConsoleLogin),
+// whose client is the browser's address.
 //
 // The event loop never waits for the disk: Write formats the line and appends it to a
 // buffer in memory; a thread of its own writes the buffer out once it holds
@@ -50,7 +52,10 @@ struct AccessEntry {
   api::AnswerSummary answer;      // action, queue, topic, code, requestId
   int64_t duration_us = 0;        // from its arrival to its answer
   std::string_view forwarded_to;  // the node that ran it, "" when this one did
+  std::string_view via;           // "" for the API port, kViaConsole for the web console
 };
+
+inline constexpr std::string_view kViaConsole = "console";
 
 // The entry's fields, as the access log writes them (also the debug line per request).
 std::vector<LogField> AccessFields(const AccessEntry& entry);

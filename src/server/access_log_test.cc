@@ -55,12 +55,17 @@ TEST_F(AccessLogTest, WritesOneTextLinePerRequestOnFlush) {
   forwarded.answer.code = 4440;
   forwarded.forwarded_to = "node-a";
   log->Write(forwarded);
+  AccessEntry console = Entry("3");
+  console.via = kViaConsole;
+  log->Write(console);
   log->Flush();
   EXPECT_EQ(ReadWholeFile(path_),
             "2026-12-07T08:21:50.123Z client=10.0.0.7:51234 action=SendMessage queue=orders "
             "code=0 durationUs=812 requestId=1\n"
             "2026-12-07T08:21:50.123Z client=10.0.0.7:51234 action=SendMessage topic=news "
-            "code=4440 durationUs=812 requestId=2 forwardedTo=node-a\n");
+            "code=4440 durationUs=812 requestId=2 forwardedTo=node-a\n"
+            "2026-12-07T08:21:50.123Z client=10.0.0.7:51234 action=SendMessage queue=orders "
+            "code=0 durationUs=812 requestId=3 via=console\n");
 }
 
 TEST_F(AccessLogTest, JsonLinesParseAndTheFileIsAppendedTo) {
@@ -71,9 +76,13 @@ TEST_F(AccessLogTest, JsonLinesParseAndTheFileIsAppendedTo) {
   auto log = Open({path_, LogFormat::kJson});
   ASSERT_NE(log, nullptr);
   log->Write(Entry("7", "a \"quoted\"\nname"));
+  AccessEntry console = Entry("8");
+  console.via = kViaConsole;
+  console.forwarded_to = "node-a";
+  log->Write(console);
   log.reset();  // writes out what is buffered
   std::vector<std::string> lines = Lines(ReadWholeFile(path_));
-  ASSERT_EQ(lines.size(), 2u);
+  ASSERT_EQ(lines.size(), 3u);
   EXPECT_EQ(lines[0], "kept");
   Result<JsonValue> v = ParseJson(lines[1]);
   ASSERT_TRUE(v.ok()) << lines[1];
@@ -86,6 +95,11 @@ TEST_F(AccessLogTest, JsonLinesParseAndTheFileIsAppendedTo) {
   EXPECT_EQ(v->Find("requestId")->as_string(), "7");
   EXPECT_EQ(v->Find("topic"), nullptr);
   EXPECT_EQ(v->Find("forwardedTo"), nullptr);
+  EXPECT_EQ(v->Find("via"), nullptr);
+  v = ParseJson(lines[2]);
+  ASSERT_TRUE(v.ok()) << lines[2];
+  EXPECT_EQ(v->Find("forwardedTo")->as_string(), "node-a");
+  EXPECT_EQ(v->Find("via")->as_string(), "console");
 }
 
 TEST_F(AccessLogTest, ReopenAfterARenameWritesToANewFile) {

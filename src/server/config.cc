@@ -654,7 +654,8 @@ dashes) or as "key = value" in the config file; flags win.
                                    reopened on SIGHUP (for logrotate); written by
                                    a thread of its own, so a slow disk never
                                    stalls requests (lines beyond a 16 MiB backlog
-                                   are dropped and counted in the log)
+                                   are dropped and counted in the log); the web
+                                   console's calls and logins end "via=console"
   salvage = false                  (flag: --salvage) for an operator who accepts
                                    losing damaged records: when start-up finds the
                                    journal corrupt ("journal corruption in FILE at

@@ -42,7 +42,7 @@
 
 namespace cmq::server {
 
-struct Daemon::Impl : public http::Handler {
+struct Daemon::Impl : public http::Handler, public console::CallRouting {
   Config config;
   env::Env* env = env::PosixEnv();
   http::EventLoop loop;
@@ -185,6 +185,7 @@ struct Daemon::Impl : public http::Handler {
     if (admin_listener) {
       console::ConsoleOptions console_options;
       console_options.https = config.admin_tls;  // Secure cookies, https:// origins
+      console_options.routing = this;            // forwarded like the API's requests
       admin_listener->SetConsole(
           std::make_unique<console::Console>(api.get(), &keys, env->clock(), console_options));
     }
@@ -593,8 +594,8 @@ struct Daemon::Impl : public http::Handler {
     // node whose lease ran out by its own clock answers nothing more for the partition.
     if (partition && !partition->Serving() && request.Header(kForwardedByHeader) == nullptr) {
       if (std::optional<PostgresPartition::Peer> owner = partition->Owner()) {
-        return Forward(*owner, std::move(request), std::move(respond), std::move(set_on_cancel),
-                       arrived);
+        return ForwardRequest(*owner, std::move(request), std::move(respond),
+                              std::move(set_on_cancel), arrived);
       }
     }
     HandleHere(std::move(request), std::move(respond), set_on_cancel, arrived);
@@ -607,16 +608,43 @@ struct Daemon::Impl : public http::Handler {
            2 * int64_t{config.postgres.timeout_ms} + 2000;
   }
 
-  void Forward(const PostgresPartition::Peer& owner, http::Request request, http::Responder respond,
-               std::function<void(std::function<void()>)> set_on_cancel,
-               std::chrono::steady_clock::time_point arrived) {
+  void ForwardRequest(const PostgresPartition::Peer& owner, http::Request request,
+                      http::Responder respond,
+                      std::function<void(std::function<void()>)> set_on_cancel,
+                      std::chrono::steady_clock::time_point arrived) {
     auto held = std::make_shared<http::Request>(std::move(request));
+    std::function<void()> cancel = ForwardToOwner(
+        owner, *held,
+        [this, held, owner, respond, arrived](http::Response response,
+                                              const api::AnswerSummary& summary) {
+          LogAnswered(held->peer, summary, arrived, owner.node_id);
+          respond(std::move(response));
+        },
+        [this, held, respond, set_on_cancel, arrived](const Status&) {
+          // The api answers here: a retryable "not serving", or the request itself if
+          // this node has claimed the partition meanwhile. The forward is over (counted
+          // as failed): a client leaving from now on cancels what HandleHere sets up,
+          // if anything, not this forward again.
+          set_on_cancel(nullptr);
+          HandleHere(std::move(*held), respond, set_on_cancel, arrived);
+        });
+    set_on_cancel(std::move(cancel));
+  }
+
+  // Sends `request` to `owner`. `answered` gets the owner's response, without the
+  // summary of it (X-Cmq-Answer) that is for this node's access line alone; `failed`
+  // runs when the owner could not be reached or gave no answer in time (the request
+  // may or may not have run there), after this node looked at its partition again.
+  // Returns what cancels the forward (the client went away).
+  using OwnerAnswered = std::function<void(http::Response, const api::AnswerSummary&)>;
+  std::function<void()> ForwardToOwner(const PostgresPartition::Peer& owner,
+                                       const http::Request& request, OwnerAnswered answered,
+                                       std::function<void(const Status&)> failed) {
     uint64_t id = forwarder->Forward(
-        owner.address, *held, ForwardTimeoutMs(),
-        [this, held, owner, respond, set_on_cancel, arrived](Result<http::Response> answer) {
+        owner.address, request, ForwardTimeoutMs(),
+        [this, owner, answered, failed](Result<http::Response> answer) {
           if (answer.ok()) {
             ++forwards_answered;
-            // The owner's summary of its answer is for this node's access line only.
             http::Response response = std::move(answer).value();
             std::string summary;
             std::erase_if(response.headers, [&](const auto& header) {
@@ -625,12 +653,8 @@ struct Daemon::Impl : public http::Handler {
               return true;
             });
             ForwardedAnswer forwarded = DecodeAnswerSummary(summary);
-            LogAnswered(held->peer, forwarded.summary(), arrived, owner.node_id);
-            return respond(std::move(response));
+            return answered(std::move(response), forwarded.summary());
           }
-          // Unreachable, or no answer in time: the request may or may not have run
-          // there. The api answers here: a retryable "not serving", or the request
-          // itself if this node has claimed the partition meanwhile.
           ++forwards_failed;
           partition->LookAgain();
           int64_t now = env->clock()->NowMs();
@@ -639,21 +663,45 @@ struct Daemon::Impl : public http::Handler {
             CMQ_LOG_WARN("forwarding to node %s (%s) failed: %s", owner.node_id.c_str(),
                          owner.address.c_str(), answer.status().ToString().c_str());
           }
+          // Ends the partition's life here if this node's lease ran out meanwhile, as
+          // whoever answers next expects (HandleHere).
           partition->Serving();
-          // The forward is over (counted as failed): a client leaving from now on
-          // cancels what HandleHere sets up, if anything, not this forward again.
-          set_on_cancel(nullptr);
-          HandleHere(std::move(*held), respond, set_on_cancel, arrived);
+          failed(answer.status());
         });
-    set_on_cancel([this, id] {
+    return [this, id] {
       ++forwards_cancelled;
       forwarder->Cancel(id);
-    });
+    };
+  }
+
+  // console::CallRouting: a console call goes where an API request would, signed with
+  // the session's key pair since the owner trusts no node without a signature.
+  std::function<void()> Forward(const SignedCall& sign,
+                                std::chrono::steady_clock::time_point arrived, Done done) override {
+    if (!partition || partition->Serving()) return {};
+    std::optional<PostgresPartition::Peer> owner = partition->Owner();
+    if (!owner) return {};
+    http::Request request = sign(owner->address);
+    return ForwardToOwner(
+        *owner, request,
+        [this, client = request.peer, node = owner->node_id, arrived, done](
+            http::Response response, const api::AnswerSummary& summary) {
+          LogAnswered(client, summary, arrived, node, kViaConsole);
+          done(std::move(response.body));
+        },
+        [done](const Status& failure) { done(failure); });
+  }
+
+  void Answered(const std::string& client, const api::AnswerSummary& summary,
+                std::chrono::steady_clock::time_point arrived) override {
+    LogAnswered(client, summary, arrived, "", kViaConsole);
   }
 
   // The access line (and the debug line) of a request this node answered its client.
+  // `via`: "" for the API port, kViaConsole for the web console's calls and logins.
   void LogAnswered(const std::string& client, const api::AnswerSummary& summary,
-                   std::chrono::steady_clock::time_point arrived, std::string_view forwarded_to) {
+                   std::chrono::steady_clock::time_point arrived, std::string_view forwarded_to,
+                   std::string_view via = "") {
     bool debug = LogEnabled(LogLevel::kDebug);
     if (!access_log && !debug) return;
     AccessEntry entry;
@@ -664,6 +712,7 @@ struct Daemon::Impl : public http::Handler {
                             std::chrono::steady_clock::now() - arrived)
                             .count();
     entry.forwarded_to = forwarded_to;
+    entry.via = via;
     if (access_log) access_log->Write(entry);
     if (debug)
       LogEvent(LogLevel::kDebug, "answered", std::span<const LogField>(AccessFields(entry)));

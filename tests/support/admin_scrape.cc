@@ -5,12 +5,18 @@
 namespace cmq::testing {
 
 ClientResult<HttpResponse> AdminRequest(CmqdProcess& cmqd, const std::string& method,
-                                        const std::string& path) {
+                                        const std::string& path,
+                                        const std::vector<std::string>& headers,
+                                        const std::string& body) {
   RawConnection c;
   if (!c.Connect(cmqd.admin_port())) {
     return client::MakeError(client::ErrorKind::kNetwork, "cannot connect to the admin listener");
   }
-  c.Send(method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n");
+  std::string text = method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+  for (const std::string& h : headers) text += h + "\r\n";
+  if (!body.empty()) text += "Content-Type: application/x-www-form-urlencoded\r\n";
+  text += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  c.Send(text);
   return c.ReadResponse();
 }
 

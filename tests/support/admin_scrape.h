@@ -9,9 +9,12 @@
 
 namespace cmq::testing {
 
-// One request on a fresh connection to the admin listener.
+// One request on a fresh connection to the admin listener, with `headers` ("Name:
+// value" each) and, if not empty, `body` as a form.
 ClientResult<HttpResponse> AdminRequest(CmqdProcess& cmqd, const std::string& method,
-                                        const std::string& path);
+                                        const std::string& path,
+                                        const std::vector<std::string>& headers = {},
+                                        const std::string& body = "");
 ClientResult<HttpResponse> AdminGet(CmqdProcess& cmqd, const std::string& path);
 
 // The value of the one sample of `family` whose labels contain every one of `labels`
