@@ -5,7 +5,6 @@
 
 #include <fstream>
 #include <map>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -13,6 +12,7 @@
 #include "support/blackbox.h"
 #include "support/child_process.h"
 #include "support/eventually.h"
+#include "support/temp_dir.h"
 
 namespace cmq::testing {
 namespace {
@@ -69,9 +69,7 @@ class CmqctlTest : public SharedServerTest {
   // Every line of `text` as a JSON document.
   static std::vector<JsonValue> ParseLines(const std::string& text) {
     std::vector<JsonValue> out;
-    std::istringstream in(text);
-    std::string line;
-    while (std::getline(in, line)) out.push_back(Parse(line));
+    for (const std::string& line : Lines(text)) out.push_back(Parse(line));
     return out;
   }
 

@@ -228,10 +228,7 @@ TEST_F(ConsoleTest, ConsoleCallsAndLoginsHaveAccessLinesMarkedAsTheConsoles) {
   ASSERT_EQ(server_->process().Terminate(), 0) << server_->process().output();
   server_.reset();  // the access log is written out
   std::string log = ReadWholeFile(access_log_);
-  std::vector<std::string> lines;
-  for (size_t at = 0, end; (end = log.find('\n', at)) != std::string::npos; at = end + 1) {
-    lines.push_back(log.substr(at, end - at));
-  }
+  std::vector<std::string> lines = Lines(log);
   ASSERT_EQ(lines.size(), 5u) << log;
   const char* expected[] = {"action=ConsoleLogin code=4100 ", "action=ConsoleLogin code=0 ",
                             "action=CreateQueue queue=logged code=0 ",

@@ -32,6 +32,13 @@ std::string ReadWholeFile(const std::string& path) {
   return ss.str();
 }
 
+std::vector<std::string> Lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::stringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
 std::string TailOf(const std::string& text, size_t max_bytes) {
   if (text.size() <= max_bytes) return text;
   size_t start = text.find('\n', text.size() - max_bytes);

@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <string>
+#include <vector>
 
 namespace cmq::testing {
 
@@ -22,6 +23,9 @@ class TempDir {
 
 // The whole content of the file at `path` ("" if it cannot be read).
 std::string ReadWholeFile(const std::string& path);
+
+// The lines of `text` (a log file's, say), without their line ends.
+std::vector<std::string> Lines(const std::string& text);
 
 // The last `max_bytes` of `text` or a little less, from a line start, after a "...\n"
 // line when something was cut: a log's end for a failure message.
