@@ -86,7 +86,7 @@ SubscriptionView Broker::Impl::View(const Subscription& s) const {
   v.last_modify_time = s.meta.modify_ms / 1000;
   v.last_push_error = s.last_push_error;
   v.last_push_error_time = s.last_push_error_ms / 1000;
-  v.push_failures = s.push_failures;
+  v.push_failures = s.traffic.push_failures;
   return v;
 }
 
@@ -574,10 +574,6 @@ void Broker::CompletePush(uint64_t delivery_id, bool delivered, std::string_view
   if (ref.delivery == nullptr || ref.delivery->push_id != delivery_id) {
     m.pushes.erase(delivery_id);
     return;
-  }
-  if (!delivered) {
-    Subscription* s = m.SubscriptionByUid(push.subscription);
-    if (s != nullptr) ++s->push_failures;
   }
   m.RecordPushOutcome(push.msg_id, push.subscription, ref.delivery->attempts, delivered,
                       error.empty() ? std::string_view("no reason given") : error, now);

@@ -59,7 +59,6 @@ struct Subscription {
   // so also after a restart, as long as the log holds that record.
   std::string last_push_error;
   int64_t last_push_error_ms = 0;
-  int64_t push_failures = 0;  // failed push attempts since start, likewise not recorded
 };
 
 // Publish rate limit of one topic: a token bucket refilled by the clock, in

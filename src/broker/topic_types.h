@@ -75,7 +75,7 @@ struct SubscriptionView {
   AccountId topic_owner = 0;
   std::string last_push_error;       // of the latest failed push the log holds; "" if none
   int64_t last_push_error_time = 0;  // its time in seconds; 0 if none
-  int64_t push_failures = 0;         // failed HTTP push attempts since start
+  int64_t push_failures = 0;         // failed HTTP push attempts since recovery ended
   // Pending deliveries that failed at least once and wait for a retry. Only
   // GetSubscription fills it (it scans the topic's messages); lists leave 0.
   int64_t retry_backlog = 0;
