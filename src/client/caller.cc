@@ -65,12 +65,8 @@ uint64_t Caller::NextNonce() { return NonceFrom(rng_()); }
 
 PreparedRequest Caller::Prepare(std::string_view action, ParamList params, int64_t timestamp,
                                 uint64_t nonce) const {
-  auto add = [&params](std::string_view name, std::string value) {
-    if (FindParam(params, name) == nullptr)
-      params.emplace_back(std::string(name), std::move(value));
-  };
-  add("Action", std::string(action));
-  add("RequestClient", options_.request_client);
+  AddParamIfAbsent(&params, "Action", std::string(action));
+  AddParamIfAbsent(&params, "RequestClient", options_.request_client);
   PreparedRequest out;
   out.string_to_sign =
       SignParams(options_.http_method, endpoint_.authority, endpoint_.path,

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <utility>
 
 namespace cmq {
 namespace {
@@ -130,6 +131,10 @@ const std::string* FindParam(const ParamList& params, std::string_view name) {
     if (it->first == name) return &it->second;
   }
   return nullptr;
+}
+
+void AddParamIfAbsent(ParamList* params, std::string_view name, std::string value) {
+  if (FindParam(*params, name) == nullptr) params->emplace_back(std::string(name), std::move(value));
 }
 
 std::string EncodeForm(const ParamList& params) {

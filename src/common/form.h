@@ -23,6 +23,9 @@ Result<ParamList> DecodeForm(std::string_view input);
 
 // The value of the last parameter named `name`, null when there is none.
 const std::string* FindParam(const ParamList& params, std::string_view name);
+// Appends `name`=`value` unless `params` has a parameter of that name already (a
+// caller's own value wins).
+void AddParamIfAbsent(ParamList* params, std::string_view name, std::string value);
 
 // The N of an indexed parameter name "<name>.N" (docs/cmq-api.md 4), given the text
 // after the dot: decimal, no sign, no leading zeros, at most 9 digits (a longer index

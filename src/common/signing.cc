@@ -41,14 +41,11 @@ std::string Hmac(const EVP_MD* md, std::string_view key, std::string_view data) 
 
 std::string SignParams(std::string_view method, std::string_view host, std::string_view path,
                        const SigningKey& key, const SigningStamp& stamp, ParamList* params) {
-  auto add = [params](std::string_view name, std::string value) {
-    if (FindParam(*params, name) == nullptr)
-      params->emplace_back(std::string(name), std::move(value));
-  };
-  add("SecretId", std::string(key.secret_id));
-  add("Nonce", std::to_string(stamp.nonce));
-  add("Timestamp", std::to_string(stamp.timestamp));
-  add("SignatureMethod", key.method == SignatureMethod::kHmacSHA256 ? "HmacSHA256" : "HmacSHA1");
+  AddParamIfAbsent(params, "SecretId", std::string(key.secret_id));
+  AddParamIfAbsent(params, "Nonce", std::to_string(stamp.nonce));
+  AddParamIfAbsent(params, "Timestamp", std::to_string(stamp.timestamp));
+  AddParamIfAbsent(params, "SignatureMethod",
+                   key.method == SignatureMethod::kHmacSHA256 ? "HmacSHA256" : "HmacSHA1");
   if (FindParam(*params, "Signature") != nullptr) return "";
   std::string string_to_sign = StringToSign(method, host, path, *params);
   params->emplace_back("Signature", Sign(string_to_sign, key.secret_key, key.method));
