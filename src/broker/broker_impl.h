@@ -194,7 +194,6 @@ struct Broker::Impl {
     // While RUNNING, the segment of the task's start record holds a pin in `usage`, so
     // reclamation keeps that record: a restart must know the task to go on with it.
     journal::Location start = 0;
-    bool pins_start = false;
   };
   std::map<uint64_t, MoveTask> move_tasks;
   uint64_t next_move_task_id = 1;
@@ -261,7 +260,8 @@ struct Broker::Impl {
   void RunMoveTasks(int64_t now);
   // Ends a running task with a kRecMoveTaskEnd record (`reason` empty: COMPLETED).
   void EndMoveTask(uint64_t id, int64_t now, std::string reason);
-  void UnpinStart(MoveTask* task);
+  // The task stops (COMPLETED, or FAILED with why) and lets go of its start record.
+  void EndTask(MoveTask* task, bool failed, std::string failure_reason);
   void ForgetFinishedMoveTasks();
   // Read-only; `*answer_after` gets the LSN the answer must wait for.
   Result<std::vector<PeekedMessage>> PeekMessages(AccountId account, std::string_view name,

@@ -95,16 +95,15 @@ void Broker::Impl::ApplyMoveTaskStart(const MoveTaskStartRecord& r, journal::Loc
   t.to_move = r.to_move;
   t.started_ms = r.time_ms;
   t.start = loc;
-  t.pins_start = true;
   usage.Add(loc, 0);
   move_tasks[r.task_id] = std::move(t);
   ForgetFinishedMoveTasks();
 }
 
-void Broker::Impl::UnpinStart(MoveTask* task) {
-  if (!task->pins_start) return;
-  usage.Remove(task->start, 0);
-  task->pins_start = false;
+void Broker::Impl::EndTask(MoveTask* task, bool failed, std::string failure_reason) {
+  if (task->status == "RUNNING") usage.Remove(task->start, 0);
+  task->status = failed ? "FAILED" : "COMPLETED";
+  task->failure_reason = std::move(failure_reason);
 }
 
 Status Broker::Impl::ApplyMoveTaskBatch(const MoveTaskBatchRecord& r) {
@@ -120,9 +119,7 @@ void Broker::Impl::ApplyMoveTaskEnd(const MoveTaskEndRecord& r) {
   NoteTime(r.time_ms);
   auto it = move_tasks.find(r.task_id);
   if (it == move_tasks.end()) return;
-  it->second.status = r.failed ? "FAILED" : "COMPLETED";
-  it->second.failure_reason = r.failure_reason;
-  UnpinStart(&it->second);
+  EndTask(&it->second, r.failed, r.failure_reason);
   ForgetFinishedMoveTasks();
 }
 
@@ -132,11 +129,9 @@ void Broker::Impl::EndMoveTask(uint64_t id, int64_t now, std::string reason) {
   if (!loc.ok()) {
     // The log refuses appends (it failed, or the disk is full): the task stops here
     // and says why; a restart, which replays no end, runs it on.
-    MoveTask& task = move_tasks.at(id);
-    task.status = "FAILED";
-    task.failure_reason = rec.failed ? rec.failure_reason + "; " + loc.status().ToString()
-                                     : loc.status().ToString();
-    UnpinStart(&task);
+    EndTask(&move_tasks.at(id), true,
+            rec.failed ? rec.failure_reason + "; " + loc.status().ToString()
+                       : loc.status().ToString());
     return;
   }
   ApplyMoveTaskEnd(rec);
